@@ -1,0 +1,121 @@
+/**
+ * Order books as callers pass them, and their translation into the flat float64 columns the
+ * native engine reads. Only structure is checked here (types, shapes); values (finite, positive,
+ * ordered, uncrossed) are checked once, in native code, for every book form alike.
+ */
+import { HawkgraphError, describe } from './errors';
+
+/** One price level: [price, size]. */
+export type PriceLevel = readonly [price: number, size: number] | readonly number[];
+
+/** A book as nested arrays, best level first: bids by decreasing price, asks by increasing price. */
+export interface NestedBook {
+  bids: ArrayLike<PriceLevel>;
+  asks: ArrayLike<PriceLevel>;
+}
+
+/** A book as four Float64Array columns, best level first. Read in place, never copied by predict(). */
+export interface TypedBook {
+  bidPx: Float64Array;
+  bidSz: Float64Array;
+  askPx: Float64Array;
+  askSz: Float64Array;
+}
+
+export type Book = NestedBook | TypedBook;
+
+function bookTypeError(where: string, book: unknown): HawkgraphError {
+  return new HawkgraphError(
+    'ERR_BOOK_TYPE',
+    `${where} must be { bids, asks } (arrays of [price, size]) or { bidPx, bidSz, askPx, askSz } (Float64Array), got ${describe(book)}`,
+  );
+}
+
+function checkColumn(value: unknown, where: string, name: string): Float64Array {
+  if (!(value instanceof Float64Array)) {
+    throw new HawkgraphError('ERR_BOOK_TYPE', `${where}.${name} must be a Float64Array, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Validates the shape of a typed book; returns its level counts. */
+export function typedBookCounts(book: TypedBook, where: string): [bids: number, asks: number] {
+  const bidPx = checkColumn(book.bidPx, where, 'bidPx');
+  const bidSz = checkColumn(book.bidSz, where, 'bidSz');
+  const askPx = checkColumn(book.askPx, where, 'askPx');
+  const askSz = checkColumn(book.askSz, where, 'askSz');
+  if (bidPx.length !== bidSz.length) {
+    throw new HawkgraphError('ERR_BOOK_LENGTH', `${where}.bidPx has ${bidPx.length} levels but ${where}.bidSz has ${bidSz.length}`);
+  }
+  if (askPx.length !== askSz.length) {
+    throw new HawkgraphError('ERR_BOOK_LENGTH', `${where}.askPx has ${askPx.length} levels but ${where}.askSz has ${askSz.length}`);
+  }
+  return [bidPx.length, askPx.length];
+}
+
+export function isTypedBook(book: object): book is TypedBook {
+  return (book as TypedBook).bidPx !== undefined;
+}
+
+/** Classifies a caller's book or throws ERR_BOOK_TYPE. */
+export function bookKind(book: unknown, where: string): 'typed' | 'nested' {
+  if (book === null || typeof book !== 'object') throw bookTypeError(where, book);
+  if (isTypedBook(book)) return 'typed';
+  const nested = book as NestedBook;
+  if (!Array.isArray(nested.bids) || !Array.isArray(nested.asks)) throw bookTypeError(where, book);
+  return 'nested';
+}
+
+/**
+ * Copies up to `depth` levels of one nested side into `columns`: prices from `pxAt`, sizes from
+ * `szAt`. Returns the number of levels copied.
+ */
+function packSide(
+  levels: ArrayLike<PriceLevel>,
+  columns: Float64Array,
+  pxAt: number,
+  szAt: number,
+  depth: number,
+  where: string,
+): number {
+  const n = Math.min(levels.length, depth);
+  for (let i = 0; i < n; i++) {
+    const level = levels[i];
+    if (!Array.isArray(level) || level.length < 2) {
+      throw new HawkgraphError('ERR_BOOK_TYPE', `${where}[${i}] must be [price, size], got ${describe(level)}`);
+    }
+    const price = level[0];
+    const size = level[1];
+    if (typeof price !== 'number' || typeof size !== 'number') {
+      throw new HawkgraphError(
+        'ERR_BOOK_TYPE',
+        `${where}[${i}] must hold numbers, got [${describe(price)}, ${describe(size)}]`,
+      );
+    }
+    columns[pxAt + i] = price;
+    columns[szAt + i] = size;
+  }
+  return n;
+}
+
+/**
+ * Writes a book's first `depth` levels into `columns` at `base` in the engine's packed layout:
+ * bidPx, bidSz, askPx, askSz, `depth` slots each. Returns the level counts written.
+ */
+export function packBook(book: Book, columns: Float64Array, base: number, depth: number, where: string): [number, number] {
+  if (bookKind(book, where) === 'typed') {
+    const t = book as TypedBook;
+    const [bids, asks] = typedBookCounts(t, where);
+    const nb = Math.min(bids, depth);
+    const na = Math.min(asks, depth);
+    columns.set(t.bidPx.subarray(0, nb), base);
+    columns.set(t.bidSz.subarray(0, nb), base + depth);
+    columns.set(t.askPx.subarray(0, na), base + 2 * depth);
+    columns.set(t.askSz.subarray(0, na), base + 3 * depth);
+    return [nb, na];
+  }
+  const b = book as NestedBook;
+  const nb = packSide(b.bids, columns, base, base + depth, depth, `${where}.bids`);
+  const na = packSide(b.asks, columns, base + 2 * depth, base + 3 * depth, depth, `${where}.asks`);
+  return [nb, na];
+}

@@ -1,0 +1,338 @@
+/**
+ * The GNN inference engine: createEngine() loads a safetensors model into a native engine that
+ * preallocates every buffer; predict() is synchronous and allocates only its result object.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
+import { HawkgraphError, describe } from './errors';
+import { LoadedBinary, NativeEngineInfo, NativeGnnEngine, native } from './native';
+
+export const DIRECTIONS = ['down', 'flat', 'up'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** The example model shipped with the package (pooled attention, 20 levels, hidden 128, 4 heads). */
+export const exampleModelPath: string = path.resolve(__dirname, '..', 'models', 'orderbook-gnn-pooled.safetensors');
+
+export interface EngineOptions {
+  /** A safetensors file path, or its bytes. */
+  model: string | Uint8Array;
+  /** 'auto' (default) picks CUDA when this build has GPU kernels and a device, else the CPU. */
+  backend?: 'auto' | 'cpu' | 'cuda';
+  /** Arithmetic precision of the forward pass. 'fp32' is the default. */
+  precision?: 'fp32' | 'fp16' | 'bf16';
+}
+
+export interface EngineInfo {
+  backend: 'cpu' | 'cuda';
+  precision: 'fp32' | 'fp16' | 'bf16';
+  /** Book depth the model was trained on (L); books may have fewer levels. */
+  levels: number;
+  nodeFeatures: number;
+  hidden: number;
+  /** Embedding size (hidden / 2). */
+  embed: number;
+  heads: number;
+  attention: 'pooled' | 'levels';
+  /** The CUDA device in use, when backend is 'cuda'. */
+  device?: string;
+  metadata: Readonly<Record<string, string>>;
+  binary: LoadedBinary;
+}
+
+export interface Prediction {
+  direction: Direction;
+  /** Softmax of the logits, in the order down, flat, up. */
+  probs: [down: number, flat: number, up: number];
+  logits: [down: number, flat: number, up: number];
+  /** The largest probability. */
+  confidence: number;
+  /** sigmoid(magnitude head), in (0, 1). */
+  magnitude: number;
+  /** relu(volatility head), >= 0. */
+  volatility: number;
+  /** min(model levels, bid levels, ask levels). */
+  levelsUsed: number;
+  /** The LayerNorm output the heads read (embed values), when requested. */
+  embedding?: Float32Array;
+}
+
+export interface PredictOptions {
+  /** Also return the embedding. */
+  embedding?: boolean;
+  /** Fill this object (from an earlier predict) instead of allocating a new one. */
+  into?: Prediction;
+}
+
+/** Results of predictBatch, one entry per book, as struct-of-arrays. */
+export interface BatchPrediction {
+  count: number;
+  /** Index into DIRECTIONS: 0 down, 1 flat, 2 up. */
+  direction: Uint8Array;
+  /** [count * 3]: down, flat, up per book. */
+  probs: Float64Array;
+  /** [count * 3] */
+  logits: Float64Array;
+  confidence: Float64Array;
+  magnitude: Float64Array;
+  volatility: Float64Array;
+  levelsUsed: Int32Array;
+  /** [count * embed], when requested. */
+  embedding?: Float32Array;
+}
+
+export interface BatchOptions {
+  embedding?: boolean;
+}
+
+// Row layout written by the native engine (native/core/gnn_engine.hpp, prediction_row).
+const ROW_DIRECTION = 0;
+const ROW_LOGITS = 1;
+const ROW_PROBS = 4;
+const ROW_CONFIDENCE = 7;
+const ROW_MAGNITUDE = 8;
+const ROW_VOLATILITY = 9;
+const ROW_LEVELS = 10;
+const ROW_EMBEDDING = 11;
+
+const ENGINE_OPTIONS = new Set(['model', 'backend', 'precision']);
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+function readModel(model: unknown): Uint8Array {
+  if (model instanceof Uint8Array) return model;
+  if (typeof model !== 'string' || model.length === 0) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `model must be a file path or a Uint8Array, got ${describe(model)}`);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(model);
+  } catch (err) {
+    throw new HawkgraphError('ERR_MODEL_READ', `model file ${JSON.stringify(model)} cannot be read: ${(err as Error).message}`);
+  }
+  if (!stat.isFile()) throw new HawkgraphError('ERR_MODEL_READ', `model ${JSON.stringify(model)} is not a file`);
+  if (stat.size > MAX_MODEL_BYTES) {
+    throw new HawkgraphError('ERR_MODEL_READ', `model file ${JSON.stringify(model)} is ${stat.size} bytes, more than the 2 GiB a model may be`);
+  }
+  try {
+    return fs.readFileSync(model);
+  } catch (err) {
+    throw new HawkgraphError('ERR_MODEL_READ', `model file ${JSON.stringify(model)} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function resolveBackend(requested: unknown): 'cpu' | 'cuda' {
+  switch (requested) {
+    case undefined:
+    case 'auto':
+    case 'cpu':
+      // No GNN kernels ship for CUDA yet, so 'auto' runs on the CPU.
+      return 'cpu';
+    case 'cuda':
+      return 'cuda';
+    default:
+      throw new HawkgraphError('ERR_INVALID_OPTION', `backend must be 'auto', 'cpu' or 'cuda', got ${describe(requested)}`);
+  }
+}
+
+function checkPrecision(requested: unknown): void {
+  if (requested === undefined || requested === 'fp32') return;
+  if (requested === 'fp16' || requested === 'bf16') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `precision ${describe(requested)} is not available on the cpu backend in this version; use 'fp32'`);
+  }
+  throw new HawkgraphError('ERR_INVALID_OPTION', `precision must be 'fp32', 'fp16' or 'bf16', got ${describe(requested)}`);
+}
+
+export class Engine {
+  readonly info: Readonly<EngineInfo>;
+  #native: NativeGnnEngine | null;
+  readonly #levels: number;
+  readonly #embed: number;
+  // Single-book staging for nested books (packed layout, see packBook) and its four columns.
+  readonly #staging: Float64Array;
+  readonly #bidPx: Float64Array;
+  readonly #bidSz: Float64Array;
+  readonly #askPx: Float64Array;
+  readonly #askSz: Float64Array;
+  readonly #row: Float64Array;
+  // Batch staging, grown when a larger batch than any before arrives.
+  #batchCapacity = 0;
+  #batchPacked = new Float64Array(0);
+  #batchCounts = new Int32Array(0);
+  #batchRows = new Float64Array(0);
+
+  /** @internal use createEngine() */
+  constructor(nativeEngine: NativeGnnEngine, info: NativeEngineInfo, binary: LoadedBinary) {
+    this.#native = nativeEngine;
+    this.#levels = info.levels;
+    this.#embed = info.embed;
+    const L = info.levels;
+    this.#staging = new Float64Array(4 * L);
+    this.#bidPx = this.#staging.subarray(0, L);
+    this.#bidSz = this.#staging.subarray(L, 2 * L);
+    this.#askPx = this.#staging.subarray(2 * L, 3 * L);
+    this.#askSz = this.#staging.subarray(3 * L, 4 * L);
+    this.#row = new Float64Array(info.rowWidth);
+    this.info = Object.freeze({
+      backend: info.backend,
+      precision: info.precision,
+      levels: info.levels,
+      nodeFeatures: info.nodeFeatures,
+      hidden: info.hidden,
+      embed: info.embed,
+      heads: info.heads,
+      attention: info.attention,
+      metadata: Object.freeze({ ...info.metadata }),
+      binary,
+    });
+  }
+
+  /** True after close(). */
+  get closed(): boolean {
+    return this.#native === null;
+  }
+
+  #engine(): NativeGnnEngine {
+    if (this.#native === null) throw new HawkgraphError('ERR_ENGINE_CLOSED', 'engine is closed');
+    return this.#native;
+  }
+
+  // Runs the native call for one book of either form; the result lands in this.#row.
+  // Typed books are read in place; nested ones are staged into preallocated columns.
+  #run(book: Book): void {
+    const engine = this.#engine();
+    if (bookKind(book, 'book') === 'typed') {
+      const t = book as TypedBook;
+      const [nb, na] = typedBookCounts(t, 'book');
+      engine.predict(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na, this.#row);
+    } else {
+      const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
+      engine.predict(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na, this.#row);
+    }
+  }
+
+  /**
+   * Predicts the next mid-price move from one book. Synchronous: it runs on the calling thread
+   * and returns in microseconds. Throws HawkgraphError (ERR_BOOK_*) for a malformed book.
+   */
+  predict(book: Book, options?: PredictOptions): Prediction {
+    this.#run(book);
+    const row = this.#row;
+    const out = options?.into ?? ({ probs: [0, 0, 0], logits: [0, 0, 0] } as unknown as Prediction);
+    out.direction = DIRECTIONS[row[ROW_DIRECTION]];
+    out.probs[0] = row[ROW_PROBS];
+    out.probs[1] = row[ROW_PROBS + 1];
+    out.probs[2] = row[ROW_PROBS + 2];
+    out.logits[0] = row[ROW_LOGITS];
+    out.logits[1] = row[ROW_LOGITS + 1];
+    out.logits[2] = row[ROW_LOGITS + 2];
+    out.confidence = row[ROW_CONFIDENCE];
+    out.magnitude = row[ROW_MAGNITUDE];
+    out.volatility = row[ROW_VOLATILITY];
+    out.levelsUsed = row[ROW_LEVELS];
+    if (options?.embedding) {
+      const e = out.embedding?.length === this.#embed ? out.embedding : new Float32Array(this.#embed);
+      for (let c = 0; c < this.#embed; c++) e[c] = row[ROW_EMBEDDING + c];
+      out.embedding = e;
+    } else if (out.embedding !== undefined) {
+      out.embedding = undefined;
+    }
+    return out;
+  }
+
+  #ensureBatchCapacity(count: number): void {
+    if (count <= this.#batchCapacity) return;
+    const capacity = Math.max(count, 2 * this.#batchCapacity, 8);
+    this.#batchPacked = new Float64Array(capacity * 4 * this.#levels);
+    this.#batchCounts = new Int32Array(capacity * 2);
+    this.#batchRows = new Float64Array(capacity * this.#row.length);
+    this.#batchCapacity = capacity;
+  }
+
+  /**
+   * Predicts many books (e.g. one per symbol) in one native call. Results come back as
+   * struct-of-arrays; book k's probabilities are probs[3k .. 3k+2].
+   */
+  predictBatch(books: ArrayLike<Book>, options?: BatchOptions): BatchPrediction {
+    const engine = this.#engine();
+    if (books === null || typeof books !== 'object' || typeof books.length !== 'number') {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `books must be an array of books, got ${describe(books)}`);
+    }
+    const n = books.length;
+    this.#ensureBatchCapacity(n);
+    const L = this.#levels;
+    for (let k = 0; k < n; k++) {
+      const [nb, na] = packBook(books[k], this.#batchPacked, k * 4 * L, L, `books[${k}]`);
+      this.#batchCounts[2 * k] = nb;
+      this.#batchCounts[2 * k + 1] = na;
+    }
+    const width = this.#row.length;
+    engine.predictBatch(this.#batchPacked, this.#batchCounts, n, this.#batchRows);
+    const rows = this.#batchRows;
+    const result: BatchPrediction = {
+      count: n,
+      direction: new Uint8Array(n),
+      probs: new Float64Array(3 * n),
+      logits: new Float64Array(3 * n),
+      confidence: new Float64Array(n),
+      magnitude: new Float64Array(n),
+      volatility: new Float64Array(n),
+      levelsUsed: new Int32Array(n),
+    };
+    const E = this.#embed;
+    if (options?.embedding) result.embedding = new Float32Array(n * E);
+    for (let k = 0; k < n; k++) {
+      const r = k * width;
+      result.direction[k] = rows[r + ROW_DIRECTION];
+      for (let c = 0; c < 3; c++) {
+        result.probs[3 * k + c] = rows[r + ROW_PROBS + c];
+        result.logits[3 * k + c] = rows[r + ROW_LOGITS + c];
+      }
+      result.confidence[k] = rows[r + ROW_CONFIDENCE];
+      result.magnitude[k] = rows[r + ROW_MAGNITUDE];
+      result.volatility[k] = rows[r + ROW_VOLATILITY];
+      result.levelsUsed[k] = rows[r + ROW_LEVELS];
+      if (result.embedding) {
+        for (let c = 0; c < E; c++) result.embedding[k * E + c] = rows[r + ROW_EMBEDDING + c];
+      }
+    }
+    return result;
+  }
+
+  /** The node features the model sees for this book: 2 * levelsUsed rows of 8 float64 values. */
+  features(book: Book): Float64Array {
+    const engine = this.#engine();
+    if (bookKind(book, 'book') === 'typed') {
+      const t = book as TypedBook;
+      const [nb, na] = typedBookCounts(t, 'book');
+      return engine.nodeFeatures(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na);
+    }
+    const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
+    return engine.nodeFeatures(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na);
+  }
+
+  /** Frees the native engine and its buffers. Idempotent; any later call throws ERR_ENGINE_CLOSED. */
+  close(): void {
+    if (this.#native === null) return;
+    this.#native.close();
+    this.#native = null;
+  }
+}
+
+/** Loads a model and builds an engine with every buffer preallocated. */
+export function createEngine(options: EngineOptions): Engine {
+  if (options === null || typeof options !== 'object') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `createEngine expects an options object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!ENGINE_OPTIONS.has(key)) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `unknown option ${JSON.stringify(key)} (expected one of ${[...ENGINE_OPTIONS].join(', ')})`);
+    }
+  }
+  const backend = resolveBackend(options.backend);
+  checkPrecision(options.precision);
+  const bytes = readModel(options.model);
+  const { addon, binary } = native();
+  const engine = new addon.GnnEngine(bytes, backend);
+  return new Engine(engine, engine.info(), binary);
+}

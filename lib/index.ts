@@ -1,0 +1,29 @@
+/**
+ * hawkgraph: in-process order-book GNN inference (and, in later modules, Hawkes simulation) for
+ * Node.js trading bots. See README.md for the API tour.
+ */
+import { native } from './native';
+import type { CudaDevice, LoadedBinary, NativeCpuReport, NativeCudaReport } from './native';
+
+export { HawkgraphError } from './errors';
+export type { HawkgraphErrorCode } from './errors';
+export type { Book, NestedBook, TypedBook, PriceLevel } from './book';
+export { createEngine, Engine, DIRECTIONS, exampleModelPath } from './engine';
+export type { BatchOptions, BatchPrediction, Direction, EngineInfo, EngineOptions, Prediction, PredictOptions } from './engine';
+export type { CudaDevice, LoadedBinary, NativeCpuReport as CpuReport, NativeCudaReport as CudaReport };
+
+export interface RuntimeReport {
+  /** Which native binary loaded, and from where. */
+  binary: LoadedBinary;
+  napiVersion: number;
+  /** CPU model and the instruction-set features the kernels may use. */
+  cpu: NativeCpuReport;
+  /** Whether CUDA support was compiled in, the driver/runtime versions and any device found. */
+  cuda: NativeCudaReport;
+}
+
+/** Describes the loaded native addon, the CPU and any CUDA device. */
+export function runtime(): RuntimeReport {
+  const { addon, binary } = native();
+  return { binary, ...addon.runtime() };
+}

@@ -1,0 +1,156 @@
+#include "engine_wrap.hpp"
+
+#include <string>
+
+#include "../core/error.hpp"
+#include "../core/gnn_model.hpp"
+#include "js_errors.hpp"
+#include "js_views.hpp"
+
+namespace hawkgraph::addon {
+namespace {
+
+constexpr int32_t kMaxBookLevels = 1 << 24;
+
+BackendKind parse_backend(const Napi::Value& v) {
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (name == "cpu") return BackendKind::Cpu;
+  if (name == "cuda") return BackendKind::Cuda;
+  throw make_error(v.Env(), "ERR_INVALID_OPTION", "backend must be \"cpu\" or \"cuda\", got \"" + name + "\"");
+}
+
+// Arguments (bidPx, bidSz, bidCount, askPx, askSz, askCount) starting at `first`.
+BookView book_args(const Napi::CallbackInfo& info, size_t first) {
+  auto bid_px = float64_view(info[first], "bidPx");
+  auto bid_sz = float64_view(info[first + 1], "bidSz");
+  const int32_t nb = int_arg(info[first + 2], "bidCount", 0, kMaxBookLevels);
+  auto ask_px = float64_view(info[first + 3], "askPx");
+  auto ask_sz = float64_view(info[first + 4], "askSz");
+  const int32_t na = int_arg(info[first + 5], "askCount", 0, kMaxBookLevels);
+  if (static_cast<size_t>(nb) > bid_px.length || static_cast<size_t>(nb) > bid_sz.length ||
+      static_cast<size_t>(na) > ask_px.length || static_cast<size_t>(na) > ask_sz.length) {
+    throw make_error(info.Env(), "ERR_BOOK_LENGTH", "book level counts exceed the arrays passed");
+  }
+  return BookView{{bid_px.data, bid_sz.data, nb}, {ask_px.data, ask_sz.data, na}};
+}
+
+}  // namespace
+
+Napi::Function EngineWrap::define(Napi::Env env) {
+  return DefineClass(env, "GnnEngine",
+                     {InstanceMethod<&EngineWrap::info>("info"),
+                      InstanceMethod<&EngineWrap::predict>("predict"),
+                      InstanceMethod<&EngineWrap::predict_batch>("predictBatch"),
+                      InstanceMethod<&EngineWrap::node_features>("nodeFeatures"),
+                      InstanceMethod<&EngineWrap::close>("close")});
+}
+
+// new GnnEngine(modelBytes: Uint8Array, backend: 'cpu' | 'cuda')
+EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "model bytes must be a Uint8Array");
+    }
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    BackendKind backend = parse_backend(info[1]);
+    engine_ = std::make_unique<GnnEngine>(load_gnn_model(bytes.Data(), bytes.ByteLength()), backend);
+  });
+}
+
+GnnEngine& EngineWrap::engine(Napi::Env env) {
+  if (!engine_) throw make_error(env, "ERR_ENGINE_CLOSED", "engine is closed");
+  return *engine_;
+}
+
+Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const GnnEngine& e = engine(env);
+    const GnnModel& m = e.model();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("backend", e.backend().name());
+    o.Set("precision", e.backend().precision());
+    o.Set("levels", m.levels);
+    o.Set("nodeFeatures", m.node_features);
+    o.Set("hidden", m.hidden);
+    o.Set("embed", m.embed);
+    o.Set("heads", m.heads);
+    o.Set("attention", m.attention == AttentionMode::Pooled ? "pooled" : "levels");
+    o.Set("edges", static_cast<double>(m.topology.edges()));
+    o.Set("rowWidth", e.row_width());
+    Napi::Object meta = Napi::Object::New(env);
+    for (const auto& [k, v] : m.metadata) meta.Set(k, v);
+    o.Set("metadata", meta);
+    return o;
+  });
+}
+
+// predict(bidPx, bidSz, nb, askPx, askSz, na, row: Float64Array[rowWidth])
+Napi::Value EngineWrap::predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    GnnEngine& e = engine(env);
+    BookView book = book_args(info, 0);
+    auto row = float64_view(info[6], "row");
+    if (row.length < static_cast<size_t>(e.row_width())) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "row must hold " + std::to_string(e.row_width()) + " values");
+    }
+    e.predict(book, row.data);
+  });
+  return env.Undefined();
+}
+
+// predictBatch(packed: Float64Array[count * 4L], counts: Int32Array[2 * count], count,
+//              rows: Float64Array[count * rowWidth]). Book k's columns are bidPx, bidSz, askPx,
+// askSz, L values each, from k * 4L; its level counts are counts[2k], counts[2k + 1] (<= L).
+Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    GnnEngine& e = engine(env);
+    auto packed = float64_view(info[0], "packed");
+    auto counts = int32_view(info[1], "counts");
+    const int32_t count = int_arg(info[2], "count", 0, 1 << 30);
+    auto rows = float64_view(info[3], "rows");
+    const size_t L = static_cast<size_t>(e.model().levels), width = static_cast<size_t>(e.row_width());
+    const size_t n = static_cast<size_t>(count);
+    if (packed.length < n * 4 * L || counts.length < 2 * n || rows.length < n * width) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "batch buffers are smaller than count books");
+    }
+    for (size_t k = 0; k < n; ++k) {
+      const double* base = packed.data + k * 4 * L;
+      const int nb = counts.data[2 * k], na = counts.data[2 * k + 1];
+      if (nb < 0 || na < 0 || static_cast<size_t>(nb) > L || static_cast<size_t>(na) > L) {
+        throw make_error(env, "ERR_INVALID_ARGUMENT", "batch level counts out of range");
+      }
+      BookView book{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
+      try {
+        e.predict(book, rows.data + k * width);
+      } catch (const Error& err) {
+        throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
+      }
+    }
+  });
+  return env.Undefined();
+}
+
+// nodeFeatures(bidPx, bidSz, nb, askPx, askSz, na) -> Float64Array [2 * levelsUsed * 8]
+Napi::Value EngineWrap::node_features(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    GnnEngine& e = engine(env);
+    BookView book = book_args(info, 0);
+    std::vector<double> out(static_cast<size_t>(e.model().nodes()) * 8);
+    const int levels = e.node_features(book, out.data());
+    auto result = Napi::Float64Array::New(env, static_cast<size_t>(2 * levels) * 8);
+    std::copy(out.begin(), out.begin() + result.ElementLength(), result.Data());
+    return result;
+  });
+}
+
+Napi::Value EngineWrap::close(const Napi::CallbackInfo& info) {
+  engine_.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace hawkgraph::addon

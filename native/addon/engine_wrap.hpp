@@ -1,0 +1,29 @@
+// The JS-facing GnnEngine class: argument translation only; the math lives in core/.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "../core/gnn_engine.hpp"
+
+namespace hawkgraph::addon {
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  explicit EngineWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value info(const Napi::CallbackInfo& info);
+  Napi::Value predict(const Napi::CallbackInfo& info);
+  Napi::Value predict_batch(const Napi::CallbackInfo& info);
+  Napi::Value node_features(const Napi::CallbackInfo& info);
+  Napi::Value close(const Napi::CallbackInfo& info);
+
+  GnnEngine& engine(Napi::Env env);
+
+  std::unique_ptr<GnnEngine> engine_;
+};
+
+}  // namespace hawkgraph::addon

@@ -1,0 +1,29 @@
+// The seam between the engine and whatever runs the forward pass (CPU kernels, CUDA). A backend
+// is chosen once per engine; it owns its preallocated working memory and packed weights.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gnn_model.hpp"
+
+namespace hawkgraph {
+
+// Raw network outputs for one book: the engine derives probabilities and the direction.
+struct ForwardOutput {
+  float logits[3];
+  float magnitude;   // sigmoid already applied
+  float volatility;  // relu already applied
+  float* embedding;  // E floats (the LayerNorm output), supplied by the caller
+};
+
+class InferenceBackend {
+ public:
+  virtual ~InferenceBackend() = default;
+  virtual std::string name() const = 0;
+  virtual std::string precision() const = 0;
+  // `x` holds 2 * levels rows of node features (fp32), levels <= model.levels.
+  virtual void forward(const float* x, int levels, ForwardOutput* out) = 0;
+};
+
+}  // namespace hawkgraph

@@ -1,0 +1,19 @@
+// Book -> node features, exactly as fixtures/gnn/README.md defines them (float64, 8 per node,
+// nodes interleaved bid0, ask0, bid1, ask1, ...).
+#pragma once
+
+#include "book.hpp"
+
+namespace hawkgraph {
+
+constexpr int kNodeFeatures = 8;
+
+// Levels a book contributes for a model of depth `model_levels`: min(L, #bids, #asks).
+int levels_used(const BookView& book, int model_levels);
+
+// Writes 2 * levels_used(...) rows of kNodeFeatures doubles into `out`. `order_flow` is an
+// optional per-node value (nullptr: 0, as in the fixtures). Returns the levels used.
+// The book must already be validated.
+int build_node_features(const BookView& book, int model_levels, const double* order_flow, double* out);
+
+}  // namespace hawkgraph

@@ -1,0 +1,57 @@
+#include "gnn_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/cpu_backend.hpp"
+#include "error.hpp"
+#include "features.hpp"
+
+namespace hawkgraph {
+
+GnnEngine::GnnEngine(GnnModel model, BackendKind backend)
+    : model_(std::make_unique<GnnModel>(std::move(model))) {
+  if (backend == BackendKind::Cuda) {
+    throw Error("ERR_BACKEND_UNAVAILABLE", "backend \"cuda\" has no inference kernels in this build; use \"cpu\" or \"auto\"");
+  }
+  backend_ = make_cpu_backend(*model_);
+  const size_t rows = static_cast<size_t>(model_->nodes());
+  features64_.resize(rows * kNodeFeatures);
+  features32_.resize(rows * kNodeFeatures);
+  embedding_.resize(model_->embed);
+}
+
+int GnnEngine::node_features(const BookView& book, double* out) const {
+  validate_book(book, model_->levels);
+  return build_node_features(book, model_->levels, nullptr, out);
+}
+
+void GnnEngine::predict(const BookView& book, double* row) {
+  validate_book(book, model_->levels);
+  const int levels = build_node_features(book, model_->levels, nullptr, features64_.data());
+  const size_t count = static_cast<size_t>(2 * levels) * kNodeFeatures;
+  for (size_t i = 0; i < count; ++i) features32_[i] = static_cast<float>(features64_[i]);
+
+  ForwardOutput out{};
+  out.embedding = embedding_.data();
+  backend_->forward(features32_.data(), levels, &out);
+
+  namespace r = prediction_row;
+  const double top = std::max({out.logits[0], out.logits[1], out.logits[2]});
+  double exps[3], total = 0;
+  for (int c = 0; c < 3; ++c) total += exps[c] = std::exp(out.logits[c] - top);
+  int direction = 0;
+  for (int c = 0; c < 3; ++c) {
+    row[r::kLogits + c] = out.logits[c];
+    row[r::kProbs + c] = exps[c] / total;
+    if (out.logits[c] > out.logits[direction]) direction = c;
+  }
+  row[r::kDirection] = direction;
+  row[r::kConfidence] = row[r::kProbs + direction];
+  row[r::kMagnitude] = out.magnitude;
+  row[r::kVolatility] = out.volatility;
+  row[r::kLevelsUsed] = levels;
+  for (int c = 0; c < model_->embed; ++c) row[r::kEmbedding + c] = embedding_[c];
+}
+
+}  // namespace hawkgraph

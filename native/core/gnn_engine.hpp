@@ -1,0 +1,54 @@
+// The inference engine: one model, one backend, preallocated feature and output buffers. It turns
+// a validated book into features, runs the backend and derives probabilities and the direction.
+// Not thread-safe: one caller at a time (the addon calls it from the JS thread).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend.hpp"
+#include "book.hpp"
+#include "gnn_model.hpp"
+
+namespace hawkgraph {
+
+// Layout of one prediction as a row of doubles (shared with the JS layer, which reads it).
+namespace prediction_row {
+constexpr int kDirection = 0;   // 0 down, 1 flat, 2 up
+constexpr int kLogits = 1;      // 3 values
+constexpr int kProbs = 4;       // 3 values
+constexpr int kConfidence = 7;
+constexpr int kMagnitude = 8;
+constexpr int kVolatility = 9;
+constexpr int kLevelsUsed = 10;
+constexpr int kEmbedding = 11;  // E values
+constexpr int width(int embed) { return kEmbedding + embed; }
+}  // namespace prediction_row
+
+enum class BackendKind { Cpu, Cuda };
+
+class GnnEngine {
+ public:
+  // Takes ownership of the model; the backend factory sees the engine's copy.
+  GnnEngine(GnnModel model, BackendKind backend);
+
+  const GnnModel& model() const { return *model_; }
+  const InferenceBackend& backend() const { return *backend_; }
+  int row_width() const { return prediction_row::width(model_->embed); }
+
+  // Validates the book, runs the model and writes one prediction row (row_width() doubles).
+  // Throws hawkgraph::Error for a bad book; `row` is then left untouched.
+  void predict(const BookView& book, double* row);
+
+  // The node features the model would see: 2 * levels rows of 8 doubles. Returns levels used.
+  int node_features(const BookView& book, double* out) const;
+
+ private:
+  std::unique_ptr<GnnModel> model_;
+  std::unique_ptr<InferenceBackend> backend_;
+  std::vector<double> features64_;
+  std::vector<float> features32_;
+  std::vector<float> embedding_;
+};
+
+}  // namespace hawkgraph
