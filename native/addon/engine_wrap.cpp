@@ -117,19 +117,16 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
     if (packed.length < n * 4 * L || counts.length < 2 * n || rows.length < n * width) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "batch buffers are smaller than count books");
     }
+    std::vector<BookView> views(n);
     for (size_t k = 0; k < n; ++k) {
       const double* base = packed.data + k * 4 * L;
       const int nb = counts.data[2 * k], na = counts.data[2 * k + 1];
       if (nb < 0 || na < 0 || static_cast<size_t>(nb) > L || static_cast<size_t>(na) > L) {
         throw make_error(env, "ERR_INVALID_ARGUMENT", "batch level counts out of range");
       }
-      BookView book{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
-      try {
-        e.predict(book, rows.data + k * width);
-      } catch (const Error& err) {
-        throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
-      }
+      views[k] = BookView{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
     }
+    e.predict_batch(views.data(), count, rows.data);
   });
   return env.Undefined();
 }

@@ -24,6 +24,13 @@ class InferenceBackend {
   virtual std::string precision() const = 0;
   // `x` holds 2 * levels rows of node features (fp32), levels <= model.levels.
   virtual void forward(const float* x, int levels, ForwardOutput* out) = 0;
+
+  // Many books at once: book k's features start at x + k * book_stride floats and use
+  // levels[k] levels. Backends that batch (threads, GPU) override this; the default loops.
+  virtual void forward_batch(const float* x, size_t book_stride, const int* levels, int count,
+                             ForwardOutput* outs) {
+    for (int k = 0; k < count; ++k) forward(x + static_cast<size_t>(k) * book_stride, levels[k], &outs[k]);
+  }
 };
 
 }  // namespace hawkgraph

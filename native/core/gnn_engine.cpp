@@ -26,16 +26,15 @@ int GnnEngine::node_features(const BookView& book, double* out) const {
   return build_node_features(book, model_->levels, nullptr, out);
 }
 
-void GnnEngine::predict(const BookView& book, double* row) {
+int GnnEngine::prepare_features(const BookView& book, float* features32) {
   validate_book(book, model_->levels);
   const int levels = build_node_features(book, model_->levels, nullptr, features64_.data());
   const size_t count = static_cast<size_t>(2 * levels) * kNodeFeatures;
-  for (size_t i = 0; i < count; ++i) features32_[i] = static_cast<float>(features64_[i]);
+  for (size_t i = 0; i < count; ++i) features32[i] = static_cast<float>(features64_[i]);
+  return levels;
+}
 
-  ForwardOutput out{};
-  out.embedding = embedding_.data();
-  backend_->forward(features32_.data(), levels, &out);
-
+void GnnEngine::write_row(const ForwardOutput& out, int levels, double* row) const {
   namespace r = prediction_row;
   const double top = std::max({out.logits[0], out.logits[1], out.logits[2]});
   double exps[3], total = 0;
@@ -51,7 +50,40 @@ void GnnEngine::predict(const BookView& book, double* row) {
   row[r::kMagnitude] = out.magnitude;
   row[r::kVolatility] = out.volatility;
   row[r::kLevelsUsed] = levels;
-  for (int c = 0; c < model_->embed; ++c) row[r::kEmbedding + c] = embedding_[c];
+  for (int c = 0; c < model_->embed; ++c) row[r::kEmbedding + c] = out.embedding[c];
+}
+
+void GnnEngine::predict(const BookView& book, double* row) {
+  const int levels = prepare_features(book, features32_.data());
+  ForwardOutput out{};
+  out.embedding = embedding_.data();
+  backend_->forward(features32_.data(), levels, &out);
+  write_row(out, levels, row);
+}
+
+void GnnEngine::predict_batch(const BookView* books, int count, double* rows) {
+  if (count <= 0) return;
+  const size_t n = static_cast<size_t>(count);
+  const size_t stride = static_cast<size_t>(model_->nodes()) * kNodeFeatures;
+  const size_t E = static_cast<size_t>(model_->embed);
+  if (batch_levels_.size() < n) {
+    batch_features_.resize(n * stride);
+    batch_levels_.resize(n);
+    batch_outputs_.resize(n);
+    batch_embeddings_.resize(n * E);
+  }
+  for (size_t k = 0; k < n; ++k) {
+    try {
+      batch_levels_[k] = prepare_features(books[k], batch_features_.data() + k * stride);
+    } catch (const Error& err) {
+      throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
+    }
+    batch_outputs_[k] = ForwardOutput{};
+    batch_outputs_[k].embedding = batch_embeddings_.data() + k * E;
+  }
+  backend_->forward_batch(batch_features_.data(), stride, batch_levels_.data(), count, batch_outputs_.data());
+  const int width = row_width();
+  for (size_t k = 0; k < n; ++k) write_row(batch_outputs_[k], batch_levels_[k], rows + k * width);
 }
 
 }  // namespace hawkgraph

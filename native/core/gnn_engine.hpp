@@ -40,6 +40,11 @@ class GnnEngine {
   // Throws hawkgraph::Error for a bad book; `row` is then left untouched.
   void predict(const BookView& book, double* row);
 
+  // Validates every book first (a bad one throws "books[k]: ..." and nothing is computed), then
+  // runs them through the backend's batch path. Writes count rows of row_width() doubles.
+  // Batch buffers grow to the largest batch seen and are reused.
+  void predict_batch(const BookView* books, int count, double* rows);
+
   // The node features the model would see: 2 * levels rows of 8 doubles. Returns levels used.
   int node_features(const BookView& book, double* out) const;
 
@@ -49,6 +54,16 @@ class GnnEngine {
   std::vector<double> features64_;
   std::vector<float> features32_;
   std::vector<float> embedding_;
+  // Batch arenas, grown on demand.
+  std::vector<float> batch_features_;
+  std::vector<int> batch_levels_;
+  std::vector<ForwardOutput> batch_outputs_;
+  std::vector<float> batch_embeddings_;
+
+  // Fills one prediction row from the raw outputs.
+  void write_row(const ForwardOutput& out, int levels, double* row) const;
+  // Validates and builds fp32 features for one book; returns levels used.
+  int prepare_features(const BookView& book, float* features32);
 };
 
 }  // namespace hawkgraph
