@@ -53,8 +53,10 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
       throw make_error(env, "ERR_INVALID_ARGUMENT", "model bytes must be a Uint8Array");
     }
     auto bytes = info[0].As<Napi::Uint8Array>();
-    BackendKind backend = parse_backend(info[1]);
-    engine_ = std::make_unique<GnnEngine>(load_gnn_model(bytes.Data(), bytes.ByteLength()), backend);
+    EngineConfig config;
+    config.backend = parse_backend(info[1]);
+    auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes.Data(), bytes.ByteLength()));
+    engine_ = std::make_unique<GnnEngine>(std::move(model), config);
   });
 }
 

@@ -9,9 +9,9 @@
 
 namespace hawkgraph {
 
-GnnEngine::GnnEngine(GnnModel model, BackendKind backend)
-    : model_(std::make_unique<GnnModel>(std::move(model))) {
-  if (backend == BackendKind::Cuda) {
+GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& config)
+    : model_(std::move(model)), config_(config) {
+  if (config_.backend == BackendKind::Cuda) {
     throw Error("ERR_BACKEND_UNAVAILABLE", "backend \"cuda\" has no inference kernels in this build; use \"cpu\" or \"auto\"");
   }
   backend_ = make_cpu_backend(*model_);

@@ -27,10 +27,20 @@ constexpr int width(int embed) { return kEmbedding + embed; }
 
 enum class BackendKind { Cpu, Cuda };
 
+// Everything that chooses how an engine runs. Options added later (precision, threads, kernels,
+// device) belong here, so sibling() can build an identical engine for another thread.
+struct EngineConfig {
+  BackendKind backend = BackendKind::Cpu;
+};
+
 class GnnEngine {
  public:
-  // Takes ownership of the model; the backend factory sees the engine's copy.
-  GnnEngine(GnnModel model, BackendKind backend);
+  GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& config);
+
+  // A new engine on the same (shared, immutable) model with the same config and its own
+  // buffers: for a second thread, since one engine serves one thread at a time.
+  std::unique_ptr<GnnEngine> sibling() const { return std::make_unique<GnnEngine>(model_, config_); }
+  const EngineConfig& config() const { return config_; }
 
   const GnnModel& model() const { return *model_; }
   const InferenceBackend& backend() const { return *backend_; }
@@ -49,7 +59,8 @@ class GnnEngine {
   int node_features(const BookView& book, double* out) const;
 
  private:
-  std::unique_ptr<GnnModel> model_;
+  std::shared_ptr<const GnnModel> model_;
+  EngineConfig config_;
   std::unique_ptr<InferenceBackend> backend_;
   std::vector<double> features64_;
   std::vector<float> features32_;
