@@ -5,9 +5,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { EventEmitter } from 'eventemitter3';
+
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
 import { HawkgraphError, describe } from './errors';
 import { LoadedBinary, NativeEngineInfo, NativeGnnEngine, native } from './native';
+import {
+  BookStreamController, EngineEvents, PredictionEvent, PredictionIterator, ResolvedStreamOptions, StreamOptions,
+  StreamStats, SubmitOptions, resolveStreamOptions,
+} from './stream';
 
 export const DIRECTIONS = ['down', 'flat', 'up'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -18,6 +24,8 @@ export const exampleModelPath: string = path.resolve(__dirname, '..', 'models', 
 export interface EngineOptions {
   /** A safetensors file path, or its bytes. */
   model: string | Uint8Array;
+  /** The stream that submit() opens on first use: batching, symbol limit, stats period. */
+  stream?: StreamOptions;
   /** 'auto' (default) picks CUDA when this build has GPU kernels and a device, else the CPU. */
   backend?: 'auto' | 'cpu' | 'cuda';
   /** Arithmetic precision of the forward pass. 'fp32' is the default. */
@@ -96,7 +104,7 @@ const ROW_VOLATILITY = 9;
 const ROW_LEVELS = 10;
 const ROW_EMBEDDING = 11;
 
-const ENGINE_OPTIONS = new Set(['model', 'backend', 'precision']);
+const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision']);
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 function readModel(model: unknown): Uint8Array {
@@ -143,7 +151,17 @@ function checkPrecision(requested: unknown): void {
   throw new HawkgraphError('ERR_INVALID_OPTION', `precision must be 'fp32', 'fp16' or 'bf16', got ${describe(requested)}`);
 }
 
-export class Engine {
+export interface CloseOptions {
+  /** true (default): predict every book already submitted first; false: drop them as 'closed'. */
+  drain?: boolean;
+}
+
+/**
+ * An inference engine. predict()/predictBatch() run synchronously on the calling thread; submit()
+ * streams books to a native inference thread and results arrive as events ('prediction',
+ * 'dropped', 'error', 'stats'; see lib/stream.ts).
+ */
+export class Engine extends EventEmitter<EngineEvents> {
   readonly info: Readonly<EngineInfo>;
   #native: NativeGnnEngine | null;
   readonly #levels: number;
@@ -161,8 +179,16 @@ export class Engine {
   #batchCounts = new Int32Array(0);
   #batchRows = new Float64Array(0);
 
+  // Streaming: opened by the first submit() with createEngine's `stream` options.
+  readonly #streamOptions: ResolvedStreamOptions;
+  #stream: BookStreamController | null = null;
+  #closing: Promise<StreamStats | undefined> | null = null;
+  readonly #iterators = new Set<PredictionIterator>();
+
   /** @internal use createEngine() */
-  constructor(nativeEngine: NativeGnnEngine, info: NativeEngineInfo, binary: LoadedBinary) {
+  constructor(nativeEngine: NativeGnnEngine, info: NativeEngineInfo, binary: LoadedBinary, stream?: ResolvedStreamOptions) {
+    super();
+    this.#streamOptions = stream ?? resolveStreamOptions(undefined);
     this.#native = nativeEngine;
     this.#levels = info.levels;
     this.#embed = info.embed;
@@ -311,11 +337,62 @@ export class Engine {
     return engine.nodeFeatures(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na);
   }
 
-  /** Frees the native engine and its buffers. Idempotent; any later call throws ERR_ENGINE_CLOSED. */
-  close(): void {
-    if (this.#native === null) return;
-    this.#native.close();
+  /**
+   * Queues a book for the native inference thread and returns its seq at once; the prediction
+   * arrives as a 'prediction' event with that seq. The book is validated here, exactly as
+   * predict() validates it (same errors, thrown synchronously), and copied: the caller may reuse
+   * its arrays. A newer book of the same symbol replaces one not yet taken ('dropped', superseded).
+   */
+  submit(symbol: string, book: Book, options?: SubmitOptions): number {
+    const engine = this.#engine();
+    const stream =
+      this.#stream ?? (this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this));
+    const ts = options?.ts ?? performance.timeOrigin + performance.now();
+    return stream.submit(symbol, book, ts);
+  }
+
+  /**
+   * The 'prediction' events as an async iterator; it ends once close() has delivered the last
+   * one. It keeps at most `maxBuffered` (default 4096) unread events, dropping the oldest.
+   */
+  predictions(options?: { maxBuffered?: number }): AsyncIterableIterator<PredictionEvent> {
+    this.#engine();
+    const maxBuffered = options?.maxBuffered ?? 4096;
+    if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `maxBuffered must be a positive integer, got ${describe(maxBuffered)}`);
+    }
+    const it = new PredictionIterator(this, maxBuffered, (done) => this.#iterators.delete(done));
+    this.#iterators.add(it);
+    return it;
+  }
+
+  /** Stream counters now (undefined before the first submit()); the 'stats' event carries the same. */
+  streamStats(): StreamStats | undefined {
+    return this.#stream?.stats();
+  }
+
+  /**
+   * Closes the engine. It is closed at once (any later call throws ERR_ENGINE_CLOSED) and the
+   * synchronous engine's memory is freed now. With a stream open, the promise resolves with the
+   * final stream stats once pending books are predicted (drain: true, the default) or dropped as
+   * 'closed' (drain: false), the thread is joined and its memory freed; no event follows it.
+   * Idempotent: later calls return the same promise.
+   */
+  close(options?: CloseOptions): Promise<StreamStats | undefined> {
+    if (this.#closing) return this.#closing;
+    const drain = options?.drain ?? true;
+    if (typeof drain !== 'boolean') {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `drain must be a boolean, got ${describe(drain)}`);
+    }
+    this.#native?.close();
     this.#native = null;
+    const stream = this.#stream;
+    const done = stream ? stream.close(drain) : Promise.resolve(undefined);
+    this.#closing = done.then((stats) => {
+      for (const it of [...this.#iterators]) it.end();
+      return stats;
+    });
+    return this.#closing;
   }
 }
 
@@ -331,8 +408,9 @@ export function createEngine(options: EngineOptions): Engine {
   }
   const backend = resolveBackend(options.backend);
   checkPrecision(options.precision);
+  const streamOptions = resolveStreamOptions(options.stream);
   const bytes = readModel(options.model);
   const { addon, binary } = native();
   const engine = new addon.GnnEngine(bytes, backend);
-  return new Engine(engine, engine.info(), binary);
+  return new Engine(engine, engine.info(), binary, streamOptions);
 }

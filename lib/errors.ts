@@ -7,6 +7,7 @@ export type HawkgraphErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_INVALID_OPTION'
   | 'ERR_ENGINE_CLOSED'
+  | 'ERR_MAX_SYMBOLS'
   | 'ERR_BACKEND_UNAVAILABLE'
   | 'ERR_CUDA'
   | 'ERR_OUT_OF_MEMORY'

@@ -39,6 +39,30 @@ export interface NativeGnnEngine {
   close(): void;
 }
 
+/** The streaming side of an engine (native/addon/stream_wrap.cpp). */
+export interface NativeBookStream {
+  /** Returns the book's seq; writes the superseded book's seq (or 0) to submitOut[0]. */
+  submit(
+    symbol: number,
+    bidPx: Float64Array, bidSz: Float64Array, bidCount: number,
+    askPx: Float64Array, askSz: Float64Array, askCount: number,
+    ts: number,
+  ): number;
+  /** Starts closing; returns the [symbol, seq] pairs it discarded (none when draining). */
+  close(drain: boolean): Float64Array;
+  /** submitted, superseded, discarded, queued, inFlight, inDelivery, released, batches. */
+  counters(out: Float64Array): void;
+}
+
+export interface NativeBookStreamConstructor {
+  new (
+    engine: NativeGnnEngine, maxBatch: number, maxWaitUs: number, maxSymbols: number,
+    dispatch: (count: number, dispatchNs: number, errorCode?: string, errorMessage?: string) => void,
+    onFinish: () => void,
+    inbox: Float64Array, submitOut: Float64Array,
+  ): NativeBookStream;
+}
+
 export interface NativeCpuReport {
   arch: string;
   model: string;
@@ -71,6 +95,7 @@ export interface NativeRuntime {
 
 export interface NativeAddon {
   GnnEngine: new (modelBytes: Uint8Array, backend: BackendName) => NativeGnnEngine;
+  BookStream: NativeBookStreamConstructor;
   setErrorClass(errorClass: typeof HawkgraphError): void;
   runtime(): NativeRuntime;
   cudaAxpy(a: number, x: Float32Array, y: Float32Array): void;

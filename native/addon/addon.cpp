@@ -8,6 +8,7 @@
 #include "engine_wrap.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
+#include "stream_wrap.hpp"
 
 namespace hawkgraph::addon {
 namespace {
@@ -95,6 +96,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   Napi::Function engine = EngineWrap::define(env);
   s->engine_constructor = Napi::Persistent(engine);
   exports.Set("GnnEngine", engine);
+  exports.Set("BookStream", StreamWrap::define(env));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("runtime", Napi::Function::New(env, runtime, "runtime"));
   exports.Set("cudaAxpy", Napi::Function::New(env, cuda_axpy, "cudaAxpy"));

@@ -46,4 +46,13 @@ int build_node_features(const BookView& book, int model_levels, const double* or
   return L;
 }
 
+void order_flow_per_ms(const BookView& now, const BookView* prev, double dt_ms, int model_levels, double* out) {
+  const int L = levels_used(now, model_levels);
+  const bool usable = prev != nullptr && dt_ms > 0;
+  for (int i = 0; i < L; ++i) {
+    out[2 * i] = usable && i < prev->bids.count ? (now.bids.size[i] - prev->bids.size[i]) / dt_ms : 0.0;
+    out[2 * i + 1] = usable && i < prev->asks.count ? (now.asks.size[i] - prev->asks.size[i]) / dt_ms : 0.0;
+  }
+}
+
 }  // namespace hawkgraph

@@ -16,4 +16,11 @@ int levels_used(const BookView& book, int model_levels);
 // The book must already be validated.
 int build_node_features(const BookView& book, int model_levels, const double* order_flow, double* out);
 
+// Order flow between two snapshots of one symbol's book, per node in the same interleaved order
+// (bid0, ask0, ...): (size_now[i] - size_prev[i]) / dt_ms for that side, as the original
+// preprocessing's calculate_order_flow does. 0 where there is no previous snapshot (`prev`
+// nullptr), dt_ms <= 0, or level i is beyond the previous book's side. Writes
+// 2 * levels_used(now, model_levels) values; both books must already be validated.
+void order_flow_per_ms(const BookView& now, const BookView* prev, double dt_ms, int model_levels, double* out);
+
 }  // namespace hawkgraph

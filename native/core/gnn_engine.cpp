@@ -26,9 +26,9 @@ int GnnEngine::node_features(const BookView& book, double* out) const {
   return build_node_features(book, model_->levels, nullptr, out);
 }
 
-int GnnEngine::prepare_features(const BookView& book, float* features32) {
+int GnnEngine::prepare_features(const BookView& book, const double* order_flow, float* features32) {
   validate_book(book, model_->levels);
-  const int levels = build_node_features(book, model_->levels, nullptr, features64_.data());
+  const int levels = build_node_features(book, model_->levels, order_flow, features64_.data());
   const size_t count = static_cast<size_t>(2 * levels) * kNodeFeatures;
   for (size_t i = 0; i < count; ++i) features32[i] = static_cast<float>(features64_[i]);
   return levels;
@@ -54,14 +54,14 @@ void GnnEngine::write_row(const ForwardOutput& out, int levels, double* row) con
 }
 
 void GnnEngine::predict(const BookView& book, double* row) {
-  const int levels = prepare_features(book, features32_.data());
+  const int levels = prepare_features(book, nullptr, features32_.data());
   ForwardOutput out{};
   out.embedding = embedding_.data();
   backend_->forward(features32_.data(), levels, &out);
   write_row(out, levels, row);
 }
 
-void GnnEngine::predict_batch(const BookView* books, int count, double* rows) {
+void GnnEngine::predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows) {
   if (count <= 0) return;
   const size_t n = static_cast<size_t>(count);
   const size_t stride = static_cast<size_t>(model_->nodes()) * kNodeFeatures;
@@ -74,7 +74,8 @@ void GnnEngine::predict_batch(const BookView* books, int count, double* rows) {
   }
   for (size_t k = 0; k < n; ++k) {
     try {
-      batch_levels_[k] = prepare_features(books[k], batch_features_.data() + k * stride);
+      batch_levels_[k] = prepare_features(books[k], order_flows ? order_flows[k] : nullptr,
+                                          batch_features_.data() + k * stride);
     } catch (const Error& err) {
       throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
     }

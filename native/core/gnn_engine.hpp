@@ -52,8 +52,9 @@ class GnnEngine {
 
   // Validates every book first (a bad one throws "books[k]: ..." and nothing is computed), then
   // runs them through the backend's batch path. Writes count rows of row_width() doubles.
-  // Batch buffers grow to the largest batch seen and are reused.
-  void predict_batch(const BookView* books, int count, double* rows);
+  // Batch buffers grow to the largest batch seen and are reused. `order_flows` (optional, the
+  // streaming path) gives book k's per-node order flow (2 * levels values); nullptr means 0.
+  void predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows = nullptr);
 
   // The node features the model would see: 2 * levels rows of 8 doubles. Returns levels used.
   int node_features(const BookView& book, double* out) const;
@@ -74,7 +75,7 @@ class GnnEngine {
   // Fills one prediction row from the raw outputs.
   void write_row(const ForwardOutput& out, int levels, double* row) const;
   // Validates and builds fp32 features for one book; returns levels used.
-  int prepare_features(const BookView& book, float* features32);
+  int prepare_features(const BookView& book, const double* order_flow, float* features32);
 };
 
 }  // namespace hawkgraph

@@ -1,0 +1,243 @@
+#include "stream_wrap.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "../core/error.hpp"
+#include "addon_state.hpp"
+#include "engine_wrap.hpp"
+#include "js_errors.hpp"
+#include "js_views.hpp"
+
+namespace hawkgraph::addon {
+namespace {
+
+constexpr int32_t kMaxBookLevels = 1 << 24;
+constexpr int kResultBlocks = 4;
+
+// process.exit() does not run environment cleanup hooks, so every live stream is also listed
+// here and stopped at exit, before static destructors run under a still-working thread.
+// Leaked on purpose: it must outlive every other static.
+struct LiveStreams {
+  std::mutex mu;
+  std::set<stream::BookStream*> streams;
+};
+
+LiveStreams& live_streams() {
+  static LiveStreams* live = [] {
+    auto* l = new LiveStreams();
+    std::atexit([] {
+      LiveStreams& all = live_streams();
+      std::lock_guard<std::mutex> lock(all.mu);
+      for (stream::BookStream* s : all.streams) s->stop_and_join();
+    });
+    return l;
+  }();
+  return *live;
+}
+
+}  // namespace
+
+Napi::Function StreamWrap::define(Napi::Env env) {
+  return DefineClass(env, "BookStream",
+                     {InstanceMethod<&StreamWrap::submit>("submit"),
+                      InstanceMethod<&StreamWrap::close>("close"),
+                      InstanceMethod<&StreamWrap::counters>("counters")});
+}
+
+// new BookStream(engine, maxBatch, maxWaitUs, maxSymbols, dispatch(count, dispatchNs, errCode?, errMessage?),
+//                onFinish(), inbox: Float64Array[maxBatch * recordWidth], submitOut: Float64Array[1])
+StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StreamWrap>(info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(state(env).engine_constructor.Value())) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "engine must be a native GnnEngine");
+    }
+    GnnEngine& engine = EngineWrap::Unwrap(info[0].As<Napi::Object>())->engine(env);
+    stream::StreamConfig config;
+    config.max_batch = int_arg(info[1], "maxBatch", 1, 4096);
+    config.max_wait_us = int_arg(info[2], "maxWaitUs", 0, 1000000);
+    config.max_symbols = int_arg(info[3], "maxSymbols", 1, 1 << 20);
+    config.result_blocks = kResultBlocks;
+    const auto& meta = engine.model().metadata;
+    const auto flow = meta.find("order_flow");
+    config.order_flow = flow != meta.end() && flow->second == "per_ms";
+    if (!info[4].IsFunction() || !info[5].IsFunction()) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "dispatch and onFinish must be functions");
+    }
+    auto inbox = float64_view(info[6], "inbox");
+    auto submit_out = float64_view(info[7], "submitOut");
+    if (inbox.length < static_cast<size_t>(config.max_batch) * stream::record::kWidth || submit_out.length < 1) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "inbox or submitOut is too small");
+    }
+    // Holding the arrays keeps their (non-resizable, never moved) backing stores alive.
+    inbox_ref_ = Napi::Persistent(info[6].As<Napi::Float64Array>());
+    submit_out_ref_ = Napi::Persistent(info[7].As<Napi::Float64Array>());
+    inbox_ = inbox.data;
+    inbox_length_ = inbox.length;
+    submit_out_ = submit_out.data;
+    on_finish_ = Napi::Persistent(info[5].As<Napi::Function>());
+
+    tsfn_ = Tsfn::New(env, info[4].As<Napi::Function>(), "hawkgraph.stream", 0, 1, this);
+    tsfn_live_ = true;
+    // A stream never keeps the process alive by itself (close() refs it while draining).
+    tsfn_.Unref(env);
+    // Registered after the thread-safe function, so it runs first at teardown (hooks run in
+    // reverse order): the thread is joined before Node tears the function down.
+    napi_add_env_cleanup_hook(env, &StreamWrap::env_cleanup, this);
+    cleanup_hook_ = true;
+
+    core_ = std::make_unique<stream::BookStream>(engine.sibling(), config, [this](stream::ResultBlock* block) {
+      return tsfn_.NonBlockingCall(block != nullptr ? block : &finish_marker_) == napi_ok;
+    });
+    LiveStreams& live = live_streams();
+    std::lock_guard<std::mutex> lock(live.mu);
+    live.streams.insert(core_.get());
+  });
+}
+
+StreamWrap::~StreamWrap() {
+  destroy_core();
+  if (cleanup_hook_) {
+    napi_remove_env_cleanup_hook(Env(), &StreamWrap::env_cleanup, this);
+    cleanup_hook_ = false;
+  }
+}
+
+void StreamWrap::destroy_core() {
+  if (!core_) return;
+  {
+    LiveStreams& live = live_streams();
+    std::lock_guard<std::mutex> lock(live.mu);
+    live.streams.erase(core_.get());
+  }
+  core_->stop_and_join();
+  core_.reset();
+}
+
+void StreamWrap::env_cleanup(void* arg) {
+  auto* self = static_cast<StreamWrap*>(arg);
+  self->cleanup_hook_ = false;
+  self->destroy_core();
+}
+
+stream::BookStream& StreamWrap::core(Napi::Env env) {
+  if (!core_) throw make_error(env, "ERR_ENGINE_CLOSED", "engine is closed");
+  return *core_;
+}
+
+// submit(symbol, bidPx, bidSz, nb, askPx, askSz, na, ts) -> seq; submitOut[0] = superseded seq or 0.
+Napi::Value StreamWrap::submit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    stream::BookStream& s = core(env);
+    const int32_t symbol = int_arg(info[0], "symbol", 0, s.config().max_symbols - 1);
+    auto bid_px = float64_view(info[1], "bidPx");
+    auto bid_sz = float64_view(info[2], "bidSz");
+    const int32_t nb = int_arg(info[3], "bidCount", 0, kMaxBookLevels);
+    auto ask_px = float64_view(info[4], "askPx");
+    auto ask_sz = float64_view(info[5], "askSz");
+    const int32_t na = int_arg(info[6], "askCount", 0, kMaxBookLevels);
+    if (static_cast<size_t>(nb) > bid_px.length || static_cast<size_t>(nb) > bid_sz.length ||
+        static_cast<size_t>(na) > ask_px.length || static_cast<size_t>(na) > ask_sz.length) {
+      throw make_error(env, "ERR_BOOK_LENGTH", "book level counts exceed the arrays passed");
+    }
+    const double ts = info[7].IsNumber() ? info[7].As<Napi::Number>().DoubleValue() : NAN;
+    if (!std::isfinite(ts)) throw make_error(env, "ERR_INVALID_ARGUMENT", "ts must be a finite number");
+    const BookView book{{bid_px.data, bid_sz.data, nb}, {ask_px.data, ask_sz.data, na}};
+    uint64_t superseded = 0;
+    const uint64_t seq = s.submit(symbol, book, ts, &superseded);
+    submit_out_[0] = static_cast<double>(superseded);
+    return Napi::Number::New(env, static_cast<double>(seq));
+  });
+}
+
+// close(drain) -> Float64Array of [symbol, seq] pairs discarded (empty when draining). The
+// thread then finishes; onFinish() runs on the JS thread after its last block was dispatched.
+Napi::Value StreamWrap::close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    stream::BookStream& s = core(env);
+    const bool drain = info[0].ToBoolean();
+    std::vector<stream::DroppedBook> discarded;
+    s.begin_close(drain, &discarded);
+    // Keep the loop alive until the last events are out: the caller awaits them.
+    if (tsfn_live_) tsfn_.Ref(env);
+    auto out = Napi::Float64Array::New(env, 2 * discarded.size());
+    for (size_t k = 0; k < discarded.size(); ++k) {
+      out[2 * k] = discarded[k].symbol;
+      out[2 * k + 1] = static_cast<double>(discarded[k].seq);
+    }
+    return out;
+  });
+}
+
+// counters(out: Float64Array[8]): submitted, superseded, discarded, queued, inFlight, inDelivery,
+// released, batches. After the stream finished, the final values stay readable.
+Napi::Value StreamWrap::counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    auto out = float64_view(info[0], "out");
+    if (out.length < 8) throw make_error(env, "ERR_INVALID_ARGUMENT", "out must hold 8 values");
+    const stream::StreamCounters c = core_ ? core_->counters() : final_counters_;
+    const uint64_t values[8] = {c.submitted, c.superseded, c.discarded, c.queued,
+                                c.in_flight, c.in_delivery, c.released, c.batches};
+    for (int i = 0; i < 8; ++i) out.data[i] = static_cast<double>(values[i]);
+  });
+  return env.Undefined();
+}
+
+void StreamWrap::finish(Napi::Env env) {
+  core_->join();
+  final_counters_ = core_->counters();
+  destroy_core();
+  if (tsfn_live_) {
+    tsfn_live_ = false;
+    tsfn_.Release();
+  }
+  if (cleanup_hook_) {
+    napi_remove_env_cleanup_hook(env, &StreamWrap::env_cleanup, this);
+    cleanup_hook_ = false;
+  }
+  Napi::Function on_finish = on_finish_.Value();
+  on_finish_.Reset();
+  inbox_ref_.Reset();
+  submit_out_ref_.Reset();
+  inbox_ = submit_out_ = nullptr;
+  on_finish.Call({});
+}
+
+void StreamWrap::call_js(Napi::Env env, Napi::Function dispatch, StreamWrap* self, stream::ResultBlock* block) {
+  // A null env: Node is tearing the function down with blocks still queued; the stream that
+  // owns them is already stopped (env_cleanup), so there is nothing to hand back.
+  if (env == nullptr || self == nullptr || !self->core_) return;
+  if (block == &self->finish_marker_) {
+    self->finish(env);
+    return;
+  }
+  const size_t values = static_cast<size_t>(block->count) * stream::record::kWidth;
+  std::memcpy(self->inbox_, block->records.data(), sizeof(double) * values);
+  const int count = block->count;
+  const bool failed = block->failed;
+  std::string code, message;
+  if (failed) {
+    code = block->error_code;
+    message = block->error_message;
+  }
+  const double now = static_cast<double>(stream::steady_now_ns());
+  // The block goes back before JS runs: its records are in the inbox, and a listener that
+  // throws must not strand it.
+  self->core_->release(block);
+  if (failed) {
+    dispatch.Call({Napi::Number::New(env, count), Napi::Number::New(env, now), Napi::String::New(env, code),
+                   Napi::String::New(env, message)});
+  } else {
+    dispatch.Call({Napi::Number::New(env, count), Napi::Number::New(env, now)});
+  }
+}
+
+}  // namespace hawkgraph::addon

@@ -1,0 +1,47 @@
+// The JS-facing BookStream: the core stream (core/stream/book_stream.hpp) plus the thread-safe
+// function that carries its result blocks to the JS thread, and the hooks that stop its thread
+// when the environment (main thread or worker) or the process goes away.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "../core/stream/book_stream.hpp"
+
+namespace hawkgraph::addon {
+
+class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  explicit StreamWrap(const Napi::CallbackInfo& info);
+  ~StreamWrap() override;
+
+  static void call_js(Napi::Env env, Napi::Function dispatch, StreamWrap* self, stream::ResultBlock* block);
+
+ private:
+  using Tsfn = Napi::TypedThreadSafeFunction<StreamWrap, stream::ResultBlock, &StreamWrap::call_js>;
+
+  Napi::Value submit(const Napi::CallbackInfo& info);
+  Napi::Value close(const Napi::CallbackInfo& info);
+  Napi::Value counters(const Napi::CallbackInfo& info);
+
+  stream::BookStream& core(Napi::Env env);
+  void finish(Napi::Env env);   // the thread has delivered its last block: join, report, free
+  void destroy_core();          // unregisters from the exit hooks, stops, joins, frees
+  static void env_cleanup(void* self);
+
+  std::unique_ptr<stream::BookStream> core_;
+  stream::StreamCounters final_counters_;  // what counters() reports once the stream is gone
+  Tsfn tsfn_;
+  bool tsfn_live_ = false;
+  bool cleanup_hook_ = false;
+  Napi::FunctionReference on_finish_;
+  Napi::Reference<Napi::Float64Array> inbox_ref_, submit_out_ref_;
+  double* inbox_ = nullptr;
+  size_t inbox_length_ = 0;
+  double* submit_out_ = nullptr;
+  stream::ResultBlock finish_marker_;  // delivered (by address) once the thread has finished
+};
+
+}  // namespace hawkgraph::addon

@@ -1,0 +1,288 @@
+#include "book_stream.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "../error.hpp"
+#include "../features.hpp"
+
+namespace hawkgraph::stream {
+
+int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver)
+    : engine_(std::move(engine)), config_(config), levels_(engine_->model().levels), deliver_(std::move(deliver)) {
+  const size_t L = static_cast<size_t>(levels_), B = static_cast<size_t>(config_.max_batch);
+  slots_.resize(static_cast<size_t>(config_.max_symbols));
+  ring_.resize(static_cast<size_t>(config_.max_symbols));
+  flow_scratch_.resize(2 * L);
+  for (int i = 0; i < config_.result_blocks; ++i) {
+    auto block = std::make_unique<ResultBlock>();
+    block->records.resize(B * record::kWidth);
+    free_blocks_.push_back(block.get());
+    blocks_.push_back(std::move(block));
+  }
+  batch_books_.resize(B * 4 * L);
+  batch_flows_.resize(B * 2 * L);
+  batch_rows_.resize(B * static_cast<size_t>(engine_->row_width()));
+  batch_flow_ptrs_.resize(B);
+  batch_views_.resize(B);
+  batch_symbol_.resize(B);
+  batch_seq_.resize(B);
+  batch_ts_.resize(B);
+  batch_submit_ns_.resize(B);
+  thread_ = std::thread([this] { run(); });
+}
+
+BookStream::~BookStream() { stop_and_join(); }
+
+uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_t* superseded) {
+  validate_book(book, levels_);
+  if (symbol < 0 || symbol >= config_.max_symbols) {
+    throw Error("ERR_MAX_SYMBOLS", "symbol index " + std::to_string(symbol) + " is outside the stream's " +
+                                       std::to_string(config_.max_symbols) + " symbols");
+  }
+  const size_t L = static_cast<size_t>(levels_);
+  Slot& slot = slots_[static_cast<size_t>(symbol)];
+  if (slot.book.empty()) {
+    // First book of this symbol: its storage, once (bounded by max_symbols).
+    slot.book.resize(4 * L);
+    if (config_.order_flow) {
+      slot.flow.resize(2 * L);
+      slot.prev_bid_sz.resize(L);
+      slot.prev_ask_sz.resize(L);
+    }
+  }
+  const int nb = std::min(book.bids.count, levels_), na = std::min(book.asks.count, levels_);
+  if (config_.order_flow) {
+    BookView prev{{nullptr, slot.prev_bid_sz.data(), slot.prev_nb}, {nullptr, slot.prev_ask_sz.data(), slot.prev_na}};
+    order_flow_per_ms(book, slot.has_prev ? &prev : nullptr, ts - slot.prev_ts, levels_, flow_scratch_.data());
+  }
+  const int64_t now = steady_now_ns();
+  bool wake = false;
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seq = ++next_seq_;
+    *superseded = 0;
+    if (slot.pending) {
+      *superseded = slot.seq;
+      ++counters_.superseded;
+    } else {
+      slot.pending = true;
+      ring_[(ring_head_ + counters_.queued) % ring_.size()] = symbol;
+      ++counters_.queued;
+      wake = thread_idle_ || (thread_batching_ && counters_.queued >= static_cast<uint64_t>(config_.max_batch));
+    }
+    ++counters_.submitted;
+    double* dst = slot.book.data();
+    std::memcpy(dst, book.bids.price, sizeof(double) * nb);
+    std::memcpy(dst + L, book.bids.size, sizeof(double) * nb);
+    std::memcpy(dst + 2 * L, book.asks.price, sizeof(double) * na);
+    std::memcpy(dst + 3 * L, book.asks.size, sizeof(double) * na);
+    if (config_.order_flow) std::memcpy(slot.flow.data(), flow_scratch_.data(), sizeof(double) * 2 * L);
+    slot.nb = nb;
+    slot.na = na;
+    slot.seq = seq;
+    slot.ts = ts;
+    slot.submit_ns = now;
+  }
+  if (wake) work_cv_.notify_one();
+  if (config_.order_flow) {
+    std::memcpy(slot.prev_bid_sz.data(), book.bids.size, sizeof(double) * nb);
+    std::memcpy(slot.prev_ask_sz.data(), book.asks.size, sizeof(double) * na);
+    slot.prev_nb = nb;
+    slot.prev_na = na;
+    slot.prev_ts = ts;
+    slot.has_prev = true;
+  }
+  return seq;
+}
+
+void BookStream::release(ResultBlock* block) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    counters_.in_delivery -= static_cast<uint64_t>(block->count);
+    counters_.released += static_cast<uint64_t>(block->count);
+    block->count = 0;
+    free_blocks_.push_back(block);
+    wake = thread_wants_block_;
+  }
+  if (wake) block_cv_.notify_one();
+}
+
+void BookStream::begin_close(bool drain, std::vector<DroppedBook>* discarded) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (mode_ != Mode::Run) return;
+    mode_ = drain ? Mode::Drain : Mode::Discard;
+    if (!drain) {
+      for (uint64_t k = 0; k < counters_.queued; ++k) {
+        Slot& slot = slots_[static_cast<size_t>(ring_[(ring_head_ + k) % ring_.size()])];
+        slot.pending = false;
+        discarded->push_back({ring_[(ring_head_ + k) % ring_.size()], slot.seq});
+      }
+      counters_.discarded += counters_.queued;
+      counters_.queued = 0;
+    }
+  }
+  work_cv_.notify_one();
+  block_cv_.notify_one();
+}
+
+void BookStream::stop_and_join() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    mode_ = Mode::Discard;
+    deliver_final_ = false;
+  }
+  work_cv_.notify_one();
+  block_cv_.notify_one();
+  join();
+}
+
+void BookStream::join() {
+  std::lock_guard<std::mutex> lock(join_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+StreamCounters BookStream::counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+int BookStream::take_batch() {
+  const size_t L = static_cast<size_t>(levels_);
+  const int n = static_cast<int>(std::min<uint64_t>(counters_.queued, static_cast<uint64_t>(config_.max_batch)));
+  for (int k = 0; k < n; ++k) {
+    const int symbol = ring_[ring_head_];
+    ring_head_ = (ring_head_ + 1) % ring_.size();
+    Slot& slot = slots_[static_cast<size_t>(symbol)];
+    slot.pending = false;
+    double* dst = batch_books_.data() + static_cast<size_t>(k) * 4 * L;
+    std::memcpy(dst, slot.book.data(), sizeof(double) * 4 * L);
+    batch_views_[k] = BookView{{dst, dst + L, slot.nb}, {dst + 2 * L, dst + 3 * L, slot.na}};
+    if (config_.order_flow) {
+      double* flow = batch_flows_.data() + static_cast<size_t>(k) * 2 * L;
+      std::memcpy(flow, slot.flow.data(), sizeof(double) * 2 * L);
+      batch_flow_ptrs_[k] = flow;
+    }
+    batch_symbol_[k] = symbol;
+    batch_seq_[k] = slot.seq;
+    batch_ts_[k] = slot.ts;
+    batch_submit_ns_[k] = slot.submit_ns;
+  }
+  counters_.queued -= static_cast<uint64_t>(n);
+  counters_.in_flight += static_cast<uint64_t>(n);
+  return n;
+}
+
+void BookStream::compute_batch(int n) {
+  const int64_t start = steady_now_ns();
+  batch_failed_ = false;
+  try {
+    engine_->predict_batch(batch_views_.data(), n, batch_rows_.data(),
+                           config_.order_flow ? batch_flow_ptrs_.data() : nullptr);
+  } catch (const Error& e) {
+    batch_failed_ = true;
+    batch_error_code_ = e.code();
+    batch_error_message_ = e.what();
+  } catch (const std::exception& e) {
+    batch_failed_ = true;
+    batch_error_code_ = "ERR_INTERNAL";
+    batch_error_message_ = e.what();
+  }
+  batch_start_ns_ = start;
+  batch_compute_ns_ = steady_now_ns() - start;
+}
+
+void BookStream::fill_block(int n, ResultBlock* block) const {
+  const size_t width = static_cast<size_t>(engine_->row_width());
+  block->failed = batch_failed_;
+  if (batch_failed_) {
+    block->error_code = batch_error_code_;
+    block->error_message = batch_error_message_;
+  }
+  for (int k = 0; k < n; ++k) {
+    double* r = block->records.data() + static_cast<size_t>(k) * record::kWidth;
+    r[record::kSymbol] = batch_symbol_[k];
+    r[record::kSeq] = static_cast<double>(batch_seq_[k]);
+    r[record::kTs] = batch_ts_[k];
+    r[record::kSubmitNs] = static_cast<double>(batch_submit_ns_[k]);
+    r[record::kQueueNs] = static_cast<double>(batch_start_ns_ - batch_submit_ns_[k]);
+    r[record::kComputeNs] = static_cast<double>(batch_compute_ns_);
+    if (!batch_failed_) {
+      std::memcpy(r + record::kRow, batch_rows_.data() + static_cast<size_t>(k) * width,
+                  sizeof(double) * prediction_row::kEmbedding);
+    }
+  }
+  block->count = n;
+}
+
+void BookStream::run() {
+#ifdef __linux__
+  // The batching window is tens of microseconds; the default 50 µs timer slack would swallow it.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+#endif
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    thread_idle_ = true;
+    work_cv_.wait(lock, [&] { return counters_.queued > 0 || mode_ != Mode::Run; });
+    thread_idle_ = false;
+    if (mode_ == Mode::Discard) break;
+    if (counters_.queued == 0) break;  // draining, and nothing is left
+    if (mode_ == Mode::Run && config_.max_wait_us > 0 && counters_.queued < static_cast<uint64_t>(config_.max_batch)) {
+      thread_batching_ = true;
+      work_cv_.wait_for(lock, std::chrono::microseconds(config_.max_wait_us), [&] {
+        return counters_.queued >= static_cast<uint64_t>(config_.max_batch) || mode_ != Mode::Run;
+      });
+      thread_batching_ = false;
+      if (mode_ == Mode::Discard) break;  // begin_close discarded what was queued
+    }
+    const int n = take_batch();
+    lock.unlock();
+    // Books keep arriving (and superseding) in their slots while this batch computes.
+    compute_batch(n);
+    lock.lock();
+    // Backpressure: with every block still in JS, wait; slots keep absorbing newer books.
+    thread_wants_block_ = true;
+    block_cv_.wait(lock, [&] { return !free_blocks_.empty() || !deliver_final_; });
+    thread_wants_block_ = false;
+    if (free_blocks_.empty()) {
+      counters_.in_flight -= static_cast<uint64_t>(n);
+      break;
+    }
+    ResultBlock* block = free_blocks_.back();
+    free_blocks_.pop_back();
+    fill_block(n, block);
+    counters_.in_flight -= static_cast<uint64_t>(n);
+    counters_.in_delivery += static_cast<uint64_t>(n);
+    ++counters_.batches;
+    lock.unlock();
+    const bool delivered = deliver_(block);
+    lock.lock();
+    if (!delivered) {
+      counters_.in_delivery -= static_cast<uint64_t>(n);
+      block->count = 0;
+      free_blocks_.push_back(block);
+      mode_ = Mode::Discard;
+      deliver_final_ = false;
+      break;
+    }
+  }
+  const bool final_delivery = deliver_final_;
+  lock.unlock();
+  if (final_delivery) deliver_(nullptr);
+}
+
+}  // namespace hawkgraph::stream

@@ -1,0 +1,164 @@
+// Streaming inference: books submitted per symbol (latest wins) are micro-batched on one native
+// thread that runs a sibling GnnEngine, and the results leave through a bounded pool of result
+// blocks handed to a delivery callback. Plain C++ (no Node headers): the addon supplies the
+// callback (a thread-safe function) and calls submit/release from the JS thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "../book.hpp"
+#include "../gnn_engine.hpp"
+
+namespace hawkgraph::stream {
+
+struct StreamConfig {
+  int max_batch = 32;       // books per forward batch
+  int max_wait_us = 0;      // once a first book is pending, wait this long for more (0: take what is there)
+  int max_symbols = 1024;   // distinct symbols one stream accepts
+  int result_blocks = 4;    // blocks in flight between the thread and JS: the backpressure bound
+  bool order_flow = false;  // compute the order-flow feature between consecutive snapshots
+};
+
+// One delivered book as a row of doubles in a result block (the JS layer reads this layout).
+namespace record {
+constexpr int kSymbol = 0;
+constexpr int kSeq = 1;
+constexpr int kTs = 2;
+constexpr int kSubmitNs = 3;   // steady clock at submit
+constexpr int kQueueNs = 4;    // submit -> its batch started
+constexpr int kComputeNs = 5;  // the batch's forward pass
+constexpr int kRow = 6;        // prediction_row values up to (not including) the embedding
+constexpr int kWidth = kRow + prediction_row::kEmbedding;
+}  // namespace record
+
+struct ResultBlock {
+  std::vector<double> records;  // max_batch * record::kWidth
+  int count = 0;
+  bool failed = false;          // the batch threw: `error_*` say why, the books count as dropped
+  std::string error_code, error_message;
+};
+
+// A discarded or otherwise dropped book: which symbol, which seq.
+struct DroppedBook {
+  int symbol;
+  uint64_t seq;
+};
+
+// Where every submitted book is at one instant (taken under the stream's lock).
+struct StreamCounters {
+  uint64_t submitted = 0;
+  uint64_t superseded = 0;   // replaced in its slot before the thread took it
+  uint64_t discarded = 0;    // still queued when close(drain: false) ran
+  uint64_t queued = 0;       // in slots, waiting for the thread
+  uint64_t in_flight = 0;    // taken by the thread, not yet handed to delivery
+  uint64_t in_delivery = 0;  // in blocks handed to delivery, not yet released by JS
+  uint64_t released = 0;     // in blocks JS has dispatched and released
+  uint64_t batches = 0;
+};
+
+int64_t steady_now_ns();
+
+class BookStream {
+ public:
+  // Called on the stream thread with a filled block, or with nullptr once when the thread has
+  // finished after begin_close(). Returns false when delivery is shut (the environment is going
+  // away); the block then returns to the pool and the thread stops.
+  using Deliver = std::function<bool(ResultBlock*)>;
+
+  BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver);
+  ~BookStream();  // stops (discarding) and joins
+  BookStream(const BookStream&) = delete;
+  BookStream& operator=(const BookStream&) = delete;
+
+  const StreamConfig& config() const { return config_; }
+
+  // JS thread. Validates the book exactly as predict() does (validate_book; throws and changes
+  // nothing for a bad book), copies it into the symbol's slot and wakes the thread if it sleeps.
+  // Returns the book's seq; *superseded gets the seq of the unprocessed book it replaced, or 0.
+  uint64_t submit(int symbol, const BookView& book, double ts, uint64_t* superseded);
+
+  // JS thread: a block delivered earlier has been dispatched; it returns to the pool.
+  void release(ResultBlock* block);
+
+  // JS thread. Drain: the thread finishes every queued book, then exits. Otherwise queued books
+  // are discarded into *discarded and the thread exits after its current batch. Either way the
+  // thread's last act is deliver(nullptr).
+  void begin_close(bool drain, std::vector<DroppedBook>* discarded);
+
+  // Any thread: stop now (discarding, no final delivery) and join. Idempotent.
+  void stop_and_join();
+
+  // JS thread, after deliver(nullptr): joins the finished thread.
+  void join();
+
+  StreamCounters counters() const;
+
+ private:
+  struct Slot {
+    std::vector<double> book;  // 4 * L: bidPx, bidSz, askPx, askSz
+    std::vector<double> flow;  // 2 * L order flow per node (when enabled)
+    int nb = 0, na = 0;
+    uint64_t seq = 0;
+    double ts = 0;
+    int64_t submit_ns = 0;
+    bool pending = false;
+    // The previous snapshot, for order flow; only submit (the JS thread) reads or writes these.
+    std::vector<double> prev_bid_sz, prev_ask_sz;
+    int prev_nb = 0, prev_na = 0;
+    double prev_ts = 0;
+    bool has_prev = false;
+  };
+  enum class Mode { Run, Drain, Discard };
+
+  void run();
+  int take_batch();  // under lock: moves up to max_batch queued slots into the batch arena
+  void compute_batch(int n);                      // no lock held: runs the engine on the arena
+  void fill_block(int n, ResultBlock* block) const;  // under lock
+
+  std::unique_ptr<GnnEngine> engine_;  // the sibling this thread owns
+  const StreamConfig config_;
+  const int levels_;
+  Deliver deliver_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;   // the thread waits here for books
+  std::condition_variable block_cv_;  // and here for a free result block
+  Mode mode_ = Mode::Run;
+  bool thread_idle_ = false;          // waiting for a first book: submit must notify
+  bool thread_batching_ = false;      // inside the max_wait window: notify only on a full batch
+  bool thread_wants_block_ = false;
+  bool deliver_final_ = true;         // false once stop_and_join ran: no more deliveries at all
+  std::vector<Slot> slots_;
+  std::vector<int> ring_;             // FIFO of pending symbols; each at most once
+  size_t ring_head_ = 0;
+  uint64_t next_seq_ = 0;
+  StreamCounters counters_;
+  std::vector<std::unique_ptr<ResultBlock>> blocks_;
+  std::vector<ResultBlock*> free_blocks_;
+
+  std::vector<double> flow_scratch_;  // JS thread: order flow of the book being submitted
+
+  // Batch arena, the thread's own.
+  std::vector<double> batch_books_, batch_flows_, batch_rows_;
+  std::vector<const double*> batch_flow_ptrs_;
+  std::vector<BookView> batch_views_;
+  std::vector<int> batch_symbol_;
+  std::vector<uint64_t> batch_seq_;
+  std::vector<double> batch_ts_;
+  std::vector<int64_t> batch_submit_ns_;
+  int64_t batch_start_ns_ = 0, batch_compute_ns_ = 0;
+  bool batch_failed_ = false;
+  std::string batch_error_code_, batch_error_message_;
+
+  std::mutex join_mu_;
+  std::thread thread_;
+};
+
+}  // namespace hawkgraph::stream
