@@ -5,6 +5,7 @@
       "sources": [
         "<!@(node -p \"const s=require('./native/sources.json'); s.core.concat(s.addon, s.cuda_unavailable).join(' ')\")"
       ],
+      "dependencies": ["hawkgraph_cpu_avx2", "hawkgraph_cpu_avx512"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
@@ -20,6 +21,22 @@
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] }
       }
+    },
+    # Each SIMD kernel table is compiled alone with its ISA's flags and chosen at run time from
+    # cpuid, so the addon still loads on any x86-64 (and builds on arm64, where they are stubs).
+    {
+      "target_name": "hawkgraph_cpu_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').cpu_avx2.join(' ')\")"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
+      "conditions": [["target_arch=='x64' and OS!='win'", {"cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-ffp-contract=fast"]}]]
+    },
+    {
+      "target_name": "hawkgraph_cpu_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').cpu_avx512.join(' ')\")"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
+      "conditions": [["target_arch=='x64' and OS!='win'", {"cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c", "-mprefer-vector-width=512", "-ffp-contract=fast"]}]]
     }
   ]
 }

@@ -28,8 +28,27 @@ export interface EngineOptions {
   stream?: StreamOptions;
   /** 'auto' (default) picks CUDA when this build has GPU kernels and a device, else the CPU. */
   backend?: 'auto' | 'cpu' | 'cuda';
-  /** Arithmetic precision of the forward pass. 'fp32' is the default. */
+  /**
+   * Arithmetic precision of the forward pass. 'fp32' is the default. On the CPU, 'fp16' and 'bf16'
+   * store the large layers' weights in half size and accumulate in fp32.
+   */
   precision?: 'fp32' | 'fp16' | 'bf16';
+  /**
+   * CPU: threads for predictBatch(), the calling thread included (default 1). Workers are created
+   * once with the engine; predict() always runs on the calling thread.
+   */
+  threads?: number;
+  /**
+   * CPU: the SIMD kernel table. 'auto' (default) takes $HAWKGRAPH_CPU_KERNELS when set, else the
+   * widest this CPU runs; 'avx512', 'avx2' or 'portable' force one (ERR_BACKEND_UNAVAILABLE when
+   * the CPU lacks it).
+   */
+  kernels?: 'auto' | 'avx512' | 'avx2' | 'portable';
+  /**
+   * CPU: the algebraic folds computed at load (default true). false runs every layer as written;
+   * slower, for comparison and tests.
+   */
+  folds?: boolean;
 }
 
 export interface EngineInfo {
@@ -44,6 +63,12 @@ export interface EngineInfo {
   heads: number;
   attention: 'pooled' | 'levels';
   /** The CUDA device in use, when backend is 'cuda'. */
+  /** CPU: the kernel table in use ('avx512', 'avx2', 'portable'). */
+  kernels?: string;
+  /** CPU: threads predictBatch() uses. */
+  threads?: number;
+  /** CPU: multiply-adds of one forward pass at full depth, as computed (folded) and as written. */
+  macs?: { folded: number; asWritten: number };
   device?: string;
   metadata: Readonly<Record<string, string>>;
   binary: LoadedBinary;
@@ -104,7 +129,8 @@ const ROW_VOLATILITY = 9;
 const ROW_LEVELS = 10;
 const ROW_EMBEDDING = 11;
 
-const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision']);
+const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision', 'threads', 'kernels', 'folds']);
+const CPU_KERNELS = new Set(['auto', 'avx512', 'avx2', 'portable']);
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 function readModel(model: unknown): Uint8Array {
@@ -144,11 +170,23 @@ function resolveBackend(requested: unknown): 'cpu' | 'cuda' {
 }
 
 function checkPrecision(requested: unknown): void {
-  if (requested === undefined || requested === 'fp32') return;
-  if (requested === 'fp16' || requested === 'bf16') {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `precision ${describe(requested)} is not available on the cpu backend in this version; use 'fp32'`);
-  }
+  if (requested === undefined || requested === 'fp32' || requested === 'fp16' || requested === 'bf16') return;
   throw new HawkgraphError('ERR_INVALID_OPTION', `precision must be 'fp32', 'fp16' or 'bf16', got ${describe(requested)}`);
+}
+
+// CPU options, checked here so native code sees only well-typed values.
+function cpuOptions(options: EngineOptions): { precision?: string; threads?: number; kernels?: string; folds?: boolean } {
+  const { threads, kernels, folds } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `threads must be an integer from 1 to 256, got ${describe(threads)}`);
+  }
+  if (kernels !== undefined && !CPU_KERNELS.has(kernels as string)) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `kernels must be 'auto', 'avx512', 'avx2' or 'portable', got ${describe(kernels)}`);
+  }
+  if (folds !== undefined && typeof folds !== 'boolean') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `folds must be a boolean, got ${describe(folds)}`);
+  }
+  return { precision: options.precision, threads, kernels, folds };
 }
 
 export interface CloseOptions {
@@ -161,6 +199,12 @@ export interface CloseOptions {
  * streams books to a native inference thread and results arrive as events ('prediction',
  * 'dropped', 'error', 'stats'; see lib/stream.ts).
  */
+// CPU fields of the native info (absent for other backends).
+function cpuInfo(info: NativeEngineInfo): Pick<EngineInfo, 'kernels' | 'threads' | 'macs'> {
+  const cpu = info as NativeEngineInfo & Pick<EngineInfo, 'kernels' | 'threads' | 'macs'>;
+  return cpu.kernels === undefined ? {} : { kernels: cpu.kernels, threads: cpu.threads, macs: cpu.macs };
+}
+
 export class Engine extends EventEmitter<EngineEvents> {
   readonly info: Readonly<EngineInfo>;
   #native: NativeGnnEngine | null;
@@ -202,6 +246,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.info = Object.freeze({
       backend: info.backend,
       precision: info.precision,
+      ...cpuInfo(info),
       levels: info.levels,
       nodeFeatures: info.nodeFeatures,
       hidden: info.hidden,
@@ -411,6 +456,10 @@ export function createEngine(options: EngineOptions): Engine {
   const streamOptions = resolveStreamOptions(options.stream);
   const bytes = readModel(options.model);
   const { addon, binary } = native();
-  const engine = new addon.GnnEngine(bytes, backend);
+  const engine = new (addon.GnnEngine as unknown as new (bytes: Uint8Array, backend: string, options: object) => NativeGnnEngine)(
+    bytes,
+    backend,
+    cpuOptions(options),
+  );
   return new Engine(engine, engine.info(), binary, streamOptions);
 }

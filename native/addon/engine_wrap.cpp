@@ -3,6 +3,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/cpu/cpu_backend.hpp"
 #include "../core/gnn_model.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
@@ -34,15 +35,56 @@ BookView book_args(const Napi::CallbackInfo& info, size_t first) {
   return BookView{{bid_px.data, bid_sz.data, nb}, {ask_px.data, ask_sz.data, na}};
 }
 
+// The CPU backend's options from the JS options object (lib/ has validated their types).
+void read_cpu_options(const Napi::Value& v, CpuOptions& cpu) {
+  if (!v.IsObject()) return;
+  Napi::Object o = v.As<Napi::Object>();
+  if (o.Has("precision") && o.Get("precision").IsString()) cpu.precision = o.Get("precision").As<Napi::String>().Utf8Value();
+  if (o.Has("threads") && o.Get("threads").IsNumber()) cpu.threads = o.Get("threads").As<Napi::Number>().Int32Value();
+  if (o.Has("kernels") && o.Get("kernels").IsString()) cpu.kernels = o.Get("kernels").As<Napi::String>().Utf8Value();
+  if (o.Has("folds") && o.Get("folds").IsBoolean()) cpu.folds = o.Get("folds").As<Napi::Boolean>().Value();
+}
+
+// GnnEngine.cpuKernels(): the kernel tables this CPU runs, widest first.
+Napi::Value cpu_kernels_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const auto names = cpu_kernel_names();
+    Napi::Array a = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); ++i) a.Set(i, names[i]);
+    return a;
+  });
+}
+
+// GnnEngine.measureCpuPeak(kernels, seconds): single-thread FP32 (and BF16 dot-product) GFLOP/s,
+// for the benchmark's floors. Blocks for about 2 x seconds.
+Napi::Value measure_cpu_peak_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const std::string kernels = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "auto";
+    const double seconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.2;
+    if (!(seconds > 0 && seconds <= 10)) throw make_error(env, "ERR_INVALID_ARGUMENT", "seconds must be in (0, 10]");
+    const CpuPeak p = measure_cpu_peak(kernels, seconds);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("kernels", p.kernels);
+    o.Set("fp32GFlops", p.fp32_gflops);
+    o.Set("bf16GFlops", p.bf16_gflops);
+    return o;
+  });
+}
+
 }  // namespace
 
 Napi::Function EngineWrap::define(Napi::Env env) {
-  return DefineClass(env, "GnnEngine",
+  Napi::Function cls = DefineClass(env, "GnnEngine",
                      {InstanceMethod<&EngineWrap::info>("info"),
                       InstanceMethod<&EngineWrap::predict>("predict"),
                       InstanceMethod<&EngineWrap::predict_batch>("predictBatch"),
                       InstanceMethod<&EngineWrap::node_features>("nodeFeatures"),
                       InstanceMethod<&EngineWrap::close>("close")});
+  cls.Set("cpuKernels", Napi::Function::New(env, cpu_kernels_js, "cpuKernels"));
+  cls.Set("measureCpuPeak", Napi::Function::New(env, measure_cpu_peak_js, "measureCpuPeak"));
+  return cls;
 }
 
 // new GnnEngine(modelBytes: Uint8Array, backend: 'cpu' | 'cuda')
@@ -55,6 +97,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     auto bytes = info[0].As<Napi::Uint8Array>();
     EngineConfig config;
     config.backend = parse_backend(info[1]);
+    read_cpu_options(info[2], config.cpu);
     auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes.Data(), bytes.ByteLength()));
     engine_ = std::make_unique<GnnEngine>(std::move(model), config);
   });
@@ -81,6 +124,16 @@ Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
     o.Set("attention", m.attention == AttentionMode::Pooled ? "pooled" : "levels");
     o.Set("edges", static_cast<double>(m.topology.edges()));
     o.Set("rowWidth", e.row_width());
+    const std::string kernels = cpu_backend_kernels(e.backend());
+    if (!kernels.empty()) {
+      o.Set("kernels", kernels);
+      o.Set("threads", e.config().cpu.threads);
+      o.Set("folds", e.config().cpu.folds);
+      Napi::Object macs = Napi::Object::New(env);
+      macs.Set("folded", cpu_forward_macs(m, m.levels, true));
+      macs.Set("asWritten", cpu_forward_macs(m, m.levels, false));
+      o.Set("macs", macs);
+    }
     Napi::Object meta = Napi::Object::New(env);
     for (const auto& [k, v] : m.metadata) meta.Set(k, v);
     o.Set("metadata", meta);

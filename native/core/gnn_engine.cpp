@@ -14,7 +14,7 @@ GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& 
   if (config_.backend == BackendKind::Cuda) {
     throw Error("ERR_BACKEND_UNAVAILABLE", "backend \"cuda\" has no inference kernels in this build; use \"cpu\" or \"auto\"");
   }
-  backend_ = make_cpu_backend(*model_);
+  backend_ = make_cpu_backend(*model_, config_.cpu);
   const size_t rows = static_cast<size_t>(model_->nodes());
   features64_.resize(rows * kNodeFeatures);
   features32_.resize(rows * kNodeFeatures);

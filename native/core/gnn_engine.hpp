@@ -8,6 +8,7 @@
 
 #include "backend.hpp"
 #include "book.hpp"
+#include "cpu/cpu_backend.hpp"
 #include "gnn_model.hpp"
 
 namespace hawkgraph {
@@ -31,6 +32,8 @@ enum class BackendKind { Cpu, Cuda };
 // device) belong here, so sibling() can build an identical engine for another thread.
 struct EngineConfig {
   BackendKind backend = BackendKind::Cpu;
+  // The CPU backend's precision, threads, kernel table and folds (also used by a CUDA fallback).
+  CpuOptions cpu;
 };
 
 class GnnEngine {

@@ -1,76 +1,343 @@
 #include "cpu_backend.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <vector>
 
-#include "attention.hpp"
+#include "../error.hpp"
+#include "kernels.hpp"
 #include "readout.hpp"
-#include "sage_layer.hpp"
+#include "thread_pool.hpp"
 
 namespace hawkgraph {
 namespace {
 
+using cpu::CpuKernels;
+using cpu::DenseArgs;
+using cpu::PackedDense;
+using cpu::WeightFormat;
+
+WeightFormat parse_precision(const std::string& p) {
+  if (p == "fp32") return WeightFormat::F32;
+  if (p == "fp16") return WeightFormat::F16;
+  if (p == "bf16") return WeightFormat::BF16;
+  throw Error("ERR_INVALID_OPTION", "precision must be 'fp32', 'fp16' or 'bf16', got \"" + p + "\"");
+}
+
+// Row-major [rows, cols] product in double, for folding weight matrices at load.
+std::vector<double> matmul(const std::vector<double>& a, const std::vector<double>& b, int rows, int inner, int cols) {
+  std::vector<double> c(static_cast<size_t>(rows) * cols, 0.0);
+  for (int i = 0; i < rows; ++i) {
+    for (int k = 0; k < inner; ++k) {
+      const double s = a[static_cast<size_t>(i) * inner + k];
+      for (int j = 0; j < cols; ++j) c[static_cast<size_t>(i) * cols + j] += s * b[static_cast<size_t>(k) * cols + j];
+    }
+  }
+  return c;
+}
+
+std::vector<double> widen(const float* p, size_t n) { return std::vector<double>(p, p + n); }
+std::vector<float> narrow(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
+
+// Activation buffers of one forward pass; one per thread.
+struct Workspace {
+  std::vector<float> agg, h1, h2, h3, qk, qkv, rows_a, rows_b, kt, scores, key_weight, col_c, col_m, u,
+      head_mean, g, v, attended;
+  std::vector<uint32_t> scratch;
+};
+
 class CpuBackend final : public InferenceBackend {
  public:
-  explicit CpuBackend(const GnnModel& m)
-      : model_(m),
-        conv_{cpu::pack_sage(m.conv[0]), cpu::pack_sage(m.conv[1]), cpu::pack_sage(m.conv[2])},
-        attention_(cpu::pack_attention(m)),
-        readout_(cpu::pack_readout(m)) {
-    const size_t nodes = static_cast<size_t>(m.nodes());
-    const size_t widest = static_cast<size_t>(std::max(m.hidden, m.node_features));
-    agg_.resize(nodes * widest);
-    h1_.resize(nodes * m.hidden);
-    h2_.resize(nodes * m.hidden);
-    h3_.resize(nodes * m.embed);
-    qkv_.resize(m.attention == AttentionMode::Levels ? nodes * 3 * m.embed : 0);
-    scores_.resize(nodes);
-    pooled_.resize(m.embed);
-    scratch_.resize(m.embed);
-    attended_.resize(m.embed);
+  CpuBackend(const GnnModel& m, const CpuOptions& options)
+      : model_(m), kernels_(cpu::select_kernels(options.kernels)), format_(parse_precision(options.precision)),
+        precision_(options.precision), folds_(options.folds) {
+    if (options.threads < 1 || options.threads > 256) {
+      throw Error("ERR_INVALID_OPTION", "threads must be an integer from 1 to 256, got " + std::to_string(options.threads));
+    }
+    pack(m);
+    const int threads = options.threads;
+    workspaces_.resize(threads);
+    for (auto& ws : workspaces_) size_workspace(ws);
+    if (threads > 1) pool_ = std::make_unique<cpu::ThreadPool>(threads);
   }
 
   std::string name() const override { return "cpu"; }
-  std::string precision() const override { return "fp32"; }
+  std::string precision() const override { return precision_; }
 
-  void forward(const float* x, int levels, ForwardOutput* out) override {
-    const int n = 2 * levels;
-    const Topology& topo = model_.topology;
-    cpu::sage_mean_aggregate(topo, n, x, conv_[0].in, agg_.data());
-    cpu::sage_layer_forward(conv_[0], n, agg_.data(), x, true, h1_.data());
-    cpu::sage_mean_aggregate(topo, n, h1_.data(), conv_[1].in, agg_.data());
-    cpu::sage_layer_forward(conv_[1], n, agg_.data(), h1_.data(), true, h2_.data());
-    cpu::sage_mean_aggregate(topo, n, h2_.data(), conv_[2].in, agg_.data());
-    cpu::sage_layer_forward(conv_[2], n, agg_.data(), h2_.data(), false, h3_.data());
+  void forward(const float* x, int levels, ForwardOutput* out) override { run(workspaces_[0], x, levels, out); }
 
-    const int E = model_.embed;
-    if (model_.attention == AttentionMode::Pooled) {
-      std::fill(pooled_.begin(), pooled_.end(), 0.0f);
-      for (int i = 0; i < n; ++i) {
-        const float* row = h3_.data() + static_cast<size_t>(i) * E;
-        for (int c = 0; c < E; ++c) pooled_[c] += row[c];
-      }
-      for (int c = 0; c < E; ++c) pooled_[c] /= static_cast<float>(n);
-      cpu::attention_single_token(attention_, pooled_.data(), scratch_.data(), attended_.data());
-    } else {
-      cpu::attention_sequence_mean(attention_, n, h3_.data(), qkv_.data(), scores_.data(),
-                                   scratch_.data(), attended_.data());
+  void forward_batch(const float* x, size_t book_stride, const int* levels, int count, ForwardOutput* outs) override {
+    if (!pool_) {
+      for (int k = 0; k < count; ++k) run(workspaces_[0], x + static_cast<size_t>(k) * book_stride, levels[k], &outs[k]);
+      return;
     }
-    cpu::readout_forward(readout_, attended_.data(), out);
+    BatchJob job{this, x, book_stride, levels, outs};
+    pool_->run(count, &BatchJob::call, &job);
   }
 
+  const char* kernels_name() const { return kernels_.name; }
+
  private:
+  struct BatchJob {
+    CpuBackend* self;
+    const float* x;
+    size_t stride;
+    const int* levels;
+    ForwardOutput* outs;
+    static void call(void* ctx, int worker, int k) {
+      auto* j = static_cast<BatchJob*>(ctx);
+      j->self->run(j->self->workspaces_[worker], j->x + static_cast<size_t>(k) * j->stride, j->levels[k], &j->outs[k]);
+    }
+  };
+
   const GnnModel& model_;
-  cpu::PackedSage conv_[3];
-  cpu::PackedAttention attention_;
+  const CpuKernels& kernels_;
+  WeightFormat format_;
+  std::string precision_;
+  bool folds_;
+  PackedDense conv_[3];
+  // Pooled fold: attended = A_l (sum_j c_j h2_j) + A_r (mean_j h2_j) + b.
+  PackedDense pooled_fold_;
+  std::vector<float> column_weight_;  // [levels + 1][nodes]: c_j for a book of that many levels
+  std::vector<float> mean_weight_;    // [levels + 1][nodes]: 1 / n
+  // Levels attention: q|k projection, per-head value maps, out_proj; unfused: q|k|v, value, out.
+  PackedDense qk_, qkv_, value_heads_[64], value_, out_proj_;
   cpu::PackedReadout readout_;
-  std::vector<float> agg_, h1_, h2_, h3_, qkv_, scores_, pooled_, scratch_, attended_;
+  std::vector<Workspace> workspaces_;
+  std::unique_ptr<cpu::ThreadPool> pool_;
+
+  PackedDense dense(const float* w1, int k1, const float* w2, int k2, const float* bias, int out, WeightFormat f) const {
+    return cpu::pack_dense(w1, k1, w2, k2, bias, out, kernels_.panel, f);
+  }
+
+  void pack(const GnnModel& m) {
+    const int F = m.node_features, H = m.hidden, E = m.embed, N = m.nodes(), L = m.levels;
+    if (m.heads > 64) throw Error("ERR_MODEL_SHAPE", "the CPU backend supports at most 64 attention heads");
+    // conv1 (k = 2F = 16) stays fp32: its weights are 1% of the model and half formats gain nothing there.
+    const SageWeights* c = m.conv;
+    conv_[0] = dense(c[0].lin_l.data.data(), F, c[0].lin_r.data.data(), F, c[0].bias.data(), H, WeightFormat::F32);
+    conv_[1] = dense(c[1].lin_l.data.data(), H, c[1].lin_r.data.data(), H, c[1].bias.data(), H, format_);
+    conv_[2] = dense(c[2].lin_l.data.data(), H, c[2].lin_r.data.data(), H, c[2].bias.data(), E, format_);
+    const float* in_w = m.in_proj.data.data();
+    const float* wv = in_w + static_cast<size_t>(2) * E * E;
+    const float* bv = m.in_bias.data() + 2 * E;
+    value_ = dense(wv, E, nullptr, 0, bv, E, WeightFormat::F32);
+    out_proj_ = dense(m.out_proj.data.data(), E, nullptr, 0, m.out_bias.data(), E, WeightFormat::F32);
+    readout_ = cpu::pack_readout(m);
+
+    if (m.attention == AttentionMode::Pooled) {
+      // conv3 has no activation, so mean_i conv3(h2)_i = W_l (sum_j c_j h2_j) + W_r mean(h2) + b3,
+      // with c_j = (1/n) sum of 1/deg(i) over the nodes i that j feeds. Attention over one token is
+      // out_proj(v_proj(g)) (softmax of one score is 1). Both are affine, so one matrix each for
+      // the two column sums: A_l = Wo Wv W3l, A_r = Wo Wv W3r, b = Wo (Wv b3 + bv) + bo.
+      const auto wo = widen(m.out_proj.data.data(), static_cast<size_t>(E) * E);
+      const auto wov = matmul(wo, widen(wv, static_cast<size_t>(E) * E), E, E, E);
+      const auto a_l = matmul(wov, widen(c[2].lin_l.data.data(), static_cast<size_t>(E) * H), E, E, H);
+      const auto a_r = matmul(wov, widen(c[2].lin_r.data.data(), static_cast<size_t>(E) * H), E, E, H);
+      std::vector<double> b(E);
+      for (int o = 0; o < E; ++o) {
+        double s = m.out_bias[o];
+        for (int k = 0; k < E; ++k) {
+          double vk = bv[k];
+          for (int h = 0; h < E; ++h) vk += static_cast<double>(wv[static_cast<size_t>(k) * E + h]) * c[2].bias[h];
+          s += wo[static_cast<size_t>(o) * E + k] * vk;
+        }
+        b[o] = s;
+      }
+      const auto fl = narrow(a_l), fr = narrow(a_r), fb = narrow(b);
+      pooled_fold_ = dense(fl.data(), H, fr.data(), H, fb.data(), E, WeightFormat::F32);
+      column_weight_.assign(static_cast<size_t>(L + 1) * N, 0.0f);
+      mean_weight_.assign(static_cast<size_t>(L + 1) * N, 0.0f);
+      const Topology& t = m.topology;
+      for (int levels = 1; levels <= L; ++levels) {
+        const int n = 2 * levels;
+        float* cw = column_weight_.data() + static_cast<size_t>(levels) * N;
+        for (int i = 0; i < n; ++i) {
+          int degree = 0;
+          for (int e = t.offsets[i]; e < t.offsets[i + 1] && t.sources[e] < n; ++e) ++degree;
+          for (int e = t.offsets[i]; e < t.offsets[i + 1] && t.sources[e] < n; ++e) {
+            cw[t.sources[e]] += static_cast<float>(1.0 / (static_cast<double>(degree) * n));
+          }
+          mean_weight_[static_cast<size_t>(levels) * N + i] = 1.0f / static_cast<float>(n);
+        }
+      }
+    } else {
+      const float* in_b = m.in_bias.data();
+      qk_ = dense(in_w, E, nullptr, 0, in_b, 2 * E, format_);
+      qkv_ = dense(in_w, E, nullptr, 0, in_b, 3 * E, format_);
+      const int d = E / m.heads;
+      for (int h = 0; h < m.heads; ++h) {
+        value_heads_[h] = dense(wv + static_cast<size_t>(h) * d * E, E, nullptr, 0, bv + h * d, d, WeightFormat::F32);
+      }
+      mean_weight_.assign(static_cast<size_t>(L + 1) * N, 0.0f);
+      for (int levels = 1; levels <= L; ++levels) {
+        for (int i = 0; i < 2 * levels; ++i) mean_weight_[static_cast<size_t>(levels) * N + i] = 1.0f / (2.0f * levels);
+      }
+    }
+  }
+
+  void size_workspace(Workspace& ws) const {
+    const GnnModel& m = model_;
+    const size_t N = m.nodes(), F = m.node_features, H = m.hidden, E = m.embed;
+    const size_t n_pad = (N + 15) / 16 * 16;
+    ws.agg.resize(N * std::max(H, F));
+    ws.h1.resize(N * H);
+    ws.h2.resize(N * H);
+    ws.h3.resize(N * E);
+    ws.qk.resize(N * 2 * E);
+    ws.qkv.resize(N * 3 * E);
+    ws.rows_a.resize(N * E);
+    ws.rows_b.resize(N * E);
+    ws.kt.resize(E * n_pad);
+    ws.scores.resize(n_pad);
+    ws.key_weight.resize(N);
+    ws.col_c.resize(H);
+    ws.col_m.resize(H);
+    ws.u.resize(E);
+    ws.head_mean.resize(E);
+    ws.g.resize(E);
+    ws.v.resize(E);
+    ws.attended.resize(E);
+    size_t words = 0;
+    for (const PackedDense* p : {&conv_[0], &conv_[1], &conv_[2], &qk_, &qkv_}) {
+      words = std::max(words, cpu::dense_scratch_words(*p, static_cast<int>(N)));
+    }
+    ws.scratch.resize(words);
+  }
+
+  void apply(const PackedDense& w, int rows, const float* a1, size_t lda1, const float* a2, size_t lda2, bool relu,
+             float* y, size_t ldy, Workspace& ws) const {
+    DenseArgs d;
+    d.rows = rows;
+    d.a1 = a1;
+    d.lda1 = lda1;
+    d.a2 = a2;
+    d.lda2 = lda2;
+    d.w = &w;
+    d.relu = relu;
+    d.y = y;
+    d.ldy = ldy;
+    d.scratch = ws.scratch.data();
+    kernels_.dense(d);
+  }
+
+  // One fused GraphSAGE layer: neighbour means, then both linear maps, the bias and the ReLU in
+  // one pass of register tiles over [agg | x].
+  void sage(int layer, int n, const float* x, float* y, bool relu, Workspace& ws) const {
+    const PackedDense& w = conv_[layer];
+    const Topology& t = model_.topology;
+    kernels_.mean_aggregate(t.offsets.data(), t.sources.data(), n, x, w.k1, ws.agg.data());
+    apply(w, n, ws.agg.data(), w.k1, x, w.k2, relu, y, w.out, ws);
+  }
+
+  void run(Workspace& ws, const float* x, int levels, ForwardOutput* out) const {
+    const GnnModel& m = model_;
+    const int n = 2 * levels, H = m.hidden, E = m.embed, N = m.nodes();
+    sage(0, n, x, ws.h1.data(), true, ws);
+    sage(1, n, ws.h1.data(), ws.h2.data(), true, ws);
+    const float* mean_w = mean_weight_.data() + static_cast<size_t>(levels) * N;
+    if (m.attention == AttentionMode::Pooled) {
+      if (folds_) {
+        kernels_.weighted_column_sum(ws.h2.data(), n, H, column_weight_.data() + static_cast<size_t>(levels) * N,
+                                     ws.col_c.data());
+        kernels_.weighted_column_sum(ws.h2.data(), n, H, mean_w, ws.col_m.data());
+        apply(pooled_fold_, 1, ws.col_c.data(), H, ws.col_m.data(), H, false, ws.attended.data(), E, ws);
+      } else {
+        sage(2, n, ws.h2.data(), ws.h3.data(), false, ws);
+        kernels_.weighted_column_sum(ws.h3.data(), n, E, mean_w, ws.g.data());
+        apply(value_, 1, ws.g.data(), E, nullptr, 0, false, ws.v.data(), E, ws);
+        apply(out_proj_, 1, ws.v.data(), E, nullptr, 0, false, ws.attended.data(), E, ws);
+      }
+    } else {
+      sage(2, n, ws.h2.data(), ws.h3.data(), false, ws);
+      const int heads = m.heads, d = E / heads;
+      const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+      if (folds_) {
+        // mean_i sum_j p_ij (Wv h_j + bv) = Wv (sum_j w_j h_j) + bv with w_j = mean_i p_ij (the
+        // weights sum to 1), so the value map runs once per head instead of once per node, and
+        // out_proj once on the mean.
+        apply(qk_, n, ws.h3.data(), E, nullptr, 0, false, ws.qk.data(), 2 * E, ws);
+        for (int h = 0; h < heads; ++h) {
+          std::fill(ws.key_weight.begin(), ws.key_weight.begin() + n, 0.0f);
+          cpu::AttentionArgs a;
+          a.n = n;
+          a.d = d;
+          a.q = ws.qk.data() + h * d;
+          a.k = ws.qk.data() + E + h * d;
+          a.ld = 2 * E;
+          a.scale = scale;
+          a.kt = ws.kt.data();
+          a.scores = ws.scores.data();
+          a.key_weight = ws.key_weight.data();
+          kernels_.attention_key_weights(a);
+          kernels_.weighted_column_sum(ws.h3.data(), n, E, ws.key_weight.data(), ws.u.data());
+          apply(value_heads_[h], 1, ws.u.data(), E, nullptr, 0, false, ws.head_mean.data() + h * d, d, ws);
+        }
+        apply(out_proj_, 1, ws.head_mean.data(), E, nullptr, 0, false, ws.attended.data(), E, ws);
+      } else {
+        apply(qkv_, n, ws.h3.data(), E, nullptr, 0, false, ws.qkv.data(), 3 * E, ws);
+        for (int h = 0; h < heads; ++h) {
+          cpu::AttentionRowsArgs a;
+          a.n = n;
+          a.d = d;
+          a.q = ws.qkv.data() + h * d;
+          a.k = ws.qkv.data() + E + h * d;
+          a.v = ws.qkv.data() + 2 * E + h * d;
+          a.ld = 3 * E;
+          a.scale = scale;
+          a.kt = ws.kt.data();
+          a.scores = ws.scores.data();
+          a.out = ws.rows_a.data() + h * d;
+          a.ldo = E;
+          kernels_.attention_rows(a);
+        }
+        apply(out_proj_, n, ws.rows_a.data(), E, nullptr, 0, false, ws.rows_b.data(), E, ws);
+        kernels_.weighted_column_sum(ws.rows_b.data(), n, E, mean_w, ws.attended.data());
+      }
+    }
+    cpu::readout_forward(readout_, ws.attended.data(), out);
+  }
 };
 
 }  // namespace
 
-std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model) {
-  return std::make_unique<CpuBackend>(model);
+std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model, const CpuOptions& options) {
+  return std::make_unique<CpuBackend>(model, options);
+}
+
+std::string cpu_backend_kernels(const InferenceBackend& backend) {
+  const auto* cpu = dynamic_cast<const CpuBackend*>(&backend);
+  return cpu ? cpu->kernels_name() : "";
+}
+
+double cpu_forward_macs(const GnnModel& m, int levels, bool folds) {
+  const double n = 2.0 * levels, F = m.node_features, H = m.hidden, E = m.embed, heads = m.heads, d = E / heads;
+  const double conv12 = n * 2 * F * H + n * 2 * H * H;
+  const double conv3 = n * 2 * H * E;
+  const double readout = 5 * E;
+  if (m.attention == AttentionMode::Pooled) {
+    // Folded: two column sums of h2 (2 n H) and one [E, 2H] map; as written: conv3 on every node,
+    // then v_proj and out_proj on the mean.
+    return folds ? conv12 + 2 * n * H + 2 * H * E + readout : conv12 + conv3 + n * E + 2 * E * E + readout;
+  }
+  const double scores = heads * n * n * d;
+  if (folds) {
+    // q|k for every node, scores, key-weighted sums (heads n E), value maps (E E), out_proj (E E).
+    return conv12 + conv3 + n * 2 * E * E + scores + heads * n * E + 2 * E * E + readout;
+  }
+  return conv12 + conv3 + n * 3 * E * E + 2 * scores + n * E * E + n * E + readout;
+}
+
+std::vector<std::string> cpu_kernel_names() { return cpu::available_kernels(); }
+
+CpuPeak measure_cpu_peak(const std::string& kernels, double seconds) {
+  const CpuKernels& k = cpu::select_kernels(kernels);
+  CpuPeak p;
+  p.kernels = k.name;
+  p.fp32_gflops = k.peak_gflops(seconds, false);
+  p.bf16_gflops = k.native_bf16 ? k.peak_gflops(seconds, true) : 0.0;
+  return p;
 }
 
 }  // namespace hawkgraph

@@ -1,13 +1,52 @@
-// The CPU inference backend: weights packed once at creation, every activation buffer sized for
-// the model's full depth up front, so forward() allocates nothing.
+// The CPU inference backend: weights packed (and folded) once at creation for the kernel table
+// chosen from cpuid, every activation buffer sized for the model's full depth up front, so
+// forward() allocates nothing and locks nothing. forward_batch() spreads books over a persistent
+// thread pool when threads > 1.
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "../backend.hpp"
 
 namespace hawkgraph {
 
-std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model);
+struct CpuOptions {
+  // "fp32", or "fp16" / "bf16": half-size weights for the large layers, fp32 accumulation.
+  std::string precision = "fp32";
+  // Threads for forward_batch, the calling thread included (1: no pool).
+  int threads = 1;
+  // Kernel table: "auto" ($HAWKGRAPH_CPU_KERNELS, else the widest the CPU runs), "avx512",
+  // "avx2" or "portable".
+  std::string kernels = "auto";
+  // The algebraic folds (pooled: conv3 + mean + attention + out_proj as one matrix over two
+  // column sums; levels: value and output projections after the softmax-weighted mean). Off runs
+  // the layers as written, for tests and for the benchmark's fold row.
+  bool folds = true;
+};
+
+// Throws hawkgraph::Error: ERR_INVALID_OPTION (bad precision / threads / kernels name) or
+// ERR_BACKEND_UNAVAILABLE (kernels this CPU cannot run).
+std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model, const CpuOptions& options = {});
+
+// The kernel table a CPU backend runs ("avx512", ...); "" for other backends.
+std::string cpu_backend_kernels(const InferenceBackend& backend);
+
+// Multiply-adds of one forward pass over `levels` levels, as the backend computes it (folds on)
+// or as the model is written (folds off).
+double cpu_forward_macs(const GnnModel& model, int levels, bool folds);
+
+// Kernel tables this CPU can run, widest first ("avx512", "avx2", "portable").
+std::vector<std::string> cpu_kernel_names();
+
+// Single-thread sustained GFLOP/s of a kernel table: FP32 FMAs, and BF16 dot products (0 where
+// the table has none).
+struct CpuPeak {
+  std::string kernels;
+  double fp32_gflops = 0;
+  double bf16_gflops = 0;
+};
+CpuPeak measure_cpu_peak(const std::string& kernels, double seconds);
 
 }  // namespace hawkgraph
