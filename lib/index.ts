@@ -9,7 +9,10 @@ export { HawkgraphError } from './errors';
 export type { HawkgraphErrorCode } from './errors';
 export type { Book, NestedBook, TypedBook, PriceLevel } from './book';
 export { createEngine, Engine, DIRECTIONS, exampleModelPath } from './engine';
-export type { BatchOptions, BatchPrediction, Direction, EngineInfo, EngineOptions, Prediction, PredictOptions } from './engine';
+export type {
+  DropReason, DroppedEvent, EngineEvents, LatencySummary, PredictionEvent, StreamOptions, StreamStats, SubmitOptions,
+} from './stream';
+export type { BatchOptions, BatchPrediction, CloseOptions, Direction, EngineInfo, EngineOptions, Prediction, PredictOptions } from './engine';
 export type { CudaDevice, LoadedBinary, NativeCpuReport as CpuReport, NativeCudaReport as CudaReport };
 
 export interface RuntimeReport {

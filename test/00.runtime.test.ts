@@ -34,6 +34,8 @@ describe('the native loader', () => {
   it('throws one ERR_NATIVE_LOAD error listing every attempt and fixes when nothing loads', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-load-'));
     fs.cpSync(path.join(__dirname, '..', 'dist'), path.join(dir, 'dist'), { recursive: true });
+    // The package's dependencies (eventemitter3) resolve as they would in an install.
+    fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'build', 'Release', 'hawkgraph.node'), 'not a shared object');
     const script = `try { require(${JSON.stringify(path.join(dir, 'dist'))}).runtime(); } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`;

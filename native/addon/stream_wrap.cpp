@@ -215,12 +215,26 @@ void StreamWrap::call_js(Napi::Env env, Napi::Function dispatch, StreamWrap* sel
   // A null env: Node is tearing the function down with blocks still queued; the stream that
   // owns them is already stopped (env_cleanup), so there is nothing to hand back.
   if (env == nullptr || self == nullptr || !self->core_) return;
-  if (block == &self->finish_marker_) {
-    self->finish(env);
-    return;
+  // No C++ exception may leave here: node-addon-api's wrapper rethrows a Napi::Error into JS, and
+  // when JS cannot run (a worker being terminated) that rethrow itself throws, past C frames.
+  try {
+    if (block == &self->finish_marker_) {
+      self->finish(env);
+    } else {
+      self->dispatch_block(env, dispatch, block);
+    }
+  } catch (const Napi::Error& e) {
+    try {
+      napi_throw(env, e.Value());  // a listener's exception: uncaught, as for any event listener
+    } catch (...) {
+    }
+  } catch (...) {
   }
+}
+
+void StreamWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::ResultBlock* block) {
   const size_t values = static_cast<size_t>(block->count) * stream::record::kWidth;
-  std::memcpy(self->inbox_, block->records.data(), sizeof(double) * values);
+  std::memcpy(inbox_, block->records.data(), sizeof(double) * values);
   const int count = block->count;
   const bool failed = block->failed;
   std::string code, message;
@@ -231,7 +245,7 @@ void StreamWrap::call_js(Napi::Env env, Napi::Function dispatch, StreamWrap* sel
   const double now = static_cast<double>(stream::steady_now_ns());
   // The block goes back before JS runs: its records are in the inbox, and a listener that
   // throws must not strand it.
-  self->core_->release(block);
+  core_->release(block);
   if (failed) {
     dispatch.Call({Napi::Number::New(env, count), Napi::Number::New(env, now), Napi::String::New(env, code),
                    Napi::String::New(env, message)});

@@ -27,6 +27,7 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   Napi::Value counters(const Napi::CallbackInfo& info);
 
   stream::BookStream& core(Napi::Env env);
+  void dispatch_block(Napi::Env env, Napi::Function dispatch, stream::ResultBlock* block);
   void finish(Napi::Env env);   // the thread has delivered its last block: join, report, free
   void destroy_core();          // unregisters from the exit hooks, stops, joins, frees
   static void env_cleanup(void* self);
