@@ -26,11 +26,33 @@ export interface EngineOptions {
   model: string | Uint8Array;
   /** The stream that submit() opens on first use: batching, symbol limit, stats period. */
   stream?: StreamOptions;
-  /** 'auto' (default) picks CUDA when this build has GPU kernels and a device, else the CPU. */
+  /**
+   * 'auto' (default) picks CUDA when this build has GPU kernels and a usable device (and precision
+   * is not 'bf16', a CPU-only mode), else the CPU; engine.info.backend says which. 'cuda' without a
+   * usable device throws ERR_BACKEND_UNAVAILABLE unless `fallback: 'cpu'`.
+   */
   backend?: 'auto' | 'cpu' | 'cuda';
   /**
-   * Arithmetic precision of the forward pass. 'fp32' is the default. On the CPU, 'fp16' and 'bf16'
-   * store the large layers' weights in half size and accumulate in fp32.
+   * CUDA: what a CUDA failure does, at creation or mid-run (device lost, out of memory, a kernel
+   * that stops answering). 'none' (default): throw HawkgraphError (ERR_CUDA, with the CUDA error
+   * name). 'cpu': continue on the CPU backend; engine.info then says backend 'cpu' and gives
+   * fallbackReason, and onFallback is called once (after the call that failed has completed on the CPU).
+   */
+  fallback?: 'none' | 'cpu';
+  /** CUDA: called once when a mid-run CUDA failure moved the engine to the CPU (fallback 'cpu'). */
+  onFallback?: (event: { from: 'cuda'; to: 'cpu'; reason: string }) => void;
+  /**
+   * CUDA: how predict() runs a single book. 'auto' (default) times both at creation and keeps the
+   * faster; 'persistent': a kernel started with the engine polls mapped host memory (no launch or
+   * copy call per prediction; it leaves after 100 ms idle and restarts on the next call);
+   * 'graph': a replay of the captured batch-1 graph.
+   */
+  singleBook?: 'auto' | 'persistent' | 'graph';
+  /**
+   * Arithmetic precision of the forward pass: 'fp32' is the default on the CPU, 'fp16' on CUDA
+   * (tensor cores, fp32 accumulation; 'fp32' there runs fp32 kernels). On the CPU, 'fp16' and 'bf16'
+   * store the large layers' weights in half size and accumulate in fp32 ('bf16' uses AVX-512 BF16
+   * dot products where the CPU has them, rounding activations to bf16 as well).
    */
   precision?: 'fp32' | 'fp16' | 'bf16';
   /**
@@ -62,14 +84,21 @@ export interface EngineInfo {
   embed: number;
   heads: number;
   attention: 'pooled' | 'levels';
-  /** The CUDA device in use, when backend is 'cuda'. */
   /** CPU: the kernel table in use ('avx512', 'avx2', 'portable'). */
   kernels?: string;
   /** CPU: threads predictBatch() uses. */
   threads?: number;
   /** CPU: multiply-adds of one forward pass at full depth, as computed (folded) and as written. */
   macs?: { folded: number; asWritten: number };
+  /** The CUDA device in use, when backend is 'cuda'. */
   device?: string;
+  /** Why the engine runs on the CPU although CUDA was asked for or allowed ('auto', fallback 'cpu'). */
+  fallbackReason?: string;
+  /**
+   * CUDA: the plan and counters (tileBooks, sharedMemoryBytes, inputBytesPerBook,
+   * outputBytesPerBook, persistentSingle, singleGraphMedianNs, singlePersistentMedianNs, bucketRunsN...).
+   */
+  backendStats?: Readonly<Record<string, number>>;
   metadata: Readonly<Record<string, string>>;
   binary: LoadedBinary;
 }
@@ -129,7 +158,7 @@ const ROW_VOLATILITY = 9;
 const ROW_LEVELS = 10;
 const ROW_EMBEDDING = 11;
 
-const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision', 'threads', 'kernels', 'folds']);
+const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision', 'fallback', 'onFallback', 'singleBook', 'threads', 'kernels', 'folds']);
 const CPU_KERNELS = new Set(['auto', 'avx512', 'avx2', 'portable']);
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
@@ -155,18 +184,37 @@ function readModel(model: unknown): Uint8Array {
   }
 }
 
-function resolveBackend(requested: unknown): 'cpu' | 'cuda' {
+function resolveBackend(requested: unknown, precision: unknown): 'cpu' | 'cuda' | 'auto' {
   switch (requested) {
     case undefined:
     case 'auto':
+      // bf16 is a CPU mode; otherwise native code tries CUDA and falls back to the CPU.
+      return precision === 'bf16' ? 'cpu' : 'auto';
     case 'cpu':
-      // No GNN kernels ship for CUDA yet, so 'auto' runs on the CPU.
       return 'cpu';
     case 'cuda':
+      if (precision === 'bf16') {
+        throw new HawkgraphError('ERR_INVALID_OPTION', "precision 'bf16' is not available on the cuda backend; use 'fp16' or 'fp32'");
+      }
       return 'cuda';
     default:
       throw new HawkgraphError('ERR_INVALID_OPTION', `backend must be 'auto', 'cpu' or 'cuda', got ${describe(requested)}`);
   }
+}
+
+// CUDA options, checked here so native code sees only well-typed values.
+function cudaOptions(options: EngineOptions): { fallback: string; singleBook: string } {
+  const { fallback = 'none', singleBook = 'auto', onFallback } = options;
+  if (fallback !== 'none' && fallback !== 'cpu') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `fallback must be 'none' or 'cpu', got ${describe(fallback)}`);
+  }
+  if (singleBook !== 'auto' && singleBook !== 'persistent' && singleBook !== 'graph') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `singleBook must be 'auto', 'persistent' or 'graph', got ${describe(singleBook)}`);
+  }
+  if (onFallback !== undefined && typeof onFallback !== 'function') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `onFallback must be a function, got ${describe(onFallback)}`);
+  }
+  return { fallback, singleBook };
 }
 
 function checkPrecision(requested: unknown): void {
@@ -189,6 +237,21 @@ function cpuOptions(options: EngineOptions): { precision?: string; threads?: num
   return { precision: options.precision, threads, kernels, folds };
 }
 
+// CUDA fields of the native info (absent for other backends).
+function cudaInfo(info: NativeEngineInfo): Pick<EngineInfo, 'device' | 'fallbackReason' | 'backendStats'> {
+  const out: Pick<EngineInfo, 'device' | 'fallbackReason' | 'backendStats'> = {};
+  if (info.device !== undefined) out.device = info.device;
+  if (info.fallbackReason !== undefined) out.fallbackReason = info.fallbackReason;
+  if (info.backendStats !== undefined) out.backendStats = Object.freeze({ ...info.backendStats });
+  return out;
+}
+
+// CPU fields of the native info (absent for other backends).
+function cpuInfo(info: NativeEngineInfo): Pick<EngineInfo, 'kernels' | 'threads' | 'macs'> {
+  const cpu = info as NativeEngineInfo & Pick<EngineInfo, 'kernels' | 'threads' | 'macs'>;
+  return cpu.kernels === undefined ? {} : { kernels: cpu.kernels, threads: cpu.threads, macs: cpu.macs };
+}
+
 export interface CloseOptions {
   /** true (default): predict every book already submitted first; false: drop them as 'closed'. */
   drain?: boolean;
@@ -199,14 +262,9 @@ export interface CloseOptions {
  * streams books to a native inference thread and results arrive as events ('prediction',
  * 'dropped', 'error', 'stats'; see lib/stream.ts).
  */
-// CPU fields of the native info (absent for other backends).
-function cpuInfo(info: NativeEngineInfo): Pick<EngineInfo, 'kernels' | 'threads' | 'macs'> {
-  const cpu = info as NativeEngineInfo & Pick<EngineInfo, 'kernels' | 'threads' | 'macs'>;
-  return cpu.kernels === undefined ? {} : { kernels: cpu.kernels, threads: cpu.threads, macs: cpu.macs };
-}
-
 export class Engine extends EventEmitter<EngineEvents> {
-  readonly info: Readonly<EngineInfo>;
+  /** Replaced (never mutated) when a CUDA failure moves the engine to the CPU. */
+  info: Readonly<EngineInfo>;
   #native: NativeGnnEngine | null;
   readonly #levels: number;
   readonly #embed: number;
@@ -247,6 +305,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       backend: info.backend,
       precision: info.precision,
       ...cpuInfo(info),
+      ...cudaInfo(info),
       levels: info.levels,
       nodeFeatures: info.nodeFeatures,
       hidden: info.hidden,
@@ -382,6 +441,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     return engine.nodeFeatures(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na);
   }
 
+  /** @internal the native engine moved from CUDA to the CPU after a failure (fallback 'cpu'). */
+  _cudaFellBack(reason: string, hook: EngineOptions['onFallback']): void {
+    const { device: _device, backendStats: _stats, ...rest } = this.info;
+    const now = this.#native?.info();
+    this.info = Object.freeze({ ...rest, backend: 'cpu', precision: now?.precision ?? rest.precision, fallbackReason: reason });
+    hook?.({ from: 'cuda', to: 'cpu', reason });
+  }
+
   /**
    * Queues a book for the native inference thread and returns its seq at once; the prediction
    * arrives as a 'prediction' event with that seq. The book is validated here, exactly as
@@ -451,15 +518,19 @@ export function createEngine(options: EngineOptions): Engine {
       throw new HawkgraphError('ERR_INVALID_OPTION', `unknown option ${JSON.stringify(key)} (expected one of ${[...ENGINE_OPTIONS].join(', ')})`);
     }
   }
-  const backend = resolveBackend(options.backend);
+  const backend = resolveBackend(options.backend, options.precision);
+  const cuda = cudaOptions(options);
   checkPrecision(options.precision);
   const streamOptions = resolveStreamOptions(options.stream);
   const bytes = readModel(options.model);
   const { addon, binary } = native();
-  const engine = new (addon.GnnEngine as unknown as new (bytes: Uint8Array, backend: string, options: object) => NativeGnnEngine)(
+  let target: Engine | undefined;
+  const engine = new (addon.GnnEngine as unknown as new (bytes: Uint8Array, backend: string, options: object, onFallback: (reason: string) => void) => NativeGnnEngine)(
     bytes,
     backend,
-    cpuOptions(options),
+    { ...cpuOptions(options), ...cuda },
+    (reason: string) => target?._cudaFellBack(reason, options.onFallback),
   );
-  return new Engine(engine, engine.info(), binary, streamOptions);
+  target = new Engine(engine, engine.info(), binary, streamOptions);
+  return target;
 }

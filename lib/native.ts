@@ -22,6 +22,12 @@ export interface NativeEngineInfo {
   edges: number;
   rowWidth: number;
   metadata: Record<string, string>;
+  /** The CUDA device, when the backend is 'cuda'. */
+  device?: string;
+  /** Why CUDA was not used (or stopped being used) although it was asked for or allowed. */
+  fallbackReason?: string;
+  /** Backend plan and counters (the CUDA backend's buckets, bytes per book, single-book path). */
+  backendStats?: Record<string, number>;
 }
 
 export interface NativeGnnEngine {

@@ -17,7 +17,26 @@ BackendKind parse_backend(const Napi::Value& v) {
   const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
   if (name == "cpu") return BackendKind::Cpu;
   if (name == "cuda") return BackendKind::Cuda;
-  throw make_error(v.Env(), "ERR_INVALID_OPTION", "backend must be \"cpu\" or \"cuda\", got \"" + name + "\"");
+  if (name == "auto") return BackendKind::Auto;
+  if (name == "cuda-host-twin") return BackendKind::CudaHostTwin;
+  throw make_error(v.Env(), "ERR_INVALID_OPTION", "backend must be \"auto\", \"cpu\" or \"cuda\", got \"" + name + "\"");
+}
+
+std::string string_option(const Napi::Object& o, const char* key, const std::string& fallback) {
+  const Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+
+// The CUDA options lib/engine.ts has already checked: { precision, fallback, singleBook }.
+void parse_cuda_options(const Napi::Value& v, EngineConfig& config) {
+  if (!v.IsObject()) return;
+  const Napi::Object o = v.As<Napi::Object>();
+  config.cuda_fp16 = string_option(o, "precision", "fp16") != "fp32";
+  config.fallback_cpu = string_option(o, "fallback", "none") == "cpu";
+  const std::string single = string_option(o, "singleBook", "auto");
+  config.cuda_single = single == "persistent" ? 1 : single == "graph" ? 2 : 0;
+  const Napi::Value fault = o.Get("twinFaultAfter");
+  if (fault.IsNumber()) config.twin_fault_after = fault.As<Napi::Number>().Int32Value();
 }
 
 // Arguments (bidPx, bidSz, bidCount, askPx, askSz, askCount) starting at `first`.
@@ -97,6 +116,8 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     auto bytes = info[0].As<Napi::Uint8Array>();
     EngineConfig config;
     config.backend = parse_backend(info[1]);
+    parse_cuda_options(info[2], config);
+    if (info[3].IsFunction()) on_fallback_ = Napi::Persistent(info[3].As<Napi::Function>());
     read_cpu_options(info[2], config.cpu);
     auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes.Data(), bytes.ByteLength()));
     engine_ = std::make_unique<GnnEngine>(std::move(model), config);
@@ -116,6 +137,14 @@ Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("backend", e.backend().name());
     o.Set("precision", e.backend().precision());
+    if (!e.backend().device().empty()) o.Set("device", e.backend().device());
+    if (!e.fallback_reason().empty()) o.Set("fallbackReason", e.fallback_reason());
+    const auto stats = e.backend().stats();
+    if (!stats.empty()) {
+      Napi::Object s = Napi::Object::New(env);
+      for (const auto& [k, v] : stats) s.Set(k, v);
+      o.Set("backendStats", s);
+    }
     o.Set("levels", m.levels);
     o.Set("nodeFeatures", m.node_features);
     o.Set("hidden", m.hidden);
@@ -153,6 +182,7 @@ Napi::Value EngineWrap::predict(const Napi::CallbackInfo& info) {
     }
     e.predict(book, row.data);
   });
+  notify_fallback(env);
   return env.Undefined();
 }
 
@@ -183,7 +213,16 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
     }
     e.predict_batch(views.data(), count, rows.data);
   });
+  notify_fallback(env);
   return env.Undefined();
+}
+
+// A CUDA failure moved the engine to the CPU during the call just made: tell lib/ once, after the
+// call's results are written (an int compare per call otherwise).
+void EngineWrap::notify_fallback(Napi::Env env) {
+  if (!engine_ || engine_->fallbacks() == seen_fallbacks_) return;
+  seen_fallbacks_ = engine_->fallbacks();
+  if (!on_fallback_.IsEmpty()) on_fallback_.Call({Napi::String::New(env, engine_->fallback_reason())});
 }
 
 // nodeFeatures(bidPx, bidSz, nb, askPx, askSz, na) -> Float64Array [2 * levelsUsed * 8]

@@ -24,7 +24,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value node_features(const Napi::CallbackInfo& info);
   Napi::Value close(const Napi::CallbackInfo& info);
 
+  void notify_fallback(Napi::Env env);
+
   std::unique_ptr<GnnEngine> engine_;
+  // lib/'s hook for a mid-run CUDA -> CPU fallback, and the fallbacks already reported.
+  Napi::FunctionReference on_fallback_;
+  int seen_fallbacks_ = 0;
 };
 
 }  // namespace hawkgraph::addon

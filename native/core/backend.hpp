@@ -4,7 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "book.hpp"
 #include "gnn_model.hpp"
 
 namespace hawkgraph {
@@ -31,6 +34,18 @@ class InferenceBackend {
                              ForwardOutput* outs) {
     for (int k = 0; k < count; ++k) forward(x + static_cast<size_t>(k) * book_stride, levels[k], &outs[k]);
   }
+
+  // Backends that build node features themselves (the CUDA backend does it on the device) say so;
+  // the engine then hands them validated books instead of host-built features.
+  virtual bool consumes_books() const { return false; }
+  virtual void forward_books(const BookView* books, int count, ForwardOutput* outs) {
+    (void)books;
+    (void)count;
+    (void)outs;
+  }
+  // The device the backend runs on ("" for the CPU) and numbers worth showing in engine.info.
+  virtual std::string device() const { return {}; }
+  virtual std::vector<std::pair<std::string, double>> stats() const { return {}; }
 };
 
 }  // namespace hawkgraph

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../cuda/cuda_backend.hpp"
+#include "../cuda/gnn_cuda_staged.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "error.hpp"
 #include "features.hpp"
@@ -11,10 +13,28 @@ namespace hawkgraph {
 
 GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& config)
     : model_(std::move(model)), config_(config) {
-  if (config_.backend == BackendKind::Cuda) {
-    throw Error("ERR_BACKEND_UNAVAILABLE", "backend \"cuda\" has no inference kernels in this build; use \"cpu\" or \"auto\"");
+  switch (config_.backend) {
+    case BackendKind::Cpu:
+      backend_ = make_cpu_backend(*model_, config_.cpu);
+      break;
+    case BackendKind::CudaHostTwin:
+      backend_ = cuda::make_host_twin_backend(*model_, config_.cuda_fp16 ? cuda::Precision::Fp16 : cuda::Precision::Fp32,
+                                              config_.twin_fault_after);
+      break;
+    case BackendKind::Cuda:
+    case BackendKind::Auto:
+      try {
+        cuda::CudaBackendOptions options;
+        options.precision = config_.cuda_fp16 ? cuda::Precision::Fp16 : cuda::Precision::Fp32;
+        options.single_book = config_.cuda_single;
+        backend_ = cuda::make_cuda_backend(*model_, options);
+      } catch (const Error& e) {
+        if (config_.backend == BackendKind::Cuda && !config_.fallback_cpu) throw;
+        fallback_reason_ = e.what();
+        backend_ = make_cpu_backend(*model_, config_.cpu);
+      }
+      break;
   }
-  backend_ = make_cpu_backend(*model_, config_.cpu);
   const size_t rows = static_cast<size_t>(model_->nodes());
   features64_.resize(rows * kNodeFeatures);
   features32_.resize(rows * kNodeFeatures);
@@ -53,7 +73,32 @@ void GnnEngine::write_row(const ForwardOutput& out, int levels, double* row) con
   for (int c = 0; c < model_->embed; ++c) row[r::kEmbedding + c] = out.embedding[c];
 }
 
+bool GnnEngine::fall_back(const Error& failure) {
+  if (!config_.fallback_cpu || failure.code().rfind("ERR_CUDA", 0) != 0 ||
+      (backend_->name() != "cuda" && backend_->name() != "cuda-host-twin")) {
+    return false;
+  }
+  fallback_reason_ = failure.what();
+  ++fallbacks_;
+  backend_ = make_cpu_backend(*model_, config_.cpu);
+  return true;
+}
+
 void GnnEngine::predict(const BookView& book, double* row) {
+  if (backend_->consumes_books()) {
+    validate_book(book, model_->levels);
+    ForwardOutput out{};
+    out.embedding = embedding_.data();
+    try {
+      backend_->forward_books(&book, 1, &out);
+    } catch (const Error& e) {
+      if (!fall_back(e)) throw;
+      predict(book, row);
+      return;
+    }
+    write_row(out, levels_used(book, model_->levels), row);
+    return;
+  }
   const int levels = prepare_features(book, nullptr, features32_.data());
   ForwardOutput out{};
   out.embedding = embedding_.data();
@@ -72,17 +117,33 @@ void GnnEngine::predict_batch(const BookView* books, int count, double* rows, co
     batch_outputs_.resize(n);
     batch_embeddings_.resize(n * E);
   }
+  const bool books_in = backend_->consumes_books();
   for (size_t k = 0; k < n; ++k) {
     try {
-      batch_levels_[k] = prepare_features(books[k], order_flows ? order_flows[k] : nullptr,
+      if (books_in) {
+        validate_book(books[k], model_->levels);
+        batch_levels_[k] = levels_used(books[k], model_->levels);
+      } else {
+        batch_levels_[k] = prepare_features(books[k], order_flows ? order_flows[k] : nullptr,
                                           batch_features_.data() + k * stride);
+      }
     } catch (const Error& err) {
       throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
     }
     batch_outputs_[k] = ForwardOutput{};
     batch_outputs_[k].embedding = batch_embeddings_.data() + k * E;
   }
-  backend_->forward_batch(batch_features_.data(), stride, batch_levels_.data(), count, batch_outputs_.data());
+  if (books_in) {
+    try {
+      backend_->forward_books(books, count, batch_outputs_.data());
+    } catch (const Error& e) {
+      if (!fall_back(e)) throw;
+      predict_batch(books, count, rows, order_flows);
+      return;
+    }
+  } else {
+    backend_->forward_batch(batch_features_.data(), stride, batch_levels_.data(), count, batch_outputs_.data());
+  }
   const int width = row_width();
   for (size_t k = 0; k < n; ++k) write_row(batch_outputs_[k], batch_levels_[k], rows + k * width);
 }

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "backend.hpp"
 #include "book.hpp"
 #include "cpu/cpu_backend.hpp"
+#include "error.hpp"
 #include "gnn_model.hpp"
 
 namespace hawkgraph {
@@ -26,7 +28,9 @@ constexpr int kEmbedding = 11;  // E values
 constexpr int width(int embed) { return kEmbedding + embed; }
 }  // namespace prediction_row
 
-enum class BackendKind { Cpu, Cuda };
+// Auto: CUDA when a usable device is found, else the CPU. CudaHostTwin: the CUDA kernels' math
+// run on the host (native/cuda/gnn_cuda_staged.hpp), for tests on machines without a GPU.
+enum class BackendKind { Cpu, Cuda, Auto, CudaHostTwin };
 
 // Everything that chooses how an engine runs. Options added later (precision, threads, kernels,
 // device) belong here, so sibling() can build an identical engine for another thread.
@@ -34,6 +38,15 @@ struct EngineConfig {
   BackendKind backend = BackendKind::Cpu;
   // The CPU backend's precision, threads, kernel table and folds (also used by a CUDA fallback).
   CpuOptions cpu;
+  // CUDA: fp16 tensor-core kernels (its default) or fp32 ones.
+  bool cuda_fp16 = true;
+  // CUDA: on a failure at creation or mid-run, continue on the CPU instead of throwing.
+  bool fallback_cpu = false;
+  // CUDA single predictions: 0 measure both paths at creation and keep the faster,
+  // 1 the persistent kernel, 2 graph replays.
+  int cuda_single = 0;
+  // CudaHostTwin only (tests): the twin's run number from which it fails as a lost device would.
+  int twin_fault_after = -1;
 };
 
 class GnnEngine {
@@ -59,6 +72,11 @@ class GnnEngine {
   // streaming path) gives book k's per-node order flow (2 * levels values); nullptr means 0.
   void predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows = nullptr);
 
+  // Why the engine runs on the CPU when CUDA was asked for or allowed ("" otherwise), and how
+  // many times a CUDA failure mid-run moved it to the CPU (0 or 1).
+  const std::string& fallback_reason() const { return fallback_reason_; }
+  int fallbacks() const { return fallbacks_; }
+
   // The node features the model would see: 2 * levels rows of 8 doubles. Returns levels used.
   int node_features(const BookView& book, double* out) const;
 
@@ -66,6 +84,8 @@ class GnnEngine {
   std::shared_ptr<const GnnModel> model_;
   EngineConfig config_;
   std::unique_ptr<InferenceBackend> backend_;
+  std::string fallback_reason_;
+  int fallbacks_ = 0;
   std::vector<double> features64_;
   std::vector<float> features32_;
   std::vector<float> embedding_;
@@ -77,6 +97,8 @@ class GnnEngine {
 
   // Fills one prediction row from the raw outputs.
   void write_row(const ForwardOutput& out, int levels, double* row) const;
+  // Replaces a failed CUDA backend by the CPU one when the config allows it; false otherwise.
+  bool fall_back(const Error& failure);
   // Validates and builds fp32 features for one book; returns levels used.
   int prepare_features(const BookView& book, const double* order_flow, float* features32);
 };

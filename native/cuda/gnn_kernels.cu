@@ -1,0 +1,172 @@
+// The two GNN kernels. Each block runs the whole network on a tile of books with every
+// intermediate in shared memory (fp16: the weights too, loaded once per block):
+//   book features -> SAGE 1 -> SAGE 2 -> attention (pooled fold, or conv3 + MHA) -> readout.
+//   gnn_batch_kernel       grid-stride over tiles of a captured bucket (one graph replay).
+//   gnn_persistent_kernel  one block polling mapped host memory for single books: no launch and
+//                          no copy call per prediction.
+#include "attention.cuh"
+#include "book_features.cuh"
+#include "gnn_kernels.cuh"
+#include "readout.cuh"
+#include "sage_layer.cuh"
+
+namespace hawkgraph::cuda {
+namespace dev {
+
+template <typename T, bool kVolatile>
+__device__ void forward_tile(const KernelLayout& k, const TileSmem<T>& s, const float* params, const float* in,
+                             int in_stride, float* out, int out_stride, int nb) {
+  load_tile_books<T, kVolatile>(k, s, in, in_stride, nb);
+  bool any = false;
+  for (int b = 0; b < k.tile_books; ++b) any |= s.levels[b] > 0;
+  __syncthreads();   // every thread has read levels before the next tile may rewrite them
+  if (!any) return;  // a tile of padding: the same answer in every thread
+  const int H = k.hidden;
+  sage_linear<true>(k, s, s.a, k.k1, s.w + k.w1, k.ld_w1, params + k.b1, H, s.b + H);
+  __syncthreads();
+  sage_aggregate(k, s, s.b, H);
+  __syncthreads();
+  sage_linear<true>(k, s, s.b, 2 * H, s.w + k.w2, k.ld_w2, params + k.b2, H, s.a + H);
+  __syncthreads();
+  sage_aggregate(k, s, s.a, H);
+  __syncthreads();
+  if (k.pooled) {
+    pooled_attention(k, s, params);
+  } else {
+    levels_attention(k, s, params);
+  }
+  __syncthreads();
+  readout(k, s, params, out, out_stride);
+  __syncthreads();
+}
+
+template <typename T>
+__global__ void __launch_bounds__(256, 1)
+    gnn_batch_kernel(KernelLayout k, const T* weights, const float* params, const int* offsets, const int* sources,
+                     const float* in, int in_stride, float* out, int out_stride, int books) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  load_block_constants(k, smem, weights, offsets, sources);
+  __syncthreads();
+  const TileSmem<T> s = carve(k, smem, weights);
+  const int tiles = (books + k.tile_books - 1) / k.tile_books;
+  for (int t = blockIdx.x; t < tiles; t += gridDim.x) {
+    const int first = t * k.tile_books;
+    const int nb = min(k.tile_books, books - first);
+    forward_tile<T, false>(k, s, params, in + static_cast<size_t>(first) * in_stride, in_stride,
+                           out + static_cast<size_t>(first) * out_stride, out_stride, nb);
+  }
+}
+
+__device__ __forceinline__ unsigned load_acquire_sys(const volatile unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.sys.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+
+__device__ __forceinline__ unsigned long long global_ns() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
+template <typename T>
+__global__ void __launch_bounds__(256, 1)
+    gnn_persistent_kernel(KernelLayout k, const T* weights, const float* params, const int* offsets,
+                          const int* sources, MailboxControl* control, const float* input, float* output,
+                          int in_stride, int out_stride, unsigned start_seq, unsigned long long idle_ns) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  __shared__ unsigned command;  // the request to answer, or 0 to leave
+  __shared__ int leave;
+  load_block_constants(k, smem, weights, offsets, sources);
+  __syncthreads();
+  const TileSmem<T> s = carve(k, smem, weights);
+  unsigned last = start_seq;
+  for (;;) {
+    if (threadIdx.x == 0) {
+      const unsigned long long since = global_ns();
+      int exit_now = 0;
+      unsigned seq = last;
+      for (;;) {
+        seq = load_acquire_sys(&control->seq_in);
+        if (seq != last) break;
+        if (control->stop != 0u || global_ns() - since > idle_ns) {
+          exit_now = 1;
+          break;
+        }
+      }
+      command = seq;
+      leave = exit_now;
+    }
+    __syncthreads();
+    if (leave) break;
+    const unsigned seq = command;
+    forward_tile<T, true>(k, s, params, input, in_stride, output, out_stride, 1);
+    // Every writer publishes its outputs system-wide before thread 0 raises seq_out.
+    __threadfence_system();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      __threadfence_system();
+      control->seq_out = seq;
+      __threadfence_system();
+    }
+    last = seq;
+  }
+  if (threadIdx.x == 0) {
+    __threadfence_system();
+    control->alive = 0u;
+    __threadfence_system();
+  }
+}
+
+}  // namespace dev
+
+cudaError_t prepare_gnn_kernels(bool fp16, size_t batch_smem, size_t single_smem) {
+  cudaError_t err;
+  if (fp16) {
+    err = cudaFuncSetAttribute(dev::gnn_batch_kernel<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               static_cast<int>(batch_smem));
+    if (err != cudaSuccess) return err;
+    err = cudaFuncSetAttribute(dev::gnn_persistent_kernel<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               static_cast<int>(single_smem));
+  } else {
+    err = cudaFuncSetAttribute(dev::gnn_batch_kernel<float>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               static_cast<int>(batch_smem));
+    if (err != cudaSuccess) return err;
+    err = cudaFuncSetAttribute(dev::gnn_persistent_kernel<float>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               static_cast<int>(single_smem));
+  }
+  return err;
+}
+
+cudaError_t launch_gnn_batch(const KernelArgs& a, const StagingLayout& staging, const float* in, float* out,
+                             int books, int grid, cudaStream_t stream) {
+  const KernelLayout& k = a.layout;
+  if (k.precision == 0) {
+    dev::gnn_batch_kernel<__half><<<grid, k.threads, k.sm_bytes, stream>>>(
+        k, static_cast<const __half*>(a.weights), a.params, a.offsets, a.sources, in, staging.input_stride, out,
+        staging.output_stride, books);
+  } else {
+    dev::gnn_batch_kernel<float><<<grid, k.threads, k.sm_bytes, stream>>>(
+        k, static_cast<const float*>(a.weights), a.params, a.offsets, a.sources, in, staging.input_stride, out,
+        staging.output_stride, books);
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t launch_gnn_persistent(const KernelArgs& a, const StagingLayout& staging, MailboxControl* control,
+                                  const float* input, float* output, unsigned start_seq, unsigned long long idle_ns,
+                                  cudaStream_t stream) {
+  const KernelLayout& k = a.layout;
+  if (k.precision == 0) {
+    dev::gnn_persistent_kernel<__half><<<1, k.threads, k.sm_bytes, stream>>>(
+        k, static_cast<const __half*>(a.weights), a.params, a.offsets, a.sources, control, input, output,
+        staging.input_stride, staging.output_stride, start_seq, idle_ns);
+  } else {
+    dev::gnn_persistent_kernel<float><<<1, k.threads, k.sm_bytes, stream>>>(
+        k, static_cast<const float*>(a.weights), a.params, a.offsets, a.sources, control, input, output,
+        staging.input_stride, staging.output_stride, start_seq, idle_ns);
+  }
+  return cudaGetLastError();
+}
+
+}  // namespace hawkgraph::cuda
