@@ -28,7 +28,12 @@ export type HawkgraphErrorCode =
   | 'ERR_BOOK_NONFINITE'
   | 'ERR_BOOK_NONPOSITIVE'
   | 'ERR_BOOK_ORDER'
-  | 'ERR_BOOK_CROSSED';
+  | 'ERR_BOOK_CROSSED'
+  | 'ERR_HAWKES_PARAMETER'
+  | 'ERR_HAWKES_UNSTABLE'
+  | 'ERR_HAWKES_EVENTS'
+  | 'ERR_FIT_UNIDENTIFIABLE'
+  | 'ERR_ABORTED';
 
 export class HawkgraphError extends Error {
   readonly code: HawkgraphErrorCode;

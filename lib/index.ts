@@ -14,6 +14,13 @@ export type {
 } from './stream';
 export type { BatchOptions, BatchPrediction, CloseOptions, Direction, EngineInfo, EngineOptions, Prediction, PredictOptions } from './engine';
 export type { CudaDevice, LoadedBinary, NativeCpuReport as CpuReport, NativeCudaReport as CudaReport };
+export { HawkesProcess, HawkesIntensity, LOB_EVENT_TYPES } from './hawkes';
+export type {
+  HawkesFit, HawkesFitOptions, HawkesParams, HawkesProcessOptions, HawkesSimulation, HawkesStats, LobEventType, Matrix,
+  SimulateAsyncOptions, SimulateOptions, SimulationMethod, SimulationProgress,
+} from './hawkes';
+export { LobModel } from './lob';
+export type { LobJumps, LobModelOptions, LobSimulation } from './lob';
 
 export interface RuntimeReport {
   /** Which native binary loaded, and from where. */

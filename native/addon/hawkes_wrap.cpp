@@ -1,0 +1,356 @@
+#include "hawkes_wrap.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "../core/error.hpp"
+#include "../core/hawkes/hawkes_likelihood.hpp"
+#include "../core/hawkes/hawkes_model.hpp"
+#include "../core/hawkes/hawkes_simulate.hpp"
+#include "../cuda/hawkes_cuda.hpp"
+#include "js_errors.hpp"
+#include "js_views.hpp"
+
+namespace hawkgraph::addon {
+namespace {
+
+using hawkes::HawkesModel;
+using hawkes::HawkesParams;
+using hawkes::SimulateOptions;
+using hawkes::SimulateResult;
+
+[[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
+
+// (mu, alpha, beta) as flat Float64Arrays of D, D * D and D * D values.
+HawkesParams params_arg(const Napi::CallbackInfo& info, size_t first) {
+  auto mu = float64_view(info[first], "mu");
+  auto alpha = float64_view(info[first + 1], "alpha");
+  auto beta = float64_view(info[first + 2], "beta");
+  HawkesParams p;
+  p.dims = static_cast<int>(mu.length);
+  p.mu.assign(mu.data, mu.data + mu.length);
+  p.alpha.assign(alpha.data, alpha.data + alpha.length);
+  p.beta.assign(beta.data, beta.data + beta.length);
+  return p;
+}
+
+double number_field(const Napi::Object& o, const char* name, double fallback) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber()) bad_option(std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t integer_field(const Napi::Object& o, const char* name, double fallback, double lo, double hi) {
+  const double v = number_field(o, name, fallback);
+  if (!(v >= lo && v <= hi) || v != std::floor(v)) {
+    bad_option(std::string(name) + " must be an integer in [" + format_number(lo) + ", " + format_number(hi) + "], got " + format_number(v));
+  }
+  return static_cast<int64_t>(v);
+}
+
+bool bool_field(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  return !v.IsUndefined() && v.ToBoolean().Value();
+}
+
+struct ParsedOptions {
+  SimulateOptions sim;
+  hawkes::LobSpec lob{};
+  bool has_lob = false;
+  bool cuda = false;
+};
+
+// The options object lib/ builds: { endTime, seed, paths, maxEvents, threads, method,
+// intensity, statsOnly, backend, lob?: { location: F64[8], scale: F64[8], initialBid, initialAsk } }.
+ParsedOptions options_arg(const Napi::Value& v) {
+  if (!v.IsObject()) bad_option("simulate options must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  ParsedOptions p;
+  p.sim.end_time = number_field(o, "endTime", NAN);
+  p.sim.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, 0, 9007199254740991.0));
+  p.sim.paths = integer_field(o, "paths", 1, 1, 1099511627776.0);
+  p.sim.max_events = integer_field(o, "maxEvents", 1e7, 1, 9007199254740991.0);
+  p.sim.threads = static_cast<int>(integer_field(o, "threads", 1, 1, 1024));
+  Napi::Value method = o.Get("method");
+  const std::string m = method.IsString() ? method.As<Napi::String>().Utf8Value() : "exact";
+  if (m == "exact") {
+    p.sim.method = hawkes::Method::Exact;
+  } else if (m == "thinning") {
+    p.sim.method = hawkes::Method::Thinning;
+  } else {
+    bad_option("method must be 'exact' or 'thinning', got \"" + m + "\"");
+  }
+  p.sim.intensity = bool_field(o, "intensity");
+  p.sim.stats_only = bool_field(o, "statsOnly");
+  Napi::Value backend = o.Get("backend");
+  const std::string b = backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "cpu";
+  if (b != "cpu" && b != "cuda") bad_option("backend must be 'cpu' or 'cuda', got \"" + b + "\"");
+  p.cuda = b == "cuda";
+  Napi::Value lob = o.Get("lob");
+  if (lob.IsObject()) {
+    Napi::Object l = lob.As<Napi::Object>();
+    auto loc = float64_view(l.Get("location"), "jumps.location");
+    auto scale = float64_view(l.Get("scale"), "jumps.scale");
+    if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
+    std::memcpy(p.lob.jump_location, loc.data, sizeof(double) * 8);
+    std::memcpy(p.lob.jump_scale, scale.data, sizeof(double) * 8);
+    p.lob.initial_bid = integer_field(l, "initialBid", NAN, -4503599627370496.0, 4503599627370496.0);
+    p.lob.initial_ask = integer_field(l, "initialAsk", NAN, -4503599627370496.0, 4503599627370496.0);
+    p.has_lob = true;
+  }
+  return p;
+}
+
+template <typename T, typename Array>
+Array copy_out(Napi::Env env, const std::vector<T>& v) {
+  Array a = Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), sizeof(T) * v.size());
+  return a;
+}
+
+Napi::Object result_object(Napi::Env env, const SimulateResult& r, const SimulateOptions& o, bool lob) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("stats", copy_out<double, Napi::Float64Array>(env, r.stats));
+  if (o.stats_only) return out;
+  out.Set("times", copy_out<double, Napi::Float64Array>(env, r.times));
+  out.Set("types", copy_out<int32_t, Napi::Int32Array>(env, r.types));
+  out.Set("pathOffsets", copy_out<double, Napi::Float64Array>(env, r.path_offsets));
+  out.Set("truncated", copy_out<uint8_t, Napi::Uint8Array>(env, r.truncated));
+  if (o.intensity) out.Set("intensity", copy_out<double, Napi::Float64Array>(env, r.intensity));
+  if (lob) {
+    out.Set("bid", copy_out<double, Napi::Float64Array>(env, r.bid));
+    out.Set("ask", copy_out<double, Napi::Float64Array>(env, r.ask));
+    out.Set("jump", copy_out<int32_t, Napi::Int32Array>(env, r.jump));
+  }
+  return out;
+}
+
+// Everything a simulation needs, owned together so a worker thread can hold it.
+struct SimulationJob {
+  HawkesParams params;
+  ParsedOptions options;
+  std::unique_ptr<HawkesModel> model;
+  std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
+
+  SimulationJob(const Napi::CallbackInfo& info) : params(params_arg(info, 0)) {
+    const bool allow_explosive = info[3].ToBoolean().Value();
+    options = options_arg(info[4]);
+    hawkes::validate_params(params, allow_explosive);
+    hawkes::validate_simulate_options(options.sim);
+    model = std::make_unique<HawkesModel>(params);
+    if (options.has_lob) options.sim.lob = &options.lob;
+  }
+
+  SimulateResult run() {
+    return options.cuda ? cuda::hawkes_simulate(*model, options.sim, control.get())
+                        : hawkes::simulate(*model, options.sim, control.get());
+  }
+};
+
+// hawkesCheck(mu, alpha, beta, allowExplosive) -> { spectralRadius, stationary | null, betaPerRow }
+Napi::Value hawkes_check(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    HawkesParams p = params_arg(info, 0);
+    hawkes::validate_params(p, info[3].ToBoolean().Value());
+    Napi::Object o = Napi::Object::New(env);
+    const double rho = hawkes::spectral_radius(p);
+    o.Set("spectralRadius", rho);
+    if (rho < 1.0) {
+      o.Set("stationary", copy_out<double, Napi::Float64Array>(env, hawkes::stationary_intensity(p)));
+    } else {
+      o.Set("stationary", env.Null());
+    }
+    o.Set("betaPerRow", hawkes::beta_per_row(p));
+    return o;
+  });
+}
+
+// hawkesSimulate(mu, alpha, beta, allowExplosive, options) -> result. Blocks the calling thread.
+Napi::Value hawkes_simulate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    SimulationJob job(info);
+    SimulateResult r = job.run();
+    return result_object(env, r, job.options.sim, job.options.has_lob);
+  });
+}
+
+struct Progress {
+  double paths_done, events_done;
+};
+
+// Runs a simulation on a libuv pool thread (which waits for the native workers it starts) and
+// reports progress about every 100 ms through the worker's progress queue.
+class SimulateWorker : public Napi::AsyncProgressWorker<Progress> {
+ public:
+  SimulateWorker(Napi::Env env, std::unique_ptr<SimulationJob> job, Napi::Function on_progress)
+      : Napi::AsyncProgressWorker<Progress>(env, "hawkgraph.hawkesSimulate"),
+        job_(std::move(job)),
+        deferred_(Napi::Promise::Deferred::New(env)) {
+    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+  std::shared_ptr<hawkes::SimulateControl> control() const { return job_->control; }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    std::thread reporter([&] {
+      std::unique_lock<std::mutex> lock(mutex);
+      while (!done_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
+        Progress p{static_cast<double>(job_->control->paths_done.load()), static_cast<double>(job_->control->events_done.load())};
+        progress.Send(&p, 1);
+      }
+    });
+    try {
+      result_ = job_->run();
+    } catch (const Error& e) {
+      code_ = e.code();
+      message_ = e.what();
+    } catch (const std::bad_alloc&) {
+      code_ = "ERR_OUT_OF_MEMORY";
+      message_ = "out of memory";
+    } catch (const std::exception& e) {
+      code_ = "ERR_INTERNAL";
+      message_ = e.what();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      done = true;
+    }
+    done_cv.notify_all();
+    reporter.join();
+  }
+
+  void OnProgress(const Progress* data, size_t count) override {
+    if (on_progress_.IsEmpty() || count == 0) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("pathsDone", data[count - 1].paths_done);
+    o.Set("paths", static_cast<double>(job_->options.sim.paths));
+    o.Set("events", data[count - 1].events_done);
+    try {
+      on_progress_.Call({o});
+    } catch (const Napi::Error&) {
+      // A throwing progress listener must not take the simulation down with it.
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (!code_.empty()) {
+      deferred_.Reject(make_error(env, code_, message_).Value());
+    } else if (result_.cancelled) {
+      deferred_.Reject(make_error(env, "ERR_ABORTED", "the simulation was aborted").Value());
+    } else {
+      try {
+        deferred_.Resolve(result_object(env, result_, job_->options.sim, job_->options.has_lob));
+      } catch (const Napi::Error& e) {
+        deferred_.Reject(e.Value());
+      }
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::unique_ptr<SimulationJob> job_;
+  Napi::Promise::Deferred deferred_;
+  Napi::FunctionReference on_progress_;
+  SimulateResult result_;
+  std::string code_, message_;
+};
+
+// hawkesSimulateAsync(mu, alpha, beta, allowExplosive, options, onProgress?) ->
+// { promise, cancel() }. Everything is validated here, synchronously, before a thread starts.
+Napi::Value hawkes_simulate_async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto job = std::make_unique<SimulationJob>(info);
+    Napi::Function on_progress = info[5].IsFunction() ? info[5].As<Napi::Function>() : Napi::Function();
+    auto* worker = new SimulateWorker(env, std::move(job), on_progress);
+    std::shared_ptr<hawkes::SimulateControl> control = worker->control();
+    Napi::Object handle = Napi::Object::New(env);
+    handle.Set("promise", worker->promise());
+    handle.Set("cancel", Napi::Function::New(env, [control](const Napi::CallbackInfo& ci) {
+                 control->cancel.store(true);
+                 return ci.Env().Undefined();
+               }, "cancel"));
+    worker->Queue();
+    return handle;
+  });
+}
+
+// hawkesLogLikelihood(mu, alpha, beta, times: F64, types: I32, endTime) -> number
+Napi::Value hawkes_log_likelihood(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    HawkesParams p = params_arg(info, 0);
+    hawkes::validate_params(p, true);
+    auto times = float64_view(info[3], "times");
+    auto types = int32_view(info[4], "types");
+    if (times.length != types.length) {
+      throw Error("ERR_HAWKES_EVENTS", "times and types must have the same length, got " + std::to_string(times.length) +
+                                           " and " + std::to_string(types.length));
+    }
+    const double end_time = info[5].IsNumber() ? info[5].As<Napi::Number>().DoubleValue() : NAN;
+    HawkesModel model(p);
+    return Napi::Number::New(env, hawkes::log_likelihood(model, {times.data, types.data, times.length, end_time}));
+  });
+}
+
+// hawkesFit(times: F64, types: I32, endTime, dims, beta?: F64[D*D]) -> fit result
+Napi::Value hawkes_fit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto times = float64_view(info[0], "times");
+    auto types = int32_view(info[1], "types");
+    if (times.length != types.length) {
+      throw Error("ERR_HAWKES_EVENTS", "times and types must have the same length, got " + std::to_string(times.length) +
+                                           " and " + std::to_string(types.length));
+    }
+    const double end_time = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : NAN;
+    hawkes::FitOptions fo;
+    fo.dims = int_arg(info[3], "dims", 1, hawkes::kMaxDims);
+    if (!info[4].IsUndefined() && !info[4].IsNull()) {
+      auto beta = float64_view(info[4], "beta");
+      fo.beta.assign(beta.data, beta.data + beta.length);
+    }
+    hawkes::FitResult r = hawkes::fit({times.data, types.data, times.length, end_time}, fo);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("mu", copy_out<double, Napi::Float64Array>(env, r.params.mu));
+    o.Set("alpha", copy_out<double, Napi::Float64Array>(env, r.params.alpha));
+    o.Set("beta", copy_out<double, Napi::Float64Array>(env, r.params.beta));
+    o.Set("stdMu", copy_out<double, Napi::Float64Array>(env, r.std_mu));
+    o.Set("stdAlpha", copy_out<double, Napi::Float64Array>(env, r.std_alpha));
+    o.Set("stdBeta", copy_out<double, Napi::Float64Array>(env, r.std_beta));
+    o.Set("logLikelihood", r.log_likelihood);
+    o.Set("iterations", r.iterations);
+    return o;
+  });
+}
+
+}  // namespace
+
+void register_hawkes(Napi::Env env, Napi::Object exports) {
+  exports.Set("hawkesCheck", Napi::Function::New(env, hawkes_check, "hawkesCheck"));
+  exports.Set("hawkesSimulate", Napi::Function::New(env, hawkes_simulate, "hawkesSimulate"));
+  exports.Set("hawkesSimulateAsync", Napi::Function::New(env, hawkes_simulate_async, "hawkesSimulateAsync"));
+  exports.Set("hawkesLogLikelihood", Napi::Function::New(env, hawkes_log_likelihood, "hawkesLogLikelihood"));
+  exports.Set("hawkesFit", Napi::Function::New(env, hawkes_fit, "hawkesFit"));
+}
+
+}  // namespace hawkgraph::addon

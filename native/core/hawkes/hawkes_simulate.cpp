@@ -1,0 +1,281 @@
+#include "hawkes_simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "../error.hpp"
+
+namespace hawkgraph::hawkes {
+namespace {
+
+[[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
+
+// Paths are handed out in blocks; statistics are summed inside a block in path order and the
+// block sums in block order, so floating-point sums do not depend on the thread count.
+constexpr int64_t kStatsBlock = 256;
+constexpr int64_t kCancelPollEvents = 1 << 16;
+
+struct PathEvents {
+  std::vector<double> times, intensity, bid, ask;
+  std::vector<int32_t> types, jump;
+  bool truncated = false;
+};
+
+// One path in flight: its generator, state and running statistics.
+struct Lane {
+  int64_t path = -1;
+  BatchRng rng;
+  PathState state;
+  std::vector<double> y, next, decay, counts;
+  PathEvents* out = nullptr;
+  int64_t n = 0, bid = 0, ask = 0;
+  double last = 0, gap_sum = 0, gap_sq = 0;
+};
+
+// Runs the paths of a block a few at a time, interleaved event by event: one path's next event
+// depends on a long chain of log()/exp() latency, and independent paths fill those stalls.
+constexpr int kLanes = 4;
+
+struct Worker {
+  const HawkesModel& model;
+  const SimulateOptions& opt;
+  SimulateControl* control;
+  Lane lanes[kLanes];
+  std::vector<double> path_rows;  // per-path statistics of the current block, summed in path order
+  LobTables lob_tables{nullptr, nullptr};
+
+  Worker(const HawkesModel& m, const SimulateOptions& o, SimulateControl* c) : model(m), opt(o), control(c) {
+    for (Lane& lane : lanes) {
+      lane.y.resize(m.comps());
+      lane.next.resize(m.groups());
+      lane.decay.resize(m.groups());
+      lane.counts.resize(m.dims());
+      lane.state = PathState{0.0, 0.0, lane.y.data(), lane.next.data(), lane.decay.data()};
+    }
+    path_rows.resize(static_cast<size_t>(kStatsBlock) * stats_row_width(m.dims()));
+    if (o.lob) lob_tables = LobTables{o.lob->jump_location, o.lob->jump_scale};
+  }
+
+  bool cancelled() const { return control != nullptr && control->cancel.load(std::memory_order_relaxed); }
+
+  void start(Lane& lane, int64_t p, PathEvents* out) {
+    lane.path = p;
+    lane.out = out;
+    rng_init(lane.rng, opt.seed, static_cast<uint64_t>(p));
+    hawkes_init(model.tables(), lane.state, lane.rng);
+    std::fill(lane.counts.begin(), lane.counts.end(), 0.0);
+    lane.n = 0;
+    lane.bid = opt.lob ? opt.lob->initial_bid : 0;
+    lane.ask = opt.lob ? opt.lob->initial_ask : 0;
+    lane.last = lane.gap_sum = lane.gap_sq = 0;
+  }
+
+  // Advances a lane by one event; false when its path is complete.
+  template <bool Exact>
+  bool advance(Lane& lane) {
+    const HawkesTables& m = model.tables();
+    PathState& s = lane.state;
+    double lambda = 0;
+    const int type = Exact ? exact_step(m, s, lane.rng, opt.end_time, &lambda)
+                           : thinning_step(m, s, lane.rng, opt.end_time, &lambda);
+    if (type < 0) return false;
+    const double gap = s.t - lane.last;
+    const double has_gap = lane.n > 0 ? 1.0 : 0.0;
+    lane.gap_sum += has_gap * gap;
+    lane.gap_sq += has_gap * gap * gap;
+    lane.last = s.t;
+    lane.counts[type] += 1;
+    int64_t j = 0;
+    if (opt.lob) j = lob_apply(lob_tables, lane.rng, type, lane.bid, lane.ask);
+    if (lane.out) {
+      PathEvents& o = *lane.out;
+      o.times.push_back(s.t);
+      o.types.push_back(type);
+      if (opt.intensity) o.intensity.push_back(lambda);
+      if (opt.lob) {
+        o.bid.push_back(static_cast<double>(lane.bid));
+        o.ask.push_back(static_cast<double>(lane.ask));
+        o.jump.push_back(static_cast<int32_t>(j));
+      }
+    }
+    ++lane.n;
+    if (lane.n >= opt.max_events) {
+      if (lane.out) lane.out->truncated = true;
+      return false;
+    }
+    if ((lane.n & (kCancelPollEvents - 1)) == 0 && control) {
+      control->events_done.fetch_add(kCancelPollEvents, std::memory_order_relaxed);
+      if (cancelled()) return false;
+    }
+    return true;
+  }
+
+  void finish(Lane& lane, double* row) {
+    const HawkesTables& m = model.tables();
+    const int D = m.dims;
+    PathState& s = lane.state;
+    if (control) control->events_done.fetch_add(lane.n & (kCancelPollEvents - 1), std::memory_order_relaxed);
+    // Intensity at end_time (or at the last event of a truncated path).
+    decay_to(m, s, lane.n >= opt.max_events ? s.t : opt.end_time);
+    row[0] = static_cast<double>(lane.n);
+    row[1] = lane.n > 0 ? static_cast<double>(lane.n - 1) : 0.0;
+    row[2] = lane.gap_sum;
+    row[3] = lane.gap_sq;
+    const double dmid = opt.lob ? 0.5 * static_cast<double>(lane.bid + lane.ask - opt.lob->initial_bid - opt.lob->initial_ask) : 0.0;
+    row[4] = dmid;
+    row[5] = dmid * dmid;
+    double* counts = row + kStatsHead;
+    for (int k = 0; k < D; ++k) {
+      counts[k] = lane.counts[k];
+      counts[D + k] = lane.counts[k] * lane.counts[k];
+      counts[2 * D + k] = dim_intensity(m, s, k);
+    }
+    lane.path = -1;
+  }
+
+  // Runs paths [first, end) and adds their statistics, in path order, to block_row.
+  template <bool Exact>
+  void run_block(int64_t first, int64_t end, std::vector<PathEvents>& events, double* block_row) {
+    const int W = stats_row_width(model.dims());
+    int64_t next_path = first;
+    int active = 0;
+    for (Lane& lane : lanes) {
+      if (next_path < end) {
+        start(lane, next_path, opt.stats_only ? nullptr : &events[next_path]);
+        ++next_path;
+        ++active;
+      }
+    }
+    while (active > 0) {
+      for (Lane& lane : lanes) {
+        if (lane.path < 0) continue;
+        if (advance<Exact>(lane)) continue;
+        if (cancelled()) return;
+        finish(lane, path_rows.data() + (lane.path - first) * W);
+        if (control) control->paths_done.fetch_add(1, std::memory_order_relaxed);
+        if (next_path < end) {
+          start(lane, next_path, opt.stats_only ? nullptr : &events[next_path]);
+          ++next_path;
+        } else {
+          --active;
+        }
+      }
+    }
+    for (int64_t p = first; p < end; ++p) {
+      for (int j = 0; j < W; ++j) block_row[j] += path_rows[(p - first) * W + j];
+    }
+  }
+};
+
+}  // namespace
+
+void validate_simulate_options(const SimulateOptions& o) {
+  if (!std::isfinite(o.end_time) || o.end_time <= 0) {
+    bad_option("endTime must be a finite number > 0, got " + format_number(o.end_time));
+  }
+  if (o.paths < 1 || o.paths > (int64_t{1} << 40)) bad_option("paths must be an integer >= 1, got " + std::to_string(o.paths));
+  if (o.max_events < 1) bad_option("maxEvents must be an integer >= 1, got " + std::to_string(o.max_events));
+  if (o.threads < 1 || o.threads > 1024) bad_option("threads must be an integer in [1, 1024], got " + std::to_string(o.threads));
+  if (o.lob) {
+    if (o.lob->initial_ask - o.lob->initial_bid < 1) {
+      bad_option("initialAsk must be at least one tick above initialBid (got a spread of " +
+                 std::to_string(o.lob->initial_ask - o.lob->initial_bid) + " ticks)");
+    }
+    for (int k = 0; k < 8; ++k) {
+      if (!std::isfinite(o.lob->jump_location[k]) || o.lob->jump_location[k] < 0) {
+        bad_option("jumps.location[" + std::to_string(k) + "] must be a finite number >= 0 ticks, got " + format_number(o.lob->jump_location[k]));
+      }
+      if (!std::isfinite(o.lob->jump_scale[k]) || o.lob->jump_scale[k] < 0) {
+        bad_option("jumps.scale[" + std::to_string(k) + "] must be a finite number >= 0 ticks, got " + format_number(o.lob->jump_scale[k]));
+      }
+    }
+  }
+}
+
+SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, SimulateControl* control) {
+  validate_simulate_options(opt);
+  if (opt.lob && model.dims() != 8) bad_option("the LOB model needs an 8-dimensional Hawkes process, got " + std::to_string(model.dims()));
+  const int D = model.dims();
+  const int W = stats_row_width(D);
+  const int64_t P = opt.paths;
+  const int64_t blocks = (P + kStatsBlock - 1) / kStatsBlock;
+  std::vector<double> block_stats(static_cast<size_t>(blocks) * W, 0.0);
+  std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
+  std::atomic<int64_t> next_block{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+
+  auto work = [&]() {
+    try {
+      Worker w(model, opt, control);
+      for (;;) {
+        const int64_t b = next_block.fetch_add(1);
+        if (b >= blocks || w.cancelled()) return;
+        double* row = block_stats.data() + b * W;
+        const int64_t end = std::min(P, (b + 1) * kStatsBlock);
+        if (opt.method == Method::Exact) {
+          w.run_block<true>(b * kStatsBlock, end, events, row);
+        } else {
+          w.run_block<false>(b * kStatsBlock, end, events, row);
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      if (control) control->cancel.store(true);
+    }
+  };
+  const int threads = static_cast<int>(std::min<int64_t>(opt.threads, blocks));
+  std::vector<std::thread> pool;
+  pool.reserve(threads > 0 ? threads - 1 : 0);
+  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+
+  SimulateResult r;
+  if (control && control->cancel.load()) {
+    r.cancelled = true;
+    return r;
+  }
+  r.stats.assign(W, 0.0);
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int j = 0; j < W; ++j) r.stats[j] += block_stats[b * W + j];
+  }
+  if (opt.stats_only) return r;
+  size_t total = 0;
+  for (const auto& e : events) total += e.times.size();
+  r.times.reserve(total);
+  r.types.reserve(total);
+  if (opt.intensity) r.intensity.reserve(total);
+  if (opt.lob) {
+    r.bid.reserve(total);
+    r.ask.reserve(total);
+    r.jump.reserve(total);
+  }
+  r.path_offsets.reserve(P + 1);
+  r.truncated.reserve(P);
+  r.path_offsets.push_back(0);
+  for (auto& e : events) {
+    r.times.insert(r.times.end(), e.times.begin(), e.times.end());
+    r.types.insert(r.types.end(), e.types.begin(), e.types.end());
+    r.intensity.insert(r.intensity.end(), e.intensity.begin(), e.intensity.end());
+    r.bid.insert(r.bid.end(), e.bid.begin(), e.bid.end());
+    r.ask.insert(r.ask.end(), e.ask.begin(), e.ask.end());
+    r.jump.insert(r.jump.end(), e.jump.begin(), e.jump.end());
+    r.path_offsets.push_back(static_cast<double>(r.times.size()));
+    r.truncated.push_back(e.truncated ? 1 : 0);
+    std::vector<double>().swap(e.times);  // release as we go: peak memory stays near one copy
+    std::vector<double>().swap(e.intensity);
+    std::vector<double>().swap(e.bid);
+    std::vector<double>().swap(e.ask);
+    std::vector<int32_t>().swap(e.types);
+    std::vector<int32_t>().swap(e.jump);
+  }
+  return r;
+}
+
+}  // namespace hawkgraph::hawkes

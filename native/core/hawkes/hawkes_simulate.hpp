@@ -1,0 +1,68 @@
+// CPU simulation of Hawkes paths (and the LOB model on top) on native threads. Paths are
+// independent; path p draws only from Philox(seed, p), so results never depend on the thread
+// count. Statistics are reduced over fixed blocks of paths in path order for the same reason.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "hawkes_model.hpp"
+#include "hawkes_rng_cpu.hpp"
+
+namespace hawkgraph::hawkes {
+
+enum class Method { Exact, Thinning };
+
+struct LobSpec {
+  double jump_location[8];  // ticks
+  double jump_scale[8];     // ticks
+  int64_t initial_bid;      // ticks
+  int64_t initial_ask;      // ticks
+};
+
+struct SimulateOptions {
+  double end_time = 0;
+  uint64_t seed = 0;
+  int64_t paths = 1;
+  int64_t max_events = 0;  // per path; a path that reaches it stops and is marked truncated
+  int threads = 1;
+  Method method = Method::Exact;
+  bool intensity = false;   // store the intensity of each event's type just before it
+  bool stats_only = false;  // keep only the statistics (hawkes_step.hpp stats layout)
+  const LobSpec* lob = nullptr;
+};
+
+// Progress and cancellation shared with the caller's thread.
+struct SimulateControl {
+  std::atomic<bool> cancel{false};
+  std::atomic<int64_t> paths_done{0};
+  std::atomic<int64_t> events_done{0};
+};
+
+struct SimulateResult {
+  std::vector<double> times;
+  std::vector<int32_t> types;
+  std::vector<double> intensity;     // when requested
+  std::vector<double> path_offsets;  // [paths + 1] (doubles: JS reads them as a Float64Array)
+  std::vector<uint8_t> truncated;    // [paths]
+  std::vector<double> bid, ask;      // LOB: best prices in ticks after each event
+  std::vector<int32_t> jump;         // LOB: ticks a price moved by
+  std::vector<double> stats;         // stats_width(D) sums over paths (always filled)
+  bool cancelled = false;
+};
+
+// Layout of the statistics row (sums over paths):
+// [0] events, [1] gaps (consecutive events within a path), [2] sum of gaps, [3] sum of squared
+// gaps, [4] sum of final mid changes (ticks, LOB), [5] their squares, then D counts per type,
+// D squared counts per type (for the variance of counts), D intensities at end_time.
+constexpr int kStatsHead = 6;
+inline int stats_row_width(int dims) { return kStatsHead + 3 * dims; }
+
+// Validates the options (ERR_INVALID_OPTION naming the field) and runs. Blocks the calling
+// thread, which takes part in the work.
+SimulateResult simulate(const HawkesModel& model, const SimulateOptions& options, SimulateControl* control);
+
+void validate_simulate_options(const SimulateOptions& options);
+
+}  // namespace hawkgraph::hawkes
