@@ -48,9 +48,19 @@ struct DenseArgs {
   uint32_t* scratch = nullptr;  // >= dense_scratch_words(w, rows), for operand conversion
 };
 
+// Rows are rounded up to 32: the AMX path reads whole 2 x 16-row tiles.
 inline size_t dense_scratch_words(const PackedDense& w, int rows) {
-  return static_cast<size_t>(rows) * static_cast<size_t>((w.k1 + 1) / 2 + (w.k2 + 1) / 2);
+  const size_t padded = static_cast<size_t>((rows + 31) / 32 * 32);
+  return padded * static_cast<size_t>((w.k1 + 1) / 2 + (w.k2 + 1) / 2);
 }
+
+using DenseFn = void (*)(const DenseArgs&);
+
+// The AMX BF16 dense map (kernels_amx.cpp): nullptr unless the CPU has AMX-BF16 and the OS grants
+// the tile state; amx_fits says whether a packed layer has the shapes it takes.
+DenseFn amx_bf16_dense();
+bool amx_fits(const PackedDense& w);
+double amx_peak_gflops(double seconds);
 
 // Multi-head attention core over n tokens for one head's q, k ([n, ldq] rows, head dim d): the
 // mean over queries of softmax(q k^T * scale), as weights over the keys (sums to 1).
