@@ -5,7 +5,7 @@
       "sources": [
         "<!@(node -p \"const s=require('./native/sources.json'); s.core.concat(s.addon, s.cuda_unavailable).join(' ')\")"
       ],
-      "dependencies": ["hawkgraph_cpu_avx2", "hawkgraph_cpu_avx512"],
+      "dependencies": ["hawkgraph_cpu_avx2", "hawkgraph_cpu_avx512", "hawkgraph_cpu_amx"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
@@ -37,6 +37,13 @@
       "sources": ["<!@(node -p \"require('./native/sources.json').cpu_avx512.join(' ')\")"],
       "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
       "conditions": [["target_arch=='x64' and OS!='win'", {"cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c", "-mprefer-vector-width=512", "-ffp-contract=fast"]}]]
+    },
+    {
+      "target_name": "hawkgraph_cpu_amx",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').cpu_amx.join(' ')\")"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
+      "conditions": [["target_arch=='x64' and OS!='win'", {"cflags_cc": ["-mamx-tile", "-mamx-bf16", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c"]}]]
     }
   ]
 }
