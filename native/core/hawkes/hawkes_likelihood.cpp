@@ -312,6 +312,8 @@ FitResult fit(const EventStream& ev, const FitOptions& opt) {
       unidentifiable("no events of type " + std::to_string(k) + ": mu[" + std::to_string(k) + "] and alpha[*][" +
                      std::to_string(k) + "] cannot be identified");
     }
+  }
+  for (int k = 0; k < D; ++k) {
     if (count[k] < static_cast<size_t>(D + 2)) {
       unidentifiable("only " + std::to_string(count[k]) + " events of type " + std::to_string(k) + " for " +
                      std::to_string(D + 1 + (fit_beta ? 1 : 0)) + " parameters of that dimension");
