@@ -54,7 +54,7 @@ describe.each<Mode>(['pooled', 'levels'])('host twin of the CUDA kernels vs PyTo
 
   it('describes the plan: bytes per book, tile and shared memory within an H100 block', () => {
     expect(fp16.info).toMatchObject({ backend: 'cuda-host-twin', precision: 'fp16' });
-    expect(stat(fp16, 'inputBytesPerBook')).toBe(336);
+    expect(stat(fp16, 'inputBytesPerBook')).toBe(496);
     expect(stat(fp16, 'outputBytesPerBook')).toBe(288);
     expect(stat(fp16, 'sharedMemoryBytes')).toBeLessThanOrEqual(232448 - 1024);
     expect(stat(fp16, 'tileBooks')).toBe(mode === 'pooled' ? 2 : 1);

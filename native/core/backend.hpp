@@ -38,9 +38,12 @@ class InferenceBackend {
   // Backends that build node features themselves (the CUDA backend does it on the device) say so;
   // the engine then hands them validated books instead of host-built features.
   virtual bool consumes_books() const { return false; }
-  virtual void forward_books(const BookView* books, int count, ForwardOutput* outs) {
+  // `order_flows` (optional) gives book k's per-node order flow (2 * levels values), else 0.
+  virtual void forward_books(const BookView* books, int count, const double* const* order_flows,
+                             ForwardOutput* outs) {
     (void)books;
     (void)count;
+    (void)order_flows;
     (void)outs;
   }
   // The device the backend runs on ("" for the CPU) and numbers worth showing in engine.info.

@@ -90,7 +90,7 @@ void GnnEngine::predict(const BookView& book, double* row) {
     ForwardOutput out{};
     out.embedding = embedding_.data();
     try {
-      backend_->forward_books(&book, 1, &out);
+      backend_->forward_books(&book, 1, nullptr, &out);
     } catch (const Error& e) {
       if (!fall_back(e)) throw;
       predict(book, row);
@@ -135,7 +135,7 @@ void GnnEngine::predict_batch(const BookView* books, int count, double* rows, co
   }
   if (books_in) {
     try {
-      backend_->forward_books(books, count, batch_outputs_.data());
+      backend_->forward_books(books, count, order_flows, batch_outputs_.data());
     } catch (const Error& e) {
       if (!fall_back(e)) throw;
       predict_batch(books, count, rows, order_flows);

@@ -10,13 +10,13 @@ namespace hawkgraph::cuda::dev {
 
 // Ends with the block synchronised and s.levels / s.a ready. `nb` books are real, the rest of
 // the tile is padding (levels 0).
-template <typename T, bool kVolatile>
+template <typename T, bool kGlobal>
 __device__ void load_tile_books(const KernelLayout& k, const TileSmem<T>& s, const float* in, int in_stride, int nb) {
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, warps = blockDim.x >> 5;
   const int L = k.nodes / 2;
   if (tid < k.tile_books) {
     int n = 0;
-    if (tid < nb) n = __float_as_int(load_input<kVolatile>(in + static_cast<size_t>(tid) * in_stride));
+    if (tid < nb) n = __float_as_int(load_input<kGlobal>(in + static_cast<size_t>(tid) * in_stride));
     s.levels[tid] = n < 0 ? 0 : (n > L ? L : n);
   }
   const int cols = k.k1;
@@ -27,8 +27,8 @@ __device__ void load_tile_books(const KernelLayout& k, const TileSmem<T>& s, con
     const float* raw = in + static_cast<size_t>(b) * in_stride + StagingLayout::kRawOffset;
     float bid = 0.0f, ask = 0.0f;
     for (int i = lane; i < n; i += 32) {
-      bid += load_input<kVolatile>(raw + 4 * i + 1);
-      ask += load_input<kVolatile>(raw + 4 * i + 3);
+      bid += load_input<kGlobal>(raw + 6 * i + 1);
+      ask += load_input<kGlobal>(raw + 6 * i + 4);
     }
     bid = warp_sum(bid);
     ask = warp_sum(ask);
@@ -41,9 +41,10 @@ __device__ void load_tile_books(const KernelLayout& k, const TileSmem<T>& s, con
   for (int i = tid; i < k.tile_books * k.nodes; i += blockDim.x) {
     const int b = i / k.nodes, node = i % k.nodes, n = s.levels[b];
     if (node >= 2 * n) continue;
-    const float* raw = in + static_cast<size_t>(b) * in_stride + StagingLayout::kRawOffset + 2 * node;
+    const float* raw = in + static_cast<size_t>(b) * in_stride + StagingLayout::kRawOffset + 3 * node;
     float f8[8];
-    math::node_features(node, n, load_input<kVolatile>(raw), load_input<kVolatile>(raw + 1), s.totals[2 * b + (node & 1)], f8);
+    math::node_features(node, n, load_input<kGlobal>(raw), load_input<kGlobal>(raw + 1), load_input<kGlobal>(raw + 2),
+                        s.totals[2 * b + (node & 1)], f8);
     T* row = s.a + static_cast<size_t>(i) * k.act_ld + k.features;
 #pragma unroll
     for (int c = 0; c < 8; ++c) {

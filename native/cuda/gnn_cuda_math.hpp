@@ -16,15 +16,15 @@
 
 namespace hawkgraph::cuda::math {
 
-// Node features from the staged raw values (fixtures/gnn/README.md): `dist` = |price - mid| / mid
-// and `size` come from the host (dist in float64 there, so the subtraction loses nothing);
-// `side_total` is the sum of that side's sizes over the levels used, plus 1e-8.
-HG_HD void node_features(int node, int levels, float dist, float size, float side_total, float* f8) {
+// Node features from the staged raw values (fixtures/gnn/README.md): `dist` = |price - mid| / mid,
+// `size` and `order_flow` come from the host (dist in float64 there, so the subtraction loses
+// nothing); `side_total` is the sum of that side's sizes over the levels used, plus 1e-8.
+HG_HD void node_features(int node, int levels, float dist, float size, float order_flow, float side_total, float* f8) {
   const int level = node >> 1;
   f8[0] = (node & 1) == 0 ? 1.0f : 0.0f;
   f8[1] = log1pf(size);
   f8[2] = dist;
-  f8[3] = 0.0f;  // order flow: not carried by a book snapshot
+  f8[3] = order_flow;
   f8[4] = static_cast<float>(level) / static_cast<float>(levels);
   f8[5] = 1.0f / static_cast<float>(level + 1);
   f8[6] = size / side_total;

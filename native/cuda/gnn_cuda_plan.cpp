@@ -42,12 +42,12 @@ StagingLayout staging_layout(const GnnModel& m) {
   StagingLayout s;
   s.nodes = m.nodes();
   s.embed = m.embed;
-  s.input_stride = round_up(StagingLayout::kRawOffset + 2 * s.nodes, 4);
+  s.input_stride = round_up(StagingLayout::kRawOffset + 3 * s.nodes, 4);
   s.output_stride = round_up(StagingLayout::kEmbeddingOffset + s.embed, 4);
   return s;
 }
 
-int stage_book(const StagingLayout& s, const BookView& book, int model_levels, float* record) {
+int stage_book(const StagingLayout& s, const BookView& book, int model_levels, const double* order_flow, float* record) {
   const int n = levels_used(book, model_levels);
   int32_t bits = n;
   std::memcpy(record, &bits, sizeof bits);
@@ -56,10 +56,13 @@ int stage_book(const StagingLayout& s, const BookView& book, int model_levels, f
   const double inv_mid = 1.0 / mid;
   float* raw = record + StagingLayout::kRawOffset;
   for (int i = 0; i < n; ++i) {
-    raw[4 * i + 0] = static_cast<float>((mid - book.bids.price[i]) * inv_mid);
-    raw[4 * i + 1] = static_cast<float>(book.bids.size[i]);
-    raw[4 * i + 2] = static_cast<float>((book.asks.price[i] - mid) * inv_mid);
-    raw[4 * i + 3] = static_cast<float>(book.asks.size[i]);
+    float* bid = raw + 6 * i;
+    bid[0] = static_cast<float>((mid - book.bids.price[i]) * inv_mid);
+    bid[1] = static_cast<float>(book.bids.size[i]);
+    bid[2] = order_flow ? static_cast<float>(order_flow[2 * i]) : 0.0f;
+    bid[3] = static_cast<float>((book.asks.price[i] - mid) * inv_mid);
+    bid[4] = static_cast<float>(book.asks.size[i]);
+    bid[5] = order_flow ? static_cast<float>(order_flow[2 * i + 1]) : 0.0f;
   }
   (void)s;
   return n;
@@ -150,6 +153,8 @@ KernelLayout plan_kernel(const GnnModel& m, Precision precision, int max_tile_bo
     t.sm_offsets = place(static_cast<int64_t>(k.nodes + 1) * 4);
     t.sm_sources = place(static_cast<int64_t>(k.edges) * 4);
     t.sm_totals = place(static_cast<int64_t>(tb) * 3 * 4);  // bid and ask size totals, then levels
+    // One input record: the persistent kernel pulls a request across PCIe in one parallel pass.
+    t.sm_record = place(static_cast<int64_t>(round_up(StagingLayout::kRawOffset + 3 * k.nodes, 4)) * 4);
     t.sm_bytes = at;
     if (static_cast<size_t>(t.sm_bytes) > smem_limit) continue;
     const double rows_per_book = static_cast<double>(t.tile_rows) / tb;

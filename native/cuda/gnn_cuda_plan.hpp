@@ -39,7 +39,8 @@ BatchChunk chunk_at(int count, int k);
 // Per-book records staged in pinned host memory and mirrored on the device. One record per book,
 // records back to back, so a bucket of b books is one contiguous copy of b * stride floats.
 //   input:  [0] levels used (int32 bits; 0 marks a padding slot the kernel skips), [1..3] zero,
-//           [4 + 2 * node] = |price - mid| / mid, [4 + 2 * node + 1] = size, nodes bid0, ask0, ...
+//           then per node (bid0, ask0, bid1, ...) from [4 + 3 * node]: |price - mid| / mid, size,
+//           order flow (0 unless the streaming path supplies it)
 //   output: [0..2] logits, [3] magnitude, [4] volatility, [5..7] zero, [8..8+E) the embedding.
 struct StagingLayout {
   int nodes = 0;
@@ -56,7 +57,7 @@ StagingLayout staging_layout(const GnnModel& m);
 
 // Writes one validated book's input record; returns the levels used. Distances are formed in
 // float64 here (mid - price loses digits in float32), everything else is left to the device.
-int stage_book(const StagingLayout& s, const BookView& book, int model_levels, float* record);
+int stage_book(const StagingLayout& s, const BookView& book, int model_levels, const double* order_flow, float* record);
 
 // Marks records [from, to) as padding (levels 0).
 void stage_padding(const StagingLayout& s, float* records, int from, int to);
@@ -79,7 +80,7 @@ struct KernelLayout {
           heads_b = 0, param_floats = 0;
   // Shared-memory byte offsets.
   int64_t sm_weights = 0, sm_act_a = 0, sm_act_b = 0, sm_stage = 0, sm_vec = 0, sm_scores = 0,
-          sm_offsets = 0, sm_sources = 0, sm_totals = 0, sm_bytes = 0;
+          sm_offsets = 0, sm_sources = 0, sm_totals = 0, sm_record = 0, sm_bytes = 0;
 };
 
 // Plans the kernel for `m` with at most `max_tile_books` books per tile and `smem_limit` bytes of

@@ -27,10 +27,11 @@ void StagedBackend::unpack(const float* record, ForwardOutput* out) const {
   std::memcpy(out->embedding, record + StagingLayout::kEmbeddingOffset, sizeof(float) * staging_.embed);
 }
 
-void StagedBackend::forward_books(const BookView* books, int count, ForwardOutput* outs) {
+void StagedBackend::forward_books(const BookView* books, int count, const double* const* order_flows,
+                                  ForwardOutput* outs) {
   if (count <= 0) return;
   if (count == 1) {
-    stage_book(staging_, books[0], model_.levels, single_input());
+    stage_book(staging_, books[0], model_.levels, order_flows ? order_flows[0] : nullptr, single_input());
     run_single();
     single_runs_ += 1;
     unpack(single_output(), &outs[0]);
@@ -41,7 +42,9 @@ void StagedBackend::forward_books(const BookView* books, int count, ForwardOutpu
     const BatchChunk chunk = chunk_at(count, c);
     float* in = input_records();
     for (int k = 0; k < chunk.count; ++k) {
-      stage_book(staging_, books[chunk.offset + k], model_.levels, in + static_cast<size_t>(k) * staging_.input_stride);
+      const int b = chunk.offset + k;
+      stage_book(staging_, books[b], model_.levels, order_flows ? order_flows[b] : nullptr,
+                 in + static_cast<size_t>(k) * staging_.input_stride);
     }
     stage_padding(staging_, in, chunk.count, kBuckets[chunk.bucket]);
     run_bucket(chunk.bucket, chunk.count);
@@ -89,7 +92,7 @@ void emulate_book(const KernelLayout& k, const PackedWeights& w, const StagingLa
   const float* raw = input + StagingLayout::kRawOffset;
 
   float totals[2] = {0, 0};
-  for (int i = 0; i < nn; ++i) totals[i & 1] += raw[2 * i + 1];
+  for (int i = 0; i < nn; ++i) totals[i & 1] += raw[3 * i + 1];
   totals[0] += 1e-8f;
   totals[1] += 1e-8f;
 
@@ -129,7 +132,7 @@ void emulate_book(const KernelLayout& k, const PackedWeights& w, const StagingLa
   // Layer-1 input: features at column F, their neighbour mean at column 0.
   for (int i = 0; i < nn; ++i) {
     float f8[8];
-    math::node_features(i, n, raw[2 * i], raw[2 * i + 1], totals[i & 1], f8);
+    math::node_features(i, n, raw[3 * i], raw[3 * i + 1], raw[3 * i + 2], totals[i & 1], f8);
     for (int c = 0; c < F; ++c) a.row(i)[F + c] = store(f8[c]);
   }
   aggregate(a, F);

@@ -23,7 +23,8 @@ class StagedBackend : public InferenceBackend {
   bool consumes_books() const override { return true; }
   // Features built on the host are not this backend's input: the engine hands it books.
   void forward(const float* x, int levels, ForwardOutput* out) override;
-  void forward_books(const BookView* books, int count, ForwardOutput* outs) override;
+  void forward_books(const BookView* books, int count, const double* const* order_flows,
+                     ForwardOutput* outs) override;
   std::vector<std::pair<std::string, double>> stats() const override;
 
   const StagingLayout& staging() const { return staging_; }

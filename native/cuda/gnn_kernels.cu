@@ -13,10 +13,10 @@
 namespace hawkgraph::cuda {
 namespace dev {
 
-template <typename T, bool kVolatile>
+template <typename T, bool kGlobal>
 __device__ void forward_tile(const KernelLayout& k, const TileSmem<T>& s, const float* params, const float* in,
                              int in_stride, float* out, int out_stride, int nb) {
-  load_tile_books<T, kVolatile>(k, s, in, in_stride, nb);
+  load_tile_books<T, kGlobal>(k, s, in, in_stride, nb);
   bool any = false;
   for (int b = 0; b < k.tile_books; ++b) any |= s.levels[b] > 0;
   __syncthreads();   // every thread has read levels before the next tile may rewrite them
@@ -52,7 +52,7 @@ __global__ void __launch_bounds__(256, 1)
   for (int t = blockIdx.x; t < tiles; t += gridDim.x) {
     const int first = t * k.tile_books;
     const int nb = min(k.tile_books, books - first);
-    forward_tile<T, false>(k, s, params, in + static_cast<size_t>(first) * in_stride, in_stride,
+    forward_tile<T, true>(k, s, params, in + static_cast<size_t>(first) * in_stride, in_stride,
                            out + static_cast<size_t>(first) * out_stride, out_stride, nb);
   }
 }
@@ -100,7 +100,12 @@ __global__ void __launch_bounds__(256, 1)
     __syncthreads();
     if (leave) break;
     const unsigned seq = command;
-    forward_tile<T, true>(k, s, params, input, in_stride, output, out_stride, 1);
+    // One parallel pass over PCIe (volatile: the host rewrites this record between requests),
+    // instead of a dependent round trip per stage of the feature build.
+    float* record = reinterpret_cast<float*>(smem + k.sm_record);
+    for (int i = threadIdx.x; i < in_stride; i += blockDim.x) record[i] = reinterpret_cast<const volatile float*>(input)[i];
+    __syncthreads();
+    forward_tile<T, false>(k, s, params, record, in_stride, output, out_stride, 1);
     // Every writer publishes its outputs system-wide before thread 0 raises seq_out.
     __threadfence_system();
     __syncthreads();

@@ -33,15 +33,15 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
-// Input records are read plainly by the batch kernel (device memory, written by a copy before the
-// launch) and with volatile loads by the persistent kernel (mapped host memory the host rewrites
-// while the kernel runs, which a cached load could serve stale).
-template <bool kVolatile>
+// Input records: the batch kernel reads device memory written by a copy before the launch,
+// through the read-only cache; the persistent kernel reads its request from shared memory, where
+// it copied it out of mapped host memory (see gnn_persistent_kernel).
+template <bool kGlobal>
 __device__ __forceinline__ float load_input(const float* p) {
-  if constexpr (kVolatile) {
-    return *reinterpret_cast<const volatile float*>(p);
-  } else {
+  if constexpr (kGlobal) {
     return __ldg(p);
+  } else {
+    return *p;
   }
 }
 
