@@ -151,18 +151,22 @@ void mean_aggregate(const int32_t* offsets, const int32_t* sources, int nodes, c
                     float* agg) {
   for (int i = 0; i < nodes; ++i) {
     float* __restrict a = agg + static_cast<size_t>(i) * width;
-    for (int c = 0; c < width; ++c) a[c] = 0.0f;
-    int degree = 0;
-    for (int e = offsets[i]; e < offsets[i + 1]; ++e) {
-      const int j = sources[e];
-      if (j >= nodes) break;  // sources are sorted: the rest lie outside the induced subgraph
-      const float* __restrict xj = x + static_cast<size_t>(j) * width;
-      for (int c = 0; c < width; ++c) a[c] += xj[c];
-      ++degree;
+    // Sources are sorted: the first ones below `nodes` are the induced subgraph's edges.
+    int end = offsets[i];
+    while (end < offsets[i + 1] && sources[end] < nodes) ++end;
+    const int begin = offsets[i], degree = end - begin;
+    const float inv = degree > 1 ? 1.0f / static_cast<float>(degree) : 1.0f;
+    // Each column block sums its neighbours in a register and is stored once.
+    int c = 0;
+    for (; c + kVec <= width; c += kVec) {
+      vf sum{};
+      for (int e = begin; e < end; ++e) sum += loadv(x + static_cast<size_t>(sources[e]) * width + c);
+      storev(a + c, sum * inv);
     }
-    if (degree > 1) {
-      const float inv = 1.0f / static_cast<float>(degree);
-      for (int c = 0; c < width; ++c) a[c] *= inv;
+    for (; c < width; ++c) {
+      float sum = 0.0f;
+      for (int e = begin; e < end; ++e) sum += x[static_cast<size_t>(sources[e]) * width + c];
+      a[c] = sum * inv;
     }
   }
 }
@@ -261,9 +265,58 @@ HG_INLINE float exp_scores(float* scores, int n, int n_pad) {
   return lane_sum(total);
 }
 
+// The whole per-query pass in registers: NV vectors of scores, the softmax and the key-weight
+// accumulators never touch memory (books of up to 4 * kVec nodes on AVX-512: 32 levels).
+template <int NV>
+HG_INLINE void key_weights_in_registers(const AttentionArgs& a, int n_pad) {
+  vf valid[NV], kw[NV];
+  for (int v = 0; v < NV; ++v) {
+    float lanes[kVec];
+    for (int l = 0; l < kVec; ++l) lanes[l] = v * kVec + l < a.n ? 1.0f : 0.0f;
+    valid[v] = loadv(lanes);
+    kw[v] = vf{};
+  }
+  const float inv_n = 1.0f / static_cast<float>(a.n);
+  for (int i = 0; i < a.n; ++i) {
+    const float* q = a.q + static_cast<size_t>(i) * a.ld;
+    vf s[NV];
+    for (int v = 0; v < NV; ++v) s[v] = vf{};
+    for (int c = 0; c < a.d; ++c) {
+      const float qc = q[c] * a.scale;
+      const float* krow = a.kt + static_cast<size_t>(c) * n_pad;
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) s[v] += loadv(krow + v * kVec) * qc;
+    }
+    // Padding keys score 0 (zero columns of kt); they may raise the max, which only shifts the
+    // exponent, and are weighted out below.
+    vf top_v = s[0];
+    for (int v = 1; v < NV; ++v) top_v = s[v] > top_v ? s[v] : top_v;
+    const float top = lane_max(top_v);
+    vf total{};
+    for (int v = 0; v < NV; ++v) {
+      s[v] = exp_nonpositive(s[v] - top) * valid[v];
+      total += s[v];
+    }
+    const float w = inv_n / lane_sum(total);
+    for (int v = 0; v < NV; ++v) kw[v] += s[v] * w;
+  }
+  for (int v = 0; v < NV; ++v) {
+    float lanes[kVec];
+    storev(lanes, kw[v]);
+    for (int l = 0; l < kVec && v * kVec + l < a.n; ++l) a.key_weight[v * kVec + l] += lanes[l];
+  }
+}
+
 void attention_key_weights(const AttentionArgs& a) {
   const int n_pad = (a.n + kVec - 1) / kVec * kVec;
   transpose_keys(a.k, a.ld, a.n, a.d, n_pad, a.kt);
+  switch (n_pad / kVec) {
+    case 1: return key_weights_in_registers<1>(a, n_pad);
+    case 2: return key_weights_in_registers<2>(a, n_pad);
+    case 3: return key_weights_in_registers<3>(a, n_pad);
+    case 4: return key_weights_in_registers<4>(a, n_pad);
+    default: break;
+  }
   const float inv_n = 1.0f / static_cast<float>(a.n);
   for (int i = 0; i < a.n; ++i) {
     softmax_scores(a.q + static_cast<size_t>(i) * a.ld, a.kt, a.d, n_pad, a.scale, a.scores);
