@@ -14,8 +14,10 @@ namespace {
 [[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
 
 // Paths are handed out in blocks; statistics are summed inside a block in path order and the
-// block sums in block order, so floating-point sums do not depend on the thread count.
-constexpr int64_t kStatsBlock = 256;
+// block sums in block order, so floating-point sums do not depend on the thread count. The block
+// size depends only on the number of paths (small blocks keep every thread busy on few paths).
+constexpr int64_t kMaxBlock = 256;
+int64_t block_size(int64_t paths) { return std::max<int64_t>(1, std::min<int64_t>(kMaxBlock, paths / 64)); }
 constexpr int64_t kCancelPollEvents = 1 << 16;
 
 struct PathEvents {
@@ -55,7 +57,7 @@ struct Worker {
       lane.counts.resize(m.dims());
       lane.state = PathState{0.0, 0.0, lane.y.data(), lane.next.data(), lane.decay.data()};
     }
-    path_rows.resize(static_cast<size_t>(kStatsBlock) * stats_row_width(m.dims()));
+    path_rows.resize(static_cast<size_t>(kMaxBlock) * stats_row_width(m.dims()));
     if (o.lob) lob_tables = LobTables{o.lob->jump_location, o.lob->jump_scale};
   }
 
@@ -201,7 +203,8 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   const int D = model.dims();
   const int W = stats_row_width(D);
   const int64_t P = opt.paths;
-  const int64_t blocks = (P + kStatsBlock - 1) / kStatsBlock;
+  const int64_t block = block_size(P);
+  const int64_t blocks = (P + block - 1) / block;
   std::vector<double> block_stats(static_cast<size_t>(blocks) * W, 0.0);
   std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
   std::atomic<int64_t> next_block{0};
@@ -215,11 +218,11 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
         const int64_t b = next_block.fetch_add(1);
         if (b >= blocks || w.cancelled()) return;
         double* row = block_stats.data() + b * W;
-        const int64_t end = std::min(P, (b + 1) * kStatsBlock);
+        const int64_t end = std::min(P, (b + 1) * block);
         if (opt.method == Method::Exact) {
-          w.run_block<true>(b * kStatsBlock, end, events, row);
+          w.run_block<true>(b * block, end, events, row);
         } else {
-          w.run_block<false>(b * kStatsBlock, end, events, row);
+          w.run_block<false>(b * block, end, events, row);
         }
       }
     } catch (...) {
