@@ -201,6 +201,24 @@ module.exports = {
       ctx.note(`the stream did not sustain ${rates[0]} books/s`);
     }
 
+    // --sweep: the batching options against latency, to choose the defaults (JSON only).
+    if (ctx.args.sweep) {
+      const grid = [];
+      for (const maxBatch of [8, 32, 128]) {
+        for (const maxWaitUs of [0, 50, 200, 1000]) {
+          for (const rate of [10_000, 100_000]) {
+            const engine = createEngine({ model, backend: 'cpu', stream: { statsIntervalMs: 0, maxBatch, maxWaitUs } });
+            const r = await openLoop(engine, typed, rate, ctx.quick ? 0.3 : 1, 0.1);
+            await engine.close();
+            const row = { maxBatch, maxWaitUs, rate, p50: r.stats.p50, p99: r.stats.p99, predictedRate: r.predictedRate, superseded: r.superseded, meanBatch: r.predicted / Math.max(1, r.batches) };
+            grid.push(row);
+            ctx.log(`sweep maxBatch ${maxBatch} maxWaitUs ${maxWaitUs} at ${rate}/s: p50 ${r.stats.p50.toFixed(1)} µs, p99 ${r.stats.p99.toFixed(1)} µs, ${Math.round(r.predictedRate)} predictions/s, mean batch ${row.meanBatch.toFixed(1)}`);
+          }
+        }
+      }
+      ctx.record('batchingSweep', grid);
+    }
+
     // onnxruntime-node's async run() on the same model (features from engine.features()).
     let ort = null;
     try {
