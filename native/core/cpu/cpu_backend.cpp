@@ -125,6 +125,14 @@ class CpuBackend final : public InferenceBackend {
     value_ = dense(wv, E, nullptr, 0, bv, E, WeightFormat::F32);
     out_proj_ = dense(m.out_proj.data.data(), E, nullptr, 0, m.out_bias.data(), E, WeightFormat::F32);
     readout_ = cpu::pack_readout(m);
+    if (kernels_.split_fp32 && format_ == WeightFormat::F32) {
+      // The large fp32 layers as split bf16 on AMX (conv1's k = 16 is below one tile's 32).
+      for (int l = 1; l < 3; ++l) {
+        if (c[l].lin_l.cols % 32 == 0) {
+          cpu::pack_split_bf16(conv_[l], c[l].lin_l.data.data(), c[l].lin_l.cols, c[l].lin_r.data.data(), c[l].lin_r.cols);
+        }
+      }
+    }
 
     if (m.attention == AttentionMode::Pooled) {
       // conv3 has no activation, so mean_i conv3(h2)_i = W_l (sum_j c_j h2_j) + W_r mean(h2) + b3,
@@ -166,6 +174,10 @@ class CpuBackend final : public InferenceBackend {
       const float* in_b = m.in_bias.data();
       qk_ = dense(in_w, E, nullptr, 0, in_b, 2 * E, format_);
       qkv_ = dense(in_w, E, nullptr, 0, in_b, 3 * E, format_);
+      if (kernels_.split_fp32 && format_ == WeightFormat::F32 && E % 32 == 0) {
+        cpu::pack_split_bf16(qk_, in_w, E, nullptr, 0);
+        cpu::pack_split_bf16(qkv_, in_w, E, nullptr, 0);
+      }
       const int d = E / m.heads;
       for (int h = 0; h < m.heads; ++h) {
         value_heads_[h] = dense(wv + static_cast<size_t>(h) * d * E, E, nullptr, 0, bv + h * d, d, WeightFormat::F32);

@@ -105,6 +105,27 @@ PackedDense pack_dense(const float* w1, int k1, const float* w2, int k2, const f
   return p;
 }
 
+void pack_split_bf16(PackedDense& p, const float* w1, int k1, const float* w2, int k2) {
+  std::vector<float> hi1(w1, w1 + static_cast<size_t>(p.out) * k1), lo1(hi1.size());
+  std::vector<float> hi2(w2 ? w2 : w1, (w2 ? w2 : w1) + (w2 ? static_cast<size_t>(p.out) * k2 : 0)), lo2(hi2.size());
+  auto split = [](std::vector<float>& hi, std::vector<float>& lo) {
+    for (size_t i = 0; i < hi.size(); ++i) {
+      const uint32_t b = static_cast<uint32_t>(to_bf16(hi[i])) << 16;
+      float h;
+      std::memcpy(&h, &b, 4);
+      lo[i] = hi[i] - h;
+      hi[i] = h;
+    }
+  };
+  split(hi1, lo1);
+  split(hi2, lo2);
+  const PackedDense h = pack_dense(hi1.data(), k1, w2 ? hi2.data() : nullptr, k2, nullptr, p.out, p.panel, WeightFormat::BF16);
+  const PackedDense l = pack_dense(lo1.data(), k1, w2 ? lo2.data() : nullptr, k2, nullptr, p.out, p.panel, WeightFormat::BF16);
+  p.split_hi = h.half;
+  p.split_lo = l.half;
+  p.split_stride = h.panel_stride;
+}
+
 std::vector<std::string> available_kernels() {
   std::vector<std::string> names;
   for (const CpuKernels* k : {avx512_kernels(), avx2_kernels(), portable_kernels()}) {

@@ -29,7 +29,15 @@ struct PackedDense {
   std::vector<float> full;     // F32 weights
   std::vector<float> bias;     // [panels * panel], zero padded
   size_t panel_stride = 0;     // elements (floats or halves) per panel
+  // F32 layers on AMX: the weights split as w = hi + lo, both bf16 in the BF16 pair layout
+  // (split_stride halves per panel). hi*x_hi + hi*x_lo + lo*x_hi keeps fp32 accuracy (the dropped
+  // lo*lo term is ~2^-18 of the product) at three tile products instead of sixteen FMA passes.
+  std::vector<uint16_t> split_hi, split_lo;
+  size_t split_stride = 0;
 };
+
+// Fills split_hi / split_lo of an F32 layer (same arguments as pack_dense).
+void pack_split_bf16(PackedDense& p, const float* w1, int k1, const float* w2, int k2);
 
 // W1: [out, k1], W2: [out, k2] in PyTorch layout (row o holds output o's weights); W2 may be null.
 PackedDense pack_dense(const float* w1, int k1, const float* w2, int k2, const float* bias, int out,
@@ -48,10 +56,11 @@ struct DenseArgs {
   uint32_t* scratch = nullptr;  // >= dense_scratch_words(w, rows), for operand conversion
 };
 
-// Rows are rounded up to 32: the AMX path reads whole 2 x 16-row tiles.
+// Rows are rounded up to 32: the AMX path reads whole 2 x 16-row tiles; twice that for the hi and
+// lo halves of split fp32 operands.
 inline size_t dense_scratch_words(const PackedDense& w, int rows) {
   const size_t padded = static_cast<size_t>((rows + 31) / 32 * 32);
-  return padded * static_cast<size_t>((w.k1 + 1) / 2 + (w.k2 + 1) / 2);
+  return 2 * padded * static_cast<size_t>((w.k1 + 1) / 2 + (w.k2 + 1) / 2);
 }
 
 using DenseFn = void (*)(const DenseArgs&);
@@ -60,6 +69,8 @@ using DenseFn = void (*)(const DenseArgs&);
 // the tile state; amx_fits says whether a packed layer has the shapes it takes.
 DenseFn amx_bf16_dense();
 bool amx_fits(const PackedDense& w);
+// The split-fp32 AMX dense map for F32 layers that carry split_hi / split_lo.
+DenseFn amx_split_dense();
 double amx_peak_gflops(double seconds);
 
 // Multi-head attention core over n tokens for one head's q, k ([n, ldq] rows, head dim d): the
@@ -95,6 +106,7 @@ struct CpuKernels {
   const char* name;  // "avx512", "avx2", "portable"
   int panel;         // outputs per dense panel
   bool native_bf16;  // BF16 weights use hardware dot products (operands rounded to bf16)
+  bool split_fp32;   // large F32 layers run as split bf16 on AMX (pack_split_bf16 them)
   void (*dense)(const DenseArgs&);
   // agg[i] = mean of x[j] over in-neighbours j < nodes of node i (0 when it has none).
   void (*mean_aggregate)(const int32_t* offsets, const int32_t* sources, int nodes, const float* x,

@@ -32,7 +32,7 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-// tmm0-3: C[row half][column half]; tmm4-5: A row halves; tmm6-7: B column halves.
+// Every tile 16 rows x 64 bytes: tmm0-3 accumulators, tmm4-5 activations, tmm6-7 weights.
 TileConfig make_config() {
   TileConfig c;
   for (int t = 0; t < 8; ++t) {
@@ -90,61 +90,157 @@ void store_tile(const float* acc, const DenseArgs& d, int r0, int c0) {
   }
 }
 
-void dense_amx(const DenseArgs& d) {
+// Split rows: hi = bf16(a), lo = bf16(a - hi), as pair rows like rows_to_pairs.
+void rows_to_split_pairs(const float* a, size_t lda, int rows, int K, uint32_t* hi, uint32_t* lo, int ld_pairs) {
+  for (int r = 0; r < rows; ++r) {
+    const float* src = a + static_cast<size_t>(r) * lda;
+    uint32_t* dh = hi + static_cast<size_t>(r) * ld_pairs;
+    uint32_t* dl = lo + static_cast<size_t>(r) * ld_pairs;
+    int k = 0;
+    for (; k + 32 <= K; k += 32) {
+      const __m512 x0 = _mm512_loadu_ps(src + k), x1 = _mm512_loadu_ps(src + k + 16);
+      const __m512bh h = _mm512_cvtne2ps_pbh(x1, x0);
+      // Widen hi back to fp32 (bf16 is the top half of a float) for the residuals.
+      const __m512i hi_bits = reinterpret_cast<const __m512i&>(h);
+      const __m512 h0 = _mm512_castsi512_ps(_mm512_slli_epi32(hi_bits, 16));
+      const __m512 h1 = _mm512_castsi512_ps(_mm512_and_si512(hi_bits, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
+      // h0 holds the even elements of the pairs, h1 the odd ones: de-interleave x the same way.
+      const __m512i idx_even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+      const __m512i idx_odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+      const __m512 xe = _mm512_permutex2var_ps(x0, idx_even, x1), xo = _mm512_permutex2var_ps(x0, idx_odd, x1);
+      const __m512bh l = _mm512_cvtne2ps_pbh(_mm512_sub_ps(xo, h1), _mm512_sub_ps(xe, h0));
+      // l holds [even residuals (16) | odd residuals (16)]: interleave back into pairs.
+      const __m512i lbits = reinterpret_cast<const __m512i&>(l);
+      const __m512i pairs = _mm512_permutexvar_epi16(
+          _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0),
+          lbits);
+      _mm512_storeu_si512(dh + k / 2, hi_bits);
+      _mm512_storeu_si512(dl + k / 2, pairs);
+    }
+    for (; k < K; k += 2) {
+      const float x0 = src[k], x1 = k + 1 < K ? src[k + 1] : 0.0f;
+      const uint32_t h = bf16_pair(x0, x1);
+      float h0, h1;
+      const uint32_t b0 = h << 16, b1 = h & 0xFFFF0000u;
+      std::memcpy(&h0, &b0, 4);
+      std::memcpy(&h1, &b1, 4);
+      dh[k / 2] = h;
+      dl[k / 2] = bf16_pair(x0 - h0, x1 - h1);
+    }
+  }
+}
+
+// Up to 4 row tiles (64 rows) x one 16-column half of a panel: accumulators in tmm0..R-1, the
+// activation tile in tmm4 (tmm5: its lo half), the weight tile in tmm6 (tmm7: its lo half). Each
+// weight tile is loaded once per 64 rows; the activation tiles come back from L1.
+template <bool Split, int R>
+void tile_block(const DenseArgs& d, int r0, const uint32_t* hi1, const uint32_t* hi2, const uint32_t* lo1,
+                const uint32_t* lo2) {
   const PackedDense& w = *d.w;
   const int pairs1 = (w.k1 + 1) / 2, pairs2 = (w.k2 + 1) / 2;
-  const int padded_rows = (d.rows + 2 * kTileRows - 1) / (2 * kTileRows) * (2 * kTileRows);
-  uint32_t* a1 = d.scratch;
-  uint32_t* a2 = a1 + static_cast<size_t>(padded_rows) * pairs1;
-  rows_to_pairs(d.a1, d.lda1, d.rows, w.k1, a1, pairs1);
-  if (w.k2) rows_to_pairs(d.a2, d.lda2, d.rows, w.k2, a2, pairs2);
-  // Rows past the matrix feed only accumulator rows that are never stored; zero them so the tile
-  // unit never sees stale NaN patterns.
-  std::memset(a1 + static_cast<size_t>(d.rows) * pairs1, 0, sizeof(uint32_t) * (padded_rows - d.rows) * pairs1);
-  if (w.k2) std::memset(a2 + static_cast<size_t>(d.rows) * pairs2, 0, sizeof(uint32_t) * (padded_rows - d.rows) * pairs2);
-
-  static thread_local const TileConfig config = make_config();
-  _tile_loadconfig(&config);
-  alignas(64) float acc[4][kTileRows * kTileCols];
   const size_t b_stride = static_cast<size_t>(w.panel) * 2 * sizeof(uint16_t);  // one pair row of a panel
+  const size_t panel_stride = Split ? w.split_stride : w.panel_stride;
+  const uint16_t* b_hi_all = Split ? w.split_hi.data() : w.half.data();
+  const uint16_t* b_lo_all = Split ? w.split_lo.data() : nullptr;
+  alignas(64) float acc[kTileRows * kTileCols];
   for (int pn = 0; pn < w.panels; ++pn) {
-    const uint16_t* panel = w.half.data() + pn * w.panel_stride;
-    for (int r0 = 0; r0 < d.rows; r0 += 2 * kTileRows) {
+    for (int half = 0; half < 2; ++half) {
+      const int c0 = pn * w.panel + half * kTileCols;
+      if (c0 >= w.out) break;
       _tile_zero(0);
-      _tile_zero(1);
-      _tile_zero(2);
-      _tile_zero(3);
+      if constexpr (R > 1) _tile_zero(1);
+      if constexpr (R > 2) _tile_zero(2);
+      if constexpr (R > 3) _tile_zero(3);
       for (int src = 0; src < 2; ++src) {
         const int pairs = src == 0 ? pairs1 : pairs2;
         if (pairs == 0) continue;
-        const uint32_t* a = src == 0 ? a1 : a2;
-        const uint16_t* b = panel + (src == 0 ? 0 : static_cast<size_t>(pairs1) * w.panel * 2);
+        const uint32_t* a_hi = src == 0 ? hi1 : hi2;
+        const uint32_t* a_lo = src == 0 ? lo1 : lo2;
+        const size_t b_off = pn * panel_stride + (src == 0 ? 0 : static_cast<size_t>(pairs1) * w.panel * 2) + half * kTileCols * 2;
         const size_t a_stride = static_cast<size_t>(pairs) * sizeof(uint32_t);
+        const size_t row_step = static_cast<size_t>(kTileRows) * pairs;
         for (int q = 0; q < pairs; q += kTilePairs) {
-          _tile_loadd(4, a + static_cast<size_t>(r0) * pairs + q, a_stride);
-          _tile_loadd(5, a + static_cast<size_t>(r0 + kTileRows) * pairs + q, a_stride);
-          _tile_loadd(6, b + static_cast<size_t>(q) * w.panel * 2, b_stride);
-          _tile_loadd(7, b + static_cast<size_t>(q) * w.panel * 2 + kTileCols * 2, b_stride);
-          _tile_dpbf16ps(0, 4, 6);
-          _tile_dpbf16ps(1, 4, 7);
-          _tile_dpbf16ps(2, 5, 6);
-          _tile_dpbf16ps(3, 5, 7);
+          const size_t a0 = static_cast<size_t>(r0) * pairs + q;
+          const size_t b0 = b_off + static_cast<size_t>(q) * w.panel * 2;
+          _tile_loadd(6, b_hi_all + b0, b_stride);
+          if constexpr (Split) _tile_loadd(7, b_lo_all + b0, b_stride);
+#define HG_ROW_TILE(T)                                                   \
+  if constexpr (R > T) {                                                 \
+    _tile_loadd(4, a_hi + a0 + T * row_step, a_stride);                  \
+    _tile_dpbf16ps(T, 4, 6);                                             \
+    if constexpr (Split) {                                               \
+      _tile_dpbf16ps(T, 4, 7);                                           \
+      _tile_loadd(5, a_lo + a0 + T * row_step, a_stride);                \
+      _tile_dpbf16ps(T, 5, 6);                                           \
+    }                                                                    \
+  }
+          HG_ROW_TILE(0)
+          HG_ROW_TILE(1)
+          HG_ROW_TILE(2)
+          HG_ROW_TILE(3)
+#undef HG_ROW_TILE
         }
       }
-      _tile_stored(0, acc[0], kTileCols * sizeof(float));
-      _tile_stored(1, acc[1], kTileCols * sizeof(float));
-      _tile_stored(2, acc[2], kTileCols * sizeof(float));
-      _tile_stored(3, acc[3], kTileCols * sizeof(float));
-      const int c0 = pn * w.panel;
-      store_tile(acc[0], d, r0, c0);
-      store_tile(acc[1], d, r0, c0 + kTileCols);
-      store_tile(acc[2], d, r0 + kTileRows, c0);
-      store_tile(acc[3], d, r0 + kTileRows, c0 + kTileCols);
+#define HG_STORE_TILE(T)                                                 \
+  if constexpr (R > T) {                                                 \
+    _tile_stored(T, acc, kTileCols * sizeof(float));                     \
+    store_tile(acc, d, r0 + T * kTileRows, c0);                          \
+  }
+      HG_STORE_TILE(0)
+      HG_STORE_TILE(1)
+      HG_STORE_TILE(2)
+      HG_STORE_TILE(3)
+#undef HG_STORE_TILE
+    }
+  }
+}
+
+// Split == false: one product of bf16 operands. Split == true: fp32 operands and weights each as
+// hi + lo bf16, three products (hi.hi + hi.lo + lo.hi) into the same accumulators.
+template <bool Split>
+void dense_tiles(const DenseArgs& d) {
+  const PackedDense& w = *d.w;
+  const int pairs1 = (w.k1 + 1) / 2, pairs2 = (w.k2 + 1) / 2;
+  const int padded_rows = (d.rows + kTileRows - 1) / kTileRows * kTileRows;
+  const size_t words = static_cast<size_t>(padded_rows) * (pairs1 + pairs2);
+  uint32_t* hi1 = d.scratch;
+  uint32_t* hi2 = hi1 + static_cast<size_t>(padded_rows) * pairs1;
+  uint32_t* lo1 = d.scratch + words;
+  uint32_t* lo2 = lo1 + static_cast<size_t>(padded_rows) * pairs1;
+  if constexpr (Split) {
+    rows_to_split_pairs(d.a1, d.lda1, d.rows, w.k1, hi1, lo1, pairs1);
+    if (w.k2) rows_to_split_pairs(d.a2, d.lda2, d.rows, w.k2, hi2, lo2, pairs2);
+  } else {
+    rows_to_pairs(d.a1, d.lda1, d.rows, w.k1, hi1, pairs1);
+    if (w.k2) rows_to_pairs(d.a2, d.lda2, d.rows, w.k2, hi2, pairs2);
+  }
+  // Rows past the matrix feed only accumulator rows that are never stored; zero them so the tile
+  // unit never sees stale NaN patterns.
+  const size_t tail = static_cast<size_t>(padded_rows - d.rows);
+  std::memset(hi1 + static_cast<size_t>(d.rows) * pairs1, 0, sizeof(uint32_t) * tail * pairs1);
+  if (w.k2) std::memset(hi2 + static_cast<size_t>(d.rows) * pairs2, 0, sizeof(uint32_t) * tail * pairs2);
+  if constexpr (Split) {
+    std::memset(lo1 + static_cast<size_t>(d.rows) * pairs1, 0, sizeof(uint32_t) * tail * pairs1);
+    if (w.k2) std::memset(lo2 + static_cast<size_t>(d.rows) * pairs2, 0, sizeof(uint32_t) * tail * pairs2);
+  }
+
+  static thread_local const TileConfig config = make_config();
+  _tile_loadconfig(&config);
+  for (int r0 = 0; r0 < d.rows; r0 += 4 * kTileRows) {
+    const int row_tiles = (d.rows - r0 + kTileRows - 1) / kTileRows;
+    switch (row_tiles < 4 ? row_tiles : 4) {
+      case 1: tile_block<Split, 1>(d, r0, hi1, hi2, lo1, lo2); break;
+      case 2: tile_block<Split, 2>(d, r0, hi1, hi2, lo1, lo2); break;
+      case 3: tile_block<Split, 3>(d, r0, hi1, hi2, lo1, lo2); break;
+      default: tile_block<Split, 4>(d, r0, hi1, hi2, lo1, lo2); break;
     }
   }
   // Hands the tile state back so context switches and AVX-512 code after us pay nothing for it.
   _tile_release();
 }
+
+void dense_amx(const DenseArgs& d) { dense_tiles<false>(d); }
+void dense_amx_split(const DenseArgs& d) { dense_tiles<true>(d); }
 
 }  // namespace
 
@@ -187,6 +283,8 @@ DenseFn amx_bf16_dense() {
   return usable ? &dense_amx : nullptr;
 }
 
+DenseFn amx_split_dense() { return amx_bf16_dense() ? &dense_amx_split : nullptr; }
+
 bool amx_fits(const PackedDense& w) {
   // Tiles take k in steps of 32 per input and two 16-column halves of a 32-wide panel.
   return w.format == WeightFormat::BF16 && w.panel == 32 && w.k1 % 32 == 0 && w.k2 % 32 == 0;
@@ -196,6 +294,7 @@ bool amx_fits(const PackedDense& w) {
 #else
 namespace hawkgraph::cpu {
 DenseFn amx_bf16_dense() { return nullptr; }
+DenseFn amx_split_dense() { return nullptr; }
 double amx_peak_gflops(double) { return 0.0; }
 bool amx_fits(const PackedDense&) { return false; }
 }  // namespace hawkgraph::cpu

@@ -147,19 +147,21 @@ double peak_with_bf16(double seconds, bool bf16) {
 
 // BF16 layers on AMX tiles where they fit, the rest as in the plain table.
 DenseFn amx_dense = nullptr;
+DenseFn amx_split = nullptr;
 void dense_amx_or_generic(const DenseArgs& d) {
   if (amx_fits(*d.w)) return amx_dense(d);
+  if (!d.w->split_hi.empty()) return amx_split(d);
   dense_generic(d);
 }
 double peak_with_amx(double seconds, bool bf16) {
   return bf16 ? amx_peak_gflops(seconds) : peak_fp32_gflops(seconds);
 }
 
-const CpuKernels kTable = {"avx512", kPanel, false, dense_generic, mean_aggregate, weighted_column_sum,
+const CpuKernels kTable = {"avx512", kPanel, false, false, dense_generic, mean_aggregate, weighted_column_sum,
                            attention_key_weights, attention_rows, peak};
-const CpuKernels kTableBf16 = {"avx512", kPanel, true, dense_bf16_dot, mean_aggregate, weighted_column_sum,
+const CpuKernels kTableBf16 = {"avx512", kPanel, true, false, dense_bf16_dot, mean_aggregate, weighted_column_sum,
                                attention_key_weights, attention_rows, peak_with_bf16};
-const CpuKernels kTableAmx = {"avx512", kPanel, true, dense_amx_or_generic, mean_aggregate, weighted_column_sum,
+const CpuKernels kTableAmx = {"avx512", kPanel, true, true, dense_amx_or_generic, mean_aggregate, weighted_column_sum,
                               attention_key_weights, attention_rows, peak_with_amx};
 
 // Where vdpbf16ps pays: AMD Zen 4/5 run it at the FP32 FMA rate with twice the work per
@@ -176,7 +178,10 @@ const CpuKernels* avx512_kernels() {
   const CpuFeatures& f = cpu_features();
   if (!(f.avx512f && f.avx512bw && f.avx512vl && f.avx2 && f.fma && f.f16c)) return nullptr;
   static const CpuKernels* chosen = [&]() -> const CpuKernels* {
-    if ((amx_dense = amx_bf16_dense())) return &kTableAmx;
+    if ((amx_dense = amx_bf16_dense())) {
+      amx_split = amx_split_dense();
+      return &kTableAmx;
+    }
     return f.avx512bf16 && bf16_dot_beats_fma() ? &kTableBf16 : &kTable;
   }();
   return chosen;
