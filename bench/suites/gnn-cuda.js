@@ -31,6 +31,50 @@ function check(name, engine, cases, tolerance) {
   return worst;
 }
 
+// predictBatch through the native call with books already in its packed columns (what a caller
+// holding typed columns per symbol could hand over without the JS packing loop), and the graph
+// replay alone (copy in, kernel, copy out: the device side's books/s), from the backend's counters.
+async function packedRows(ctx, model, mode, precision, cases) {
+  const { addon } = require(path.join(ctx.root, 'dist', 'native.js')).native();
+  const engine = new addon.GnnEngine(new Uint8Array(fs.readFileSync(model)), 'cuda', { precision, singleBook: 'persistent' }, () => {});
+  try {
+    const info = engine.info();
+    const L = info.levels;
+    for (const n of [4096, 16384]) {
+      const packed = new Float64Array(n * 4 * L);
+      const counts = new Int32Array(2 * n);
+      const rows = new Float64Array(n * info.rowWidth);
+      for (let k = 0; k < n; k++) {
+        const c = cases[k & 63];
+        for (let i = 0; i < L; i++) {
+          packed[k * 4 * L + i] = c.bids[i][0];
+          packed[k * 4 * L + L + i] = c.bids[i][1];
+          packed[k * 4 * L + 2 * L + i] = c.asks[i][0];
+          packed[k * 4 * L + 3 * L + i] = c.asks[i][1];
+        }
+        counts[2 * k] = L;
+        counts[2 * k + 1] = L;
+      }
+      const stats = await ctx.measure(() => engine.predictBatch(packed, counts, n, rows), {
+        itemsPerCall: n,
+        minSamples: 30,
+        minTimeMs: ctx.quick ? 100 : 600,
+        warmup: 5,
+      });
+      ctx.addRow({ name: `${mode} native predictBatch ${n}, packed columns, ${precision}`, stats, note: `${(stats.throughput / 1e6).toFixed(2)} M books/s` });
+      const replayNs = engine.info().backendStats[`replayMeanNs${n}`];
+      const us = replayNs / 1e3;
+      ctx.addRow({
+        name: `${mode} graph replay ${n} (copy in, kernel, copy out), ${precision}`,
+        stats: { samples: stats.samples, p50: us, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: us, throughput: (n * 1e9) / replayNs, itemsPerCall: n },
+        note: `${((n * 1e3) / replayNs).toFixed(2)} M books/s on the device side (mean over the calls above)`,
+      });
+    }
+  } finally {
+    engine.close();
+  }
+}
+
 module.exports = {
   name: 'gnn-cuda',
   title: 'GNN inference on a CUDA device',
@@ -96,6 +140,7 @@ module.exports = {
             });
           }
           if (singleBook === 'persistent') {
+            await packedRows(ctx, model, mode, precision, cases);
             for (const n of [64, 512, 4096, 16384]) {
               const books = Array.from({ length: n }, (_, i) => nested[i & 63]);
               const stats = await ctx.measure(() => engine.predictBatch(books), {

@@ -2,15 +2,39 @@
 //   pooled: the sequence has length 1, so softmax is 1 and mean_nodes(conv3) -> v_proj ->
 //           out_proj is one affine map (folded on the host, gnn_cuda_plan.cpp) of the column
 //           means of [agg(h2) | h2]: conv3 never runs per node.
-//   levels: conv3 and the q/k/v projection on tensor cores (sage_linear), then one warp per
-//           (book, head) walks the queries: scores, softmax and the weighted values, summed into
-//           the head mean; out_proj is affine, so it runs once on the mean.
+//   levels: conv3 and the q/k/v projection on tensor cores (sage_linear), then warps split the
+//           (book, head) pairs and their queries: scores, softmax and the weighted values are
+//           summed per warp and reduced in a fixed order (deterministic); out_proj is affine, so it
+//           runs once on the head mean.
+// The small affine maps run four lanes per output, each over a quarter of K, so a single book's
+// latency is not one thread walking K.
 #pragma once
 
 #include "gnn_tile.cuh"
 #include "sage_layer.cuh"
 
 namespace hawkgraph::cuda::dev {
+
+// out[b * out_stride + o] = bias[o] + sum_c v[b * v_stride + c] * weight(c, o), for the tile's
+// live books; four consecutive lanes share one output. blockDim and tile_books * N * 4 are whole
+// warps, so every lane reaches the shuffles.
+template <typename Weight>
+__device__ void affine_split4(const KernelLayout& k, const int* levels, const float* v, int v_stride, int K, int N,
+                              const float* bias, Weight weight, float* out, int out_stride) {
+  const int items = k.tile_books * N * 4;
+  for (int i = threadIdx.x; i < items; i += blockDim.x) {
+    const int q = i & 3, o = (i >> 2) % N, b = (i >> 2) / N;
+    float acc = 0.0f;
+    if (levels[b] > 0) {
+      const float* vb = v + b * v_stride;
+#pragma unroll 4
+      for (int c = q; c < K; c += 4) acc = fmaf(vb[c], weight(c, o), acc);
+    }
+    acc += __shfl_xor_sync(0xffffffffu, acc, 1);
+    acc += __shfl_xor_sync(0xffffffffu, acc, 2);
+    if (q == 0 && levels[b] > 0) out[b * out_stride + o] = acc + __ldg(bias + o);
+  }
+}
 
 template <typename T>
 __device__ void pooled_attention(const KernelLayout& k, const TileSmem<T>& s, const float* params) {
@@ -19,20 +43,20 @@ __device__ void pooled_attention(const KernelLayout& k, const TileSmem<T>& s, co
     const int b = i / H2, c = i % H2, nn = 2 * s.levels[b];
     if (nn == 0) continue;
     const T* col = s.a + static_cast<size_t>(b) * k.nodes * k.act_ld + c;
-    float sum = 0.0f;
-    for (int r = 0; r < nn; ++r) sum += to_float(col[static_cast<size_t>(r) * k.act_ld]);
-    s.vec[b * vs + c] = sum / static_cast<float>(nn);
+    float sum0 = 0.0f, sum1 = 0.0f;
+    int r = 0;
+    for (; r + 1 < nn; r += 2) {
+      sum0 += to_float(col[static_cast<size_t>(r) * k.act_ld]);
+      sum1 += to_float(col[static_cast<size_t>(r + 1) * k.act_ld]);
+    }
+    if (r < nn) sum0 += to_float(col[static_cast<size_t>(r) * k.act_ld]);
+    s.vec[b * vs + c] = (sum0 + sum1) / static_cast<float>(nn);
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < k.tile_books * E; i += blockDim.x) {
-    const int b = i / E, o = i % E;
-    if (s.levels[b] == 0) continue;
-    const float* v = s.vec + b * vs;
-    const T* w = s.w + k.w3 + o;
-    float acc = __ldg(params + k.b3 + o);
-    for (int c = 0; c < H2; ++c) acc = fmaf(v[c], to_float(w[static_cast<size_t>(c) * k.ld_w3]), acc);
-    s.vec[b * vs + H2 + o] = acc;
-  }
+  const T* w = s.w + k.w3;
+  const int ld = k.ld_w3;
+  affine_split4(k, s.levels, s.vec, vs, H2, E, params + k.b3,
+                [w, ld](int c, int o) { return to_float(w[static_cast<size_t>(c) * ld + o]); }, s.vec + H2, vs);
 }
 
 template <typename T>
@@ -46,12 +70,16 @@ __device__ void levels_attention(const KernelLayout& k, const TileSmem<T>& s, co
   __syncthreads();
   const float scale = math::attention_scale(d);
   float* scores = s.scores + warp * k.nodes;
-  for (int p = warp; p < k.tile_books * k.heads; p += warps) {
+  // Worker r of a (book, head) pair takes queries r, r + R, ...; its sums land in partial[r].
+  const int pairs = k.tile_books * k.heads;
+  const int R = warps >= pairs ? warps / pairs : 1;
+  const int TE = k.tile_books * E;
+  for (int task = warp; task < pairs * R; task += warps) {
+    const int p = task % pairs, r = task / pairs;
     const int b = p / k.heads, h = p % k.heads, nn = 2 * s.levels[b];
-    if (nn == 0) continue;
     const T* rows = s.a + static_cast<size_t>(b) * k.nodes * k.act_ld;
     float acc = 0.0f;
-    for (int i = 0; i < nn; ++i) {
+    for (int i = r; i < nn; i += R) {
       const T* q = rows + static_cast<size_t>(i) * k.act_ld + h * d;
       float top = -INFINITY;
       for (int j = lane; j < nn; j += 32) {
@@ -77,17 +105,19 @@ __device__ void levels_attention(const KernelLayout& k, const TileSmem<T>& s, co
       }
       __syncwarp();
     }
-    if (lane < d) s.vec[b * vs + h * d + lane] = acc;
+    if (lane < d) s.partial[r * TE + b * E + h * d + lane] = acc;
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < k.tile_books * E; i += blockDim.x) {
-    const int b = i / E, o = i % E;
-    if (s.levels[b] == 0) continue;
-    const float* hm = s.vec + b * vs;
-    float acc = __ldg(params + k.bout + o);
-    for (int c = 0; c < E; ++c) acc = fmaf(hm[c], __ldg(params + k.wout + static_cast<size_t>(c) * E + o), acc);
-    s.vec[b * vs + H2 + o] = acc;
+  for (int i = threadIdx.x; i < TE; i += blockDim.x) {
+    const int b = i / E, c = i % E;
+    float sum = 0.0f;
+    for (int r = 0; r < R; ++r) sum += s.partial[r * TE + i];
+    s.vec[b * vs + c] = sum;
   }
+  __syncthreads();
+  const float* wout = params + k.wout;
+  affine_split4(k, s.levels, s.vec, vs, E, E, params + k.bout,
+                [wout, E](int c, int o) { return __ldg(wout + static_cast<size_t>(c) * E + o); }, s.vec + H2, vs);
 }
 
 }  // namespace hawkgraph::cuda::dev

@@ -129,6 +129,9 @@ KernelLayout plan_kernel(const GnnModel& m, Precision precision, int max_tile_bo
   k.param_floats = p;
 
   k.act_ld = 2 * H + (fp16 ? 8 : 4);
+  // fp16 keeps 78 registers a thread, so 16 warps fit one block: twice the warps to hide shared-
+  // memory and tensor-core latency, which bounds a single book. fp32 needs ~145 and stays at 8.
+  k.threads = fp16 ? 512 : 256;
   const int warps = k.threads / 32;
   int best_books = 0;
   double best_rows_per_book = 1e30;
@@ -150,6 +153,8 @@ KernelLayout plan_kernel(const GnnModel& m, Precision precision, int max_tile_bo
     t.sm_stage = place(fp16 ? static_cast<int64_t>(warps) * 16 * 16 * 4 : 0);
     t.sm_vec = place(static_cast<int64_t>(tb) * (2 * H + E) * 4);
     t.sm_scores = place(k.pooled ? 0 : static_cast<int64_t>(warps) * k.nodes * 4);
+    // Levels attention: each warp's partial head sums, reduced after (deterministic, no atomics).
+    t.sm_partial = place(k.pooled ? 0 : static_cast<int64_t>(warps) * tb * E * 4);
     t.sm_offsets = place(static_cast<int64_t>(k.nodes + 1) * 4);
     t.sm_sources = place(static_cast<int64_t>(k.edges) * 4);
     t.sm_totals = place(static_cast<int64_t>(tb) * 3 * 4);  // bid and ask size totals, then levels

@@ -70,7 +70,7 @@ struct KernelLayout {
   int pooled = 1;
   int tile_books = 1, tile_rows = 16;  // books per tile, their 2L rows each, padded to 16
   int act_ld = 0;                      // elements per activation row (2H plus bank padding)
-  int threads = 256;
+  int threads = 256;                   // 512 on the fp16 path (see plan_kernel)
   int edges = 0;
   // Packed weights ([K, N] row-major, row stride ld_*) in the kernel's element type.
   int ld_w1 = 0, ld_w2 = 0, ld_w3 = 0, ld_qkv = 0;
@@ -79,7 +79,7 @@ struct KernelLayout {
   int64_t b1 = 0, b2 = 0, b3 = 0, bqkv = 0, wout = 0, bout = 0, norm_w = 0, norm_b = 0, heads_w = 0,
           heads_b = 0, param_floats = 0;
   // Shared-memory byte offsets.
-  int64_t sm_weights = 0, sm_act_a = 0, sm_act_b = 0, sm_stage = 0, sm_vec = 0, sm_scores = 0,
+  int64_t sm_weights = 0, sm_act_a = 0, sm_act_b = 0, sm_stage = 0, sm_vec = 0, sm_scores = 0, sm_partial = 0,
           sm_offsets = 0, sm_sources = 0, sm_totals = 0, sm_record = 0, sm_bytes = 0;
 };
 

@@ -4,6 +4,8 @@
 //   gnn_batch_kernel       grid-stride over tiles of a captured bucket (one graph replay).
 //   gnn_persistent_kernel  one block polling mapped host memory for single books: no launch and
 //                          no copy call per prediction.
+#include <mutex>
+
 #include "attention.cuh"
 #include "book_features.cuh"
 #include "gnn_kernels.cuh"
@@ -40,8 +42,9 @@ __device__ void forward_tile(const KernelLayout& k, const TileSmem<T>& s, const 
   __syncthreads();
 }
 
+// 512 threads for fp16 (KernelLayout::threads), 256 for fp32; one block per multiprocessor.
 template <typename T>
-__global__ void __launch_bounds__(256, 1)
+__global__ void __launch_bounds__(sizeof(T) == 2 ? 512 : 256, 1)
     gnn_batch_kernel(KernelLayout k, const T* weights, const float* params, const int* offsets, const int* sources,
                      const float* in, int in_stride, float* out, int out_stride, int books) {
   extern __shared__ __align__(128) unsigned char smem[];
@@ -70,7 +73,7 @@ __device__ __forceinline__ unsigned long long global_ns() {
 }
 
 template <typename T>
-__global__ void __launch_bounds__(256, 1)
+__global__ void __launch_bounds__(sizeof(T) == 2 ? 512 : 256, 1)
     gnn_persistent_kernel(KernelLayout k, const T* weights, const float* params, const int* offsets,
                           const int* sources, MailboxControl* control, const float* input, float* output,
                           int in_stride, int out_stride, unsigned start_seq, unsigned long long idle_ns) {
@@ -125,20 +128,30 @@ __global__ void __launch_bounds__(256, 1)
 
 }  // namespace dev
 
+namespace {
+
+// The limit is per kernel function, shared by every engine in the process: only ever raise it, so
+// one engine's smaller model never invalidates another's launches or captured graphs.
+template <typename Kernel>
+cudaError_t raise_smem_limit(Kernel kernel, size_t bytes) {
+  static std::mutex lock;
+  std::lock_guard<std::mutex> guard(lock);
+  cudaFuncAttributes attr{};
+  cudaError_t err = cudaFuncGetAttributes(&attr, kernel);
+  if (err != cudaSuccess || static_cast<size_t>(attr.maxDynamicSharedSizeBytes) >= bytes) return err;
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+}
+
+}  // namespace
+
 cudaError_t prepare_gnn_kernels(bool fp16, size_t batch_smem, size_t single_smem) {
   cudaError_t err;
   if (fp16) {
-    err = cudaFuncSetAttribute(dev::gnn_batch_kernel<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(batch_smem));
-    if (err != cudaSuccess) return err;
-    err = cudaFuncSetAttribute(dev::gnn_persistent_kernel<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(single_smem));
+    err = raise_smem_limit(dev::gnn_batch_kernel<__half>, batch_smem);
+    if (err == cudaSuccess) err = raise_smem_limit(dev::gnn_persistent_kernel<__half>, single_smem);
   } else {
-    err = cudaFuncSetAttribute(dev::gnn_batch_kernel<float>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(batch_smem));
-    if (err != cudaSuccess) return err;
-    err = cudaFuncSetAttribute(dev::gnn_persistent_kernel<float>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(single_smem));
+    err = raise_smem_limit(dev::gnn_batch_kernel<float>, batch_smem);
+    if (err == cudaSuccess) err = raise_smem_limit(dev::gnn_persistent_kernel<float>, single_smem);
   }
   return err;
 }

@@ -55,6 +55,7 @@ struct TileSmem {
   float* stage;   // per warp, 16 x 16 accumulators (fp16 path)
   float* vec;     // per book: [2H] column means or head means, then [E] the attention output
   float* scores;  // per warp, one row of attention scores
+  float* partial; // levels attention: per worker, partial head sums [tile_books * E]
   int* offsets;
   int* sources;
   float* totals;  // per book: bid and ask size totals (+1e-8)
@@ -70,6 +71,7 @@ __device__ TileSmem<T> carve(const KernelLayout& k, unsigned char* smem, const T
   s.stage = reinterpret_cast<float*>(smem + k.sm_stage);
   s.vec = reinterpret_cast<float*>(smem + k.sm_vec);
   s.scores = reinterpret_cast<float*>(smem + k.sm_scores);
+  s.partial = reinterpret_cast<float*>(smem + k.sm_partial);
   s.offsets = reinterpret_cast<int*>(smem + k.sm_offsets);
   s.sources = reinterpret_cast<int*>(smem + k.sm_sources);
   s.totals = reinterpret_cast<float*>(smem + k.sm_totals);

@@ -48,6 +48,7 @@ __device__ void sage_linear(const KernelLayout& k, const TileSmem<__half>& s, co
     const int rt = t / col_tiles, ct = t % col_tiles;
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
     wmma::fill_fragment(acc, 0.0f);
+#pragma unroll 4
     for (int k0 = 0; k0 < K; k0 += 16) {
       wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
       wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
@@ -82,6 +83,7 @@ __device__ void sage_linear(const KernelLayout& k, const TileSmem<float>& s, con
     const int c = i % N, r0 = (i / N) * 4;
     const float* a = A + static_cast<size_t>(r0) * k.act_ld;
     float acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+#pragma unroll 4
     for (int kk = 0; kk < K; ++kk) {
       const float w = __ldg(W + static_cast<size_t>(kk) * ldw + c);
       acc0 = fmaf(a[kk], w, acc0);

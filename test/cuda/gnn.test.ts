@@ -104,7 +104,7 @@ describe.skipIf(reason !== '')('CUDA GNN inference', () => {
     it.each([1, 2, 8, 9, 64, 65, 512, 513, 4096, 4097, 16384, 16385, 40000])('%i books', (n) => {
       const books = Array.from({ length: n }, (_, k) => book(k));
       const out = engine.predictBatch(books);
-      const probes = [...new Set([0, 1, n - 1, n >> 1, Math.min(n - 1, 16383), Math.min(n - 1, 16384)])];
+      const probes = [...new Set([0, 1, n - 1, n >> 1, 16383, 16384])].filter((k) => k < n);
       for (const k of probes) {
         const want = cpu.predict(books[k]);
         expect(maxAbsDiff(out.logits.subarray(3 * k, 3 * k + 3), want.logits), `book ${k} of ${n}`).toBeLessThan(TOLERANCE.fp16);
@@ -125,7 +125,7 @@ describe.skipIf(reason !== '')('CUDA GNN inference', () => {
         const extra: Engine[] = [0, 1].map(() => createEngine({ model: modelPath('pooled'), backend: 'cuda', singleBook: 'persistent' }));
         extra.forEach((e) => e.predict(bookOf));
         extra.forEach((e) => e.close());
-        expect(first.predict(bookOf).logits).toEqual(want);
+        expect(maxAbsDiff(first.predict(bookOf).logits, want)).toBeLessThan(1e-5);
       }
       first.close();
       expect(() => first.predict(bookOf)).toThrowError(expect.objectContaining({ code: 'ERR_ENGINE_CLOSED' }));
@@ -136,7 +136,7 @@ describe.skipIf(reason !== '')('CUDA GNN inference', () => {
       try {
         const want = e.predict(bookOf).logits;
         await new Promise((r) => setTimeout(r, 250));  // past the 100 ms idle exit
-        expect(e.predict(bookOf).logits).toEqual(want);
+        expect(maxAbsDiff(e.predict(bookOf).logits, want)).toBeLessThan(1e-5);
         expect(maxAbsDiff(e.predictBatch([bookOf, bookOf]).logits.subarray(0, 3), want)).toBeLessThan(1e-5);
       } finally {
         e.close();
