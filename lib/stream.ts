@@ -22,7 +22,7 @@ export interface StreamOptions {
    * themselves while the previous one computes and an isolated book is never held back.
    */
   maxWaitUs?: number;
-  /** Distinct symbols the stream accepts (1..1048576); one more throws ERR_MAX_SYMBOLS. Default 1024. */
+  /** Distinct symbols the stream accepts (1..65536); one more throws ERR_MAX_SYMBOLS. Default 1024. */
   maxSymbols?: number;
   /** Period of 'stats' events in ms (0 turns them off; else 10..3600000). Default 1000. */
   statsIntervalMs?: number;
@@ -151,7 +151,7 @@ export function resolveStreamOptions(options: unknown): ResolvedStreamOptions {
   return {
     maxBatch: integerOption(o, 'maxBatch', 1, 4096),
     maxWaitUs: integerOption(o, 'maxWaitUs', 0, 1_000_000),
-    maxSymbols: integerOption(o, 'maxSymbols', 1, 1 << 20),
+    maxSymbols: integerOption(o, 'maxSymbols', 1, 1 << 16),
     statsIntervalMs,
   };
 }

@@ -192,7 +192,7 @@ describe('streaming predictions', () => {
 
   it('validates stream options with ERR_INVALID_OPTION', () => {
     const bad = [
-      { maxBatch: 0 }, { maxBatch: 1.5 }, { maxBatch: 5000 }, { maxWaitUs: -1 }, { maxSymbols: 0 },
+      { maxBatch: 0 }, { maxBatch: 1.5 }, { maxBatch: 5000 }, { maxWaitUs: -1 }, { maxSymbols: 0 }, { maxSymbols: 70_000 },
       { statsIntervalMs: 5 }, { statsIntervalMs: '100' }, { nope: 1 }, 'fast',
     ];
     for (const stream of bad) {

@@ -61,7 +61,7 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     stream::StreamConfig config;
     config.max_batch = int_arg(info[1], "maxBatch", 1, 4096);
     config.max_wait_us = int_arg(info[2], "maxWaitUs", 0, 1000000);
-    config.max_symbols = int_arg(info[3], "maxSymbols", 1, 1 << 20);
+    config.max_symbols = int_arg(info[3], "maxSymbols", 1, 1 << 16);
     config.result_blocks = kResultBlocks;
     const auto& meta = engine.model().metadata;
     const auto flow = meta.find("order_flow");
@@ -191,6 +191,32 @@ Napi::Value StreamWrap::counters(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+namespace {
+
+// Calls a JS function through the C API: when JS cannot run (a worker being terminated), the
+// call just fails, where node-addon-api would build an Error object and abort doing so. A JS
+// exception stays pending and Node reports it as uncaught, as for any event listener.
+void call_raw(napi_env env, napi_value fn, std::initializer_list<napi_value> args) {
+  napi_value recv, result;
+  if (napi_get_undefined(env, &recv) != napi_ok) return;
+  for (napi_value a : args) {
+    if (a == nullptr) return;
+  }
+  napi_call_function(env, recv, fn, args.size(), args.begin(), &result);
+}
+
+napi_value number(napi_env env, double v) {
+  napi_value out = nullptr;
+  return napi_create_double(env, v, &out) == napi_ok ? out : nullptr;
+}
+
+napi_value string(napi_env env, const std::string& v) {
+  napi_value out = nullptr;
+  return napi_create_string_utf8(env, v.data(), v.size(), &out) == napi_ok ? out : nullptr;
+}
+
+}  // namespace
+
 void StreamWrap::finish(Napi::Env env) {
   core_->join();
   final_counters_ = core_->counters();
@@ -203,32 +229,24 @@ void StreamWrap::finish(Napi::Env env) {
     napi_remove_env_cleanup_hook(env, &StreamWrap::env_cleanup, this);
     cleanup_hook_ = false;
   }
-  Napi::Function on_finish = on_finish_.Value();
+  napi_value on_finish = nullptr;
+  napi_get_reference_value(env, on_finish_.operator napi_ref(), &on_finish);
   on_finish_.Reset();
   inbox_ref_.Reset();
   submit_out_ref_.Reset();
   inbox_ = submit_out_ = nullptr;
-  on_finish.Call({});
+  if (on_finish != nullptr) call_raw(env, on_finish, {});
 }
+
 
 void StreamWrap::call_js(Napi::Env env, Napi::Function dispatch, StreamWrap* self, stream::ResultBlock* block) {
   // A null env: Node is tearing the function down with blocks still queued; the stream that
   // owns them is already stopped (env_cleanup), so there is nothing to hand back.
   if (env == nullptr || self == nullptr || !self->core_) return;
-  // No C++ exception may leave here: node-addon-api's wrapper rethrows a Napi::Error into JS, and
-  // when JS cannot run (a worker being terminated) that rethrow itself throws, past C frames.
-  try {
-    if (block == &self->finish_marker_) {
-      self->finish(env);
-    } else {
-      self->dispatch_block(env, dispatch, block);
-    }
-  } catch (const Napi::Error& e) {
-    try {
-      napi_throw(env, e.Value());  // a listener's exception: uncaught, as for any event listener
-    } catch (...) {
-    }
-  } catch (...) {
+  if (block == &self->finish_marker_) {
+    self->finish(env);
+  } else {
+    self->dispatch_block(env, dispatch, block);
   }
 }
 
@@ -247,10 +265,9 @@ void StreamWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::
   // throws must not strand it.
   core_->release(block);
   if (failed) {
-    dispatch.Call({Napi::Number::New(env, count), Napi::Number::New(env, now), Napi::String::New(env, code),
-                   Napi::String::New(env, message)});
+    call_raw(env, dispatch, {number(env, count), number(env, now), string(env, code), string(env, message)});
   } else {
-    dispatch.Call({Napi::Number::New(env, count), Napi::Number::New(env, now)});
+    call_raw(env, dispatch, {number(env, count), number(env, now)});
   }
 }
 
