@@ -62,10 +62,10 @@ export interface EngineOptions {
   threads?: number;
   /**
    * CPU: the SIMD kernel table. 'auto' (default) takes $HAWKGRAPH_CPU_KERNELS when set, else the
-   * widest this CPU runs; 'avx512', 'avx2' or 'portable' force one (ERR_BACKEND_UNAVAILABLE when
-   * the CPU lacks it).
+   * widest this CPU runs; 'amx' (AVX-512 with the large layers on AMX tiles), 'avx512', 'avx2' or
+   * 'portable' force one (ERR_BACKEND_UNAVAILABLE when the CPU or OS lacks it).
    */
-  kernels?: 'auto' | 'avx512' | 'avx2' | 'portable';
+  kernels?: 'auto' | 'amx' | 'avx512' | 'avx2' | 'portable';
   /**
    * CPU: the algebraic folds computed at load (default true). false runs every layer as written;
    * slower, for comparison and tests.
@@ -84,7 +84,7 @@ export interface EngineInfo {
   embed: number;
   heads: number;
   attention: 'pooled' | 'levels';
-  /** CPU: the kernel table in use ('avx512', 'avx2', 'portable'). */
+  /** CPU: the kernel table in use ('amx', 'avx512', 'avx2', 'portable'). */
   kernels?: string;
   /** CPU: threads predictBatch() uses. */
   threads?: number;
@@ -159,7 +159,7 @@ const ROW_LEVELS = 10;
 const ROW_EMBEDDING = 11;
 
 const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision', 'fallback', 'onFallback', 'singleBook', 'threads', 'kernels', 'folds']);
-const CPU_KERNELS = new Set(['auto', 'avx512', 'avx2', 'portable']);
+const CPU_KERNELS = new Set(['auto', 'amx', 'avx512', 'avx2', 'portable']);
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 function readModel(model: unknown): Uint8Array {
@@ -229,7 +229,7 @@ function cpuOptions(options: EngineOptions): { precision?: string; threads?: num
     throw new HawkgraphError('ERR_INVALID_OPTION', `threads must be an integer from 1 to 256, got ${describe(threads)}`);
   }
   if (kernels !== undefined && !CPU_KERNELS.has(kernels as string)) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `kernels must be 'auto', 'avx512', 'avx2' or 'portable', got ${describe(kernels)}`);
+    throw new HawkgraphError('ERR_INVALID_OPTION', `kernels must be 'auto', 'amx', 'avx512', 'avx2' or 'portable', got ${describe(kernels)}`);
   }
   if (folds !== undefined && typeof folds !== 'boolean') {
     throw new HawkgraphError('ERR_INVALID_OPTION', `folds must be a boolean, got ${describe(folds)}`);

@@ -1,4 +1,4 @@
-// The CPU kernel tables (AVX-512, AVX2+FMA, portable), the folds, half-size weights and the
+// The CPU kernel tables (AMX, AVX-512, AVX2+FMA, portable), the folds, half-size weights and the
 // predictBatch thread pool, against the float64 fixtures. Every table this CPU runs is tested;
 // the ones it cannot run are listed as skipped.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { loadCases, maxAbsDiff, modelPath, softmax, type FixtureCase, type Mode 
 const FP32_TOLERANCE = 1e-4;
 const HALF_TOLERANCE = 2e-2;
 const DIRECTION_MARGIN = 0.05;
-const ALL_KERNELS = ['avx512', 'avx2', 'portable'] as const;
+const ALL_KERNELS = ['amx', 'avx512', 'avx2', 'portable'] as const;
 const MODES: Mode[] = ['pooled', 'levels'];
 
 type Kernels = (typeof ALL_KERNELS)[number];

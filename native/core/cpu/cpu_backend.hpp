@@ -17,8 +17,8 @@ struct CpuOptions {
   std::string precision = "fp32";
   // Threads for forward_batch, the calling thread included (1: no pool).
   int threads = 1;
-  // Kernel table: "auto" ($HAWKGRAPH_CPU_KERNELS, else the widest the CPU runs), "avx512",
-  // "avx2" or "portable".
+  // Kernel table: "auto" ($HAWKGRAPH_CPU_KERNELS, else the widest the CPU runs), "amx" (AVX-512
+  // with the large layers on AMX tiles), "avx512", "avx2" or "portable".
   std::string kernels = "auto";
   // The algebraic folds (pooled: conv3 + mean + attention + out_proj as one matrix over two
   // column sums; levels: value and output projections after the softmax-weighted mean). Off runs
@@ -30,14 +30,14 @@ struct CpuOptions {
 // ERR_BACKEND_UNAVAILABLE (kernels this CPU cannot run).
 std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model, const CpuOptions& options = {});
 
-// The kernel table a CPU backend runs ("avx512", ...); "" for other backends.
+// The kernel table a CPU backend runs ("amx", "avx512", ...); "" for other backends.
 std::string cpu_backend_kernels(const InferenceBackend& backend);
 
 // Multiply-adds of one forward pass over `levels` levels, as the backend computes it (folds on)
 // or as the model is written (folds off).
 double cpu_forward_macs(const GnnModel& model, int levels, bool folds);
 
-// Kernel tables this CPU can run, widest first ("avx512", "avx2", "portable").
+// Kernel tables this CPU can run, widest first ("amx", "avx512", "avx2", "portable").
 std::vector<std::string> cpu_kernel_names();
 
 // Single-thread sustained GFLOP/s of a kernel table: FP32 FMAs, and BF16 dot products (0 where

@@ -128,7 +128,7 @@ void pack_split_bf16(PackedDense& p, const float* w1, int k1, const float* w2, i
 
 std::vector<std::string> available_kernels() {
   std::vector<std::string> names;
-  for (const CpuKernels* k : {avx512_kernels(), avx2_kernels(), portable_kernels()}) {
+  for (const CpuKernels* k : {amx_kernels(), avx512_kernels(), avx2_kernels(), portable_kernels()}) {
     if (k) names.emplace_back(k->name);
   }
   return names;
@@ -143,12 +143,14 @@ const CpuKernels& select_kernels(const std::string& requested) {
     source = "HAWKGRAPH_CPU_KERNELS";
   }
   if (name == "auto") {
-    for (const CpuKernels* k : {avx512_kernels(), avx2_kernels(), portable_kernels()}) {
+    for (const CpuKernels* k : {amx_kernels(), avx512_kernels(), avx2_kernels(), portable_kernels()}) {
       if (k) return *k;
     }
   }
   const CpuKernels* table = nullptr;
-  if (name == "avx512") {
+  if (name == "amx") {
+    table = amx_kernels();
+  } else if (name == "avx512") {
     table = avx512_kernels();
   } else if (name == "avx2") {
     table = avx2_kernels();
@@ -156,7 +158,7 @@ const CpuKernels& select_kernels(const std::string& requested) {
     table = portable_kernels();
   } else {
     throw Error("ERR_INVALID_OPTION",
-                source + " must be 'auto', 'avx512', 'avx2' or 'portable', got \"" + name + "\"");
+                source + " must be 'auto', 'amx', 'avx512', 'avx2' or 'portable', got \"" + name + "\"");
   }
   if (!table) {
     std::string have;

@@ -103,7 +103,7 @@ struct AttentionRowsArgs {
 };
 
 struct CpuKernels {
-  const char* name;  // "avx512", "avx2", "portable"
+  const char* name;  // "amx", "avx512", "avx2", "portable"
   int panel;         // outputs per dense panel
   bool native_bf16;  // BF16 weights use hardware dot products (operands rounded to bf16)
   bool split_fp32;   // large F32 layers run as split bf16 on AMX (pack_split_bf16 them)
@@ -125,9 +125,10 @@ struct CpuKernels {
 const CpuKernels* portable_kernels();
 const CpuKernels* avx2_kernels();
 const CpuKernels* avx512_kernels();
+const CpuKernels* amx_kernels();
 
 // The table to use: `requested` is "auto" (or empty: then $HAWKGRAPH_CPU_KERNELS, else the
-// widest this CPU runs), or "avx512" / "avx2" / "portable". Throws hawkgraph::Error:
+// widest this CPU runs), or "amx" / "avx512" / "avx2" / "portable". Throws hawkgraph::Error:
 // ERR_INVALID_OPTION for an unknown name, ERR_BACKEND_UNAVAILABLE when this CPU cannot run it.
 const CpuKernels& select_kernels(const std::string& requested);
 

@@ -1,5 +1,6 @@
-// The AVX-512 kernel table (512-bit vectors), and its variant with AVX-512 BF16 dot products for
-// bf16 weights. This file alone is compiled with -mavx512f -mavx512bw -mavx512vl -mavx512bf16
+// The AVX-512 kernel tables (512-bit vectors): plain, with AVX-512 BF16 dot products for bf16
+// weights (where they beat FMAs), and "amx", which sends the large layers to AMX tiles
+// (kernels_amx.cpp). This file alone is compiled with -mavx512f -mavx512bw -mavx512vl -mavx512bf16
 // (plus AVX2/FMA/F16C); the BF16 instructions sit only in dense_bf16_dot, reached through the
 // table that cpuid selects when the CPU reports avx512_bf16.
 #include "kernels.hpp"
@@ -161,7 +162,7 @@ const CpuKernels kTable = {"avx512", kPanel, false, false, dense_generic, mean_a
                            attention_key_weights, attention_rows, peak};
 const CpuKernels kTableBf16 = {"avx512", kPanel, true, false, dense_bf16_dot, mean_aggregate, weighted_column_sum,
                                attention_key_weights, attention_rows, peak_with_bf16};
-const CpuKernels kTableAmx = {"avx512", kPanel, true, true, dense_amx_or_generic, mean_aggregate, weighted_column_sum,
+const CpuKernels kTableAmx = {"amx", kPanel, true, true, dense_amx_or_generic, mean_aggregate, weighted_column_sum,
                               attention_key_weights, attention_rows, peak_with_amx};
 
 // Where vdpbf16ps pays: AMD Zen 4/5 run it at the FP32 FMA rate with twice the work per
@@ -174,22 +175,30 @@ bool bf16_dot_beats_fma() {
 
 }  // namespace
 
-const CpuKernels* avx512_kernels() {
+bool avx512_usable() {
   const CpuFeatures& f = cpu_features();
-  if (!(f.avx512f && f.avx512bw && f.avx512vl && f.avx2 && f.fma && f.f16c)) return nullptr;
-  static const CpuKernels* chosen = [&]() -> const CpuKernels* {
-    if ((amx_dense = amx_bf16_dense())) {
-      amx_split = amx_split_dense();
-      return &kTableAmx;
-    }
-    return f.avx512bf16 && bf16_dot_beats_fma() ? &kTableBf16 : &kTable;
+  return f.avx512f && f.avx512bw && f.avx512vl && f.avx2 && f.fma && f.f16c;
+}
+
+const CpuKernels* avx512_kernels() {
+  if (!avx512_usable()) return nullptr;
+  return cpu_features().avx512bf16 && bf16_dot_beats_fma() ? &kTableBf16 : &kTable;
+}
+
+const CpuKernels* amx_kernels() {
+  if (!avx512_usable() || !cpu_features().avx512bf16) return nullptr;
+  static const bool usable = [] {
+    amx_dense = amx_bf16_dense();
+    amx_split = amx_split_dense();
+    return amx_dense && amx_split;
   }();
-  return chosen;
+  return usable ? &kTableAmx : nullptr;
 }
 
 }  // namespace hawkgraph::cpu
 #else
 namespace hawkgraph::cpu {
 const CpuKernels* avx512_kernels() { return nullptr; }
+const CpuKernels* amx_kernels() { return nullptr; }
 }  // namespace hawkgraph::cpu
 #endif
