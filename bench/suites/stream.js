@@ -100,6 +100,7 @@ function checkPeer(name, got, want) {
 }
 
 module.exports = {
+  openLoop,
   name: 'stream',
   title: 'Streaming: submit() and prediction events over 100 symbols (CPU)',
   async run(ctx) {
