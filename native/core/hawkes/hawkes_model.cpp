@@ -203,6 +203,12 @@ HawkesModel::HawkesModel(const HawkesParams& p) : params_(p) {
     }
   }
   exc_begin[D] = static_cast<int>(exc_comp.size());
+  if (C <= kDenseComps) {
+    exc_dense.assign(static_cast<size_t>(D) * C, 0.0);
+    for (int l = 0; l < D; ++l) {
+      for (int e = exc_begin[l]; e < exc_begin[l + 1]; ++e) exc_dense[static_cast<size_t>(l) * C + exc_comp[e]] += exc_alpha[e];
+    }
+  }
   mass_begin[D] = static_cast<int>(mass_group.size());
 
   tables_.dims = D;
@@ -220,6 +226,7 @@ HawkesModel::HawkesModel(const HawkesParams& p) : params_(p) {
   tables_.exc_begin = exc_begin.data();
   tables_.exc_comp = exc_comp.data();
   tables_.exc_alpha = exc_alpha.data();
+  tables_.exc_dense = exc_dense.empty() ? nullptr : exc_dense.data();
   tables_.mass_begin = mass_begin.data();
   tables_.mass_group = mass_group.data();
   tables_.mass_g = mass_g.data();

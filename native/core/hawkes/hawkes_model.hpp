@@ -47,7 +47,7 @@ class HawkesModel {
   int groups() const { return tables_.groups; }
 
   // The flat arrays, for copying to a device in one piece (see hawkes_cuda.hpp).
-  std::vector<double> mu, mu_cdf, comp_beta, group_beta, exc_alpha, mass_g, mass_q, mass_inv_q;
+  std::vector<double> mu, mu_cdf, comp_beta, group_beta, exc_alpha, exc_dense, mass_g, mass_q, mass_inv_q;
   std::vector<int> comp_group, comp_dim, dim_comp_begin, group_comp_begin, group_comps, exc_begin, exc_comp,
       mass_begin, mass_group;
 

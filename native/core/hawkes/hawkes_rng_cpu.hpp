@@ -28,12 +28,21 @@ inline void rng_init(BatchRng& r, uint64_t seed, uint64_t path) {
   r.pos = 4 * BatchRng::kBlocks;
 }
 
+// Same consumption rule as PathRng: two words of one block, a lone last word skipped.
 inline double rng_uniform(BatchRng& r) {
+  if ((r.pos & 3) == 3) ++r.pos;
   if (r.pos == 4 * BatchRng::kBlocks) batch_rng_refill(r);
   const uint64_t hi = r.buf[r.pos], lo = r.buf[r.pos + 1];
   r.pos += 2;
   const uint64_t bits = ((hi << 32) | lo) >> 11;
   return (static_cast<double>(bits) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+inline double rng_uniform32(BatchRng& r) {
+  if (r.pos == 4 * BatchRng::kBlocks) batch_rng_refill(r);
+  const uint32_t w = r.buf[r.pos];
+  r.pos += 1;
+  return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0);
 }
 
 }  // namespace hawkgraph::hawkes

@@ -76,13 +76,13 @@ struct Worker {
   }
 
   // Advances a lane by one event; false when its path is complete.
-  template <bool Exact>
+  template <bool Exact, int N>
   bool advance(Lane& lane) {
     const HawkesTables& m = model.tables();
     PathState& s = lane.state;
     double lambda = 0;
-    const int type = Exact ? exact_step(m, s, lane.rng, opt.end_time, &lambda)
-                           : thinning_step(m, s, lane.rng, opt.end_time, &lambda);
+    const int type = Exact ? exact_step<N>(m, s, lane.rng, opt.end_time, &lambda)
+                           : thinning_step<N>(m, s, lane.rng, opt.end_time, &lambda);
     if (type < 0) return false;
     const double gap = s.t - lane.last;
     const double has_gap = lane.n > 0 ? 1.0 : 0.0;
@@ -139,7 +139,7 @@ struct Worker {
   }
 
   // Runs paths [first, end) and adds their statistics, in path order, to block_row.
-  template <bool Exact>
+  template <bool Exact, int N>
   void run_block(int64_t first, int64_t end, std::vector<PathEvents>& events, double* block_row) {
     const int W = stats_row_width(model.dims());
     int64_t next_path = first;
@@ -154,7 +154,7 @@ struct Worker {
     while (active > 0) {
       for (Lane& lane : lanes) {
         if (lane.path < 0) continue;
-        if (advance<Exact>(lane)) continue;
+        if (advance<Exact, N>(lane)) continue;
         if (cancelled()) return;
         finish(lane, path_rows.data() + (lane.path - first) * W);
         if (control) control->paths_done.fetch_add(1, std::memory_order_relaxed);
@@ -168,6 +168,18 @@ struct Worker {
     }
     for (int64_t p = first; p < end; ++p) {
       for (int j = 0; j < W; ++j) block_row[j] += path_rows[(p - first) * W + j];
+    }
+  }
+
+  // The common component counts get their own unrolled instantiation.
+  void run_block_dispatch(int64_t first, int64_t end, std::vector<PathEvents>& events, double* block_row) {
+    const bool exact = opt.method == Method::Exact;
+    switch (model.comps()) {
+      case 1: return exact ? run_block<true, 1>(first, end, events, block_row) : run_block<false, 1>(first, end, events, block_row);
+      case 2: return exact ? run_block<true, 2>(first, end, events, block_row) : run_block<false, 2>(first, end, events, block_row);
+      case 4: return exact ? run_block<true, 4>(first, end, events, block_row) : run_block<false, 4>(first, end, events, block_row);
+      case 8: return exact ? run_block<true, 8>(first, end, events, block_row) : run_block<false, 8>(first, end, events, block_row);
+      default: return exact ? run_block<true, 0>(first, end, events, block_row) : run_block<false, 0>(first, end, events, block_row);
     }
   }
 };
@@ -219,11 +231,7 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
         if (b >= blocks || w.cancelled()) return;
         double* row = block_stats.data() + b * W;
         const int64_t end = std::min(P, (b + 1) * block);
-        if (opt.method == Method::Exact) {
-          w.run_block<true>(b * block, end, events, row);
-        } else {
-          w.run_block<false>(b * block, end, events, row);
-        }
+        w.run_block_dispatch(b * block, end, events, row);
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mutex);

@@ -52,8 +52,9 @@ HG_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, 
   return Philox4{{c0, c1, c2, c3}};
 }
 
-// One path's stream: key = seed, counter = (block, path). Two uniforms per Philox block, so the
-// draws of path p are the same whatever thread or device runs it.
+// One path's stream: key = seed, counter = (block, path). A 53-bit uniform takes two 32-bit
+// words of the current block (a last lone word is skipped), a 32-bit uniform one, so the draws of
+// path p are the same whatever thread or device runs it (BatchRng follows the same rule).
 struct PathRng {
   uint32_t k0, k1;
   uint32_t path_lo, path_hi;
@@ -71,22 +72,32 @@ HG_HD void rng_init(PathRng& r, uint64_t seed, uint64_t path) {
   r.avail = 0;
 }
 
+HG_HD void rng_next_block(PathRng& r) {
+  const Philox4 out = philox4x32_10(static_cast<uint32_t>(r.block), static_cast<uint32_t>(r.block >> 32),
+                                    r.path_lo, r.path_hi, r.k0, r.k1);
+  r.buf[0] = out.v[0];
+  r.buf[1] = out.v[1];
+  r.buf[2] = out.v[2];
+  r.buf[3] = out.v[3];
+  ++r.block;
+  r.avail = 4;
+}
+
 // A uniform in the open interval (0, 1) with 53 random bits, so log(u) is always finite.
 HG_HD double rng_uniform(PathRng& r) {
-  if (r.avail == 0) {
-    const Philox4 out = philox4x32_10(static_cast<uint32_t>(r.block), static_cast<uint32_t>(r.block >> 32),
-                                      r.path_lo, r.path_hi, r.k0, r.k1);
-    r.buf[0] = out.v[0];
-    r.buf[1] = out.v[1];
-    r.buf[2] = out.v[2];
-    r.buf[3] = out.v[3];
-    ++r.block;
-    r.avail = 4;
-  }
+  if (r.avail < 2) rng_next_block(r);
   const uint64_t hi = r.buf[4 - r.avail], lo = r.buf[5 - r.avail];
   r.avail -= 2;
   const uint64_t bits = ((hi << 32) | lo) >> 11;
   return (static_cast<double>(bits) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+// A uniform in (0, 1) with 32 random bits: enough for choosing among a few event types.
+HG_HD double rng_uniform32(PathRng& r) {
+  if (r.avail < 1) rng_next_block(r);
+  const uint32_t w = r.buf[4 - r.avail];
+  r.avail -= 1;
+  return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0);
 }
 
 // ---- The model as flat tables (host or device pointers) -----------------------------------------
@@ -108,6 +119,9 @@ struct HawkesTables {
   const int* exc_begin;          // [D + 1]
   const int* exc_comp;           // [E]
   const double* exc_alpha;       // [E]
+  // The amplitudes as a dense [D x C] table (row l: what an event of type l adds to each
+  // component), or null when C > kDenseComps: a contiguous loop the compiler vectorises.
+  const double* exc_dense;
   // The same mass summed per decay group: entries [mass_begin[l], mass_begin[l+1]).
   const int* mass_begin;         // [D + 1]
   const int* mass_group;         // [M]
@@ -127,6 +141,7 @@ struct PathState {
 };
 
 constexpr double kNever = 1e300;
+constexpr int kDenseComps = 64;
 
 // log1p with one log(): exact to a few ulp (Goldberg's correction), and much cheaper than a
 // libm log1p on the CPU.
@@ -158,19 +173,31 @@ HG_HD void hawkes_init(const HawkesTables& m, PathState& s, Rng& r) {
   s.next_base = m.mu_total > 0.0 ? exponential(r, m.mu_total) : kNever;
 }
 
+// N > 0: the component count known at compile time (the CPU instantiates the common sizes so
+// the loops over components unroll and vectorise); N = 0: read from the tables.
+template <int N>
+HG_HD int comp_count(const HawkesTables& m) {
+  return N > 0 ? N : m.comps;
+}
+
+template <int N = 0>
 HG_HD void decay_to(const HawkesTables& m, PathState& s, double t) {
   const double dt = t - s.t;
-  for (int g = 0; g < m.groups; ++g) s.decay[g] = exp(-m.group_beta[g] * dt);
+  const int C = comp_count<N>(m);
+  double* __restrict__ y = s.y;
   if (m.groups == 1) {
-    const double f = s.decay[0];
-    for (int c = 0; c < m.comps; ++c) s.y[c] *= f;
+    const double f = exp(-m.group_beta[0] * dt);
+    s.decay[0] = f;
+    for (int c = 0; c < C; ++c) y[c] *= f;
   } else {
-    for (int c = 0; c < m.comps; ++c) s.y[c] *= s.decay[m.comp_group[c]];
+    for (int g = 0; g < m.groups; ++g) s.decay[g] = exp(-m.group_beta[g] * dt);
+    for (int c = 0; c < C; ++c) y[c] *= s.decay[m.comp_group[c]];
   }
   s.t = t;
 }
 
 HG_HD double dim_intensity(const HawkesTables& m, const PathState& s, int k) {
+  if (m.comps == m.dims) return m.mu[k] + s.y[k];  // one component per dimension
   double lam = m.mu[k];
   for (int c = m.dim_comp_begin[k]; c < m.dim_comp_begin[k + 1]; ++c) lam += s.y[c];
   return lam;
@@ -186,11 +213,11 @@ HG_HD int pick_dimension(const HawkesTables& m, const PathState& s, double x) {
   return m.dims - 1;
 }
 
+// Branch-free: the winner is random, so a scan with an early exit mispredicts about once a call.
 HG_HD int pick_immigrant(const HawkesTables& m, double u) {
-  for (int k = 0; k < m.dims - 1; ++k) {
-    if (u < m.mu_cdf[k]) return k;
-  }
-  return m.dims - 1;
+  int k = 0;
+  for (int i = 0; i < m.dims - 1; ++i) k += u >= m.mu_cdf[i] ? 1 : 0;
+  return k;
 }
 
 // Adds the amplitude an event of type l brings. With the exact method the new mass of each
@@ -198,9 +225,16 @@ HG_HD int pick_immigrant(const HawkesTables& m, double u) {
 // of independent Poisson processes: the earlier wins and the later stays valid, by
 // memorylessness of the conditioning "no arrival yet"). One uniform serves every group that
 // does not fire: u < q given no fire is uniform on (0, q), so u / q is a fresh uniform.
-template <class Rng>
+template <int N = 0, class Rng>
 HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bool exact) {
-  for (int e = m.exc_begin[l]; e < m.exc_begin[l + 1]; ++e) s.y[m.exc_comp[e]] += m.exc_alpha[e];
+  if (m.exc_dense != nullptr) {
+    const int C = comp_count<N>(m);
+    const double* __restrict__ add = m.exc_dense + static_cast<size_t>(l) * C;
+    double* __restrict__ y = s.y;
+    for (int c = 0; c < C; ++c) y[c] += add[c];
+  } else {
+    for (int e = m.exc_begin[l]; e < m.exc_begin[l + 1]; ++e) s.y[m.exc_comp[e]] += m.exc_alpha[e];
+  }
   if (!exact) return;
   const int end = m.mass_begin[l + 1];
   int e = m.mass_begin[l];
@@ -236,7 +270,7 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
 // Only the clock that fired is redrawn. Returns the event type, or -1 when the next event falls
 // after end_time (the state then stays at the last event). *lambda_out gets the intensity of
 // the event's type just before it.
-template <class Rng>
+template <int N = 0, class Rng>
 HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_time, double* lambda_out) {
   double best = s.next_base;
   int fired = -1;
@@ -247,25 +281,43 @@ HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_tim
     best = earlier ? v : best;
   }
   if (!(best <= end_time)) return -1;
-  decay_to(m, s, best);
+  decay_to<N>(m, s, best);
   int type;
   if (fired < 0) {
-    type = pick_immigrant(m, rng_uniform(r));
+    type = pick_immigrant(m, rng_uniform32(r));
     s.next_base = best + exponential(r, m.mu_total);
   } else {
-    const int begin = m.group_comp_begin[fired], end = m.group_comp_begin[fired + 1];
+    int c;
     double total = 0.0;
-    for (int i = begin; i < end; ++i) total += s.y[m.group_comps[i]];
-    int c = m.group_comps[end - 1];
-    if (end - begin > 1) {
-      const double x = rng_uniform(r) * total;
+    if (m.groups == 1) {
+      // Every component is in the one group, in order.
+      const int C = comp_count<N>(m);
+      const double* __restrict__ y = s.y;
+      for (int i = 0; i < C; ++i) total += y[i];
+      const double x = rng_uniform32(r) * total;
       double acc = 0.0;
-      for (int i = begin; i < end - 1; ++i) {
-        acc += s.y[m.group_comps[i]];
-        if (x < acc) {
-          c = m.group_comps[i];
-          break;
+      int idx = 0;
+      for (int i = 0; i < C - 1; ++i) {
+        acc += y[i];
+        idx += x >= acc ? 1 : 0;
+      }
+      c = idx;
+    } else {
+      const int begin = m.group_comp_begin[fired], end = m.group_comp_begin[fired + 1];
+      const int* __restrict__ members = m.group_comps + begin;
+      const int size = end - begin;
+      for (int i = 0; i < size; ++i) total += s.y[members[i]];
+      c = members[0];
+      if (size > 1) {
+        // Branch-free inverse CDF over the group's amplitudes (counts the prefix sums <= x).
+        const double x = rng_uniform32(r) * total;
+        double acc = 0.0;
+        int idx = 0;
+        for (int i = 0; i < size - 1; ++i) {
+          acc += s.y[members[i]];
+          idx += x >= acc ? 1 : 0;
         }
+        c = members[idx];
       }
     }
     type = m.comp_dim[c];
@@ -273,29 +325,30 @@ HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_tim
     s.next[fired] = best + decaying_first_arrival(r, total, m.group_beta[fired]);
   }
   *lambda_out = dim_intensity(m, s, type);
-  add_excitation(m, s, r, type, true);
+  add_excitation<N>(m, s, r, type, true);
   return type;
 }
 
 // Ogata's thinning (the reference): candidates from a Poisson clock at the current total
 // intensity, which bounds the intensity until the next event because it only decays between
 // events; accepted with probability lambda(t) / bound.
-template <class Rng>
+template <int N = 0, class Rng>
 HG_HD int thinning_step(const HawkesTables& m, PathState& s, Rng& r, double end_time, double* lambda_out) {
+  const int C = comp_count<N>(m);
   double bound = m.mu_total;
-  for (int c = 0; c < m.comps; ++c) bound += s.y[c];
+  for (int c = 0; c < C; ++c) bound += s.y[c];
   for (;;) {
     if (!(bound > 0.0)) return -1;
     const double cand = s.t + exponential(r, bound);
     if (!(cand <= end_time)) return -1;
-    decay_to(m, s, cand);
+    decay_to<N>(m, s, cand);
     double lam = m.mu_total;
-    for (int c = 0; c < m.comps; ++c) lam += s.y[c];
+    for (int c = 0; c < C; ++c) lam += s.y[c];
     const double x = rng_uniform(r) * bound;
-    if (x < lam) {
+    if (x < lam) {  // x is then uniform on [0, lam): it also picks the type
       const int type = pick_dimension(m, s, x);
       *lambda_out = dim_intensity(m, s, type);
-      add_excitation(m, s, r, type, false);
+      add_excitation<N>(m, s, r, type, false);
       return type;
     }
     bound = lam;
