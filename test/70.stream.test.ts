@@ -154,6 +154,42 @@ describe('streaming predictions', () => {
     expect(late).toBe(0);
   });
 
+  it('holds memory to the slots and the block pool when JS does not yield (backpressure)', async () => {
+    const maxBatch = 4;
+    const engine = createEngine({ model: modelPath('pooled'), stream: { maxBatch, maxSymbols: 50, statsIntervalMs: 0 } });
+    const books = Array.from({ length: 16 }, (_, i) => typed(cases[i]));
+    // No yield: nothing reaches JS, so the thread fills the result blocks and then waits.
+    for (let k = 0; k < 100_000; k++) engine.submit(`S${k % 50}`, books[k % 16]);
+    const s = engine.streamStats()!;
+    expect(s.submitted).toBe(100_000);
+    expect(s.native.queued).toBeLessThanOrEqual(50);
+    expect(s.native.inFlight).toBeLessThanOrEqual(maxBatch);
+    expect(s.native.inDelivery).toBeLessThanOrEqual(4 * maxBatch);
+    expect(balanced(s)).toBe(true);
+    const final = (await engine.close())!;
+    expect(final.predicted + final.dropped.total).toBe(100_000);
+  });
+
+  it('drops what is still queued as closed, predicting at most what the block pool held', async () => {
+    for (const drain of [false, true]) {
+      const engine = createEngine({ model: modelPath('pooled'), stream: { maxBatch: 1, statsIntervalMs: 0 } });
+      const ledger = new Ledger(engine, 64);
+      // One synchronous tick: the thread can fill its 4 blocks and compute one more, no further.
+      for (let i = 0; i < 64; i++) engine.submit(`S${i}`, nested(i));
+      const final = (await engine.close({ drain }))!;
+      expect(final.submitted).toBe(64);
+      expect(final.dropped.superseded).toBe(0);
+      if (drain) {
+        expect(final.predicted).toBe(64);
+      } else {
+        expect(final.predicted).toBeLessThanOrEqual(5);
+        expect(final.dropped.closed).toBe(64 - final.predicted);
+      }
+      expect(ledger.unseen(64)).toBe(0);
+      expect(ledger.twice).toBe(0);
+    }
+  });
+
   it('refuses bad input to submit() synchronously, with the codes predict() uses', () => {
     const engine = createEngine({ model: modelPath('pooled'), stream: { maxSymbols: 2, statsIntervalMs: 0 } });
     const good = nested(0);
