@@ -225,8 +225,11 @@ HG_HD int pick_immigrant(const HawkesTables& m, double u) {
 // of independent Poisson processes: the earlier wins and the later stays valid, by
 // memorylessness of the conditioning "no arrival yet"). One uniform serves every group that
 // does not fire: u < q given no fire is uniform on (0, q), so u / q is a fresh uniform.
+// redraw_group (or -1) is the group whose clock just fired: its remaining mass redraw_mass and
+// the new mass are one Poisson process from now on, so it gets a single fresh first arrival.
 template <int N = 0, class Rng>
-HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bool exact) {
+HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bool exact, int redraw_group = -1,
+                          double redraw_mass = 0.0) {
   if (m.exc_dense != nullptr) {
     const int C = comp_count<N>(m);
     const double* __restrict__ add = m.exc_dense + static_cast<size_t>(l) * C;
@@ -236,11 +239,14 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
     for (int e = m.exc_begin[l]; e < m.exc_begin[l + 1]; ++e) s.y[m.exc_comp[e]] += m.exc_alpha[e];
   }
   if (!exact) return;
-  const int end = m.mass_begin[l + 1];
-  int e = m.mass_begin[l];
-  if (e == end) return;
-  double u = rng_uniform(r);
-  for (; e < end; ++e) {
+  double u = -1.0;  // drawn when first needed
+  for (int e = m.mass_begin[l]; e < m.mass_begin[l + 1]; ++e) {
+    const int grp = m.mass_group[e];
+    if (grp == redraw_group) {
+      redraw_mass += m.mass_g[e] * m.group_beta[grp];
+      continue;
+    }
+    if (u < 0.0) u = rng_uniform(r);
     if (u < m.mass_q[e]) {
       u *= m.mass_inv_q[e];
       continue;
@@ -257,10 +263,12 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
       below += p;
     } while (u >= below && n < 100000);
     const double v = p > 0.0 ? (below - u) / p : rng_uniform(r);  // uniform on (0, 1]
-    const int grp = m.mass_group[e];
     const double arrival = s.t - log(v > 0.0 ? v : 1e-300) / (n * m.group_beta[grp]);
     if (arrival < s.next[grp]) s.next[grp] = arrival;
-    u = rng_uniform(r);
+    u = -1.0;
+  }
+  if (redraw_group >= 0) {
+    s.next[redraw_group] = s.t + decaying_first_arrival(r, redraw_mass, m.group_beta[redraw_group]);
   }
 }
 
@@ -321,8 +329,11 @@ HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_tim
       }
     }
     type = m.comp_dim[c];
-    // Given its first arrival is now, the group's remaining mass is again a Poisson process.
-    s.next[fired] = best + decaying_first_arrival(r, total, m.group_beta[fired]);
+    // Given its first arrival is now, the group's remaining mass is again a Poisson process;
+    // add_excitation redraws it together with the mass this event adds to the group.
+    *lambda_out = dim_intensity(m, s, type);
+    add_excitation<N>(m, s, r, type, true, fired, total);
+    return type;
   }
   *lambda_out = dim_intensity(m, s, type);
   add_excitation<N>(m, s, r, type, true);
