@@ -24,15 +24,20 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
   const size_t L = static_cast<size_t>(levels_), B = static_cast<size_t>(config_.max_batch);
   slots_.resize(static_cast<size_t>(config_.max_symbols));
   ring_.resize(static_cast<size_t>(config_.max_symbols));
-  flow_scratch_.resize(2 * L);
+  staging_book_.resize(4 * L);
+  staging_flow_.resize(config_.order_flow ? 2 * L : 0);
   for (int i = 0; i < config_.result_blocks; ++i) {
     auto block = std::make_unique<ResultBlock>();
     block->records.resize(B * record::kWidth);
     free_blocks_.push_back(block.get());
     blocks_.push_back(std::move(block));
   }
-  batch_books_.resize(B * 4 * L);
-  batch_flows_.resize(B * 2 * L);
+  batch_books_.resize(B);
+  batch_flows_.resize(B);
+  for (size_t k = 0; k < B; ++k) {
+    batch_books_[k].resize(4 * L);
+    if (config_.order_flow) batch_flows_[k].resize(2 * L);
+  }
   batch_rows_.resize(B * static_cast<size_t>(engine_->row_width()));
   batch_flow_ptrs_.resize(B);
   batch_views_.resize(B);
@@ -53,8 +58,10 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
   }
   const size_t L = static_cast<size_t>(levels_);
   Slot& slot = slots_[static_cast<size_t>(symbol)];
-  if (slot.book.empty()) {
-    // First book of this symbol: its storage, once (bounded by max_symbols).
+  if (!slot.allocated) {
+    // First book of this symbol: its storage, once (bounded by max_symbols). The thread never
+    // touches a slot before its first book, so this needs no lock.
+    slot.allocated = true;
     slot.book.resize(4 * L);
     if (config_.order_flow) {
       slot.flow.resize(2 * L);
@@ -63,9 +70,15 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
     }
   }
   const int nb = std::min(book.bids.count, levels_), na = std::min(book.asks.count, levels_);
+  // Staged outside the lock; the lock only swaps buffers, so the thread never waits on a copy.
+  double* dst = staging_book_.data();
+  std::memcpy(dst, book.bids.price, sizeof(double) * nb);
+  std::memcpy(dst + L, book.bids.size, sizeof(double) * nb);
+  std::memcpy(dst + 2 * L, book.asks.price, sizeof(double) * na);
+  std::memcpy(dst + 3 * L, book.asks.size, sizeof(double) * na);
   if (config_.order_flow) {
     BookView prev{{nullptr, slot.prev_bid_sz.data(), slot.prev_nb}, {nullptr, slot.prev_ask_sz.data(), slot.prev_na}};
-    order_flow_per_ms(book, slot.has_prev ? &prev : nullptr, ts - slot.prev_ts, levels_, flow_scratch_.data());
+    order_flow_per_ms(book, slot.has_prev ? &prev : nullptr, ts - slot.prev_ts, levels_, staging_flow_.data());
   }
   const int64_t now = steady_now_ns();
   bool wake = false;
@@ -84,12 +97,9 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
       wake = thread_idle_ || (thread_batching_ && counters_.queued >= static_cast<uint64_t>(config_.max_batch));
     }
     ++counters_.submitted;
-    double* dst = slot.book.data();
-    std::memcpy(dst, book.bids.price, sizeof(double) * nb);
-    std::memcpy(dst + L, book.bids.size, sizeof(double) * nb);
-    std::memcpy(dst + 2 * L, book.asks.price, sizeof(double) * na);
-    std::memcpy(dst + 3 * L, book.asks.size, sizeof(double) * na);
-    if (config_.order_flow) std::memcpy(slot.flow.data(), flow_scratch_.data(), sizeof(double) * 2 * L);
+    // The slot's old buffer (a superseded book, or one a batch gave back) becomes the next staging.
+    slot.book.swap(staging_book_);
+    if (config_.order_flow) slot.flow.swap(staging_flow_);
     slot.nb = nb;
     slot.na = na;
     slot.seq = seq;
@@ -169,13 +179,13 @@ int BookStream::take_batch() {
     ring_head_ = (ring_head_ + 1) % ring_.size();
     Slot& slot = slots_[static_cast<size_t>(symbol)];
     slot.pending = false;
-    double* dst = batch_books_.data() + static_cast<size_t>(k) * 4 * L;
-    std::memcpy(dst, slot.book.data(), sizeof(double) * 4 * L);
-    batch_views_[k] = BookView{{dst, dst + L, slot.nb}, {dst + 2 * L, dst + 3 * L, slot.na}};
+    // O(1) under the lock: the batch takes the slot's buffer, the slot gets a spare one.
+    batch_books_[k].swap(slot.book);
+    const double* src = batch_books_[k].data();
+    batch_views_[k] = BookView{{src, src + L, slot.nb}, {src + 2 * L, src + 3 * L, slot.na}};
     if (config_.order_flow) {
-      double* flow = batch_flows_.data() + static_cast<size_t>(k) * 2 * L;
-      std::memcpy(flow, slot.flow.data(), sizeof(double) * 2 * L);
-      batch_flow_ptrs_[k] = flow;
+      batch_flows_[k].swap(slot.flow);
+      batch_flow_ptrs_[k] = batch_flows_[k].data();
     }
     batch_symbol_[k] = symbol;
     batch_seq_[k] = slot.seq;

@@ -102,13 +102,14 @@ class BookStream {
 
  private:
   struct Slot {
-    std::vector<double> book;  // 4 * L: bidPx, bidSz, askPx, askSz
+    std::vector<double> book;  // 4 * L: bidPx, bidSz, askPx, askSz (swapped, never copied, under the lock)
     std::vector<double> flow;  // 2 * L order flow per node (when enabled)
     int nb = 0, na = 0;
     uint64_t seq = 0;
     double ts = 0;
     int64_t submit_ns = 0;
     bool pending = false;
+    bool allocated = false;  // JS thread only
     // The previous snapshot, for order flow; only submit (the JS thread) reads or writes these.
     std::vector<double> prev_bid_sz, prev_ask_sz;
     int prev_nb = 0, prev_na = 0;
@@ -143,10 +144,13 @@ class BookStream {
   std::vector<std::unique_ptr<ResultBlock>> blocks_;
   std::vector<ResultBlock*> free_blocks_;
 
-  std::vector<double> flow_scratch_;  // JS thread: order flow of the book being submitted
+  // JS thread: the book being submitted and its order flow, swapped into the slot under the lock.
+  // Buffers only ever change hands (staging <-> slot <-> batch), so none is allocated per book.
+  std::vector<double> staging_book_, staging_flow_;
 
   // Batch arena, the thread's own.
-  std::vector<double> batch_books_, batch_flows_, batch_rows_;
+  std::vector<std::vector<double>> batch_books_, batch_flows_;  // max_batch buffers of 4L / 2L
+  std::vector<double> batch_rows_;
   std::vector<const double*> batch_flow_ptrs_;
   std::vector<BookView> batch_views_;
   std::vector<int> batch_symbol_;
