@@ -6,8 +6,8 @@
 //           (book, head) pairs and their queries: scores, softmax and the weighted values are
 //           summed per warp and reduced in a fixed order (deterministic); out_proj is affine, so it
 //           runs once on the head mean.
-// The small affine maps run four lanes per output, each over a quarter of K, so a single book's
-// latency is not one thread walking K.
+// The small affine maps split K over several lanes per output (as many as the block has threads
+// to spare, 4 to 32), so a single book's latency is not one thread walking K.
 #pragma once
 
 #include "gnn_tile.cuh"
@@ -16,28 +16,29 @@
 namespace hawkgraph::cuda::dev {
 
 // out[b * out_stride + o] = bias[o] + sum_c v[b * v_stride + c] * weight(c, o), for the tile's
-// live books; four consecutive lanes share one output. blockDim and tile_books * N * 4 are whole
-// warps, so every lane reaches the shuffles.
+// live books; `split` consecutive lanes (a power of two, 4..32) share one output. N is a multiple
+// of 16, so tile_books * N * split is whole warps and every lane reaches the shuffles.
 template <typename Weight>
-__device__ void affine_split4(const KernelLayout& k, const int* levels, const float* v, int v_stride, int K, int N,
-                              const float* bias, Weight weight, float* out, int out_stride) {
-  const int items = k.tile_books * N * 4;
+__device__ void affine_split(const KernelLayout& k, const int* levels, const float* v, int v_stride, int K, int N,
+                             const float* bias, Weight weight, float* out, int out_stride) {
+  int split = 4;
+  while (split < 32 && k.tile_books * N * split * 2 <= static_cast<int>(blockDim.x)) split *= 2;
+  const int items = k.tile_books * N * split;
   for (int i = threadIdx.x; i < items; i += blockDim.x) {
-    const int q = i & 3, o = (i >> 2) % N, b = (i >> 2) / N;
+    const int q = i & (split - 1), o = (i / split) % N, b = (i / split) / N;
     float acc = 0.0f;
     if (levels[b] > 0) {
       const float* vb = v + b * v_stride;
 #pragma unroll 4
-      for (int c = q; c < K; c += 4) acc = fmaf(vb[c], weight(c, o), acc);
+      for (int c = q; c < K; c += split) acc = fmaf(vb[c], weight(c, o), acc);
     }
-    acc += __shfl_xor_sync(0xffffffffu, acc, 1);
-    acc += __shfl_xor_sync(0xffffffffu, acc, 2);
-    if (q == 0 && levels[b] > 0) out[b * out_stride + o] = acc + __ldg(bias + o);
+    for (int m = 1; m < split; m <<= 1) acc += __shfl_xor_sync(0xffffffffu, acc, m);
+    if (q == 0 && levels[b] > 0) out[b * out_stride + o] = acc + bias[o];
   }
 }
 
 template <typename T>
-__device__ void pooled_attention(const KernelLayout& k, const TileSmem<T>& s, const float* params) {
+__device__ void pooled_attention(const KernelLayout& k, const TileSmem<T>& s) {
   const int H2 = 2 * k.hidden, E = k.embed, vs = H2 + E;
   for (int i = threadIdx.x; i < k.tile_books * H2; i += blockDim.x) {
     const int b = i / H2, c = i % H2, nn = 2 * s.levels[b];
@@ -55,18 +56,19 @@ __device__ void pooled_attention(const KernelLayout& k, const TileSmem<T>& s, co
   __syncthreads();
   const T* w = s.w + k.w3;
   const int ld = k.ld_w3;
-  affine_split4(k, s.levels, s.vec, vs, H2, E, params + k.b3,
+  affine_split(k, s.levels, s.vec, vs, H2, E, s.par + k.b3,
                 [w, ld](int c, int o) { return to_float(w[static_cast<size_t>(c) * ld + o]); }, s.vec + H2, vs);
 }
 
 template <typename T>
 __device__ void levels_attention(const KernelLayout& k, const TileSmem<T>& s, const float* params) {
+  // `params`: the global blob, for out_proj; the biases come from shared memory (s.par).
   const int H2 = 2 * k.hidden, E = k.embed, vs = H2 + E, d = k.head_dim;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   // conv3 (no activation) into b[:, 0:E], then q | k | v into a[:, 0:3E].
-  sage_linear<false>(k, s, s.a, H2, s.w + k.w3, k.ld_w3, params + k.b3, E, s.b);
+  sage_linear<false>(k, s, s.a, H2, s.w + k.w3, k.ld_w3, s.par + k.b3, E, s.b);
   __syncthreads();
-  sage_linear<false>(k, s, s.b, E, s.w + k.wqkv, k.ld_qkv, params + k.bqkv, 3 * E, s.a);
+  sage_linear<false>(k, s, s.b, E, s.w + k.wqkv, k.ld_qkv, s.par + k.bqkv, 3 * E, s.a);
   __syncthreads();
   const float scale = math::attention_scale(d);
   float* scores = s.scores + warp * k.nodes;
@@ -116,7 +118,7 @@ __device__ void levels_attention(const KernelLayout& k, const TileSmem<T>& s, co
   }
   __syncthreads();
   const float* wout = params + k.wout;
-  affine_split4(k, s.levels, s.vec, vs, E, E, params + k.bout,
+  affine_split(k, s.levels, s.vec, vs, E, E, s.par + k.bout,
                 [wout, E](int c, int o) { return __ldg(wout + static_cast<size_t>(c) * E + o); }, s.vec + H2, vs);
 }
 

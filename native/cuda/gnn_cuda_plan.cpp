@@ -120,13 +120,16 @@ KernelLayout plan_kernel(const GnnModel& m, Precision precision, int max_tile_bo
   k.b2 = take(H);
   k.b3 = take(E);
   k.bqkv = take(3 * E);
-  k.wout = take(static_cast<int64_t>(E) * E);
   k.bout = take(E);
   k.norm_w = take(E);
   k.norm_b = take(E);
   k.heads_w = take(5 * E);
   k.heads_b = take(5);
+  k.wout = take(static_cast<int64_t>(E) * E);
   k.param_floats = p;
+  for (int i = 0; i < k.nodes; ++i) {
+    k.max_in_degree = std::max(k.max_in_degree, m.topology.offsets[i + 1] - m.topology.offsets[i]);
+  }
 
   k.act_ld = 2 * H + (fp16 ? 8 : 4);
   // fp16 keeps 78 registers a thread, so 16 warps fit one block: twice the warps to hide shared-
@@ -160,6 +163,8 @@ KernelLayout plan_kernel(const GnnModel& m, Precision precision, int max_tile_bo
     t.sm_totals = place(static_cast<int64_t>(tb) * 3 * 4);  // bid and ask size totals, then levels
     // One input record: the persistent kernel pulls a request across PCIe in one parallel pass.
     t.sm_record = place(static_cast<int64_t>(round_up(StagingLayout::kRawOffset + 3 * k.nodes, 4)) * 4);
+    t.sm_params = place(k.wout * 4);
+    t.sm_neighbors = place(static_cast<int64_t>(k.nodes) * 16);
     t.sm_bytes = at;
     if (static_cast<size_t>(t.sm_bytes) > smem_limit) continue;
     const double rows_per_book = static_cast<double>(t.tile_rows) / tb;

@@ -72,15 +72,18 @@ struct KernelLayout {
   int act_ld = 0;                      // elements per activation row (2H plus bank padding)
   int threads = 256;                   // 512 on the fp16 path (see plan_kernel)
   int edges = 0;
+  int max_in_degree = 0;  // <= 4: neighbours come from a per-node int4 table instead of the CSR walk
   // Packed weights ([K, N] row-major, row stride ld_*) in the kernel's element type.
   int ld_w1 = 0, ld_w2 = 0, ld_w3 = 0, ld_qkv = 0;
   int64_t w1 = 0, w2 = 0, w3 = 0, wqkv = 0, weight_elems = 0;  // w3: conv3, or the pooled fold
-  // fp32 parameters: biases, out_proj [E, E] as [K, N], LayerNorm, heads [5, E] and their biases.
-  int64_t b1 = 0, b2 = 0, b3 = 0, bqkv = 0, wout = 0, bout = 0, norm_w = 0, norm_b = 0, heads_w = 0,
-          heads_b = 0, param_floats = 0;
+  // fp32 parameters: biases, LayerNorm, heads [5, E] and their biases (the first `wout` floats,
+  // copied into shared memory), then out_proj [E, E] as [K, N] (read from global memory).
+  int64_t b1 = 0, b2 = 0, b3 = 0, bqkv = 0, bout = 0, norm_w = 0, norm_b = 0, heads_w = 0, heads_b = 0,
+          wout = 0, param_floats = 0;
   // Shared-memory byte offsets.
   int64_t sm_weights = 0, sm_act_a = 0, sm_act_b = 0, sm_stage = 0, sm_vec = 0, sm_scores = 0, sm_partial = 0,
-          sm_offsets = 0, sm_sources = 0, sm_totals = 0, sm_record = 0, sm_bytes = 0;
+          sm_offsets = 0, sm_sources = 0, sm_totals = 0, sm_record = 0, sm_params = 0,
+          sm_neighbors = 0, sm_bytes = 0;
 };
 
 // Plans the kernel for `m` with at most `max_tile_books` books per tile and `smem_limit` bytes of

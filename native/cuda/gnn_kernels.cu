@@ -24,21 +24,21 @@ __device__ void forward_tile(const KernelLayout& k, const TileSmem<T>& s, const 
   __syncthreads();   // every thread has read levels before the next tile may rewrite them
   if (!any) return;  // a tile of padding: the same answer in every thread
   const int H = k.hidden;
-  sage_linear<true>(k, s, s.a, k.k1, s.w + k.w1, k.ld_w1, params + k.b1, H, s.b + H);
+  sage_linear<true>(k, s, s.a, k.k1, s.w + k.w1, k.ld_w1, s.par + k.b1, H, s.b + H);
   __syncthreads();
   sage_aggregate(k, s, s.b, H);
   __syncthreads();
-  sage_linear<true>(k, s, s.b, 2 * H, s.w + k.w2, k.ld_w2, params + k.b2, H, s.a + H);
+  sage_linear<true>(k, s, s.b, 2 * H, s.w + k.w2, k.ld_w2, s.par + k.b2, H, s.a + H);
   __syncthreads();
   sage_aggregate(k, s, s.a, H);
   __syncthreads();
   if (k.pooled) {
-    pooled_attention(k, s, params);
+    pooled_attention(k, s);
   } else {
     levels_attention(k, s, params);
   }
   __syncthreads();
-  readout(k, s, params, out, out_stride);
+  readout(k, s, out, out_stride);
   __syncthreads();
 }
 
@@ -48,7 +48,7 @@ __global__ void __launch_bounds__(sizeof(T) == 2 ? 512 : 256, 1)
     gnn_batch_kernel(KernelLayout k, const T* weights, const float* params, const int* offsets, const int* sources,
                      const float* in, int in_stride, float* out, int out_stride, int books) {
   extern __shared__ __align__(128) unsigned char smem[];
-  load_block_constants(k, smem, weights, offsets, sources);
+  load_block_constants(k, smem, weights, params, offsets, sources);
   __syncthreads();
   const TileSmem<T> s = carve(k, smem, weights);
   const int tiles = (books + k.tile_books - 1) / k.tile_books;
@@ -80,7 +80,7 @@ __global__ void __launch_bounds__(sizeof(T) == 2 ? 512 : 256, 1)
   extern __shared__ __align__(128) unsigned char smem[];
   __shared__ unsigned command;  // the request to answer, or 0 to leave
   __shared__ int leave;
-  load_block_constants(k, smem, weights, offsets, sources);
+  load_block_constants(k, smem, weights, params, offsets, sources);
   __syncthreads();
   const TileSmem<T> s = carve(k, smem, weights);
   unsigned last = start_seq;
@@ -109,8 +109,9 @@ __global__ void __launch_bounds__(sizeof(T) == 2 ? 512 : 256, 1)
     for (int i = threadIdx.x; i < in_stride; i += blockDim.x) record[i] = reinterpret_cast<const volatile float*>(input)[i];
     __syncthreads();
     forward_tile<T, false>(k, s, params, record, in_stride, output, out_stride, 1);
-    // Every writer publishes its outputs system-wide before thread 0 raises seq_out.
-    __threadfence_system();
+    // The readout warp (one book: warp 0) wrote the outputs; it publishes them system-wide before
+    // thread 0, after the barrier, raises seq_out. Other warps have nothing to fence.
+    if (threadIdx.x < 32) __threadfence_system();
     __syncthreads();
     if (threadIdx.x == 0) {
       __threadfence_system();

@@ -60,6 +60,8 @@ struct TileSmem {
   int* sources;
   float* totals;  // per book: bid and ask size totals (+1e-8)
   int* levels;    // per book: levels used, 0 for padding
+  const float* par;      // the small parameters (biases, LayerNorm, heads): KernelLayout offsets
+  const int4* neighbors; // per node, its in-neighbours ascending, padded with INT_MAX (max_in_degree <= 4)
 };
 
 template <typename T>
@@ -76,13 +78,16 @@ __device__ TileSmem<T> carve(const KernelLayout& k, unsigned char* smem, const T
   s.sources = reinterpret_cast<int*>(smem + k.sm_sources);
   s.totals = reinterpret_cast<float*>(smem + k.sm_totals);
   s.levels = reinterpret_cast<int*>(s.totals + 2 * k.tile_books);
+  s.par = reinterpret_cast<const float*>(smem + k.sm_params);
+  s.neighbors = reinterpret_cast<const int4*>(smem + k.sm_neighbors);
   return s;
 }
 
-// Copies the weights (fp16 path) and the topology into shared memory once per block.
+// Copies the weights (fp16 path), the small parameters and the topology into shared memory once
+// per block.
 template <typename T>
 __device__ void load_block_constants(const KernelLayout& k, unsigned char* smem, const T* weights_global,
-                                     const int* offsets, const int* sources) {
+                                     const float* params, const int* offsets, const int* sources) {
   if (k.precision == 0) {
     const uint4* src = reinterpret_cast<const uint4*>(weights_global);
     uint4* dst = reinterpret_cast<uint4*>(smem + k.sm_weights);
@@ -93,6 +98,17 @@ __device__ void load_block_constants(const KernelLayout& k, unsigned char* smem,
   int* ss = reinterpret_cast<int*>(smem + k.sm_sources);
   for (int i = threadIdx.x; i <= k.nodes; i += blockDim.x) so[i] = __ldg(offsets + i);
   for (int i = threadIdx.x; i < k.edges; i += blockDim.x) ss[i] = __ldg(sources + i);
+  float* sp = reinterpret_cast<float*>(smem + k.sm_params);
+  for (int i = threadIdx.x; i < k.wout; i += blockDim.x) sp[i] = __ldg(params + i);
+  if (k.max_in_degree <= 4) {
+    int4* table = reinterpret_cast<int4*>(smem + k.sm_neighbors);
+    for (int i = threadIdx.x; i < k.nodes; i += blockDim.x) {
+      const int first = __ldg(offsets + i), count = __ldg(offsets + i + 1) - first;
+      const int none = 0x7fffffff;
+      table[i] = make_int4(count > 0 ? __ldg(sources + first) : none, count > 1 ? __ldg(sources + first + 1) : none,
+                           count > 2 ? __ldg(sources + first + 2) : none, count > 3 ? __ldg(sources + first + 3) : none);
+    }
+  }
 }
 
 }  // namespace hawkgraph::cuda::dev

@@ -8,7 +8,8 @@
 namespace hawkgraph::cuda::dev {
 
 template <typename T>
-__device__ void readout(const KernelLayout& k, const TileSmem<T>& s, const float* params, float* out, int out_stride) {
+__device__ void readout(const KernelLayout& k, const TileSmem<T>& s, float* out, int out_stride) {
+  const float* par = s.par;
   const int E = k.embed, vs = 2 * k.hidden + E;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   for (int b = warp; b < k.tile_books; b += warps) {
@@ -23,13 +24,13 @@ __device__ void readout(const KernelLayout& k, const TileSmem<T>& s, const float
     float* o = out + static_cast<size_t>(b) * out_stride;
     float head[5] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
     for (int c = lane; c < E; c += 32) {
-      const float z = math::layer_norm_value(a[c], mean, inv_std, __ldg(params + k.norm_w + c), __ldg(params + k.norm_b + c));
+      const float z = math::layer_norm_value(a[c], mean, inv_std, par[k.norm_w + c], par[k.norm_b + c]);
       o[StagingLayout::kEmbeddingOffset + c] = z;
 #pragma unroll
-      for (int h = 0; h < 5; ++h) head[h] = fmaf(__ldg(params + k.heads_w + h * E + c), z, head[h]);
+      for (int h = 0; h < 5; ++h) head[h] = fmaf(par[k.heads_w + h * E + c], z, head[h]);
     }
 #pragma unroll
-    for (int h = 0; h < 5; ++h) head[h] = warp_sum(head[h]) + __ldg(params + k.heads_b + h);
+    for (int h = 0; h < 5; ++h) head[h] = warp_sum(head[h]) + par[k.heads_b + h];
     if (lane == 0) {
       o[0] = head[0];
       o[1] = head[1];
