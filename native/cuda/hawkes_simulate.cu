@@ -59,6 +59,11 @@ struct DeviceArray {
   }
 };
 
+// Every pointer of HawkesTables must be remapped below; a new field changes the size and stops
+// the build here until it is.
+static_assert(sizeof(HawkesTables) == 4 * sizeof(int) + sizeof(double) + 17 * sizeof(void*),
+              "HawkesTables changed: update DeviceModel");
+
 // The model's tables in two device arrays (doubles, ints) and a HawkesTables of device pointers.
 struct DeviceModel {
   DeviceArray<double> reals;
@@ -75,6 +80,7 @@ struct DeviceModel {
     put_r(m.mu_cdf);
     put_r(m.group_beta);
     put_r(m.exc_alpha);
+    put_r(m.exc_dense);
     put_r(m.mass_g);
     put_r(m.mass_q);
     put_r(m.mass_inv_q);
@@ -98,9 +104,10 @@ struct DeviceModel {
     tables.mu_cdf = R + roff[1];
     tables.group_beta = R + roff[2];
     tables.exc_alpha = R + roff[3];
-    tables.mass_g = R + roff[4];
-    tables.mass_q = R + roff[5];
-    tables.mass_inv_q = R + roff[6];
+    tables.exc_dense = m.exc_dense.empty() ? nullptr : R + roff[4];
+    tables.mass_g = R + roff[5];
+    tables.mass_q = R + roff[6];
+    tables.mass_inv_q = R + roff[7];
     tables.comp_group = I + ioff[0];
     tables.comp_dim = I + ioff[1];
     tables.dim_comp_begin = I + ioff[2];
