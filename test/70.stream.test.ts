@@ -86,6 +86,24 @@ describe('streaming predictions', () => {
     expect(got.map((p) => p.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('keeps only the newest maxBuffered events for a slow iterator, and detaches on break', async () => {
+    const engine = createEngine({ model: modelPath('pooled'), stream: { statsIntervalMs: 0 } });
+    const slow = engine.predictions({ maxBuffered: 4 });
+    const quitter = engine.predictions();
+    expect(engine.listenerCount('prediction')).toBe(2);
+    for (let i = 0; i < 20; i++) engine.submit(`S${i}`, nested(i));
+    for await (const p of quitter) {
+      expect(p.seq).toBeGreaterThan(0);
+      break;
+    }
+    expect(engine.listenerCount('prediction')).toBe(1);
+    await engine.close();
+    const got: number[] = [];
+    for await (const p of slow) got.push(p.seq);
+    expect(got).toEqual([17, 18, 19, 20]);
+    expect(engine.listenerCount('prediction')).toBe(0);
+  });
+
   it('lets the latest book win per symbol and accounts for every book (10 symbols x 100k burst)', async () => {
     const perSymbol = 100_000;
     const symbols = 10;
