@@ -179,6 +179,8 @@ struct Worker {
       case 2: return exact ? run_block<true, 2>(first, end, events, block_row) : run_block<false, 2>(first, end, events, block_row);
       case 4: return exact ? run_block<true, 4>(first, end, events, block_row) : run_block<false, 4>(first, end, events, block_row);
       case 8: return exact ? run_block<true, 8>(first, end, events, block_row) : run_block<false, 8>(first, end, events, block_row);
+      case 16: return exact ? run_block<true, 16>(first, end, events, block_row) : run_block<false, 16>(first, end, events, block_row);
+      case 32: return exact ? run_block<true, 32>(first, end, events, block_row) : run_block<false, 32>(first, end, events, block_row);
       default: return exact ? run_block<true, 0>(first, end, events, block_row) : run_block<false, 0>(first, end, events, block_row);
     }
   }
