@@ -44,6 +44,11 @@ export interface SimulateOptions {
   maxEvents?: number;
   /** Native threads (CPU backend). Default: the machine's available parallelism. */
   threads?: number;
+  /**
+   * Bound on the events stored over all paths (not with statsOnly): beyond it the run stops with
+   * ERR_OUT_OF_MEMORY instead of exhausting memory. Default 2^28 (about 3 GiB of results).
+   */
+  maxStoredEvents?: number;
   /** 'exact' (default; the faster, see docs/hawkes.md) or 'thinning' (Ogata, the reference). */
   method?: SimulationMethod;
   /** Also return the intensity of each event's type just before it. */
@@ -123,6 +128,7 @@ export interface NativeSimulateOptions {
   paths: number;
   maxEvents: number;
   threads: number;
+  maxStoredEvents: number;
   method: SimulationMethod;
   intensity: boolean;
   statsOnly: boolean;
@@ -234,7 +240,7 @@ function integerOption(v: unknown, name: string, fallback: number, lo: number, h
   return v;
 }
 
-const SIMULATE_KEYS = new Set(['endTime', 'seed', 'paths', 'maxEvents', 'threads', 'method', 'intensity', 'statsOnly', 'backend', 'signal', 'onProgress']);
+const SIMULATE_KEYS = new Set(['endTime', 'seed', 'paths', 'maxEvents', 'maxStoredEvents', 'threads', 'method', 'intensity', 'statsOnly', 'backend', 'signal', 'onProgress']);
 
 /** @internal Builds the native options from user options (shared with LobModel). */
 export function nativeSimulateOptions(options: unknown, defaultMaxEvents: number): NativeSimulateOptions {
@@ -261,6 +267,7 @@ export function nativeSimulateOptions(options: unknown, defaultMaxEvents: number
     paths,
     maxEvents: integerOption(o.maxEvents, 'maxEvents', defaultMaxEvents, 1, Number.MAX_SAFE_INTEGER),
     threads: integerOption(o.threads, 'threads', Math.max(1, Math.min(cores, paths)), 1, 1024),
+    maxStoredEvents: integerOption(o.maxStoredEvents, 'maxStoredEvents', 2 ** 28, 1, Number.MAX_SAFE_INTEGER),
     method,
     intensity: o.intensity === true,
     statsOnly: o.statsOnly === true,

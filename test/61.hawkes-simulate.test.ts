@@ -175,6 +175,17 @@ describe('simulate', () => {
     const capped = hp.simulate({ endTime: 1e6, seed: 2, paths: 3, maxEvents: 500 });
     expect(Array.from(capped.pathOffsets)).toEqual([0, 500, 1000, 1500]);
     expect(Array.from(capped.truncated)).toEqual([1, 1, 1]);
+    // A run that would store too many events stops with ERR_OUT_OF_MEMORY instead of eating memory.
+    let caught: unknown;
+    try {
+      hp.simulate({ endTime: 1e5, seed: 2, paths: 8, threads: 2, maxStoredEvents: 50_000 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(HawkgraphError);
+    expect((caught as HawkgraphError).code).toBe('ERR_OUT_OF_MEMORY');
+    expect((caught as HawkgraphError).message).toMatch(/more than 50000 events; use statsOnly/);
+    expect(hp.simulate({ endTime: 1e5, seed: 2, paths: 8, statsOnly: true, maxStoredEvents: 50_000 }).stats.events).toBeGreaterThan(50_000);
     const short = hp.simulate({ endTime: 1, seed: 2, paths: 3 });
     expect(Array.from(short.truncated)).toEqual([0, 0, 0]);
     const boom = new HawkesProcess({ mu: [1, 1], alpha: [[2, 1], [1, 2]], beta: 1, allowExplosive: true, maxEvents: 20000 });

@@ -78,6 +78,7 @@ ParsedOptions options_arg(const Napi::Value& v) {
   p.sim.paths = integer_field(o, "paths", 1, 1, 1099511627776.0);
   p.sim.max_events = integer_field(o, "maxEvents", 1e7, 1, 9007199254740991.0);
   p.sim.threads = static_cast<int>(integer_field(o, "threads", 1, 1, 1024));
+  p.sim.max_stored_events = integer_field(o, "maxStoredEvents", 268435456.0, 1, 9007199254740991.0);
   Napi::Value method = o.Get("method");
   const std::string m = method.IsString() ? method.As<Napi::String>().Utf8Value() : "exact";
   if (m == "exact") {

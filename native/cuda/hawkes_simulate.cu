@@ -368,6 +368,7 @@ void run_events(KernelArgs a, const hawkes::SimulateOptions& o, hawkes::Simulate
   std::vector<double> h_stats(static_cast<size_t>(batch) * W);
   r.stats.assign(W, 0.0);
   r.path_offsets.assign(1, 0.0);
+  int64_t stored = 0;
   for (int64_t base = 0; base < o.paths; base += batch) {
     const int64_t count = std::min(batch, o.paths - base);
     a.path_base = base;
@@ -408,6 +409,8 @@ void run_events(KernelArgs a, const hawkes::SimulateOptions& o, hawkes::Simulate
         }
       }
       if (control) control->events_done.fetch_add(produced);
+      stored += produced;
+      if (stored > o.max_stored_events) hawkes::throw_too_many_events(o.max_stored_events);
     }
     path_stats.download(h_stats.data(), static_cast<size_t>(count) * W);
     for (int64_t i = 0; i < count; ++i) {

@@ -19,6 +19,7 @@ namespace {
 constexpr int64_t kMaxBlock = 256;
 int64_t block_size(int64_t paths) { return std::max<int64_t>(1, std::min<int64_t>(kMaxBlock, paths / 64)); }
 constexpr int64_t kCancelPollEvents = 1 << 16;
+constexpr int64_t kStoredChunk = 1 << 12;  // events a path stores between checks of the global bound
 
 struct PathEvents {
   std::vector<double> times, intensity, bid, ask;
@@ -48,8 +49,10 @@ struct Worker {
   Lane lanes[kLanes];
   std::vector<double> path_rows;  // per-path statistics of the current block, summed in path order
   LobTables lob_tables{nullptr, nullptr};
+  std::atomic<int64_t>* stored;  // events stored by all workers, counted in chunks
 
-  Worker(const HawkesModel& m, const SimulateOptions& o, SimulateControl* c) : model(m), opt(o), control(c) {
+  Worker(const HawkesModel& m, const SimulateOptions& o, SimulateControl* c, std::atomic<int64_t>* stored_events)
+      : model(m), opt(o), control(c), stored(stored_events) {
     for (Lane& lane : lanes) {
       lane.y.resize(m.comps());
       lane.next.resize(m.groups());
@@ -93,6 +96,10 @@ struct Worker {
     int64_t j = 0;
     if (opt.lob) j = lob_apply(lob_tables, lane.rng, type, lane.bid, lane.ask);
     if (lane.out) {
+      if ((lane.n & (kStoredChunk - 1)) == 0 &&
+          stored->fetch_add(kStoredChunk, std::memory_order_relaxed) + kStoredChunk > opt.max_stored_events) {
+        throw_too_many_events(opt.max_stored_events);
+      }
       PathEvents& o = *lane.out;
       o.times.push_back(s.t);
       o.types.push_back(type);
@@ -188,6 +195,11 @@ struct Worker {
 
 }  // namespace
 
+void throw_too_many_events(int64_t limit) {
+  throw Error("ERR_OUT_OF_MEMORY", "the simulation would store more than " + std::to_string(limit) +
+                                       " events; use statsOnly, fewer paths, a shorter endTime or a smaller maxEvents");
+}
+
 void validate_simulate_options(const SimulateOptions& o) {
   if (!std::isfinite(o.end_time) || o.end_time <= 0) {
     bad_option("endTime must be a finite number > 0, got " + format_number(o.end_time));
@@ -222,12 +234,13 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   std::vector<double> block_stats(static_cast<size_t>(blocks) * W, 0.0);
   std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
   std::atomic<int64_t> next_block{0};
+  std::atomic<int64_t> stored{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
 
   auto work = [&]() {
     try {
-      Worker w(model, opt, control);
+      Worker w(model, opt, control, &stored);
       for (;;) {
         const int64_t b = next_block.fetch_add(1);
         if (b >= blocks || w.cancelled()) return;

@@ -31,7 +31,13 @@ struct SimulateOptions {
   bool intensity = false;   // store the intensity of each event's type just before it
   bool stats_only = false;  // keep only the statistics (hawkes_step.hpp stats layout)
   const LobSpec* lob = nullptr;
+  // Bound on the events stored over all paths (not with stats_only), so a long run fails with
+  // ERR_OUT_OF_MEMORY instead of exhausting the host's memory: 2^28 events are about 3 GiB.
+  int64_t max_stored_events = int64_t{1} << 28;
 };
+
+// The ERR_OUT_OF_MEMORY raised when a simulation would store more than max_stored_events.
+[[noreturn]] void throw_too_many_events(int64_t limit);
 
 // Progress and cancellation shared with the caller's thread.
 struct SimulateControl {
