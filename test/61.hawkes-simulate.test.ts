@@ -186,6 +186,9 @@ describe('simulate', () => {
     expect((caught as HawkgraphError).code).toBe('ERR_OUT_OF_MEMORY');
     expect((caught as HawkgraphError).message).toMatch(/more than 50000 events; use statsOnly/);
     expect(hp.simulate({ endTime: 1e5, seed: 2, paths: 8, statsOnly: true, maxStoredEvents: 50_000 }).stats.events).toBeGreaterThan(50_000);
+    expect(() => hp.simulate({ endTime: 1, paths: 5000, maxStoredEvents: 50_000 })).toThrowError(/storing the events of 5000 paths .* use statsOnly/);
+    // Many paths with statistics only: memory stays bounded (sums folded round by round).
+    expect(hp.simulate({ endTime: 0.01, seed: 1, paths: 2_000_000, statsOnly: true }).stats.paths).toBe(2_000_000);
     const short = hp.simulate({ endTime: 1, seed: 2, paths: 3 });
     expect(Array.from(short.truncated)).toEqual([0, 0, 0]);
     const boom = new HawkesProcess({ mu: [1, 1], alpha: [[2, 1], [1, 2]], beta: 1, allowExplosive: true, maxEvents: 20000 });

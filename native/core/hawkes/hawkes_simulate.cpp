@@ -207,6 +207,13 @@ void validate_simulate_options(const SimulateOptions& o) {
   if (o.paths < 1 || o.paths > (int64_t{1} << 40)) bad_option("paths must be an integer >= 1, got " + std::to_string(o.paths));
   if (o.max_events < 1) bad_option("maxEvents must be an integer >= 1, got " + std::to_string(o.max_events));
   if (o.threads < 1 || o.threads > 1024) bad_option("threads must be an integer in [1, 1024], got " + std::to_string(o.threads));
+  if (o.max_stored_events < 1) bad_option("maxStoredEvents must be an integer >= 1, got " + std::to_string(o.max_stored_events));
+  // Each stored path costs bookkeeping even when empty.
+  if (!o.stats_only && o.paths > std::max<int64_t>(1, o.max_stored_events / 16)) {
+    throw Error("ERR_OUT_OF_MEMORY", "storing the events of " + std::to_string(o.paths) +
+                                         " paths needs too much memory (at most maxStoredEvents / 16 = " +
+                                         std::to_string(o.max_stored_events / 16) + " paths); use statsOnly");
+  }
   if (o.lob) {
     if (o.lob->initial_ask - o.lob->initial_bid < 1) {
       bad_option("initialAsk must be at least one tick above initialBid (got a spread of " +
@@ -231,46 +238,55 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   const int64_t P = opt.paths;
   const int64_t block = block_size(P);
   const int64_t blocks = (P + block - 1) / block;
-  std::vector<double> block_stats(static_cast<size_t>(blocks) * W, 0.0);
+  // Rounds of at most kRoundBlocks blocks: their sums are folded in block order after each round,
+  // so memory stays bounded whatever the number of paths.
+  constexpr int64_t kRoundBlocks = 4096;
+  std::vector<double> totals(W, 0.0);
+  std::vector<double> block_stats(static_cast<size_t>(std::min(blocks, kRoundBlocks)) * W);
   std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
-  std::atomic<int64_t> next_block{0};
   std::atomic<int64_t> stored{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
+  bool stop = false;
 
-  auto work = [&]() {
-    try {
-      Worker w(model, opt, control, &stored);
-      for (;;) {
-        const int64_t b = next_block.fetch_add(1);
-        if (b >= blocks || w.cancelled()) return;
-        double* row = block_stats.data() + b * W;
-        const int64_t end = std::min(P, (b + 1) * block);
-        w.run_block_dispatch(b * block, end, events, row);
+  for (int64_t round = 0; round < blocks && !stop; round += kRoundBlocks) {
+    const int64_t round_blocks = std::min(kRoundBlocks, blocks - round);
+    std::fill(block_stats.begin(), block_stats.end(), 0.0);
+    std::atomic<int64_t> next_block{0};
+    auto work = [&]() {
+      try {
+        Worker w(model, opt, control, &stored);
+        for (;;) {
+          const int64_t b = next_block.fetch_add(1);
+          if (b >= round_blocks || w.cancelled()) return;
+          const int64_t first = (round + b) * block;
+          w.run_block_dispatch(first, std::min(P, first + block), events, block_stats.data() + b * W);
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        if (control) control->cancel.store(true);
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-      if (control) control->cancel.store(true);
+    };
+    const int threads = static_cast<int>(std::min<int64_t>(opt.threads, round_blocks));
+    std::vector<std::thread> pool;
+    pool.reserve(threads > 0 ? threads - 1 : 0);
+    for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
+    for (int64_t b = 0; b < round_blocks; ++b) {
+      for (int j = 0; j < W; ++j) totals[j] += block_stats[b * W + j];
     }
-  };
-  const int threads = static_cast<int>(std::min<int64_t>(opt.threads, blocks));
-  std::vector<std::thread> pool;
-  pool.reserve(threads > 0 ? threads - 1 : 0);
-  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+    stop = control && control->cancel.load();
+  }
 
   SimulateResult r;
   if (control && control->cancel.load()) {
     r.cancelled = true;
     return r;
   }
-  r.stats.assign(W, 0.0);
-  for (int64_t b = 0; b < blocks; ++b) {
-    for (int j = 0; j < W; ++j) r.stats[j] += block_stats[b * W + j];
-  }
+  r.stats = std::move(totals);
   if (opt.stats_only) return r;
   size_t total = 0;
   for (const auto& e : events) total += e.times.size();
