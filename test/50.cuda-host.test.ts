@@ -239,6 +239,37 @@ describe('a CUDA failure mid-run', () => {
   });
 });
 
+describe('order flow (the streaming path) reaches the staged records', () => {
+  it("a model with order_flow 'per_ms' streams the same predictions on the twin as on the CPU", async () => {
+    const levels = 5;
+    const file = toSafetensors(randomModel(levels, 32, 2, 'pooled', 41));
+    file.metadata.order_flow = 'per_ms';
+    const bytes = writeSafetensors(file);
+    const feed = [1, 2, 3, 4, 5, 6].map((k) => ({ symbol: k % 2 ? 'A' : 'B', book: randomBook(levels, levels, 500 + k), ts: 1000 + 3 * k }));
+    const run = async (engine: Engine) => {
+      const out: number[][] = [];
+      for (const f of feed) {
+        const next = new Promise<{ logits: number[] }>((resolve) => engine.once('prediction', resolve as never));
+        engine.submit(f.symbol, f.book, { ts: f.ts });
+        out.push([...(await next).logits]);
+      }
+      await engine.close();
+      return out;
+    };
+    const cpuEngine = createEngine({ model: bytes, backend: 'cpu' });
+    const plain = feed.map((f) => cpuEngine.predict(f.book).logits);
+    const want = await run(cpuEngine);
+    const got = await run(twinEngine(bytes, { precision: 'fp32' }));
+    let withFlow = 0;
+    want.forEach((w, k) => {
+      expect(maxAbsDiff(got[k], w)).toBeLessThan(FP32_TOLERANCE);
+      // Where the flow moves the logits by more than the tolerance, ignoring it would fail above.
+      if (maxAbsDiff(w, plain[k]) > 10 * FP32_TOLERANCE) withFlow++;
+    });
+    expect(withFlow).toBeGreaterThan(0);  // the feed does move the order-flow feature
+  });
+});
+
 const cuda = runtime().cuda;
 const usable = cuda.compiled && cuda.devices.length > 0;
 
