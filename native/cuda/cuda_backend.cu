@@ -160,8 +160,9 @@ class CudaBackend final : public StagedBackend {
 
   int grid_for(int books) const {
     const int tiles = (books + layout_.tile_books - 1) / layout_.tile_books;
-    // One multiprocessor stays free for the persistent kernel, so a replay never waits on it.
-    return std::max(1, std::min(tiles, multiprocessors_ > 1 ? multiprocessors_ - 1 : 1));
+    // Two multiprocessors stay free for persistent kernels (this engine's and, typically, its
+    // streaming sibling's), so a replay's blocks never queue behind one for a second wave.
+    return std::max(1, std::min(tiles, multiprocessors_ > 2 ? multiprocessors_ - 2 : 1));
   }
 
   void check_usable() const {
