@@ -174,7 +174,10 @@ __device__ void write_stats_row(const KernelArgs& a, PathState& s, const double*
   }
 }
 
-template <int MAXC, bool Exact>
+// Fast: 8 components in one decay group with one component per dimension (the LOB model with one
+// beta): every loop over components unrolls with constant indices, so the amplitudes stay in
+// registers instead of local memory.
+template <int MAXC, bool Exact, bool Fast>
 __global__ void hawkes_stats_kernel(KernelArgs a) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const bool active = i < a.path_count;
@@ -189,14 +192,24 @@ __global__ void hawkes_stats_kernel(KernelArgs a) {
     PathState s{0.0, 0.0, y, next, decay};
     PathRng rng;
     hawkes::rng_init(rng, a.seed, static_cast<uint64_t>(a.path_base + i));
-    hawkes::hawkes_init(m, s, rng);
+    if (Fast) {
+      hawkes::hawkes_init<8, true>(m, s, rng);
+    } else {
+      hawkes::hawkes_init(m, s, rng);
+    }
     for (int k = 0; k < D; ++k) counts[k] = 0.0;
     int64_t n = 0, bid = a.initial_bid, ask = a.initial_ask;
     double last = 0.0, gap_sum = 0.0, gap_sq = 0.0;
     while (n < a.max_events) {
       double lambda;
-      const int type = Exact ? hawkes::exact_step(m, s, rng, a.end_time, &lambda)
-                             : hawkes::thinning_step(m, s, rng, a.end_time, &lambda);
+      int type;
+      if (Fast) {
+        type = Exact ? hawkes::exact_step<8, true>(m, s, rng, a.end_time, &lambda)
+                     : hawkes::thinning_step<8, true>(m, s, rng, a.end_time, &lambda);
+      } else {
+        type = Exact ? hawkes::exact_step(m, s, rng, a.end_time, &lambda)
+                     : hawkes::thinning_step(m, s, rng, a.end_time, &lambda);
+      }
       if (type < 0) break;
       if (n > 0) {
         const double g = s.t - last;
@@ -208,7 +221,24 @@ __global__ void hawkes_stats_kernel(KernelArgs a) {
       if (a.has_lob) hawkes::lob_apply(a.lob, rng, type, bid, ask);
       ++n;
     }
-    write_stats_row<MAXC>(a, s, counts, n, gap_sum, gap_sq, bid, ask, row);
+    if (Fast) {
+      hawkes::decay_to<8, true>(m, s, n >= a.max_events ? s.t : a.end_time);
+      row[0] = static_cast<double>(n);
+      row[1] = n > 0 ? static_cast<double>(n - 1) : 0.0;
+      row[2] = gap_sum;
+      row[3] = gap_sq;
+      const double dmid = a.has_lob ? 0.5 * static_cast<double>(bid + ask - a.initial_bid - a.initial_ask) : 0.0;
+      row[4] = dmid;
+      row[5] = dmid * dmid;
+#pragma unroll
+      for (int k = 0; k < 8; ++k) {
+        row[hawkes::kStatsHead + k] = counts[k];
+        row[hawkes::kStatsHead + 8 + k] = counts[k] * counts[k];
+        row[hawkes::kStatsHead + 16 + k] = m.mu[k] + y[k];
+      }
+    } else {
+      write_stats_row<MAXC>(a, s, counts, n, gap_sum, gap_sq, bid, ask, row);
+    }
   }
   // Sum over the warp by shuffles, then one atomicAdd per warp and field.
   const unsigned lane = threadIdx.x & 31u;
@@ -312,7 +342,7 @@ unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreadsPerBl
 
 bool cancelled(hawkes::SimulateControl* c) { return c != nullptr && c->cancel.load(); }
 
-template <int MAXC, bool Exact>
+template <int MAXC, bool Exact, bool Fast>
 void run_stats(KernelArgs a, const hawkes::SimulateOptions& o, hawkes::SimulateControl* control, hawkes::SimulateResult& r) {
   const int W = hawkes::stats_row_width(a.m.dims);
   DeviceArray<double> sum(W);
@@ -325,7 +355,7 @@ void run_stats(KernelArgs a, const hawkes::SimulateOptions& o, hawkes::SimulateC
     }
     a.path_base = base;
     a.path_count = std::min(kPathsPerLaunch, o.paths - base);
-    hawkes_stats_kernel<MAXC, Exact><<<blocks_for(a.path_count), kThreadsPerBlock>>>(a);
+    hawkes_stats_kernel<MAXC, Exact, Fast><<<blocks_for(a.path_count), kThreadsPerBlock>>>(a);
     CUDA_CHECK(cudaGetLastError());
     CUDA_CHECK(cudaDeviceSynchronize());
     if (control) control->paths_done.fetch_add(a.path_count);
@@ -433,7 +463,13 @@ template <int MAXC>
 void dispatch(KernelArgs a, const hawkes::SimulateOptions& o, hawkes::SimulateControl* c, hawkes::SimulateResult& r) {
   const bool exact = o.method == hawkes::Method::Exact;
   if (o.stats_only) {
-    exact ? run_stats<MAXC, true>(a, o, c, r) : run_stats<MAXC, false>(a, o, c, r);
+    if constexpr (MAXC == 8) {
+      if (a.m.comps == 8 && a.m.dims == 8 && a.m.groups == 1) {
+        exact ? run_stats<8, true, true>(a, o, c, r) : run_stats<8, false, true>(a, o, c, r);
+        return;
+      }
+    }
+    exact ? run_stats<MAXC, true, false>(a, o, c, r) : run_stats<MAXC, false, false>(a, o, c, r);
   } else {
     exact ? run_events<MAXC, true>(a, o, c, r) : run_events<MAXC, false>(a, o, c, r);
   }

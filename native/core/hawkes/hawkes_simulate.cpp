@@ -79,13 +79,13 @@ struct Worker {
   }
 
   // Advances a lane by one event; false when its path is complete.
-  template <bool Exact, int N>
+  template <bool Exact, int N, bool G1>
   bool advance(Lane& lane) {
     const HawkesTables& m = model.tables();
     PathState& s = lane.state;
     double lambda = 0;
-    const int type = Exact ? exact_step<N>(m, s, lane.rng, opt.end_time, &lambda)
-                           : thinning_step<N>(m, s, lane.rng, opt.end_time, &lambda);
+    const int type = Exact ? exact_step<N, G1>(m, s, lane.rng, opt.end_time, &lambda)
+                           : thinning_step<N, G1>(m, s, lane.rng, opt.end_time, &lambda);
     if (type < 0) return false;
     const double gap = s.t - lane.last;
     const double has_gap = lane.n > 0 ? 1.0 : 0.0;
@@ -146,7 +146,7 @@ struct Worker {
   }
 
   // Runs paths [first, end) and adds their statistics, in path order, to block_row.
-  template <bool Exact, int N>
+  template <bool Exact, int N, bool G1 = false>
   void run_block(int64_t first, int64_t end, std::vector<PathEvents>& events, double* block_row) {
     const int W = stats_row_width(model.dims());
     int64_t next_path = first;
@@ -161,7 +161,7 @@ struct Worker {
     while (active > 0) {
       for (Lane& lane : lanes) {
         if (lane.path < 0) continue;
-        if (advance<Exact, N>(lane)) continue;
+        if (advance<Exact, N, G1>(lane)) continue;
         if (cancelled()) return;
         finish(lane, path_rows.data() + (lane.path - first) * W);
         if (control) control->paths_done.fetch_add(1, std::memory_order_relaxed);
@@ -185,7 +185,11 @@ struct Worker {
       case 1: return exact ? run_block<true, 1>(first, end, events, block_row) : run_block<false, 1>(first, end, events, block_row);
       case 2: return exact ? run_block<true, 2>(first, end, events, block_row) : run_block<false, 2>(first, end, events, block_row);
       case 4: return exact ? run_block<true, 4>(first, end, events, block_row) : run_block<false, 4>(first, end, events, block_row);
-      case 8: return exact ? run_block<true, 8>(first, end, events, block_row) : run_block<false, 8>(first, end, events, block_row);
+      case 8:
+        if (model.groups() == 1) {
+          return exact ? run_block<true, 8, true>(first, end, events, block_row) : run_block<false, 8, true>(first, end, events, block_row);
+        }
+        return exact ? run_block<true, 8>(first, end, events, block_row) : run_block<false, 8>(first, end, events, block_row);
       case 16: return exact ? run_block<true, 16>(first, end, events, block_row) : run_block<false, 16>(first, end, events, block_row);
       case 32: return exact ? run_block<true, 32>(first, end, events, block_row) : run_block<false, 32>(first, end, events, block_row);
       default: return exact ? run_block<true, 0>(first, end, events, block_row) : run_block<false, 0>(first, end, events, block_row);

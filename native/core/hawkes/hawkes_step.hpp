@@ -165,11 +165,11 @@ HG_HD double decaying_first_arrival(Rng& r, double y, double beta) {
   return -fast_log1p(-e / mass) / beta;
 }
 
-template <class Rng>
+template <int N = 0, bool G1 = false, class Rng>
 HG_HD void hawkes_init(const HawkesTables& m, PathState& s, Rng& r) {
   s.t = 0.0;
-  for (int c = 0; c < m.comps; ++c) s.y[c] = 0.0;
-  for (int g = 0; g < m.groups; ++g) s.next[g] = kNever;
+  for (int c = 0; c < (N > 0 ? N : m.comps); ++c) s.y[c] = 0.0;
+  for (int g = 0; g < (G1 ? 1 : m.groups); ++g) s.next[g] = kNever;
   s.next_base = m.mu_total > 0.0 ? exponential(r, m.mu_total) : kNever;
 }
 
@@ -180,12 +180,15 @@ HG_HD int comp_count(const HawkesTables& m) {
   return N > 0 ? N : m.comps;
 }
 
-template <int N = 0>
+// G1: the model is known at compile time to have a single decay group (the common one-beta
+// case), so no component is ever indexed at run time and, on the GPU, the amplitudes can live
+// in registers.
+template <int N = 0, bool G1 = false>
 HG_HD void decay_to(const HawkesTables& m, PathState& s, double t) {
   const double dt = t - s.t;
   const int C = comp_count<N>(m);
   double* __restrict__ y = s.y;
-  if (m.groups == 1) {
+  if (G1 || m.groups == 1) {
     const double f = exp(-m.group_beta[0] * dt);
     s.decay[0] = f;
     for (int c = 0; c < C; ++c) y[c] *= f;
@@ -227,10 +230,10 @@ HG_HD int pick_immigrant(const HawkesTables& m, double u) {
 // does not fire: u < q given no fire is uniform on (0, q), so u / q is a fresh uniform.
 // redraw_group (or -1) is the group whose clock just fired: its remaining mass redraw_mass and
 // the new mass are one Poisson process from now on, so it gets a single fresh first arrival.
-template <int N = 0, class Rng>
+template <int N = 0, bool G1 = false, class Rng>
 HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bool exact, int redraw_group = -1,
                           double redraw_mass = 0.0) {
-  if (m.exc_dense != nullptr) {
+  if (N > 0 || m.exc_dense != nullptr) {  // N > 0 only for C <= kDenseComps: the table exists
     const int C = comp_count<N>(m);
     const double* __restrict__ add = m.exc_dense + static_cast<size_t>(l) * C;
     double* __restrict__ y = s.y;
@@ -241,7 +244,7 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
   if (!exact) return;
   double u = -1.0;  // drawn when first needed
   for (int e = m.mass_begin[l]; e < m.mass_begin[l + 1]; ++e) {
-    const int grp = m.mass_group[e];
+    const int grp = G1 ? 0 : m.mass_group[e];
     if (grp == redraw_group) {
       redraw_mass += m.mass_g[e] * m.group_beta[grp];
       continue;
@@ -268,7 +271,8 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
     u = -1.0;
   }
   if (redraw_group >= 0) {
-    s.next[redraw_group] = s.t + decaying_first_arrival(r, redraw_mass, m.group_beta[redraw_group]);
+    const int g = G1 ? 0 : redraw_group;
+    s.next[g] = s.t + decaying_first_arrival(r, redraw_mass, m.group_beta[g]);
   }
 }
 
@@ -278,18 +282,18 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
 // Only the clock that fired is redrawn. Returns the event type, or -1 when the next event falls
 // after end_time (the state then stays at the last event). *lambda_out gets the intensity of
 // the event's type just before it.
-template <int N = 0, class Rng>
+template <int N = 0, bool G1 = false, class Rng>
 HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_time, double* lambda_out) {
   double best = s.next_base;
   int fired = -1;
-  for (int g = 0; g < m.groups; ++g) {
+  for (int g = 0; g < (G1 ? 1 : m.groups); ++g) {
     const double v = s.next[g];
     const bool earlier = v < best;  // conditional moves: which clock wins is random
     fired = earlier ? g : fired;
     best = earlier ? v : best;
   }
   if (!(best <= end_time)) return -1;
-  decay_to<N>(m, s, best);
+  decay_to<N, G1>(m, s, best);
   int type;
   if (fired < 0) {
     type = pick_immigrant(m, rng_uniform32(r));
@@ -297,7 +301,7 @@ HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_tim
   } else {
     int c;
     double total = 0.0;
-    if (m.groups == 1) {
+    if (G1 || m.groups == 1) {
       // Every component is in the one group, in order.
       const int C = comp_count<N>(m);
       const double* __restrict__ y = s.y;
@@ -332,18 +336,18 @@ HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_tim
     // Given its first arrival is now, the group's remaining mass is again a Poisson process;
     // add_excitation redraws it together with the mass this event adds to the group.
     *lambda_out = dim_intensity(m, s, type);
-    add_excitation<N>(m, s, r, type, true, fired, total);
+    add_excitation<N, G1>(m, s, r, type, true, fired, total);
     return type;
   }
   *lambda_out = dim_intensity(m, s, type);
-  add_excitation<N>(m, s, r, type, true);
+  add_excitation<N, G1>(m, s, r, type, true);
   return type;
 }
 
 // Ogata's thinning (the reference): candidates from a Poisson clock at the current total
 // intensity, which bounds the intensity until the next event because it only decays between
 // events; accepted with probability lambda(t) / bound.
-template <int N = 0, class Rng>
+template <int N = 0, bool G1 = false, class Rng>
 HG_HD int thinning_step(const HawkesTables& m, PathState& s, Rng& r, double end_time, double* lambda_out) {
   const int C = comp_count<N>(m);
   double bound = m.mu_total;
@@ -352,14 +356,14 @@ HG_HD int thinning_step(const HawkesTables& m, PathState& s, Rng& r, double end_
     if (!(bound > 0.0)) return -1;
     const double cand = s.t + exponential(r, bound);
     if (!(cand <= end_time)) return -1;
-    decay_to<N>(m, s, cand);
+    decay_to<N, G1>(m, s, cand);
     double lam = m.mu_total;
     for (int c = 0; c < C; ++c) lam += s.y[c];
     const double x = rng_uniform(r) * bound;
     if (x < lam) {  // x is then uniform on [0, lam): it also picks the type
       const int type = pick_dimension(m, s, x);
       *lambda_out = dim_intensity(m, s, type);
-      add_excitation<N>(m, s, r, type, false);
+      add_excitation<N, G1>(m, s, r, type, false);
       return type;
     }
     bound = lam;
