@@ -284,7 +284,7 @@ async function main() {
   }
 }
 
-module.exports = { parseArgs, measure, markdownTable };
+module.exports = { parseArgs, measure, markdownTable, machineMarkdown };
 
 if (require.main === module) {
   main().catch((err) => {
