@@ -30,7 +30,7 @@ inline void rng_init(BatchRng& r, uint64_t seed, uint64_t path) {
 
 // Same consumption rule as PathRng: two words of one block, a lone last word skipped.
 inline double rng_uniform(BatchRng& r) {
-  if ((r.pos & 3) == 3) ++r.pos;
+  r.pos += ((r.pos & 3) + 1) >> 2;  // skip a lone last word of a block, without a branch
   if (r.pos == 4 * BatchRng::kBlocks) batch_rng_refill(r);
   const uint64_t hi = r.buf[r.pos], lo = r.buf[r.pos + 1];
   r.pos += 2;
