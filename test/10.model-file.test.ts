@@ -50,7 +50,7 @@ const lengthPrefix = (len: bigint, rest: Uint8Array) => {
 };
 
 describe('corrupt and hostile model files are refused with a coded error', () => {
-  const survivor = createEngine({ model: modelPath('pooled') });
+  const survivor = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
   const before = survivor.predict(goodBook);
   afterAll(() => survivor.close());
 
@@ -125,13 +125,13 @@ describe('corrupt and hostile model files are refused with a coded error', () =>
   });
 
   it('loads a file written back unchanged (the helpers are faithful)', () => {
-    const e = createEngine({ model: writeSafetensors(cloneFile(original)) });
+    const e = createEngine({ model: writeSafetensors(cloneFile(original)), backend: 'cpu' });
     expect(e.predict(goodBook)).toEqual(before);
     e.close();
   });
 
   it('loads from a path and from bytes identically', () => {
-    const e = createEngine({ model: fs.readFileSync(modelPath('pooled')) });
+    const e = createEngine({ model: fs.readFileSync(modelPath('pooled')), backend: 'cpu' });
     expect(e.predict(goodBook)).toEqual(before);
     e.close();
   });
@@ -150,7 +150,7 @@ describe('models of other sizes match an independent float64 implementation', ()
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-'));
     const file = path.join(dir, 'model.safetensors');
     fs.writeFileSync(file, writeSafetensors(toSafetensors(ref)));
-    const engine = createEngine({ model: file });
+    const engine = createEngine({ model: file, backend: 'cpu' });
     expect(engine.info).toMatchObject({ levels, hidden, heads, embed: hidden / 2, attention });
     for (let s = 0; s < 8; s++) {
       // Full depth, deeper than the model, and shallower than the model on either side.

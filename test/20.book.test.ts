@@ -4,7 +4,7 @@ import { HawkgraphError, createEngine } from '../dist/index.js';
 import { loadCases, maxAbsDiff, modelPath, typed } from './helpers/fixtures';
 import { randomBook, referenceFeatures } from './helpers/reference-model';
 
-const engine = createEngine({ model: modelPath('pooled') });
+const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
 const cases = loadCases('pooled');
 const good = { bids: cases[0].bids, asks: cases[0].asks };
 const reference = engine.predict(good, { embedding: true });

@@ -84,7 +84,7 @@ describe.each<Mode>(['pooled', 'levels'])('fp32 CPU predictions match PyTorch (%
 });
 
 describe('batch edge cases', () => {
-  const engine = createEngine({ model: modelPath('pooled') });
+  const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
   const cases = loadCases('pooled');
   afterAll(() => engine.close());
 
