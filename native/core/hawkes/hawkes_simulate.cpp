@@ -50,6 +50,7 @@ struct Worker {
   std::vector<double> path_rows;  // per-path statistics of the current block, summed in path order
   LobTables lob_tables{nullptr, nullptr};
   std::atomic<int64_t>* stored;  // events stored by all workers, counted in chunks
+  size_t reserve_hint = 0;       // expected events per path, so a stored path rarely regrows
 
   Worker(const HawkesModel& m, const SimulateOptions& o, SimulateControl* c, std::atomic<int64_t>* stored_events)
       : model(m), opt(o), control(c), stored(stored_events) {
@@ -69,6 +70,16 @@ struct Worker {
   void start(Lane& lane, int64_t p, PathEvents* out) {
     lane.path = p;
     lane.out = out;
+    if (out != nullptr && reserve_hint > 0) {
+      out->times.reserve(reserve_hint);
+      out->types.reserve(reserve_hint);
+      if (opt.intensity) out->intensity.reserve(reserve_hint);
+      if (opt.lob) {
+        out->bid.reserve(reserve_hint);
+        out->ask.reserve(reserve_hint);
+        out->jump.reserve(reserve_hint);
+      }
+    }
     rng_init(lane.rng, opt.seed, static_cast<uint64_t>(p));
     hawkes_init(model.tables(), lane.state, lane.rng);
     std::fill(lane.counts.begin(), lane.counts.end(), 0.0);
@@ -249,6 +260,15 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   std::vector<double> block_stats(static_cast<size_t>(std::min(blocks, kRoundBlocks)) * W);
   std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
   std::atomic<int64_t> stored{0};
+  // Expected events per path from the stationary intensity (an upper estimate from an empty
+  // start), plus a margin; none for explosive processes.
+  size_t reserve_hint = 0;
+  if (!opt.stats_only && spectral_radius(model.params()) < 1.0) {
+    double rate = 0;
+    for (double v : stationary_intensity(model.params())) rate += v;
+    const double expected = 1.1 * rate * opt.end_time + 16.0;
+    reserve_hint = static_cast<size_t>(std::min({expected, static_cast<double>(opt.max_events), 1e7}));
+  }
   std::exception_ptr failure;
   std::mutex failure_mutex;
   bool stop = false;
@@ -260,6 +280,7 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     auto work = [&]() {
       try {
         Worker w(model, opt, control, &stored);
+        w.reserve_hint = reserve_hint;
         for (;;) {
           const int64_t b = next_block.fetch_add(1);
           if (b >= round_blocks || w.cancelled()) return;
