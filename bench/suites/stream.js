@@ -43,6 +43,8 @@ function summary(hist, seconds) {
 // until every book is predicted or dropped. Returns latency stats and what happened to the books.
 async function openLoop(engine, books, rate, seconds, warmupSeconds) {
   const hist = createHistogram({ lowest: 1, highest: 60e9, figures: 3 });
+  // Where the time goes: waiting for the thread, the batch's forward pass, the way back to JS.
+  const parts = { queue: createHistogram(), compute: createHistogram(), delivery: createHistogram() };
   const symbols = Array.from({ length: SYMBOLS }, (_, i) => `SYM${i}`);
   const interval = 1000 / rate;
   const t0 = performance.now() + 2;
@@ -53,7 +55,12 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
   let otherDrops = 0;
   const onPrediction = (e) => {
     predicted++;
-    if (e.ts >= recordFrom) hist.record(Math.max(1, Math.round((performance.now() - e.ts) * 1e6)));
+    if (e.ts >= recordFrom) {
+      hist.record(Math.max(1, Math.round((performance.now() - e.ts) * 1e6)));
+      parts.queue.record(Math.max(1, Math.round(e.queueNs)));
+      parts.compute.record(Math.max(1, Math.round(e.computeNs)));
+      parts.delivery.record(Math.max(1, Math.round(e.latencyNs - e.queueNs - e.computeNs)));
+    }
   };
   const onDropped = (d) => {
     if (d.reason === 'superseded') superseded++;
@@ -78,8 +85,10 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
   const after = engine.streamStats();
   const elapsed = (sendEnd - t0) / 1000;
   const submitted = after.submitted - (before ? before.submitted : 0);
+  const us = (h, p) => (h.count ? h.percentile(p) / 1e3 : 0);
   return {
     stats: summary(hist, seconds),
+    parts: Object.fromEntries(Object.entries(parts).map(([k, h]) => [k, { p50: us(h, 50), p99: us(h, 99) }])),
     offered: rate,
     achieved: submitted / elapsed,
     predictedRate: predicted / elapsed,
@@ -170,7 +179,7 @@ module.exports = {
       ctx.addRow({
         name: `submit -> 'prediction' event, open loop ${rate / 1000}k books/s`,
         stats: r.stats,
-        note: `achieved ${Math.round(r.achieved).toLocaleString('en-US')}/s, ${r.superseded} superseded of ${r.submitted}, mean batch ${(r.predicted / Math.max(1, r.batches)).toFixed(1)}${lost}${rate === 10_000 ? '; target p50 <= 60, p99 <= 250 µs' : ''}`,
+        note: `achieved ${Math.round(r.achieved).toLocaleString('en-US')}/s, ${r.superseded} superseded of ${r.submitted}, mean batch ${(r.predicted / Math.max(1, r.batches)).toFixed(1)}${lost}; p50/p99 µs: queue ${r.parts.queue.p50.toFixed(0)}/${r.parts.queue.p99.toFixed(0)}, batch compute ${r.parts.compute.p50.toFixed(0)}/${r.parts.compute.p99.toFixed(0)}, to JS ${r.parts.delivery.p50.toFixed(0)}/${r.parts.delivery.p99.toFixed(0)}${rate === 10_000 ? '; target p50 <= 60, p99 <= 250' : ''}`,
       });
       ctx.record(`openLoop.${rate}`, r);
     }
