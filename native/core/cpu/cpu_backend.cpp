@@ -40,10 +40,16 @@ std::vector<double> matmul(const std::vector<double>& a, const std::vector<doubl
 std::vector<double> widen(const float* p, size_t n) { return std::vector<double>(p, p + n); }
 std::vector<float> narrow(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
 
-// Activation buffers of one forward pass; one per thread.
+// Books per grouped pass of forward_batch: their rows are stacked so each dense layer runs once
+// over kGroup books, and each weight panel (or tile) is fetched once for all of them.
+constexpr int kGroup = 8;
+
+// Activation buffers of one forward pass; one per thread. The group_ buffers hold kGroup books
+// in a padded layout (book b's rows from b * nodes).
 struct Workspace {
   std::vector<float> agg, h1, h2, h3, qk, qkv, rows_a, rows_b, kt, scores, key_weight, col_c, col_m, u,
       head_mean, g, v, attended;
+  std::vector<float> group_agg, group_h1, group_h2, group_h3, group_qk, group_col_c, group_col_m, group_attended;
   std::vector<uint32_t> scratch;
 };
 
@@ -68,12 +74,14 @@ class CpuBackend final : public InferenceBackend {
   void forward(const float* x, int levels, ForwardOutput* out) override { run(workspaces_[0], x, levels, out); }
 
   void forward_batch(const float* x, size_t book_stride, const int* levels, int count, ForwardOutput* outs) override {
+    const bool grouped = folds_ && book_stride == static_cast<size_t>(model_.nodes()) * model_.node_features;
+    BatchJob job{this, x, book_stride, levels, outs, count, grouped ? kGroup : 1};
+    const int items = (count + job.group - 1) / job.group;
     if (!pool_) {
-      for (int k = 0; k < count; ++k) run(workspaces_[0], x + static_cast<size_t>(k) * book_stride, levels[k], &outs[k]);
+      for (int i = 0; i < items; ++i) BatchJob::call(&job, 0, i);
       return;
     }
-    BatchJob job{this, x, book_stride, levels, outs};
-    pool_->run(count, &BatchJob::call, &job);
+    pool_->run(items, &BatchJob::call, &job);
   }
 
   const char* kernels_name() const { return kernels_.name; }
@@ -85,9 +93,18 @@ class CpuBackend final : public InferenceBackend {
     size_t stride;
     const int* levels;
     ForwardOutput* outs;
-    static void call(void* ctx, int worker, int k) {
+    int count;
+    int group;  // books per item: kGroup, or 1 when the layers run unfolded
+    static void call(void* ctx, int worker, int item) {
       auto* j = static_cast<BatchJob*>(ctx);
-      j->self->run(j->self->workspaces_[worker], j->x + static_cast<size_t>(k) * j->stride, j->levels[k], &j->outs[k]);
+      Workspace& ws = j->self->workspaces_[worker];
+      const int first = item * j->group, n = std::min(j->group, j->count - first);
+      const float* x = j->x + static_cast<size_t>(first) * j->stride;
+      if (j->group == 1) {
+        j->self->run(ws, x, j->levels[first], &j->outs[first]);
+      } else {
+        j->self->run_group(ws, x, j->stride, j->levels + first, n, j->outs + first);
+      }
     }
   };
 
@@ -211,9 +228,18 @@ class CpuBackend final : public InferenceBackend {
     ws.g.resize(E);
     ws.v.resize(E);
     ws.attended.resize(E);
+    const size_t G = kGroup;
+    ws.group_agg.resize(G * N * std::max(H, F));
+    ws.group_h1.resize(G * N * H);
+    ws.group_h2.resize(G * N * H);
+    ws.group_h3.resize(G * N * E);
+    ws.group_qk.resize(G * N * 2 * E);
+    ws.group_col_c.resize(G * H);
+    ws.group_col_m.resize(G * H);
+    ws.group_attended.resize(G * E);
     size_t words = 0;
     for (const PackedDense* p : {&conv_[0], &conv_[1], &conv_[2], &qk_, &qkv_}) {
-      words = std::max(words, cpu::dense_scratch_words(*p, static_cast<int>(N)));
+      words = std::max(words, cpu::dense_scratch_words(*p, static_cast<int>(G * N)));
     }
     ws.scratch.resize(words);
   }
@@ -243,6 +269,73 @@ class CpuBackend final : public InferenceBackend {
     apply(w, n, ws.agg.data(), w.k1, x, w.k2, relu, y, w.out, ws);
   }
 
+  // Folded levels attention for one book from its conv3 rows h3 [n, E] and q|k rows [n, 2E]:
+  // mean_i sum_j p_ij (Wv h_j + bv) = Wv (sum_j w_j h_j) + bv with w_j = mean_i p_ij (the weights
+  // sum to 1), so the value map runs once per head instead of once per node, and out_proj once
+  // on the mean. Writes E floats to `attended`.
+  void attend_levels(Workspace& ws, int n, const float* h3, const float* qk, float* attended) const {
+    const int E = model_.embed, heads = model_.heads, d = E / heads;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    for (int h = 0; h < heads; ++h) {
+      std::fill(ws.key_weight.begin(), ws.key_weight.begin() + n, 0.0f);
+      cpu::AttentionArgs a;
+      a.n = n;
+      a.d = d;
+      a.q = qk + h * d;
+      a.k = qk + E + h * d;
+      a.ld = 2 * E;
+      a.scale = scale;
+      a.kt = ws.kt.data();
+      a.scores = ws.scores.data();
+      a.key_weight = ws.key_weight.data();
+      kernels_.attention_key_weights(a);
+      kernels_.weighted_column_sum(h3, n, E, ws.key_weight.data(), ws.u.data());
+      apply(value_heads_[h], 1, ws.u.data(), E, nullptr, 0, false, ws.head_mean.data() + h * d, d, ws);
+    }
+    apply(out_proj_, 1, ws.head_mean.data(), E, nullptr, 0, false, attended, E, ws);
+  }
+
+  // Up to kGroup books with folds on: the dense layers run once over all their rows (book b's
+  // rows from b * nodes; rows past a shallow book's depth are computed and never read, and
+  // every row's arithmetic is the same as in run(), so results are bit-identical to it).
+  void run_group(Workspace& ws, const float* x, size_t stride, const int* levels, int count, ForwardOutput* outs) const {
+    const GnnModel& m = model_;
+    const Topology& t = m.topology;
+    const int N = m.nodes(), F = m.node_features, H = m.hidden, E = m.embed, rows = count * N;
+    auto aggregate = [&](const float* in, int width) {
+      for (int b = 0; b < count; ++b) {
+        const size_t at = static_cast<size_t>(b) * N * width;
+        kernels_.mean_aggregate(t.offsets.data(), t.sources.data(), 2 * levels[b], in + at, width, ws.group_agg.data() + at);
+      }
+    };
+    (void)stride;  // == N * F, checked by forward_batch
+    aggregate(x, F);
+    apply(conv_[0], rows, ws.group_agg.data(), F, x, F, true, ws.group_h1.data(), H, ws);
+    aggregate(ws.group_h1.data(), H);
+    apply(conv_[1], rows, ws.group_agg.data(), H, ws.group_h1.data(), H, true, ws.group_h2.data(), H, ws);
+    if (m.attention == AttentionMode::Pooled) {
+      for (int b = 0; b < count; ++b) {
+        const int n = 2 * levels[b];
+        const float* h2 = ws.group_h2.data() + static_cast<size_t>(b) * N * H;
+        kernels_.weighted_column_sum(h2, n, H, column_weight_.data() + static_cast<size_t>(levels[b]) * N,
+                                     ws.group_col_c.data() + static_cast<size_t>(b) * H);
+        kernels_.weighted_column_sum(h2, n, H, mean_weight_.data() + static_cast<size_t>(levels[b]) * N,
+                                     ws.group_col_m.data() + static_cast<size_t>(b) * H);
+      }
+      apply(pooled_fold_, count, ws.group_col_c.data(), H, ws.group_col_m.data(), H, false, ws.group_attended.data(), E, ws);
+    } else {
+      aggregate(ws.group_h2.data(), H);
+      apply(conv_[2], rows, ws.group_agg.data(), H, ws.group_h2.data(), H, false, ws.group_h3.data(), E, ws);
+      apply(qk_, rows, ws.group_h3.data(), E, nullptr, 0, false, ws.group_qk.data(), 2 * E, ws);
+      for (int b = 0; b < count; ++b) {
+        attend_levels(ws, 2 * levels[b], ws.group_h3.data() + static_cast<size_t>(b) * N * E,
+                      ws.group_qk.data() + static_cast<size_t>(b) * N * 2 * E,
+                      ws.group_attended.data() + static_cast<size_t>(b) * E);
+      }
+    }
+    for (int b = 0; b < count; ++b) cpu::readout_forward(readout_, ws.group_attended.data() + static_cast<size_t>(b) * E, &outs[b]);
+  }
+
   void run(Workspace& ws, const float* x, int levels, ForwardOutput* out) const {
     const GnnModel& m = model_;
     const int n = 2 * levels, H = m.hidden, E = m.embed, N = m.nodes();
@@ -266,27 +359,8 @@ class CpuBackend final : public InferenceBackend {
       const int heads = m.heads, d = E / heads;
       const float scale = 1.0f / std::sqrt(static_cast<float>(d));
       if (folds_) {
-        // mean_i sum_j p_ij (Wv h_j + bv) = Wv (sum_j w_j h_j) + bv with w_j = mean_i p_ij (the
-        // weights sum to 1), so the value map runs once per head instead of once per node, and
-        // out_proj once on the mean.
         apply(qk_, n, ws.h3.data(), E, nullptr, 0, false, ws.qk.data(), 2 * E, ws);
-        for (int h = 0; h < heads; ++h) {
-          std::fill(ws.key_weight.begin(), ws.key_weight.begin() + n, 0.0f);
-          cpu::AttentionArgs a;
-          a.n = n;
-          a.d = d;
-          a.q = ws.qk.data() + h * d;
-          a.k = ws.qk.data() + E + h * d;
-          a.ld = 2 * E;
-          a.scale = scale;
-          a.kt = ws.kt.data();
-          a.scores = ws.scores.data();
-          a.key_weight = ws.key_weight.data();
-          kernels_.attention_key_weights(a);
-          kernels_.weighted_column_sum(ws.h3.data(), n, E, ws.key_weight.data(), ws.u.data());
-          apply(value_heads_[h], 1, ws.u.data(), E, nullptr, 0, false, ws.head_mean.data() + h * d, d, ws);
-        }
-        apply(out_proj_, 1, ws.head_mean.data(), E, nullptr, 0, false, ws.attended.data(), E, ws);
+        attend_levels(ws, n, ws.h3.data(), ws.qk.data(), ws.attended.data());
       } else {
         apply(qkv_, n, ws.h3.data(), E, nullptr, 0, false, ws.qkv.data(), 3 * E, ws);
         for (int h = 0; h < heads; ++h) {
