@@ -54,7 +54,7 @@ struct SimulateResult {
   std::vector<uint8_t> truncated;    // [paths]
   std::vector<double> bid, ask;      // LOB: best prices in ticks after each event
   std::vector<int32_t> jump;         // LOB: ticks a price moved by
-  std::vector<double> stats;         // stats_width(D) sums over paths (always filled)
+  std::vector<double> stats;         // stats_row_width(D) sums over paths (always filled)
   bool cancelled = false;
 };
 

@@ -1,6 +1,6 @@
 // The per-event math of Hawkes simulation, shared by the CPU driver (g++) and the CUDA kernels
 // (nvcc): the Philox counter-based generator, the exact next-event step, Ogata's thinning step,
-// the LOB price update and the per-path statistics. Plain C++ with qualifiers behind HG_HD, so
+// and the LOB price update. Plain C++ with qualifiers behind HG_HD, so
 // the CPU tests exercise exactly the code the GPU runs. No allocation, no Node or CUDA headers.
 //
 // Representation: the excitation is split into "components" c, each an exponentially decaying
@@ -398,13 +398,5 @@ HG_HD int64_t lob_apply(const LobTables& lob, Rng& r, int type, int64_t& bid, in
   }
   return j;
 }
-
-// ---- Statistics kept when events are not stored -------------------------------------------------
-
-// Per-path sums, reduced over paths by the caller. Layout of a stats row (doubles):
-// [0] events, [1] sum of inter-arrival gaps, [2] sum of squared gaps, [3] final mid change (ticks),
-// [4] its square, [5 .. 5+D) counts per type, [5+D .. 5+2D) counts squared,
-// [5+2D .. 5+3D) intensity of each type at end_time.
-HG_HD int stats_width(int dims) { return 5 + 3 * dims; }
 
 }  // namespace hawkgraph::hawkes
