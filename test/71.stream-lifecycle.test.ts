@@ -85,7 +85,17 @@ describe('engines in worker_threads', () => {
 });
 
 describe('a process that ends with an engine still open', () => {
-  it('exits on its own when the loop is empty, books still pending', () => {
+  it('stays alive for a prediction it was asked for, with nothing else running', () => {
+    const r = runChild(`
+      engine.once('prediction', (p) => console.log('got', p.seq, p.symbol));
+      engine.submit('ONLY', books[0]);
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('got 1 ONLY');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits on its own once submitted books are out, the engine left open', () => {
     const r = runChild(`
       for (let k = 0; k < 5000; k++) engine.submit('S' + (k % 100), books[k % books.length]);
       console.log('submitted');

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -84,7 +85,8 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
 
     tsfn_ = Tsfn::New(env, info[4].As<Napi::Function>(), "hawkgraph.stream", 0, 1, this);
     tsfn_live_ = true;
-    // A stream never keeps the process alive by itself (close() refs it while draining).
+    // An idle stream never keeps the process alive; books on their way to JS (and a draining
+    // close()) do, for the milliseconds they take (see hold/let_go).
     tsfn_.Unref(env);
     // Registered after the thread-safe function, so it runs first at teardown (hooks run in
     // reverse order): the thread is joined before Node tears the function down.
@@ -152,6 +154,8 @@ Napi::Value StreamWrap::submit(const Napi::CallbackInfo& info) {
     uint64_t superseded = 0;
     const uint64_t seq = s.submit(symbol, book, ts, &superseded);
     submit_out_[0] = static_cast<double>(superseded);
+    // A superseding book replaces one already counted.
+    if (superseded == 0 && outstanding_++ == 0) hold(env);
     return Napi::Number::New(env, static_cast<double>(seq));
   });
 }
@@ -166,7 +170,9 @@ Napi::Value StreamWrap::close(const Napi::CallbackInfo& info) {
     std::vector<stream::DroppedBook> discarded;
     s.begin_close(drain, &discarded);
     // Keep the loop alive until the last events are out: the caller awaits them.
-    if (tsfn_live_) tsfn_.Ref(env);
+    closing_ = true;
+    outstanding_ -= std::min<uint64_t>(outstanding_, discarded.size());
+    hold(env);
     auto out = Napi::Float64Array::New(env, 2 * discarded.size());
     for (size_t k = 0; k < discarded.size(); ++k) {
       out[2 * k] = discarded[k].symbol;
@@ -217,6 +223,20 @@ napi_value string(napi_env env, const std::string& v) {
 
 }  // namespace
 
+void StreamWrap::hold(Napi::Env env) {
+  if (!referenced_ && tsfn_live_) {
+    tsfn_.Ref(env);
+    referenced_ = true;
+  }
+}
+
+void StreamWrap::let_go(Napi::Env env) {
+  if (referenced_ && !closing_ && tsfn_live_) {
+    tsfn_.Unref(env);
+    referenced_ = false;
+  }
+}
+
 void StreamWrap::finish(Napi::Env env) {
   core_->join();
   final_counters_ = core_->counters();
@@ -264,6 +284,8 @@ void StreamWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::
   // The block goes back before JS runs: its records are in the inbox, and a listener that
   // throws must not strand it.
   core_->release(block);
+  outstanding_ -= std::min<uint64_t>(outstanding_, static_cast<uint64_t>(count));
+  if (outstanding_ == 0) let_go(env);
   if (failed) {
     call_raw(env, dispatch, {number(env, count), number(env, now), string(env, code), string(env, message)});
   } else {

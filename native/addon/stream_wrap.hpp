@@ -28,6 +28,9 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
 
   stream::BookStream& core(Napi::Env env);
   void dispatch_block(Napi::Env env, Napi::Function dispatch, stream::ResultBlock* block);
+  // Refs the thread-safe function while books are outstanding, unrefs it once none are.
+  void hold(Napi::Env env);
+  void let_go(Napi::Env env);
   void finish(Napi::Env env);   // the thread has delivered its last block: join, report, free
   void destroy_core();          // unregisters from the exit hooks, stops, joins, frees
   static void env_cleanup(void* self);
@@ -36,6 +39,9 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   stream::StreamCounters final_counters_;  // what counters() reports once the stream is gone
   Tsfn tsfn_;
   bool tsfn_live_ = false;
+  bool referenced_ = false;
+  bool closing_ = false;
+  uint64_t outstanding_ = 0;  // accepted books not yet dispatched to JS (JS thread only)
   bool cleanup_hook_ = false;
   Napi::FunctionReference on_finish_;
   Napi::Reference<Napi::Float64Array> inbox_ref_, submit_out_ref_;
