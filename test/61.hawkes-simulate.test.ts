@@ -220,8 +220,9 @@ describe('simulate', () => {
     // An already-aborted signal rejects without starting; a custom reason is passed through.
     const reason = new Error('stop');
     await expect(hp.simulateAsync({ endTime: 1, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
-    // Native errors reach the promise as HawkgraphError.
-    const err = await hp.simulateAsync({ endTime: 1, backend: 'cuda' }).catch((e: unknown) => e);
+    // Errors raised on the native threads mid-run reach the promise as HawkgraphError.
+    const err = await hp.simulateAsync({ endTime: 1e6, paths: 1, maxStoredEvents: 1000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HawkgraphError);
+    expect((err as HawkgraphError).code).toBe('ERR_OUT_OF_MEMORY');
   });
 });
