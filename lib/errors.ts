@@ -33,6 +33,7 @@ export type HawkgraphErrorCode =
   | 'ERR_HAWKES_UNSTABLE'
   | 'ERR_HAWKES_EVENTS'
   | 'ERR_FIT_UNIDENTIFIABLE'
+  | 'ERR_POLICY'
   | 'ERR_ABORTED';
 
 export class HawkgraphError extends Error {

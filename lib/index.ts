@@ -21,6 +21,14 @@ export type {
 } from './hawkes';
 export { LobModel } from './lob';
 export type { LobJumps, LobModelOptions, LobSimulation } from './lob';
+export {
+  runBacktest, runBacktestAsync, runStudy, runStudyAsync, glftOffsets, computeMetrics, resolveBacktestConfig, quantileSorted,
+  DEFAULT_LOB_HAWKES, DEFAULT_LOB_JUMPS,
+} from './backtest';
+export type {
+  BacktestAsyncOptions, BacktestConfig, BacktestMetrics, BacktestPaths, BacktestRecords, BacktestResult, GlftParams, LinParams, PnlOverTime,
+  ResolvedBacktestConfig, Strategy, StrategyAction, StrategyCallback, StrategyState, StudyAsyncOptions, StudyConfig, StudyResult, StudyRow,
+} from './backtest';
 
 export interface RuntimeReport {
   /** Which native binary loaded, and from where. */

@@ -6,6 +6,7 @@
 #include "../cuda/cuda_runtime.hpp"
 #include "addon_state.hpp"
 #include "engine_wrap.hpp"
+#include "backtest_wrap.hpp"
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
@@ -102,6 +103,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtime", Napi::Function::New(env, runtime, "runtime"));
   exports.Set("cudaAxpy", Napi::Function::New(env, cuda_axpy, "cudaAxpy"));
   register_hawkes(env, exports);
+  register_backtest(env, exports);
   return exports;
 }
 

@@ -1,0 +1,846 @@
+/**
+ * Monte Carlo market-making backtests on the 8-event Hawkes LOB model (docs/backtest.md): the
+ * config and its defaults, the strategies (SYM, LIN with the GLFT helper, a safetensors policy
+ * evaluated natively, a JS callback), the risk metrics and the robustness studies. The
+ * simulation runs natively (native/core/backtest); metrics are computed here from the per-path
+ * arrays.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+import { HawkgraphError, describe } from './errors';
+import { HawkesParams, HawkesProcess, NativeSimulation, SimulationProgress, runAsync } from './hawkes';
+import { native } from './native';
+
+// ---- Defaults ----------------------------------------------------------------------------------
+
+/**
+ * The default 8-event process (type order MAb, MAs, LAb, LAs, CAb, CAs, MNb, MNs): 100 events/s
+ * in all once stationary, each type exciting itself with branching ratio 0.6 (decay 20/s, so a
+ * burst lives about 50 ms). Aggressive limit orders (which narrow the spread) outweigh market
+ * orders and cancellations (which widen it), so the spread stays about two ticks wide.
+ */
+export const DEFAULT_LOB_HAWKES: HawkesParams = (() => {
+  const mu = [1.5, 1.5, 6, 6, 2.5, 2.5, 10, 10];
+  const beta = 20;
+  const alpha = mu.map((_, k) => mu.map((__, l) => (k === l ? 0.6 * beta : 0)));
+  return { mu, alpha, beta };
+})();
+
+/** Jump laws of the default model, ticks: J = max(1, round(location + scale * Exp(1))). */
+export const DEFAULT_LOB_JUMPS = {
+  location: [1, 1, 1, 1, 1, 1, 1, 1],
+  scale: [0.5, 0.5, 1, 1, 0, 0, 0, 0],
+};
+
+// ---- Types --------------------------------------------------------------------------------------
+
+/** What a JS callback strategy sees at the start of each step (prices in price units). */
+export interface StrategyState {
+  path: number;
+  step: number;
+  time: number;
+  inventory: number;
+  bid: number;
+  ask: number;
+  mid: number;
+  /** Spread in ticks. */
+  spread: number;
+  /** lambda_MAb + lambda_MNb - lambda_MAs - lambda_MNs at the step start. */
+  trend: number;
+  /** Cash net of fees. */
+  cash: number;
+}
+
+/** A callback's decision: offsets in ticks from the mid (null / undefined: no quote on that side), and an optional market order. */
+export interface StrategyAction {
+  bidOffset?: number | null;
+  askOffset?: number | null;
+  market?: 'buy' | 'sell' | null;
+}
+
+export type StrategyCallback = (state: StrategyState) => StrategyAction | null | undefined;
+
+/** Offsets linear in inventory, in ticks from the mid: delta = c0 + c1 * inventory per side. */
+export interface LinParams {
+  bid: [number, number];
+  ask: [number, number];
+}
+
+export type Strategy =
+  | 'sym'
+  | { lin: LinParams }
+  | { policy: Uint8Array | string }
+  | StrategyCallback;
+
+export interface BacktestConfig {
+  /** The quoting strategy (required). */
+  strategy: Strategy;
+  /** The 8-dimensional Hawkes process of the order flow. Default DEFAULT_LOB_HAWKES. */
+  hawkes?: HawkesParams | HawkesProcess;
+  /** Jump laws per type (ticks). Default DEFAULT_LOB_JUMPS. */
+  jumps?: { location?: number | ArrayLike<number>; scale?: number | ArrayLike<number> };
+  /** Price of a tick. Default 0.01. */
+  tick?: number;
+  /** Initial best bid / ask (prices on the tick grid). Default 100 / 100.01. */
+  initialBid?: number;
+  initialAsk?: number;
+  /** Simulated seconds per path. Default 600. */
+  horizon?: number;
+  /** Seconds between quote updates. Default 0.1. */
+  dt?: number;
+  /** Default 1000. */
+  paths?: number;
+  /** Default 0. Path p draws only from (seed, p). */
+  seed?: number;
+  /** Native threads. Default: available parallelism. */
+  threads?: number;
+  /** c: |inventory| <= c (orders that would break it are not placed). Default 10. */
+  inventoryLimit?: number;
+  /** Fee rates on traded value (0.002 = 0.2 %). Default 0 and 0. */
+  fees?: { maker?: number; taker?: number };
+  /** Running inventory penalty per unit of |I| per second, for `reward`. Default 0. */
+  phi?: number;
+  /** Fill probability of a non-aggressive market order against an agent quote inside the spread. Default 1. */
+  Z1?: number;
+  /** Fill probability of an agent quote at the level where an aggressive market order stopped. Default 0. */
+  Z2?: number;
+  /** Fill probability of a non-aggressive market order against an agent quote at the best price (queue). Default 0.5. */
+  Z3?: number;
+  /** Variance of Gaussian noise added to each baseline intensity, fresh per path, clipped at 0. Default 0. */
+  noiseVariance?: number;
+  /** Points of pnlOverTime. Default 100 (0: none). */
+  timeGrid?: number;
+  /** 'cpu' (default) or 'cuda'. */
+  backend?: 'cpu' | 'cuda';
+  /** Keep every step and fill (small runs: paths x steps <= 2^22). Default false. */
+  record?: boolean;
+}
+
+export interface ResolvedBacktestConfig {
+  strategy: string;
+  hawkes: { mu: number[]; alpha: number[][]; beta: number[][] };
+  jumps: { location: number[]; scale: number[] };
+  tick: number;
+  initialBid: number;
+  initialAsk: number;
+  horizon: number;
+  dt: number;
+  steps: number;
+  paths: number;
+  seed: number;
+  threads: number;
+  inventoryLimit: number;
+  fees: { maker: number; taker: number };
+  phi: number;
+  Z1: number;
+  Z2: number;
+  Z3: number;
+  noiseVariance: number;
+  timeGrid: number;
+  backend: 'cpu' | 'cuda';
+  record: boolean;
+}
+
+export interface BacktestMetrics {
+  paths: number;
+  mean: number;
+  std: number;
+  percentiles: { p1: number; p5: number; p50: number; p95: number; p99: number };
+  sharpe: number;
+  skew: number;
+  kurtosis: number;
+  jarqueBera: { statistic: number; pValue: number };
+  map: number;
+  meanPnlOverMap: number;
+  meanTrades: number;
+  /** Terminal inventory values and how many paths ended at each. */
+  inventoryDistribution: { values: number[]; counts: number[] };
+}
+
+export interface BacktestPaths {
+  /** Terminal PnL (wealth at the horizon; wealth starts at 0), net of fees. */
+  pnl: Float64Array;
+  /** Terminal inventory. */
+  inventory: Float64Array;
+  /** Time-average of |inventory|. */
+  map: Float64Array;
+  trades: Float64Array;
+  /** pnl - phi * integral of |inventory| dt. */
+  reward: Float64Array;
+  /** Terminal cash (net of fees) and mid: pnl = cash + inventory * mid. */
+  cash: Float64Array;
+  mid: Float64Array;
+  /** PnL at zero fees and the traded value maker / taker fees apply to. */
+  grossPnl: Float64Array;
+  makerNotional: Float64Array;
+  takerNotional: Float64Array;
+  /** Market events simulated. */
+  events: Float64Array;
+}
+
+export interface PnlOverTime {
+  time: Float64Array;
+  mean: Float64Array;
+  /** 2.5 % and 97.5 % quantiles across paths (the 95 % band of outcomes). */
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+export interface BacktestRecords {
+  steps: Record<'path' | 'time' | 'bid' | 'ask' | 'quoteBid' | 'quoteAsk' | 'inventory' | 'cash' | 'wealth', Float64Array>;
+  fills: Record<'path' | 'step' | 'time' | 'side' | 'price' | 'fee' | 'maker' | 'inventory' | 'cash' | 'bid' | 'ask', Float64Array>;
+}
+
+export interface BacktestResult {
+  paths: BacktestPaths;
+  metrics: BacktestMetrics;
+  pnlOverTime: PnlOverTime;
+  config: ResolvedBacktestConfig;
+  /** With record: true. */
+  records?: BacktestRecords;
+}
+
+export interface BacktestAsyncOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: SimulationProgress) => void;
+}
+
+// ---- Native surface -----------------------------------------------------------------------------
+
+interface NativeBacktestOptions {
+  horizon: number; dt: number; tick: number; paths: number; firstPath: number; seed: number; threads: number;
+  inventoryLimit: number; z1: number; z2: number; z3: number; phi: number; feeMaker: number; feeTaker: number;
+  noiseVariance: number; timeGrid: number; record: boolean; backend: 'cpu' | 'cuda';
+  lob: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number };
+  strategy: { kind: 'sym' } | { kind: 'lin'; lin: Float64Array } | { kind: 'policy'; bytes: Uint8Array } | { kind: 'callback' };
+}
+
+interface NativeBacktestResult {
+  pnl: Float64Array; grossPnl: Float64Array; makerNotional: Float64Array; takerNotional: Float64Array; cash: Float64Array;
+  mid: Float64Array; map: Float64Array; reward: Float64Array; inventory: Float64Array; trades: Float64Array; events: Float64Array;
+  gridGross: Float64Array; gridMaker: Float64Array; gridTaker: Float64Array;
+  steps?: BacktestRecords['steps'];
+  fills?: BacktestRecords['fills'];
+}
+
+interface NativeBacktest {
+  backtestRun(mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions): NativeBacktestResult;
+  backtestRunAsync(
+    mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, onProgress?: (p: SimulationProgress) => void,
+  ): { promise: Promise<NativeBacktestResult>; cancel(): void };
+  backtestRunCallback(
+    mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decide: (state: Float64Array) => Float64Array,
+  ): NativeBacktestResult;
+}
+
+function addon(): NativeBacktest {
+  return native().addon as unknown as NativeBacktest;
+}
+
+// ---- Config -------------------------------------------------------------------------------------
+
+function fail(message: string): never {
+  throw new HawkgraphError('ERR_INVALID_OPTION', message);
+}
+
+function num(v: unknown, field: string, fallback: number, ok: (x: number) => boolean, what: string): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`${field} must be ${what}, got ${describe(v)}`);
+  return v;
+}
+
+function int(v: unknown, field: string, fallback: number, lo: number, hi: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`${field} must be an integer in [${lo}, ${hi}], got ${describe(v)}`);
+  return v;
+}
+
+function jumpVector(v: unknown, field: string, fallback: number[]): Float64Array {
+  if (v === undefined) return Float64Array.from(fallback);
+  if (typeof v === 'number') v = new Array(8).fill(v);
+  if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || (v as ArrayLike<unknown>).length !== 8) {
+    fail(`${field} must be a number or an array of 8 numbers (one per LOB event type), got ${describe(v)}`);
+  }
+  const a = v as ArrayLike<unknown>;
+  const out = new Float64Array(8);
+  for (let k = 0; k < 8; k++) {
+    const x = a[k];
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(`${field}[${k}] must be a finite number >= 0 ticks, got ${describe(x)}`);
+    out[k] = x;
+  }
+  return out;
+}
+
+function toTicks(price: unknown, tick: number, field: string): number {
+  if (typeof price !== 'number' || !Number.isFinite(price)) fail(`${field} must be a finite number, got ${describe(price)}`);
+  const t = Math.round(price / tick);
+  if (Math.abs(t * tick - price) > 1e-9 * Math.max(1, Math.abs(price))) fail(`${field} ${price} is not a multiple of the tick ${tick}`);
+  return t;
+}
+
+const CONFIG_KEYS = new Set([
+  'strategy', 'hawkes', 'jumps', 'tick', 'initialBid', 'initialAsk', 'horizon', 'dt', 'paths', 'seed', 'threads', 'inventoryLimit',
+  'fees', 'phi', 'Z1', 'Z2', 'Z3', 'noiseVariance', 'timeGrid', 'backend', 'record',
+]);
+
+interface Prepared {
+  resolved: ResolvedBacktestConfig;
+  process: HawkesProcess;
+  native: NativeBacktestOptions;
+  callback?: StrategyCallback;
+}
+
+function strategyName(s: Strategy): string {
+  if (s === 'sym') return 'sym';
+  if (typeof s === 'function') return 'callback';
+  if ('lin' in s) return 'lin';
+  return 'policy';
+}
+
+function nativeStrategy(s: unknown): NativeBacktestOptions['strategy'] {
+  if (s === undefined) fail('strategy is required: \'sym\', { lin: { bid: [c0, c1], ask: [c0, c1] } }, { policy: <safetensors bytes or path> } or a function');
+  if (s === 'sym') return { kind: 'sym' };
+  if (typeof s === 'function') return { kind: 'callback' };
+  if (s !== null && typeof s === 'object' && 'lin' in s) {
+    const lin = (s as { lin: unknown }).lin as Record<string, unknown> | null;
+    if (lin === null || typeof lin !== 'object') fail(`strategy.lin must be { bid: [c0, c1], ask: [c0, c1] }, got ${describe(lin)}`);
+    const out = new Float64Array(4);
+    (['bid', 'ask'] as const).forEach((side, i) => {
+      const v = lin[side];
+      if (!Array.isArray(v) || v.length !== 2) fail(`strategy.lin.${side} must be [c0, c1] (ticks from the mid, and per unit of inventory), got ${describe(v)}`);
+      for (let j = 0; j < 2; j++) {
+        if (typeof v[j] !== 'number' || !Number.isFinite(v[j])) fail(`strategy.lin.${side}[${j}] must be a finite number, got ${describe(v[j])}`);
+        out[2 * i + j] = v[j];
+      }
+    });
+    return { kind: 'lin', lin: out };
+  }
+  if (s !== null && typeof s === 'object' && 'policy' in s) {
+    const p = (s as { policy: unknown }).policy;
+    if (typeof p === 'string') {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(fs.readFileSync(p));
+      } catch (err) {
+        throw new HawkgraphError('ERR_POLICY', `strategy.policy: cannot read ${JSON.stringify(p)} (${(err as Error).message})`);
+      }
+      return { kind: 'policy', bytes };
+    }
+    if (p instanceof Uint8Array) return { kind: 'policy', bytes: p };
+    fail(`strategy.policy must be a safetensors file path or its bytes (Uint8Array), got ${describe(p)}`);
+  }
+  return fail(`strategy must be 'sym', { lin: ... }, { policy: ... } or a function, got ${describe(s)}`);
+}
+
+function prepare(config: unknown): Prepared {
+  if (config === null || typeof config !== 'object') fail(`backtest config must be an object, got ${describe(config)}`);
+  const c = config as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!CONFIG_KEYS.has(key)) fail(`unknown config field ${JSON.stringify(key)} (expected one of ${[...CONFIG_KEYS].join(', ')})`);
+  }
+  const strategy = nativeStrategy(c.strategy);
+  let process: HawkesProcess;
+  if (c.hawkes === undefined) {
+    process = new HawkesProcess(DEFAULT_LOB_HAWKES);
+  } else if (c.hawkes instanceof HawkesProcess) {
+    process = c.hawkes;
+  } else {
+    try {
+      process = new HawkesProcess(c.hawkes as HawkesParams);
+    } catch (err) {
+      if (err instanceof HawkgraphError) throw new HawkgraphError(err.code, `hawkes: ${err.message}`);
+      throw err;
+    }
+  }
+  if (process.dims !== 8) fail(`hawkes must have 8 dimensions (MAb, MAs, LAb, LAs, CAb, CAs, MNb, MNs), got ${process.dims}`);
+  const jumps = c.jumps === undefined ? {} : c.jumps;
+  if (jumps === null || typeof jumps !== 'object') fail(`jumps must be an object { location, scale }, got ${describe(jumps)}`);
+  const j = jumps as Record<string, unknown>;
+  const location = jumpVector(j.location, 'jumps.location', DEFAULT_LOB_JUMPS.location);
+  const scale = jumpVector(j.scale, 'jumps.scale', DEFAULT_LOB_JUMPS.scale);
+  const tick = num(c.tick, 'tick', 0.01, (x) => x > 0, 'a finite number > 0');
+  const initialBid = num(c.initialBid, 'initialBid', 100, () => true, 'a finite price');
+  const initialAsk = num(c.initialAsk, 'initialAsk', 100.01, () => true, 'a finite price');
+  const bidTicks = toTicks(initialBid, tick, 'initialBid');
+  const askTicks = toTicks(initialAsk, tick, 'initialAsk');
+  if (askTicks - bidTicks < 1) fail(`initialAsk (${initialAsk}) must be at least one tick above initialBid (${initialBid})`);
+  const horizon = num(c.horizon, 'horizon', 600, (x) => x > 0, 'a finite number of seconds > 0');
+  const dt = num(c.dt, 'dt', 0.1, (x) => x > 0, 'a finite number of seconds > 0');
+  const steps = Math.max(1, Math.ceil(horizon / dt - 1e-9));
+  if (steps > 1e9) fail(`horizon / dt must be at most 1e9 steps, got ${steps}`);
+  const paths = int(c.paths, 'paths', 1000, 1, 2 ** 40);
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const fees = c.fees === undefined ? {} : c.fees;
+  if (fees === null || typeof fees !== 'object') fail(`fees must be an object { maker, taker }, got ${describe(fees)}`);
+  const f = fees as Record<string, unknown>;
+  for (const key of Object.keys(f)) if (key !== 'maker' && key !== 'taker') fail(`unknown field fees.${key} (expected maker, taker)`);
+  const rate = (x: number) => x > -1 && x < 1;
+  const backend = c.backend ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'cuda') fail(`backend must be 'cpu' or 'cuda', got ${describe(backend)}`);
+  if (c.record !== undefined && typeof c.record !== 'boolean') fail(`record must be a boolean, got ${describe(c.record)}`);
+  const prob = (x: number) => x >= 0 && x <= 1;
+  const resolved: ResolvedBacktestConfig = {
+    strategy: strategyName(c.strategy as Strategy),
+    hawkes: process.params(),
+    jumps: { location: Array.from(location), scale: Array.from(scale) },
+    tick,
+    initialBid: bidTicks * tick,
+    initialAsk: askTicks * tick,
+    horizon,
+    dt,
+    steps,
+    paths,
+    seed: int(c.seed, 'seed', 0, 0, Number.MAX_SAFE_INTEGER),
+    threads: int(c.threads, 'threads', Math.max(1, Math.min(cores, paths)), 1, 1024),
+    inventoryLimit: int(c.inventoryLimit, 'inventoryLimit', 10, 1, 1e15),
+    fees: {
+      maker: num(f.maker, 'fees.maker', 0, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
+      taker: num(f.taker, 'fees.taker', 0, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
+    },
+    phi: num(c.phi, 'phi', 0, (x) => x >= 0, 'a finite number >= 0'),
+    Z1: num(c.Z1, 'Z1', 1, prob, 'a probability in [0, 1]'),
+    Z2: num(c.Z2, 'Z2', 0, prob, 'a probability in [0, 1]'),
+    Z3: num(c.Z3, 'Z3', 0.5, prob, 'a probability in [0, 1]'),
+    noiseVariance: num(c.noiseVariance, 'noiseVariance', 0, (x) => x >= 0, 'a finite number >= 0'),
+    timeGrid: int(c.timeGrid, 'timeGrid', Math.min(100, steps), 0, 100000),
+    backend,
+    record: c.record === true,
+  };
+  resolved.timeGrid = Math.min(resolved.timeGrid, steps);
+  return {
+    resolved,
+    process,
+    callback: typeof c.strategy === 'function' ? (c.strategy as StrategyCallback) : undefined,
+    native: {
+      horizon, dt, tick, paths, firstPath: 0, seed: resolved.seed, threads: resolved.threads,
+      inventoryLimit: resolved.inventoryLimit, z1: resolved.Z1, z2: resolved.Z2, z3: resolved.Z3, phi: resolved.phi,
+      feeMaker: resolved.fees.maker, feeTaker: resolved.fees.taker, noiseVariance: resolved.noiseVariance,
+      timeGrid: resolved.timeGrid, record: resolved.record, backend,
+      lob: { location, scale, initialBid: bidTicks, initialAsk: askTicks },
+      strategy,
+    },
+  };
+}
+
+/** The config with every default filled in (throws the error runBacktest would). */
+export function resolveBacktestConfig(config: BacktestConfig): ResolvedBacktestConfig {
+  return prepare(config).resolved;
+}
+
+// ---- Strategies ---------------------------------------------------------------------------------
+
+export interface GlftParams {
+  /** Fill intensity at zero distance, per second: Lambda(delta) = A exp(-k delta). */
+  A: number;
+  /** Decay of the fill intensity per tick of distance from the mid. */
+  k: number;
+  /** Volatility of the mid, ticks per sqrt(second). */
+  sigma: number;
+  /** Risk aversion (per tick). */
+  gamma: number;
+  /** Order size. Default 1. */
+  size?: number;
+}
+
+/**
+ * The GLFT closed-form approximation of optimal quotes (Gueant, Lehalle and Fernandez-Tapia;
+ * Gueant 2017): delta_b(q) = c1 + (2q + size) / 2 * sigma * c2, delta_a(q) = c1 + (size - 2q) / 2
+ * * sigma * c2 with c1 = ln(1 + gamma size / k) / (gamma size) and c2 = sqrt(gamma / (2 A size k)
+ * * (1 + gamma size / k)^(k / (gamma size) + 1)), as LIN parameters (ticks from the mid).
+ */
+export function glftOffsets(p: GlftParams): LinParams {
+  if (p === null || typeof p !== 'object') fail(`glftOffsets expects { A, k, sigma, gamma }, got ${describe(p)}`);
+  for (const key of ['A', 'k', 'sigma', 'gamma'] as const) {
+    if (p[key] === undefined) fail(`${key} must be a finite number > 0, got undefined`);
+    num(p[key], key, NaN, (x) => x > 0, 'a finite number > 0');
+  }
+  const size = num(p.size, 'size', 1, (x) => x > 0, 'a finite number > 0');
+  const xi = p.gamma * size;
+  const c1 = Math.log1p(xi / p.k) / xi;
+  const c2 = Math.sqrt((p.gamma / (2 * p.A * size * p.k)) * Math.pow(1 + xi / p.k, p.k / xi + 1));
+  const half = c1 + 0.5 * size * p.sigma * c2;
+  const skew = p.sigma * c2;
+  return { bid: [half, skew], ask: [half, -skew] };
+}
+
+// ---- Metrics ------------------------------------------------------------------------------------
+
+/** The q-quantile of sorted values with linear interpolation (numpy's default). */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/**
+ * Metrics over paths (docs/backtest.md): std is the population std (ddof 0); skew and excess
+ * kurtosis are the biased moment estimators (scipy.stats.skew / kurtosis defaults); Jarque-Bera
+ * = n / 6 (S^2 + K^2 / 4) with its chi-square(2) p-value exp(-JB / 2).
+ */
+export function computeMetrics(
+  pnl: ArrayLike<number>, map?: ArrayLike<number>, trades?: ArrayLike<number>, inventory?: ArrayLike<number>,
+): BacktestMetrics {
+  const n = pnl.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += pnl[i];
+  const mean = sum / n;
+  let m2 = 0, m3 = 0, m4 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = pnl[i] - mean;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  m2 /= n;
+  m3 /= n;
+  m4 /= n;
+  const std = Math.sqrt(m2);
+  const skew = m2 > 0 ? m3 / Math.pow(m2, 1.5) : NaN;
+  const kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : NaN;
+  const jb = (n / 6) * (skew * skew + (kurtosis * kurtosis) / 4);
+  const sorted = Float64Array.from(pnl).sort();
+  const avg = (a?: ArrayLike<number>) => {
+    if (!a || a.length === 0) return NaN;
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i];
+    return s / a.length;
+  };
+  const mapMean = avg(map);
+  const counts = new Map<number, number>();
+  if (inventory) for (let i = 0; i < inventory.length; i++) counts.set(inventory[i], (counts.get(inventory[i]) ?? 0) + 1);
+  const values = [...counts.keys()].sort((a, b) => a - b);
+  return {
+    paths: n,
+    mean,
+    std,
+    percentiles: {
+      p1: quantileSorted(sorted, 0.01),
+      p5: quantileSorted(sorted, 0.05),
+      p50: quantileSorted(sorted, 0.5),
+      p95: quantileSorted(sorted, 0.95),
+      p99: quantileSorted(sorted, 0.99),
+    },
+    sharpe: std > 0 ? mean / std : NaN,
+    skew,
+    kurtosis,
+    jarqueBera: { statistic: jb, pValue: Math.exp(-jb / 2) },
+    map: mapMean,
+    meanPnlOverMap: mean / mapMean,
+    meanTrades: avg(trades),
+    inventoryDistribution: { values, counts: values.map((v) => counts.get(v)!) },
+  };
+}
+
+// ---- Results ------------------------------------------------------------------------------------
+
+function feePnl(raw: NativeBacktestResult, maker: number, taker: number): Float64Array {
+  const out = new Float64Array(raw.grossPnl.length);
+  for (let i = 0; i < out.length; i++) out[i] = raw.grossPnl[i] - maker * raw.makerNotional[i] - taker * raw.takerNotional[i];
+  return out;
+}
+
+function pnlOverTime(raw: NativeBacktestResult, r: ResolvedBacktestConfig, maker: number, taker: number): PnlOverTime {
+  const G = r.timeGrid, P = r.paths;
+  const time = new Float64Array(G + 1), mean = new Float64Array(G + 1), lower = new Float64Array(G + 1), upper = new Float64Array(G + 1);
+  const column = new Float64Array(P);
+  for (let g = 0; g < G; g++) {
+    const step = Math.floor(((g + 1) * r.steps) / G);
+    time[g + 1] = Math.min(step * r.dt, r.horizon);
+    let s = 0;
+    for (let p = 0; p < P; p++) {
+      const i = p * G + g;
+      const v = raw.gridGross[i] - maker * raw.gridMaker[i] - taker * raw.gridTaker[i];
+      column[p] = v;
+      s += v;
+    }
+    mean[g + 1] = s / P;
+    column.sort();
+    lower[g + 1] = quantileSorted(column, 0.025);
+    upper[g + 1] = quantileSorted(column, 0.975);
+  }
+  return { time, mean, lower, upper };
+}
+
+function toResult(raw: NativeBacktestResult, r: ResolvedBacktestConfig, fees = r.fees): BacktestResult {
+  const sameFees = fees.maker === r.fees.maker && fees.taker === r.fees.taker;
+  const pnl = sameFees ? raw.pnl : feePnl(raw, fees.maker, fees.taker);
+  const cash = sameFees ? raw.cash : raw.cash.map((c, i) => c + (r.fees.maker - fees.maker) * raw.makerNotional[i] + (r.fees.taker - fees.taker) * raw.takerNotional[i]);
+  const paths: BacktestPaths = {
+    pnl, inventory: raw.inventory, map: raw.map, trades: raw.trades,
+    reward: sameFees ? raw.reward : raw.reward.map((x, i) => x + pnl[i] - raw.pnl[i]),
+    cash, mid: raw.mid, grossPnl: raw.grossPnl, makerNotional: raw.makerNotional, takerNotional: raw.takerNotional, events: raw.events,
+  };
+  const out: BacktestResult = {
+    paths,
+    metrics: computeMetrics(pnl, raw.map, raw.trades, raw.inventory),
+    pnlOverTime: pnlOverTime(raw, r, fees.maker, fees.taker),
+    config: sameFees ? r : { ...r, fees: { ...fees } },
+  };
+  if (raw.steps && raw.fills) out.records = { steps: raw.steps, fills: raw.fills };
+  return out;
+}
+
+// The callback path: the native loop calls back into JS once per step on this thread.
+function callbackDecider(cb: StrategyCallback, tick: number): (state: Float64Array) => Float64Array {
+  const action = new Float64Array(3);
+  return (s: Float64Array) => {
+    const bid = s[4] * tick, ask = s[5] * tick;
+    const a = cb({
+      path: s[0], step: s[1], time: s[2], inventory: s[3], bid, ask, mid: 0.5 * (bid + ask), spread: s[5] - s[4], trend: s[6], cash: s[7],
+    });
+    action[0] = NaN;
+    action[1] = NaN;
+    action[2] = 0;
+    if (a !== null && a !== undefined) {
+      if (typeof a !== 'object') throw new HawkgraphError('ERR_INVALID_ARGUMENT', `the strategy callback must return { bidOffset, askOffset, market? } or null, got ${describe(a)}`);
+      for (const [i, key] of [[0, 'bidOffset'], [1, 'askOffset']] as const) {
+        const v = a[key];
+        if (v === null || v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `the strategy callback's ${key} must be a finite number of ticks or null, got ${describe(v)}`);
+        action[i] = v;
+      }
+      if (a.market === 'buy') action[2] = 1;
+      else if (a.market === 'sell') action[2] = -1;
+      else if (a.market !== undefined && a.market !== null) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `the strategy callback's market must be 'buy', 'sell' or null, got ${describe(a.market)}`);
+    }
+    return action;
+  };
+}
+
+function concatRaw(parts: NativeBacktestResult[]): NativeBacktestResult {
+  if (parts.length === 1) return parts[0];
+  const cat = (get: (r: NativeBacktestResult) => Float64Array) => {
+    const total = parts.reduce((n, r) => n + get(r).length, 0);
+    const out = new Float64Array(total);
+    let at = 0;
+    for (const r of parts) {
+      out.set(get(r), at);
+      at += get(r).length;
+    }
+    return out;
+  };
+  const keys = ['pnl', 'grossPnl', 'makerNotional', 'takerNotional', 'cash', 'mid', 'map', 'reward', 'inventory', 'trades', 'events', 'gridGross', 'gridMaker', 'gridTaker'] as const;
+  const out = {} as NativeBacktestResult;
+  for (const k of keys) out[k] = cat((r) => r[k]);
+  if (parts[0].steps && parts[0].fills) {
+    const steps = {} as BacktestRecords['steps'];
+    for (const k of Object.keys(parts[0].steps) as (keyof BacktestRecords['steps'])[]) steps[k] = cat((r) => r.steps![k]);
+    const fills = {} as BacktestRecords['fills'];
+    for (const k of Object.keys(parts[0].fills) as (keyof BacktestRecords['fills'])[]) fills[k] = cat((r) => r.fills![k]);
+    out.steps = steps;
+    out.fills = fills;
+  }
+  return out;
+}
+
+function runRaw(p: Prepared): NativeBacktestResult {
+  const h = p.process;
+  if (p.callback) return addon().backtestRunCallback(h.mu, h.alpha, h.beta, p.native, callbackDecider(p.callback, p.resolved.tick));
+  return addon().backtestRun(h.mu, h.alpha, h.beta, p.native);
+}
+
+/**
+ * Runs a backtest and blocks the calling thread until every path is done (native threads do the
+ * work; a JS callback strategy runs on this thread, step by step: the slow path).
+ */
+export function runBacktest(config: BacktestConfig): BacktestResult {
+  const p = prepare(config);
+  return toResult(runRaw(p), p.resolved);
+}
+
+async function runRawAsync(p: Prepared, options: BacktestAsyncOptions): Promise<NativeBacktestResult> {
+  const h = p.process;
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail(`signal must be an AbortSignal, got ${describe(options.signal)}`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail(`onProgress must be a function, got ${describe(options.onProgress)}`);
+  if (p.callback) {
+    // The callback must run on the JS thread: paths in slices, yielding to the event loop between them.
+    const decide = callbackDecider(p.callback, p.resolved.tick);
+    const parts: NativeBacktestResult[] = [];
+    const P = p.resolved.paths;
+    const slice = Math.max(1, Math.min(64, Math.floor(200_000 / p.resolved.steps)));
+    let events = 0;
+    for (let first = 0; first < P; first += slice) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const part = addon().backtestRunCallback(h.mu, h.alpha, h.beta, { ...p.native, paths: Math.min(slice, P - first), firstPath: first }, decide);
+      parts.push(part);
+      for (let i = 0; i < part.events.length; i++) events += part.events[i];
+      options.onProgress?.({ pathsDone: Math.min(P, first + slice), paths: P, events });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    return concatRaw(parts);
+  }
+  return runAsync<NativeBacktestResult>(
+    (onProgress) => addon().backtestRunAsync(h.mu, h.alpha, h.beta, p.native, onProgress) as unknown as { promise: Promise<NativeSimulation>; cancel(): void },
+    { endTime: 1, signal: options.signal, onProgress: options.onProgress },
+    (raw) => raw as unknown as NativeBacktestResult,
+  );
+}
+
+/**
+ * Like runBacktest, off the JS thread on native threads (or the GPU); `onProgress` about every
+ * 100 ms, `signal` aborts (the promise rejects with signal.reason). A callback strategy still
+ * runs on the JS thread, a slice of paths at a time between event-loop turns.
+ */
+export async function runBacktestAsync(config: BacktestConfig, options: BacktestAsyncOptions = {}): Promise<BacktestResult> {
+  const p = prepare(config);
+  return toResult(await runRawAsync(p, options ?? {}), p.resolved);
+}
+
+// ---- Studies -----------------------------------------------------------------------------------
+
+export interface StudyConfig extends Omit<BacktestConfig, 'strategy'> {
+  /** Strategies by display name. */
+  strategies: Record<string, Strategy>;
+  /** Baseline-noise variances to test (besides 0). Default [0.1, 0.2, 0.3]; [] to skip. */
+  noise?: number[];
+  /** Fee rates (maker and taker alike) to sweep. Default [0, 0.002, 0.004, 0.006]; [] to skip. */
+  feeSweep?: number[];
+}
+
+export interface StudyRow {
+  strategy: string;
+  study: 'base' | 'noise' | 'fee';
+  noiseVariance: number;
+  fee: { maker: number; taker: number };
+  metrics: BacktestMetrics;
+}
+
+export interface StudyResult {
+  rows: StudyRow[];
+  /** The base run (config fees, no noise) of each strategy. */
+  base: Record<string, BacktestResult>;
+  /** Each strategy's results per fee of the sweep, in feeSweep order. */
+  fees: Record<string, BacktestResult[]>;
+  feeSweep: number[];
+  noise: number[];
+  seconds: number;
+}
+
+function studyPlan(config: StudyConfig) {
+  if (config === null || typeof config !== 'object') fail(`study config must be an object, got ${describe(config)}`);
+  const { strategies, noise, feeSweep, ...rest } = config;
+  if (strategies === null || typeof strategies !== 'object' || Object.keys(strategies).length === 0) {
+    fail(`strategies must be an object of named strategies, got ${describe(strategies)}`);
+  }
+  const list = (v: unknown, field: string, def: number[]) => {
+    if (v === undefined) return def;
+    if (!Array.isArray(v)) fail(`${field} must be an array of numbers, got ${describe(v)}`);
+    v.forEach((x, i) => num(x, `${field}[${i}]`, 0, (y) => y >= 0 && (field === 'noise' || y < 1), field === 'noise' ? 'a variance >= 0' : 'a rate in [0, 1)'));
+    return v as number[];
+  };
+  const noiseLevels = list(noise, 'noise', [0.1, 0.2, 0.3]);
+  const fees = list(feeSweep, 'feeSweep', [0, 0.002, 0.004, 0.006]);
+  const base: Record<string, Prepared> = {};
+  for (const [name, s] of Object.entries(strategies)) base[name] = prepare({ ...rest, strategy: s });
+  return { rest, noiseLevels, fees, base, strategies };
+}
+
+// Quotes of natively evaluated strategies never depend on fees, so one simulation gives every fee
+// exactly (net = gross - fee * notional); a callback sees its cash and is re-run per fee.
+async function runStudyWith(
+  config: StudyConfig, run: (p: Prepared, label: string) => Promise<NativeBacktestResult>,
+): Promise<StudyResult> {
+  const t0 = performance.now();
+  const plan = studyPlan(config);
+  const rows: StudyRow[] = [];
+  const base: Record<string, BacktestResult> = {};
+  const fees: Record<string, BacktestResult[]> = {};
+  for (const [name, p] of Object.entries(plan.base)) {
+    const raw = await run(p, `${name}`);
+    base[name] = toResult(raw, p.resolved);
+    rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: base[name].metrics });
+    for (const v of plan.noiseLevels) {
+      const q = prepare({ ...plan.rest, strategy: plan.strategies[name], noiseVariance: v });
+      const r = toResult(await run(q, `${name} noise ${v}`), q.resolved);
+      rows.push({ strategy: name, study: 'noise', noiseVariance: v, fee: { ...q.resolved.fees }, metrics: r.metrics });
+    }
+    fees[name] = [];
+    for (const f of plan.fees) {
+      let r: BacktestResult;
+      if (p.callback) {
+        const q = prepare({ ...plan.rest, strategy: plan.strategies[name], fees: { maker: f, taker: f } });
+        r = toResult(await run(q, `${name} fee ${f}`), q.resolved);
+      } else {
+        r = toResult(raw, p.resolved, { maker: f, taker: f });
+      }
+      fees[name].push(r);
+      rows.push({ strategy: name, study: 'fee', noiseVariance: p.resolved.noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
+    }
+  }
+  return { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Runs a study synchronously: every strategy at the base setting, each noise level and each fee. */
+export function runStudy(config: StudyConfig): StudyResult {
+  // The runner is synchronous underneath; the promise settles within this call.
+  let out: StudyResult | undefined;
+  let error: unknown;
+  const t0 = performance.now();
+  const plan = studyPlan(config);
+  void plan;
+  const rows: StudyRow[] = [];
+  const base: Record<string, BacktestResult> = {};
+  const fees: Record<string, BacktestResult[]> = {};
+  try {
+    for (const [name, p] of Object.entries(plan.base)) {
+      const raw = runRaw(p);
+      base[name] = toResult(raw, p.resolved);
+      rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: base[name].metrics });
+      for (const v of plan.noiseLevels) {
+        const q = prepare({ ...plan.rest, strategy: plan.strategies[name], noiseVariance: v });
+        const r = toResult(runRaw(q), q.resolved);
+        rows.push({ strategy: name, study: 'noise', noiseVariance: v, fee: { ...q.resolved.fees }, metrics: r.metrics });
+      }
+      fees[name] = [];
+      for (const f of plan.fees) {
+        let r: BacktestResult;
+        if (p.callback) {
+          const q = prepare({ ...plan.rest, strategy: plan.strategies[name], fees: { maker: f, taker: f } });
+          r = toResult(runRaw(q), q.resolved);
+        } else {
+          r = toResult(raw, p.resolved, { maker: f, taker: f });
+        }
+        fees[name].push(r);
+        rows.push({ strategy: name, study: 'fee', noiseVariance: p.resolved.noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
+      }
+    }
+    out = { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels, seconds: (performance.now() - t0) / 1000 };
+  } catch (err) {
+    error = err;
+  }
+  if (error !== undefined) throw error;
+  return out!;
+}
+
+export interface StudyAsyncOptions {
+  signal?: AbortSignal;
+  /** Progress over the whole study: runs done, the current run's label and its progress. */
+  onProgress?: (p: { run: number; runs: number; label: string; pathsDone: number; paths: number; events: number }) => void;
+}
+
+/** Like runStudy, each run off the JS thread (abortable, with progress). */
+export function runStudyAsync(config: StudyConfig, options: StudyAsyncOptions = {}): Promise<StudyResult> {
+  let runs = 0;
+  let plan: ReturnType<typeof studyPlan>;
+  try {
+    plan = studyPlan(config);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const perStrategy = (p: Prepared) => 1 + plan.noiseLevels.length + (p.callback ? plan.fees.length : 0);
+  const total = Object.values(plan.base).reduce((n, p) => n + perStrategy(p), 0);
+  return runStudyWith(config, async (p, label) => {
+    const index = runs++;
+    options.onProgress?.({ run: index, runs: total, label, pathsDone: 0, paths: p.resolved.paths, events: 0 });
+    return runRawAsync(p, {
+      signal: options.signal,
+      onProgress: options.onProgress ? (q) => options.onProgress!({ run: index, runs: total, label, ...q }) : undefined,
+    });
+  });
+}

@@ -1,0 +1,266 @@
+#include "backtest_wrap.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "../core/backtest/backtest.hpp"
+#include "../core/error.hpp"
+#include "../core/hawkes/hawkes_model.hpp"
+#include "../cuda/backtest_cuda.hpp"
+#include "async_job.hpp"
+#include "js_errors.hpp"
+#include "js_views.hpp"
+
+namespace hawkgraph::addon {
+namespace {
+
+using backtest::BacktestOptions;
+using backtest::BacktestResult;
+using backtest::StrategyKind;
+using hawkes::HawkesModel;
+using hawkes::HawkesParams;
+
+[[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
+
+double number_field(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) bad_option(std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t integer_field(const Napi::Object& o, const char* name, double lo, double hi) {
+  const double v = number_field(o, name);
+  if (!(v >= lo && v <= hi) || v != std::floor(v)) {
+    bad_option(std::string(name) + " must be an integer in [" + format_number(lo) + ", " + format_number(hi) + "], got " + format_number(v));
+  }
+  return static_cast<int64_t>(v);
+}
+
+HawkesParams params_arg(const Napi::CallbackInfo& info) {
+  auto mu = float64_view(info[0], "mu");
+  auto alpha = float64_view(info[1], "alpha");
+  auto beta = float64_view(info[2], "beta");
+  HawkesParams p;
+  p.dims = static_cast<int>(mu.length);
+  p.mu.assign(mu.data, mu.data + mu.length);
+  p.alpha.assign(alpha.data, alpha.data + alpha.length);
+  p.beta.assign(beta.data, beta.data + beta.length);
+  return p;
+}
+
+// Everything a run needs, owned together so a pool thread can hold it.
+struct BacktestJob {
+  HawkesParams params;
+  std::unique_ptr<HawkesModel> model;
+  BacktestOptions options;
+  backtest::StrategySpec strategy;
+  std::unique_ptr<backtest::Policy> policy;
+  bool cuda = false;
+  std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
+
+  // (mu, alpha, beta, options) as lib/backtest.ts builds them.
+  explicit BacktestJob(const Napi::CallbackInfo& info) : params(params_arg(info)) {
+    hawkes::validate_params(params, false);
+    if (params.dims != 8) bad_option("hawkes must have 8 dimensions (the LOB event types), got " + std::to_string(params.dims));
+    if (!info[3].IsObject()) bad_option("backtest options must be an object");
+    Napi::Object o = info[3].As<Napi::Object>();
+    backtest::BacktestSpec& s = options.spec;
+    s.horizon = number_field(o, "horizon");
+    s.dt = number_field(o, "dt");
+    s.tick = number_field(o, "tick");
+    s.inventory_limit = integer_field(o, "inventoryLimit", 1, 1e15);
+    s.z1 = number_field(o, "z1");
+    s.z2 = number_field(o, "z2");
+    s.z3 = number_field(o, "z3");
+    s.phi = number_field(o, "phi");
+    s.fee_maker = number_field(o, "feeMaker");
+    s.fee_taker = number_field(o, "feeTaker");
+    const double noise_var = number_field(o, "noiseVariance");
+    if (!(noise_var >= 0) || !std::isfinite(noise_var)) bad_option("noiseVariance must be a finite number >= 0, got " + format_number(noise_var));
+    s.noise_std = std::sqrt(noise_var);
+    s.grid = integer_field(o, "timeGrid", 0, 100000);
+    s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, 9007199254740991.0));
+    options.paths = integer_field(o, "paths", 1, 1099511627776.0);
+    options.first_path = integer_field(o, "firstPath", 0, 9007199254740991.0);
+    options.threads = static_cast<int>(integer_field(o, "threads", 1, 1024));
+    options.record = o.Get("record").ToBoolean().Value();
+    if (std::isfinite(s.horizon) && std::isfinite(s.dt) && s.dt > 0 && s.horizon > 0) {
+      s.steps = static_cast<int64_t>(std::ceil(s.horizon / s.dt - 1e-9));
+      if (s.steps < 1) s.steps = 1;
+    }
+    Napi::Value lob_value = o.Get("lob");
+    if (!lob_value.IsObject()) bad_option("lob must be an object");
+    Napi::Object lob = lob_value.As<Napi::Object>();
+    auto loc = float64_view(lob.Get("location"), "jumps.location");
+    auto scale = float64_view(lob.Get("scale"), "jumps.scale");
+    if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
+    std::memcpy(options.lob.jump_location, loc.data, sizeof(double) * 8);
+    std::memcpy(options.lob.jump_scale, scale.data, sizeof(double) * 8);
+    options.lob.initial_bid = integer_field(lob, "initialBid", -4503599627370496.0, 4503599627370496.0);
+    options.lob.initial_ask = integer_field(lob, "initialAsk", -4503599627370496.0, 4503599627370496.0);
+    s.initial_bid = options.lob.initial_bid;
+    s.initial_ask = options.lob.initial_ask;
+    Napi::Value backend = o.Get("backend");
+    const std::string b = backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "cpu";
+    if (b != "cpu" && b != "cuda") bad_option("backend must be 'cpu' or 'cuda', got \"" + b + "\"");
+    cuda = b == "cuda";
+    Napi::Value st_value = o.Get("strategy");
+    if (!st_value.IsObject()) bad_option("strategy must be an object");
+    Napi::Object st = st_value.As<Napi::Object>();
+    Napi::Value kind = st.Get("kind");
+    const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+    if (k == "sym") {
+      strategy.kind = StrategyKind::Sym;
+    } else if (k == "lin") {
+      strategy.kind = StrategyKind::Lin;
+      auto lin = float64_view(st.Get("lin"), "strategy.lin");
+      if (lin.length != 4) bad_option("strategy.lin must hold 4 numbers");
+      strategy.lin = backtest::LinStrategy{lin.data[0], lin.data[1], lin.data[2], lin.data[3]};
+    } else if (k == "policy") {
+      strategy.kind = StrategyKind::Policy;
+      Napi::Value bytes = st.Get("bytes");
+      if (!bytes.IsTypedArray() || bytes.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        bad_option("strategy.policy must be the bytes of a safetensors file (Uint8Array)");
+      }
+      auto u8 = bytes.As<Napi::Uint8Array>();
+      policy = backtest::load_policy(u8.Data(), u8.ByteLength());
+      strategy.policy = policy.get();
+    } else if (k == "callback") {
+      strategy.kind = StrategyKind::Callback;
+    } else {
+      bad_option("strategy.kind must be 'sym', 'lin', 'policy' or 'callback', got \"" + k + "\"");
+    }
+    backtest::validate_backtest_options(options);
+    model = std::make_unique<HawkesModel>(params);
+  }
+
+  BacktestResult run() {
+    return cuda ? cuda::backtest_run(*model, options, strategy, control.get())
+                : backtest::run_backtest(*model, options, strategy, control.get());
+  }
+  bool cancelled(const BacktestResult& r) const { return r.cancelled; }
+  double paths_total() const { return static_cast<double>(options.paths); }
+  Napi::Value to_js(Napi::Env env, BacktestResult& r);
+};
+
+Napi::Float64Array f64(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), sizeof(double) * v.size());
+  return a;
+}
+
+Napi::Value BacktestJob::to_js(Napi::Env env, BacktestResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pnl", f64(env, r.pnl));
+  o.Set("grossPnl", f64(env, r.gross_pnl));
+  o.Set("makerNotional", f64(env, r.maker_notional));
+  o.Set("takerNotional", f64(env, r.taker_notional));
+  o.Set("cash", f64(env, r.cash));
+  o.Set("mid", f64(env, r.mid));
+  o.Set("map", f64(env, r.map));
+  o.Set("reward", f64(env, r.reward));
+  o.Set("inventory", f64(env, r.inventory));
+  o.Set("trades", f64(env, r.trades));
+  o.Set("events", f64(env, r.events));
+  o.Set("gridGross", f64(env, r.grid_gross));
+  o.Set("gridMaker", f64(env, r.grid_maker));
+  o.Set("gridTaker", f64(env, r.grid_taker));
+  if (options.record) {
+    const backtest::Records& rec = r.records;
+    Napi::Object steps = Napi::Object::New(env);
+    steps.Set("path", f64(env, rec.step_path));
+    steps.Set("time", f64(env, rec.step_time));
+    steps.Set("bid", f64(env, rec.step_bid));
+    steps.Set("ask", f64(env, rec.step_ask));
+    steps.Set("quoteBid", f64(env, rec.step_quote_bid));
+    steps.Set("quoteAsk", f64(env, rec.step_quote_ask));
+    steps.Set("inventory", f64(env, rec.step_inventory));
+    steps.Set("cash", f64(env, rec.step_cash));
+    steps.Set("wealth", f64(env, rec.step_wealth));
+    Napi::Object fills = Napi::Object::New(env);
+    fills.Set("path", f64(env, rec.fill_path));
+    fills.Set("step", f64(env, rec.fill_step));
+    fills.Set("time", f64(env, rec.fill_time));
+    fills.Set("side", f64(env, rec.fill_side));
+    fills.Set("price", f64(env, rec.fill_price));
+    fills.Set("fee", f64(env, rec.fill_fee));
+    fills.Set("maker", f64(env, rec.fill_maker));
+    fills.Set("inventory", f64(env, rec.fill_inventory));
+    fills.Set("cash", f64(env, rec.fill_cash));
+    fills.Set("bid", f64(env, rec.fill_bid));
+    fills.Set("ask", f64(env, rec.fill_ask));
+    o.Set("steps", steps);
+    o.Set("fills", fills);
+  }
+  return o;
+}
+
+// backtestRun(mu, alpha, beta, options) -> raw result. Blocks the calling thread.
+Napi::Value backtest_run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    BacktestJob job(info);
+    if (job.strategy.kind == StrategyKind::Callback) bad_option("a callback strategy runs through backtestRunCallback");
+    BacktestResult r = job.run();
+    return job.to_js(env, r);
+  });
+}
+
+// backtestRunAsync(mu, alpha, beta, options, onProgress?) -> { promise, cancel() }.
+Napi::Value backtest_run_async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto job = std::make_unique<BacktestJob>(info);
+    if (job->strategy.kind == StrategyKind::Callback) bad_option("a callback strategy runs through backtestRunCallback");
+    return JobWorker<BacktestJob, BacktestResult>::start(env, "hawkgraph.backtestRun", std::move(job), info[4]);
+  });
+}
+
+// backtestRunCallback(mu, alpha, beta, options, decide) -> raw result, on the JS thread: each
+// step calls decide(state: Float64Array [path, step, time, inventory, bid, ask, trend, cash]
+// (prices in ticks)) which returns [bidOffset, askOffset, market] (ticks from the mid; NaN: no quote).
+Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    BacktestJob job(info);
+    if (!info[4].IsFunction()) bad_option("strategy callback must be a function");
+    if (job.cuda) bad_option("strategy: a JS callback runs on the CPU only (backend 'cuda' needs 'sym', lin or policy)");
+    Napi::Function decide = info[4].As<Napi::Function>();
+    Napi::Float64Array state = Napi::Float64Array::New(env, 8);
+    double* sp = state.Data();
+    job.strategy.kind = StrategyKind::Callback;
+    job.strategy.decide = [&](const backtest::Observation& o, int64_t path) {
+      sp[0] = static_cast<double>(path);
+      sp[1] = static_cast<double>(o.step);
+      sp[2] = o.time;
+      sp[3] = static_cast<double>(o.inventory);
+      sp[4] = static_cast<double>(o.bid);
+      sp[5] = static_cast<double>(o.ask);
+      sp[6] = o.trend;
+      sp[7] = o.cash;
+      Napi::Value ret = decide.Call({state});  // a JS exception propagates as Napi::Error
+      if (!ret.IsTypedArray() || ret.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+          ret.As<Napi::Float64Array>().ElementLength() < 3) {
+        throw Error("ERR_INVALID_ARGUMENT", "the strategy callback must return an action");
+      }
+      const double* a = ret.As<Napi::Float64Array>().Data();
+      backtest::Quotes q = backtest::quotes_from_offsets(o, a[0], a[1]);
+      q.market = a[2] > 0 ? 1 : a[2] < 0 ? -1 : 0;
+      return q;
+    };
+    BacktestResult r = backtest::run_backtest(*job.model, job.options, job.strategy, nullptr);
+    return job.to_js(env, r);
+  });
+}
+
+}  // namespace
+
+void register_backtest(Napi::Env env, Napi::Object exports) {
+  exports.Set("backtestRun", Napi::Function::New(env, backtest_run, "backtestRun"));
+  exports.Set("backtestRunAsync", Napi::Function::New(env, backtest_run_async, "backtestRunAsync"));
+  exports.Set("backtestRunCallback", Napi::Function::New(env, backtest_run_callback, "backtestRunCallback"));
+}
+
+}  // namespace hawkgraph::addon

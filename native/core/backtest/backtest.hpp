@@ -1,0 +1,78 @@
+// Monte Carlo market-making backtests on the 8-event LOB model: the run description, the policy
+// network loaded from safetensors, and the CPU driver on native threads. The per-step math is in
+// backtest_step.hpp (shared with native/cuda/backtest_kernels.cu). Plain C++; no Node or CUDA
+// headers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "../hawkes/hawkes_model.hpp"
+#include "../hawkes/hawkes_simulate.hpp"
+#include "backtest_step.hpp"
+
+namespace hawkgraph::backtest {
+
+// A policy network with its weights owned here (transposed, float32) and a view into them.
+struct Policy {
+  std::vector<std::vector<float>> weight_t, bias;
+  MlpView view{};
+};
+
+// Reads a ReLU MLP from safetensors bytes: tensors `layers.<i>.weight` [out, in] and
+// `layers.<i>.bias` [out] (F32 or F64), i = 0 .. L-1, input width 3, output width 2, hidden
+// widths <= 256; metadata `input_mean` and `input_std` (JSON arrays of 3 numbers, std > 0),
+// optional `output_activation` ("none" or "tanh"), `output_scale` and `output_offset` (2 numbers
+// each). Throws ERR_POLICY naming the tensor or key.
+std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size);
+
+enum class StrategyKind { Sym, Lin, Policy, Callback };
+
+// The JS callback strategy (CPU only, the caller's thread): fills quotes from an observation.
+using DecideFn = std::function<Quotes(const Observation&, int64_t path)>;
+
+struct StrategySpec {
+  StrategyKind kind = StrategyKind::Sym;
+  LinStrategy lin{};
+  const Policy* policy = nullptr;
+  DecideFn decide;
+};
+
+// Per-step and per-fill records for small runs (tests and debugging).
+struct Records {
+  std::vector<double> step_path, step_time, step_bid, step_ask, step_quote_bid, step_quote_ask, step_inventory, step_cash, step_wealth;
+  std::vector<double> fill_path, fill_step, fill_time, fill_side, fill_price, fill_fee, fill_maker, fill_inventory, fill_cash, fill_bid, fill_ask;
+};
+
+struct BacktestOptions {
+  BacktestSpec spec{};
+  hawkes::LobSpec lob{};
+  int64_t paths = 1;
+  int64_t first_path = 0;  // path indices [first_path, first_path + paths): the callback runs in slices
+  int threads = 1;
+  bool record = false;
+};
+
+struct BacktestResult {
+  std::vector<double> pnl, gross_pnl, maker_notional, taker_notional, cash, mid, map, reward, inventory, trades, events;
+  std::vector<double> grid_gross, grid_maker, grid_taker;  // [paths * grid]
+  Records records;
+  bool cancelled = false;
+};
+
+// Largest records a run may keep: paths * steps.
+constexpr int64_t kMaxRecordedSteps = int64_t{1} << 22;
+
+// ERR_INVALID_OPTION naming the field for anything out of range.
+void validate_backtest_options(const BacktestOptions& o);
+
+// Runs paths on `threads` native threads (the callback strategy runs on the caller's thread
+// only). Path p's results depend only on (seed, p) and the settings, never on the thread count.
+// control: progress (paths_done, events_done) and cancellation, may be null.
+BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy,
+                            hawkes::SimulateControl* control);
+
+}  // namespace hawkgraph::backtest
