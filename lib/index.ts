@@ -25,6 +25,8 @@ export {
   runBacktest, runBacktestAsync, runStudy, runStudyAsync, glftOffsets, computeMetrics, resolveBacktestConfig, quantileSorted,
   DEFAULT_LOB_HAWKES, DEFAULT_LOB_JUMPS,
 } from './backtest';
+export { renderReport, kde } from './report';
+export type { ReportOptions } from './report';
 export type {
   BacktestAsyncOptions, BacktestConfig, BacktestMetrics, BacktestPaths, BacktestRecords, BacktestResult, GlftParams, LinParams, PnlOverTime,
   ResolvedBacktestConfig, Strategy, StrategyAction, StrategyCallback, StrategyState, StudyAsyncOptions, StudyConfig, StudyResult, StudyRow,
