@@ -1,0 +1,77 @@
+// The HTML report: self-contained (no scripts, no external resources), every plot present, and,
+// where Debian's chromium is installed, rendered headless with every plot's marks laid out
+// (a non-empty bounding box for each mark element). Skipped, saying so, without chromium.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { renderReport, runStudy } from '../dist/index.js';
+import { policyFile } from './helpers/policy';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PLOTS = ['pnl-histogram', 'inventory', 'pnl-time', 'sharpe-fee'];
+
+const study = runStudy({
+  strategies: { SYM: 'sym', LIN: { lin: { bid: [1, 0.5], ask: [1, -0.5] } }, RL: { policy: policyFile({ seed: 5 }) } },
+  paths: 60, horizon: 30, seed: 3, noise: [0.1], feeSweep: [0, 0.002, 0.004],
+});
+const html = renderReport(study, { title: 'test <report>', notes: ['a & b'] });
+
+describe('report', () => {
+  it('is one self-contained document with every plot and the metrics table', () => {
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|<img|src=|href=|@import|url\(/i);
+    for (const p of PLOTS) expect(html).toContain(`data-plot="${p}"`);
+    expect(html).toContain('data-plot="metrics"');
+    expect(html).toContain('test &lt;report&gt;');
+    expect(html).toContain('a &amp; b');
+    expect((html.match(/<tr>/g) ?? []).length).toBe(1 + study.rows.length);
+  });
+
+  const hasChromium = fs.existsSync(CHROMIUM);
+  if (!hasChromium) console.log(`test/83: ${CHROMIUM} not found, skipping the headless render check (apt-get install chromium to run it)`);
+
+  it.skipIf(!hasChromium)('renders in headless chromium with every plot drawing its marks', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-report-'));
+    try {
+      const probe = `<script>
+const out = {};
+for (const svg of document.querySelectorAll('svg[data-plot]')) {
+  let total = 0, drawn = 0;
+  for (const el of svg.querySelectorAll('.mark')) {
+    total++;
+    const b = el.getBBox();
+    if (Number.isFinite(b.x) && Number.isFinite(b.y) && (b.width > 0 || b.height > 0)) drawn++;
+  }
+  const r = svg.getBoundingClientRect();
+  out[svg.dataset.plot] = { total, drawn, width: r.width, height: r.height };
+}
+out.metricsRows = document.querySelector('table[data-plot="metrics"]').tBodies[0].rows.length;
+const pre = document.createElement('pre');
+pre.id = 'hg-check';
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script></body>`;
+      const file = path.join(dir, 'report.html');
+      fs.writeFileSync(file, html.replace('</body>', probe));
+      const dom = execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${path.join(dir, 'profile')}`, '--dump-dom', `file://${file}`], {
+        encoding: 'utf8', timeout: 50_000, stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const m = dom.match(/<pre id="hg-check">([^<]*)<\/pre>/);
+      expect(m).not.toBeNull();
+      const check = JSON.parse(m![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      for (const p of PLOTS) {
+        expect(check[p], p).toBeDefined();
+        expect(check[p].total, p).toBeGreaterThan(0);
+        expect(check[p].drawn, p).toBe(check[p].total);
+        expect(check[p].width, p).toBeGreaterThan(100);
+      }
+      expect(check.metricsRows).toBe(study.rows.length);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
