@@ -9,14 +9,18 @@ import { EventEmitter } from 'eventemitter3';
 
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
 import { HawkgraphError, describe } from './errors';
+import {
+  Prediction, ROW_CONFIDENCE, ROW_DIRECTION, ROW_EMBEDDING, ROW_LEVELS, ROW_LOGITS, ROW_MAGNITUDE, ROW_PROBS,
+  ROW_VOLATILITY, readPredictionRow,
+} from './prediction';
 import { LoadedBinary, NativeEngineInfo, NativeGnnEngine, native } from './native';
 import {
   BookStreamController, EngineEvents, PredictionEvent, PredictionIterator, ResolvedStreamOptions, StreamOptions,
   StreamStats, SubmitOptions, resolveStreamOptions,
 } from './stream';
 
-export const DIRECTIONS = ['down', 'flat', 'up'] as const;
-export type Direction = (typeof DIRECTIONS)[number];
+export { DIRECTIONS } from './prediction';
+export type { Direction, Prediction } from './prediction';
 
 /** The example model shipped with the package (pooled attention, 20 levels, hidden 128, 4 heads). */
 export const exampleModelPath: string = path.resolve(__dirname, '..', 'models', 'orderbook-gnn-pooled.safetensors');
@@ -103,23 +107,6 @@ export interface EngineInfo {
   binary: LoadedBinary;
 }
 
-export interface Prediction {
-  direction: Direction;
-  /** Softmax of the logits, in the order down, flat, up. */
-  probs: [down: number, flat: number, up: number];
-  logits: [down: number, flat: number, up: number];
-  /** The largest probability. */
-  confidence: number;
-  /** sigmoid(magnitude head), in (0, 1). */
-  magnitude: number;
-  /** relu(volatility head), >= 0. */
-  volatility: number;
-  /** min(model levels, bid levels, ask levels). */
-  levelsUsed: number;
-  /** The LayerNorm output the heads read (embed values), when requested. */
-  embedding?: Float32Array;
-}
-
 export interface PredictOptions {
   /** Also return the embedding. */
   embedding?: boolean;
@@ -148,15 +135,6 @@ export interface BatchOptions {
   embedding?: boolean;
 }
 
-// Row layout written by the native engine (native/core/gnn_engine.hpp, prediction_row).
-const ROW_DIRECTION = 0;
-const ROW_LOGITS = 1;
-const ROW_PROBS = 4;
-const ROW_CONFIDENCE = 7;
-const ROW_MAGNITUDE = 8;
-const ROW_VOLATILITY = 9;
-const ROW_LEVELS = 10;
-const ROW_EMBEDDING = 11;
 
 const ENGINE_OPTIONS = new Set(['model', 'stream', 'backend', 'precision', 'fallback', 'onFallback', 'singleBook', 'threads', 'kernels', 'folds']);
 const CPU_KERNELS = new Set(['auto', 'amx', 'avx512', 'avx2', 'portable']);
@@ -349,17 +327,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#run(book);
     const row = this.#row;
     const out = options?.into ?? ({ probs: [0, 0, 0], logits: [0, 0, 0] } as unknown as Prediction);
-    out.direction = DIRECTIONS[row[ROW_DIRECTION]];
-    out.probs[0] = row[ROW_PROBS];
-    out.probs[1] = row[ROW_PROBS + 1];
-    out.probs[2] = row[ROW_PROBS + 2];
-    out.logits[0] = row[ROW_LOGITS];
-    out.logits[1] = row[ROW_LOGITS + 1];
-    out.logits[2] = row[ROW_LOGITS + 2];
-    out.confidence = row[ROW_CONFIDENCE];
-    out.magnitude = row[ROW_MAGNITUDE];
-    out.volatility = row[ROW_VOLATILITY];
-    out.levelsUsed = row[ROW_LEVELS];
+    readPredictionRow(row, 0, out);
     if (options?.embedding) {
       const e = out.embedding?.length === this.#embed ? out.embedding : new Float32Array(this.#embed);
       for (let c = 0; c < this.#embed; c++) e[c] = row[ROW_EMBEDDING + c];

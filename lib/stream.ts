@@ -11,6 +11,7 @@ import type { EventEmitter } from 'eventemitter3';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
 import { HawkgraphError, HawkgraphErrorCode, describe } from './errors';
 import type { NativeAddon, NativeBookStream, NativeGnnEngine } from './native';
+import { Prediction, readPredictionRow } from './prediction';
 
 /** Options of the stream an engine opens on its first submit(); all optional. */
 export interface StreamOptions {
@@ -36,21 +37,14 @@ export interface SubmitOptions {
   ts?: number;
 }
 
-export type Direction = 'down' | 'flat' | 'up';
 
-export interface PredictionEvent {
+/** A prediction from the stream: predict()'s result (without the embedding) plus where and when. */
+export interface PredictionEvent extends Omit<Prediction, 'embedding'> {
   symbol: string;
   /** The value submit() returned for this book. */
   seq: number;
   /** The book's timestamp (SubmitOptions.ts). */
   ts: number;
-  direction: Direction;
-  probs: [down: number, flat: number, up: number];
-  logits: [down: number, flat: number, up: number];
-  confidence: number;
-  magnitude: number;
-  volatility: number;
-  levelsUsed: number;
   /** Submit to the start of the book's batch on the inference thread. */
   queueNs: number;
   /** The forward pass of the whole batch. */
@@ -165,15 +159,6 @@ const REC_QUEUE_NS = 4;
 const REC_COMPUTE_NS = 5;
 const REC_ROW = 6;
 const REC_WIDTH = REC_ROW + 11;
-const ROW_DIRECTION = 0;
-const ROW_LOGITS = 1;
-const ROW_PROBS = 4;
-const ROW_CONFIDENCE = 7;
-const ROW_MAGNITUDE = 8;
-const ROW_VOLATILITY = 9;
-const ROW_LEVELS = 10;
-const DIRECTIONS: readonly Direction[] = ['down', 'flat', 'up'];
-
 // Superseded books waiting for their 'dropped' event. They are emitted from a setImmediate, not
 // inside submit(), unless this many pile up in one synchronous burst: then submit() emits them
 // before it returns, which keeps memory bounded whatever the feed does.
@@ -330,17 +315,18 @@ export class BookStreamController {
         symbol: this.#names[inbox[r + REC_SYMBOL]],
         seq: inbox[r + REC_SEQ],
         ts: inbox[r + REC_TS],
-        direction: DIRECTIONS[inbox[row + ROW_DIRECTION]],
-        probs: [inbox[row + ROW_PROBS], inbox[row + ROW_PROBS + 1], inbox[row + ROW_PROBS + 2]],
-        logits: [inbox[row + ROW_LOGITS], inbox[row + ROW_LOGITS + 1], inbox[row + ROW_LOGITS + 2]],
-        confidence: inbox[row + ROW_CONFIDENCE],
-        magnitude: inbox[row + ROW_MAGNITUDE],
-        volatility: inbox[row + ROW_VOLATILITY],
-        levelsUsed: inbox[row + ROW_LEVELS],
+        direction: 'flat',
+        probs: [0, 0, 0],
+        logits: [0, 0, 0],
+        confidence: 0,
+        magnitude: 0,
+        volatility: 0,
+        levelsUsed: 0,
         queueNs: inbox[r + REC_QUEUE_NS],
         computeNs: inbox[r + REC_COMPUTE_NS],
         latencyNs: latency,
       };
+      readPredictionRow(inbox, row, event);
       try {
         this.#emitter.emit('prediction', event);
       } catch (err) {
