@@ -741,23 +741,23 @@ function studyPlan(config: StudyConfig) {
   return { rest, noiseLevels, fees, base, strategies };
 }
 
-// Quotes of natively evaluated strategies never depend on fees, so one simulation gives every fee
-// exactly (net = gross - fee * notional); a callback sees its cash and is re-run per fee.
-async function runStudyWith(
-  config: StudyConfig, run: (p: Prepared, label: string) => Promise<NativeBacktestResult>,
-): Promise<StudyResult> {
-  const t0 = performance.now();
-  const plan = studyPlan(config);
+type StudyPlan = ReturnType<typeof studyPlan>;
+
+// The runs of a study as a generator: it yields each run's prepared config (and a label) and is
+// sent back the raw result, so one body serves the sync and the async drivers. Quotes of
+// natively evaluated strategies never depend on fees, so one simulation gives every fee exactly
+// (net = gross - fee * notional); a callback sees its cash and is re-run per fee.
+function* studyRuns(plan: StudyPlan): Generator<{ p: Prepared; label: string }, Omit<StudyResult, 'seconds'>, NativeBacktestResult> {
   const rows: StudyRow[] = [];
   const base: Record<string, BacktestResult> = {};
   const fees: Record<string, BacktestResult[]> = {};
   for (const [name, p] of Object.entries(plan.base)) {
-    const raw = await run(p, `${name}`);
+    const raw = yield { p, label: name };
     base[name] = toResult(raw, p.resolved);
     rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: base[name].metrics });
     for (const v of plan.noiseLevels) {
       const q = prepare({ ...plan.rest, strategy: plan.strategies[name], noiseVariance: v });
-      const r = toResult(await run(q, `${name} noise ${v}`), q.resolved);
+      const r = toResult(yield { p: q, label: `${name} noise ${v}` }, q.resolved);
       rows.push({ strategy: name, study: 'noise', noiseVariance: v, fee: { ...q.resolved.fees }, metrics: r.metrics });
     }
     fees[name] = [];
@@ -765,7 +765,7 @@ async function runStudyWith(
       let r: BacktestResult;
       if (p.callback) {
         const q = prepare({ ...plan.rest, strategy: plan.strategies[name], fees: { maker: f, taker: f } });
-        r = toResult(await run(q, `${name} fee ${f}`), q.resolved);
+        r = toResult(yield { p: q, label: `${name} fee ${f}` }, q.resolved);
       } else {
         r = toResult(raw, p.resolved, { maker: f, taker: f });
       }
@@ -773,49 +773,19 @@ async function runStudyWith(
       rows.push({ strategy: name, study: 'fee', noiseVariance: p.resolved.noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
     }
   }
-  return { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels, seconds: (performance.now() - t0) / 1000 };
+  return { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels };
 }
 
-/** Runs a study synchronously: every strategy at the base setting, each noise level and each fee. */
+/**
+ * Runs a study, blocking like runBacktest: every strategy at the base setting, at each noise
+ * level and at each fee; a table of metrics per setting.
+ */
 export function runStudy(config: StudyConfig): StudyResult {
-  // The runner is synchronous underneath; the promise settles within this call.
-  let out: StudyResult | undefined;
-  let error: unknown;
   const t0 = performance.now();
-  const plan = studyPlan(config);
-  void plan;
-  const rows: StudyRow[] = [];
-  const base: Record<string, BacktestResult> = {};
-  const fees: Record<string, BacktestResult[]> = {};
-  try {
-    for (const [name, p] of Object.entries(plan.base)) {
-      const raw = runRaw(p);
-      base[name] = toResult(raw, p.resolved);
-      rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: base[name].metrics });
-      for (const v of plan.noiseLevels) {
-        const q = prepare({ ...plan.rest, strategy: plan.strategies[name], noiseVariance: v });
-        const r = toResult(runRaw(q), q.resolved);
-        rows.push({ strategy: name, study: 'noise', noiseVariance: v, fee: { ...q.resolved.fees }, metrics: r.metrics });
-      }
-      fees[name] = [];
-      for (const f of plan.fees) {
-        let r: BacktestResult;
-        if (p.callback) {
-          const q = prepare({ ...plan.rest, strategy: plan.strategies[name], fees: { maker: f, taker: f } });
-          r = toResult(runRaw(q), q.resolved);
-        } else {
-          r = toResult(raw, p.resolved, { maker: f, taker: f });
-        }
-        fees[name].push(r);
-        rows.push({ strategy: name, study: 'fee', noiseVariance: p.resolved.noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
-      }
-    }
-    out = { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels, seconds: (performance.now() - t0) / 1000 };
-  } catch (err) {
-    error = err;
-  }
-  if (error !== undefined) throw error;
-  return out!;
+  const runs = studyRuns(studyPlan(config));
+  let step = runs.next();
+  while (!step.done) step = runs.next(runRaw(step.value.p));
+  return { ...step.value, seconds: (performance.now() - t0) / 1000 };
 }
 
 export interface StudyAsyncOptions {
@@ -825,22 +795,23 @@ export interface StudyAsyncOptions {
 }
 
 /** Like runStudy, each run off the JS thread (abortable, with progress). */
-export function runStudyAsync(config: StudyConfig, options: StudyAsyncOptions = {}): Promise<StudyResult> {
-  let runs = 0;
-  let plan: ReturnType<typeof studyPlan>;
-  try {
-    plan = studyPlan(config);
-  } catch (err) {
-    return Promise.reject(err);
-  }
+export async function runStudyAsync(config: StudyConfig, options: StudyAsyncOptions = {}): Promise<StudyResult> {
+  const t0 = performance.now();
+  const plan = studyPlan(config);
   const perStrategy = (p: Prepared) => 1 + plan.noiseLevels.length + (p.callback ? plan.fees.length : 0);
   const total = Object.values(plan.base).reduce((n, p) => n + perStrategy(p), 0);
-  return runStudyWith(config, async (p, label) => {
-    const index = runs++;
-    options.onProgress?.({ run: index, runs: total, label, pathsDone: 0, paths: p.resolved.paths, events: 0 });
-    return runRawAsync(p, {
+  const runs = studyRuns(plan);
+  let index = 0;
+  let step = runs.next();
+  while (!step.done) {
+    const { p, label } = step.value;
+    const run = index++;
+    options.onProgress?.({ run, runs: total, label, pathsDone: 0, paths: p.resolved.paths, events: 0 });
+    const raw = await runRawAsync(p, {
       signal: options.signal,
-      onProgress: options.onProgress ? (q) => options.onProgress!({ run: index, runs: total, label, ...q }) : undefined,
+      onProgress: options.onProgress ? (q) => options.onProgress!({ run, runs: total, label, ...q }) : undefined,
     });
-  });
+    step = runs.next(raw);
+  }
+  return { ...step.value, seconds: (performance.now() - t0) / 1000 };
 }
