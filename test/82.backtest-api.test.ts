@@ -70,6 +70,10 @@ describe('config', () => {
     refused(() => runBacktest(config as never), 'ERR_INVALID_OPTION', pattern);
   });
 
+  it('refuses a run whose results would not fit in memory', () => {
+    refused(() => runBacktest({ strategy: 'sym', paths: 2 ** 30, horizon: 1 }), 'ERR_OUT_OF_MEMORY', /need more than 4 GiB/);
+  });
+
   it('refuses a process that is not 8-dimensional or not stable', () => {
     refused(() => runBacktest({ strategy: 'sym', hawkes: { mu: [1, 1], alpha: [[0, 0], [0, 0]], beta: 1 } }), 'ERR_INVALID_OPTION', /^hawkes must have 8 dimensions/);
     const alpha = Array.from({ length: 8 }, (_, k) => Array.from({ length: 8 }, (__, l) => (k === l ? 30 : 0)));

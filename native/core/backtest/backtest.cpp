@@ -407,9 +407,12 @@ void validate_backtest_options(const BacktestOptions& o) {
   if (!(s.fee_taker > -1 && s.fee_taker < 1)) bad_option("fees.taker must be a rate in (-1, 1), got " + format_number(s.fee_taker));
   if (!std::isfinite(s.noise_std) || s.noise_std < 0) bad_option("noise variance must be a finite number >= 0, got " + format_number(s.noise_std * s.noise_std));
   if (s.grid < 0 || s.grid > 100000) bad_option("timeGrid must be an integer in [0, 100000], got " + std::to_string(s.grid));
-  if (s.grid > 0 && static_cast<double>(o.paths) * static_cast<double>(s.grid) > 2e8) {
-    throw Error("ERR_OUT_OF_MEMORY", "pnlOverTime over " + std::to_string(o.paths) + " paths x " + std::to_string(s.grid) +
-                                         " points needs too much memory; lower timeGrid (0 turns it off)");
+  // Results are 11 doubles per path plus 3 per path and grid point: keep them within 4 GiB so a
+  // huge run fails here with a clear message instead of exhausting the host.
+  const double doubles = static_cast<double>(o.paths) * (11.0 + 3.0 * static_cast<double>(s.grid));
+  if (doubles > static_cast<double>(int64_t{1} << 29)) {
+    throw Error("ERR_OUT_OF_MEMORY", "the results of " + std::to_string(o.paths) + " paths with timeGrid " + std::to_string(s.grid) +
+                                         " need more than 4 GiB; run fewer paths per call (seeds and paths are independent) or lower timeGrid (0 turns it off)");
   }
   if (o.record && static_cast<double>(o.paths) * steps > static_cast<double>(kMaxRecordedSteps)) {
     bad_option("record keeps every step: paths x steps must be at most " + std::to_string(kMaxRecordedSteps) + ", got " + format_number(static_cast<double>(o.paths) * steps));
