@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <utility>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -41,6 +42,10 @@ struct DeviceBuffer {
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    std::swap(ptr, other.ptr);
+    return *this;
+  }
   ~DeviceBuffer() {
     if (ptr) cudaFree(ptr);
   }
@@ -71,8 +76,8 @@ struct DeviceTables {
     put_r(m.mass_g); put_r(m.mass_q); put_r(m.mass_inv_q);
     put_i(m.comp_group); put_i(m.comp_dim); put_i(m.dim_comp_begin); put_i(m.group_comp_begin); put_i(m.group_comps);
     put_i(m.exc_begin); put_i(m.exc_comp); put_i(m.mass_begin); put_i(m.mass_group);
-    new (&reals) DeviceBuffer<double>(r.size());
-    new (&ints) DeviceBuffer<int>(n.size());
+    reals = DeviceBuffer<double>(r.size());
+    ints = DeviceBuffer<int>(n.size());
     reals.upload(r.data(), r.size());
     ints.upload(n.data(), n.size());
     tables = m.tables();
