@@ -72,6 +72,11 @@ describe.each(Object.entries(strategies))('%s', (name, strategy) => {
     expect(v.list).toEqual([]);
   });
 
+  it('the single-path loop (what a GPU thread runs, used here by record) equals the interleaved CPU lanes', () => {
+    const plain = runBacktest({ strategy, paths: 24, horizon: 60, dt: 0.1, seed: 5, inventoryLimit: c, fees: { maker: fee, taker: fee }, threads: 2 });
+    for (const key of ['pnl', 'inventory', 'map', 'trades', 'cash', 'events', 'reward'] as const) expect(Array.from(plain.paths[key])).toEqual(Array.from(r.paths[key]));
+  });
+
   it('same seed, same per-path results on 1, 2 and 3 threads, sync and async', async () => {
     const run = (threads: number) => runBacktest({ strategy, paths: 40, horizon: 30, seed: 11, threads, noiseVariance: name === 'lin' ? 0.2 : 0 });
     const a = run(1), b = run(2), d = run(3);

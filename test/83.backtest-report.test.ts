@@ -31,6 +31,44 @@ describe('report', () => {
     expect((html.match(/<tr>/g) ?? []).length).toBe(1 + study.rows.length);
   });
 
+  it('npx hawkgraph backtest: runs a study from JSON, prints the table and writes the report', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-cli-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'actor.safetensors'), policyFile({ seed: 2 }));
+      const config = {
+        paths: 20, horizon: 10, seed: 1, noise: [0.2], feeSweep: [0, 0.002],
+        strategies: { SYM: 'sym', GLFT: { glft: { A: 2, k: 0.5, sigma: 3, gamma: 0.01 } }, RL: { policy: 'actor.safetensors' } },
+      };
+      fs.writeFileSync(path.join(dir, 'study.json'), JSON.stringify(config));
+      const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+      const out = execFileSync(process.execPath, [cli, 'backtest', path.join(dir, 'study.json'), '--report', path.join(dir, 'out.html'), '--json', path.join(dir, 'rows.json')], {
+        encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out.split('\n')[0]).toMatch(/^strategy\s+study\s+noise/);
+      expect(out).toMatch(/^RL\s+fee/m);
+      const report = fs.readFileSync(path.join(dir, 'out.html'), 'utf8');
+      for (const p of PLOTS) expect(report).toContain(`data-plot="${p}"`);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'rows.json'), 'utf8')).rows).toHaveLength(3 * (1 + 1 + 2));
+      let failed: { status: number; stderr: string } | undefined;
+      try {
+        execFileSync(process.execPath, [cli, 'backtest', path.join(dir, 'missing.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        failed = err as { status: number; stderr: string };
+      }
+      expect(failed?.status).toBe(1);
+      expect(failed?.stderr).toMatch(/ERR_INVALID_ARGUMENT: cannot read the config/);
+      try {
+        execFileSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        failed = err as { status: number; stderr: string };
+      }
+      expect(failed?.status).toBe(2);
+      expect(failed?.stderr).toMatch(/usage: hawkgraph backtest/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const hasChromium = fs.existsSync(CHROMIUM);
   if (!hasChromium) console.log(`test/83: ${CHROMIUM} not found, skipping the headless render check (apt-get install chromium to run it)`);
 
