@@ -1,6 +1,10 @@
 // The backtest API: defaults, coded errors naming the field, the policy file checks, the JS
 // callback (the slow path) against the same rule run natively, async progress and abort, the
 // studies' table and the CUDA backend's refusal where no device is present.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -84,9 +88,19 @@ describe('config', () => {
 describe('policy strategy', () => {
   const base = { paths: 8, horizon: 20, seed: 4 };
 
-  it('runs a 2 x 64 MLP natively, F32 or F64 weights alike up to float rounding', () => {
+  it('runs a 2 x 64 MLP natively; F64 weights holding the same values give the same results', () => {
     const r = runBacktest({ ...base, strategy: { policy: policyFile({ seed: 3 }) } });
     expect(r.metrics.meanTrades).toBeGreaterThan(0);
+    const r64 = runBacktest({ ...base, strategy: { policy: policyFile({ seed: 3, dtype: 'F64' }) } });
+    expect(Array.from(r64.paths.pnl)).toEqual(Array.from(r.paths.pnl));
+    // From a path on disk too.
+    const file = path.join(os.tmpdir(), `hg-policy-${process.pid}.safetensors`);
+    fs.writeFileSync(file, policyFile({ seed: 3 }));
+    try {
+      expect(Array.from(runBacktest({ ...base, strategy: { policy: file } }).paths.pnl)).toEqual(Array.from(r.paths.pnl));
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
     const narrow = runBacktest({ ...base, strategy: { policy: policyFile({ seed: 3, hidden: [16] }) } });
     expect(narrow.paths.pnl).toHaveLength(8);
   });

@@ -4,7 +4,7 @@
  */
 import { f32, writeSafetensors, type Tensor } from './safetensors';
 
-export function policyFile(options: { hidden?: number[]; seed?: number; metadata?: Record<string, string>; scale?: number } = {}): Uint8Array {
+export function policyFile(options: { hidden?: number[]; seed?: number; metadata?: Record<string, string>; scale?: number; dtype?: 'F32' | 'F64' } = {}): Uint8Array {
   const hidden = options.hidden ?? [64, 64];
   let a = (options.seed ?? 1) >>> 0;
   const rnd = () => {
@@ -20,8 +20,11 @@ export function policyFile(options: { hidden?: number[]; seed?: number; metadata
   for (let l = 0; l + 1 < widths.length; l++) {
     const w = Array.from({ length: widths[l + 1] * widths[l] }, () => rnd() * scale);
     const b = Array.from({ length: widths[l + 1] }, () => rnd() * 0.1);
-    tensors.set(`layers.${l}.weight`, f32(w, [widths[l + 1], widths[l]]));
-    tensors.set(`layers.${l}.bias`, f32(b, [widths[l + 1]]));
+    // F64 holds the same (float32-representable) values, so either file gives the same network.
+    const make = (v: number[], shape: number[]): Tensor =>
+      options.dtype === 'F64' ? { dtype: 'F64', shape, data: new Uint8Array(new Float64Array(new Float32Array(v)).buffer) } : f32(v, shape);
+    tensors.set(`layers.${l}.weight`, make(w, [widths[l + 1], widths[l]]));
+    tensors.set(`layers.${l}.bias`, make(b, [widths[l + 1]]));
   }
   const metadata = {
     input_mean: '[0, 2, 0]',
