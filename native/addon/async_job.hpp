@@ -30,18 +30,23 @@ struct JobProgress {
 template <class Job, class Result>
 class JobWorker : public Napi::AsyncProgressWorker<JobProgress> {
  public:
-  JobWorker(Napi::Env env, const char* name, std::unique_ptr<Job> job, Napi::Function on_progress)
-      : Napi::AsyncProgressWorker<JobProgress>(env, name), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+  JobWorker(Napi::Env env, const char* name, std::unique_ptr<Job> job, Napi::Function on_progress, std::string aborted)
+      : Napi::AsyncProgressWorker<JobProgress>(env, name),
+        job_(std::move(job)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        aborted_(std::move(aborted)) {
     if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
   }
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
-  // Queues the job and returns { promise, cancel() }.
-  static Napi::Object start(Napi::Env env, const char* name, std::unique_ptr<Job> job, const Napi::Value& on_progress) {
+  // Queues the job and returns { promise, cancel() }; a cancelled job rejects with ERR_ABORTED
+  // and `aborted` as the message (lib/ turns it into the signal's reason).
+  static Napi::Object start(Napi::Env env, const char* name, std::unique_ptr<Job> job, const Napi::Value& on_progress,
+                            std::string aborted) {
     Napi::Function fn = on_progress.IsFunction() ? on_progress.As<Napi::Function>() : Napi::Function();
     auto control = job->control;
-    auto* worker = new JobWorker(env, name, std::move(job), fn);
+    auto* worker = new JobWorker(env, name, std::move(job), fn, std::move(aborted));
     Napi::Object handle = Napi::Object::New(env);
     handle.Set("promise", worker->promise());
     handle.Set("cancel", Napi::Function::New(env, [control](const Napi::CallbackInfo& ci) {
@@ -105,7 +110,7 @@ class JobWorker : public Napi::AsyncProgressWorker<JobProgress> {
     if (!code_.empty()) {
       deferred_.Reject(make_error(env, code_, message_).Value());
     } else if (job_->cancelled(result_)) {
-      deferred_.Reject(make_error(env, "ERR_ABORTED", "the run was aborted").Value());
+      deferred_.Reject(make_error(env, "ERR_ABORTED", aborted_).Value());
     } else {
       try {
         deferred_.Resolve(job_->to_js(env, result_));
@@ -121,6 +126,7 @@ class JobWorker : public Napi::AsyncProgressWorker<JobProgress> {
   std::unique_ptr<Job> job_;
   Napi::Promise::Deferred deferred_;
   Napi::FunctionReference on_progress_;
+  std::string aborted_;
   Result result_;
   std::string code_, message_;
 };

@@ -214,7 +214,7 @@ Napi::Value backtest_run_async(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     auto job = std::make_unique<BacktestJob>(info);
     if (job->strategy.kind == StrategyKind::Callback) bad_option("a callback strategy runs through backtestRunCallback");
-    return JobWorker<BacktestJob, BacktestResult>::start(env, "hawkgraph.backtestRun", std::move(job), info[4]);
+    return JobWorker<BacktestJob, BacktestResult>::start(env, "hawkgraph.backtestRun", std::move(job), info[4], "the backtest was aborted");
   });
 }
 

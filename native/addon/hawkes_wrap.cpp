@@ -1,19 +1,16 @@
 #include "hawkes_wrap.hpp"
 
-#include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "../core/error.hpp"
 #include "../core/hawkes/hawkes_likelihood.hpp"
 #include "../core/hawkes/hawkes_model.hpp"
 #include "../core/hawkes/hawkes_simulate.hpp"
 #include "../cuda/hawkes_cuda.hpp"
+#include "async_job.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 
@@ -153,6 +150,9 @@ struct SimulationJob {
     return options.cuda ? cuda::hawkes_simulate(*model, options.sim, control.get())
                         : hawkes::simulate(*model, options.sim, control.get());
   }
+  bool cancelled(const SimulateResult& r) const { return r.cancelled; }
+  double paths_total() const { return static_cast<double>(options.sim.paths); }
+  Napi::Value to_js(Napi::Env env, SimulateResult& r) const { return result_object(env, r, options.sim, options.has_lob); }
 };
 
 // hawkesCheck(mu, alpha, beta, allowExplosive) -> { spectralRadius, stationary | null, betaPerRow }
@@ -184,114 +184,14 @@ Napi::Value hawkes_simulate(const Napi::CallbackInfo& info) {
   });
 }
 
-struct Progress {
-  double paths_done, events_done;
-};
-
-// Runs a simulation on a libuv pool thread (which waits for the native workers it starts) and
-// reports progress about every 100 ms through the worker's progress queue.
-class SimulateWorker : public Napi::AsyncProgressWorker<Progress> {
- public:
-  SimulateWorker(Napi::Env env, std::unique_ptr<SimulationJob> job, Napi::Function on_progress)
-      : Napi::AsyncProgressWorker<Progress>(env, "hawkgraph.hawkesSimulate"),
-        job_(std::move(job)),
-        deferred_(Napi::Promise::Deferred::New(env)) {
-    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
-  }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-  std::shared_ptr<hawkes::SimulateControl> control() const { return job_->control; }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
-    std::mutex mutex;
-    std::condition_variable done_cv;
-    bool done = false;
-    std::thread reporter([&] {
-      std::unique_lock<std::mutex> lock(mutex);
-      while (!done_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
-        Progress p{static_cast<double>(job_->control->paths_done.load()), static_cast<double>(job_->control->events_done.load())};
-        progress.Send(&p, 1);
-      }
-    });
-    try {
-      result_ = job_->run();
-    } catch (const Error& e) {
-      code_ = e.code();
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      code_ = "ERR_OUT_OF_MEMORY";
-      message_ = "out of memory";
-    } catch (const std::exception& e) {
-      code_ = "ERR_INTERNAL";
-      message_ = e.what();
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      done = true;
-    }
-    done_cv.notify_all();
-    reporter.join();
-  }
-
-  void OnProgress(const Progress* data, size_t count) override {
-    if (on_progress_.IsEmpty() || count == 0) return;
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("pathsDone", data[count - 1].paths_done);
-    o.Set("paths", static_cast<double>(job_->options.sim.paths));
-    o.Set("events", data[count - 1].events_done);
-    try {
-      on_progress_.Call({o});
-    } catch (const Napi::Error&) {
-      // A throwing progress listener must not take the simulation down with it.
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (!code_.empty()) {
-      deferred_.Reject(make_error(env, code_, message_).Value());
-    } else if (result_.cancelled) {
-      deferred_.Reject(make_error(env, "ERR_ABORTED", "the simulation was aborted").Value());
-    } else {
-      try {
-        deferred_.Resolve(result_object(env, result_, job_->options.sim, job_->options.has_lob));
-      } catch (const Napi::Error& e) {
-        deferred_.Reject(e.Value());
-      }
-    }
-  }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  std::unique_ptr<SimulationJob> job_;
-  Napi::Promise::Deferred deferred_;
-  Napi::FunctionReference on_progress_;
-  SimulateResult result_;
-  std::string code_, message_;
-};
-
 // hawkesSimulateAsync(mu, alpha, beta, allowExplosive, options, onProgress?) ->
 // { promise, cancel() }. Everything is validated here, synchronously, before a thread starts.
 Napi::Value hawkes_simulate_async(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     auto job = std::make_unique<SimulationJob>(info);
-    Napi::Function on_progress = info[5].IsFunction() ? info[5].As<Napi::Function>() : Napi::Function();
-    auto* worker = new SimulateWorker(env, std::move(job), on_progress);
-    std::shared_ptr<hawkes::SimulateControl> control = worker->control();
-    Napi::Object handle = Napi::Object::New(env);
-    handle.Set("promise", worker->promise());
-    handle.Set("cancel", Napi::Function::New(env, [control](const Napi::CallbackInfo& ci) {
-                 control->cancel.store(true);
-                 return ci.Env().Undefined();
-               }, "cancel"));
-    worker->Queue();
-    return handle;
+    return JobWorker<SimulationJob, SimulateResult>::start(env, "hawkgraph.hawkesSimulate", std::move(job), info[5],
+                                                           "the simulation was aborted");
   });
 }
 
