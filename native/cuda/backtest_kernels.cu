@@ -232,6 +232,12 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
   r.grid_taker.assign(static_cast<size_t>(P * G), 0.0);
   std::vector<double> host(static_cast<size_t>(kOutFields * launch)), host_grid(static_cast<size_t>(3 * launch * G));
   const bool fast = model.comps() == 8 && model.groups() == 1;
+  // A path is one long serial chain, so a run of a few thousand paths is latency-bound: spread
+  // it over every multiprocessor (one warp per block) rather than packing it into a few blocks.
+  int device = 0, sms = 1;
+  CUDA_CHECK(cudaGetDevice(&device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const int threads_per_block = launch < static_cast<int64_t>(sms) * kThreadsPerBlock ? 32 : kThreadsPerBlock;
   for (int64_t base = 0; base < P; base += launch) {
     if (control && control->cancel.load()) {
       r.cancelled = true;
@@ -242,11 +248,11 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
     a.path_count = count;
     a.out = out.ptr;
     a.grid = G > 0 ? grid.ptr : nullptr;
-    const unsigned blocks = static_cast<unsigned>((count + kThreadsPerBlock - 1) / kThreadsPerBlock);
+    const unsigned blocks = static_cast<unsigned>((count + threads_per_block - 1) / threads_per_block);
     if (fast) {
-      backtest_kernel<8, true><<<blocks, kThreadsPerBlock>>>(a);
+      backtest_kernel<8, true><<<blocks, threads_per_block>>>(a);
     } else {
-      backtest_kernel<0, false><<<blocks, kThreadsPerBlock>>>(a);
+      backtest_kernel<0, false><<<blocks, threads_per_block>>>(a);
     }
     CUDA_CHECK(cudaGetLastError());
     CUDA_CHECK(cudaDeviceSynchronize());
