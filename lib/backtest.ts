@@ -538,6 +538,42 @@ export function computeMetrics(
 
 // ---- Results ------------------------------------------------------------------------------------
 
+// Hoare's selection: leaves the k-th smallest of a[lo..hi] at a[k] with smaller values before it
+// and larger after, in O(n) on average (a sort per time point would cost O(n log n) each).
+function select(a: Float64Array, k: number): void {
+  let lo = 0, hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/** The q-quantile (linear interpolation, as quantileSorted) of values, reordering them. */
+function quantileInPlace(a: Float64Array, q: number): number {
+  const h = (a.length - 1) * q;
+  const k = Math.floor(h);
+  select(a, k);
+  const lo = a[k];
+  if (k + 1 >= a.length) return lo;
+  let next = Infinity;
+  for (let i = k + 1; i < a.length; i++) if (a[i] < next) next = a[i];
+  return lo + (h - k) * (next - lo);
+}
+
 function feePnl(raw: NativeBacktestResult, maker: number, taker: number): Float64Array {
   const out = new Float64Array(raw.grossPnl.length);
   for (let i = 0; i < out.length; i++) out[i] = raw.grossPnl[i] - maker * raw.makerNotional[i] - taker * raw.takerNotional[i];
@@ -559,9 +595,8 @@ function pnlOverTime(raw: NativeBacktestResult, r: ResolvedBacktestConfig, maker
       s += v;
     }
     mean[g + 1] = s / P;
-    column.sort();
-    lower[g + 1] = quantileSorted(column, 0.025);
-    upper[g + 1] = quantileSorted(column, 0.975);
+    lower[g + 1] = quantileInPlace(column, 0.025);
+    upper[g + 1] = quantileInPlace(column, 0.975);
   }
   return { time, mean, lower, upper };
 }

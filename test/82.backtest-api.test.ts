@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  HawkgraphError, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
+  HawkgraphError, quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
 } from '../dist/index.js';
 import { policyFile } from './helpers/policy';
 
@@ -45,6 +45,10 @@ describe('config', () => {
     expect(r.pnlOverTime.time[100]).toBeCloseTo(600, 9);
     expect(r.pnlOverTime.mean[100]).toBeCloseTo(r.metrics.mean, 6);
     for (let g = 0; g <= 100; g++) expect(r.pnlOverTime.lower[g]).toBeLessThanOrEqual(r.pnlOverTime.upper[g]);
+    // The band is the 2.5 % / 97.5 % quantiles across paths: at the horizon, those of the terminal PnL.
+    const sorted = Float64Array.from(r.paths.pnl).sort();
+    expect(r.pnlOverTime.lower[100]).toBeCloseTo(quantileSorted(sorted, 0.025), 9);
+    expect(r.pnlOverTime.upper[100]).toBeCloseTo(quantileSorted(sorted, 0.975), 9);
   });
 
   it.each([
