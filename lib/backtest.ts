@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import { HawkgraphError, describe } from './errors';
-import { HawkesParams, HawkesProcess, NativeSimulation, SimulationProgress, runAsync } from './hawkes';
+import { HawkesParams, HawkesProcess, NativeSimulation, SimulateAsyncOptions, SimulationProgress, runAsync } from './hawkes';
 import { native } from './native';
 
 // ---- Defaults ----------------------------------------------------------------------------------
@@ -713,7 +713,8 @@ async function runRawAsync(p: Prepared, options: BacktestAsyncOptions): Promise<
   }
   return runAsync<NativeBacktestResult>(
     (onProgress) => addon().backtestRunAsync(h.mu, h.alpha, h.beta, p.native, onProgress) as unknown as { promise: Promise<NativeSimulation>; cancel(): void },
-    { endTime: 1, signal: options.signal, onProgress: options.onProgress },
+    // runAsync reads only the signal and the progress listener of its options.
+    { signal: options.signal, onProgress: options.onProgress } as SimulateAsyncOptions,
     (raw) => raw as unknown as NativeBacktestResult,
   );
 }
