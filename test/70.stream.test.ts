@@ -54,7 +54,7 @@ function balanced(s: StreamStats): boolean {
 
 describe('streaming predictions', () => {
   it('emits the same values as predict() on the same books', async () => {
-    const engine = createEngine({ model: modelPath('pooled') });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
     const expected = cases.map((_, i) => engine.predict(nested(i)));
     const events = new Map<number, PredictionEvent>();
     engine.on('prediction', (e) => events.set(e.seq, e));
@@ -76,7 +76,7 @@ describe('streaming predictions', () => {
   });
 
   it('delivers through predictions() as an async iterator that ends at close', async () => {
-    const engine = createEngine({ model: modelPath('pooled') });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
     const it = engine.predictions();
     for (let i = 0; i < 8; i++) engine.submit(`S${i}`, nested(i));
     const closing = engine.close({ drain: true });
@@ -87,7 +87,7 @@ describe('streaming predictions', () => {
   });
 
   it('keeps only the newest maxBuffered events for a slow iterator, and detaches on break', async () => {
-    const engine = createEngine({ model: modelPath('pooled'), stream: { statsIntervalMs: 0 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { statsIntervalMs: 0 } });
     const slow = engine.predictions({ maxBuffered: 4 });
     const quitter = engine.predictions();
     expect(engine.listenerCount('prediction')).toBe(2);
@@ -107,7 +107,7 @@ describe('streaming predictions', () => {
   it('lets the latest book win per symbol and accounts for every book (10 symbols x 100k burst)', async () => {
     const perSymbol = 100_000;
     const symbols = 10;
-    const engine = createEngine({ model: modelPath('pooled'), stream: { statsIntervalMs: 10 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { statsIntervalMs: 10 } });
     const ledger = new Ledger(engine, symbols * perSymbol);
     const statsSeen: StreamStats[] = [];
     engine.on('stats', (s) => statsSeen.push(s));
@@ -140,7 +140,7 @@ describe('streaming predictions', () => {
   });
 
   it.each([true, false])('closes during load (drain: %s): exact accounting, no event after the promise', async (drain) => {
-    const engine = createEngine({ model: modelPath('pooled'), stream: { maxSymbols: 64, statsIntervalMs: 0 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { maxSymbols: 64, statsIntervalMs: 0 } });
     const ledger = new Ledger(engine, 200_000);
     let resolved = false;
     let late = 0;
@@ -174,7 +174,7 @@ describe('streaming predictions', () => {
 
   it('holds memory to the slots and the block pool when JS does not yield (backpressure)', async () => {
     const maxBatch = 4;
-    const engine = createEngine({ model: modelPath('pooled'), stream: { maxBatch, maxSymbols: 50, statsIntervalMs: 0 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { maxBatch, maxSymbols: 50, statsIntervalMs: 0 } });
     const books = Array.from({ length: 16 }, (_, i) => typed(cases[i]));
     // No yield: nothing reaches JS, so the thread fills the result blocks and then waits.
     for (let k = 0; k < 100_000; k++) engine.submit(`S${k % 50}`, books[k % 16]);
@@ -190,7 +190,7 @@ describe('streaming predictions', () => {
 
   it('drops what is still queued as closed, predicting at most what the block pool held', async () => {
     for (const drain of [false, true]) {
-      const engine = createEngine({ model: modelPath('pooled'), stream: { maxBatch: 1, statsIntervalMs: 0 } });
+      const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { maxBatch: 1, statsIntervalMs: 0 } });
       const ledger = new Ledger(engine, 64);
       // One synchronous tick: the thread can fill its 4 blocks and compute one more, no further.
       for (let i = 0; i < 64; i++) engine.submit(`S${i}`, nested(i));
@@ -209,7 +209,7 @@ describe('streaming predictions', () => {
   });
 
   it('refuses bad input to submit() synchronously, with the codes predict() uses', () => {
-    const engine = createEngine({ model: modelPath('pooled'), stream: { maxSymbols: 2, statsIntervalMs: 0 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { maxSymbols: 2, statsIntervalMs: 0 } });
     const good = nested(0);
     const bad: unknown[] = [
       null,
@@ -250,9 +250,9 @@ describe('streaming predictions', () => {
       { statsIntervalMs: 5 }, { statsIntervalMs: '100' }, { nope: 1 }, 'fast',
     ];
     for (const stream of bad) {
-      expect(refusal(() => createEngine({ model: modelPath('pooled'), stream: stream as never })).code).toBe('ERR_INVALID_OPTION');
+      expect(refusal(() => createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: stream as never })).code).toBe('ERR_INVALID_OPTION');
     }
-    const engine = createEngine({ model: modelPath('pooled'), stream: { maxBatch: 1, maxWaitUs: 200, maxSymbols: 1, statsIntervalMs: 0 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { maxBatch: 1, maxWaitUs: 200, maxSymbols: 1, statsIntervalMs: 0 } });
     expect(refusal(() => engine.close({ drain: 'yes' as never })).code).toBe('ERR_INVALID_OPTION');
     expect(engine.closed).toBe(false);
     return engine.close();
@@ -260,7 +260,7 @@ describe('streaming predictions', () => {
 
   it('runs with batching windows and batch size 1 alike', async () => {
     for (const stream of [{ maxBatch: 1 }, { maxBatch: 8, maxWaitUs: 300 }]) {
-      const engine = createEngine({ model: modelPath('pooled'), stream: { ...stream, statsIntervalMs: 0 } });
+      const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { ...stream, statsIntervalMs: 0 } });
       const want = cases.slice(0, 20).map((_, i) => engine.predict(nested(i)).logits);
       const got = new Map<string, number[]>();
       engine.on('prediction', (e) => got.set(e.symbol, e.logits));
@@ -273,7 +273,7 @@ describe('streaming predictions', () => {
   });
 
   it('close() without a stream frees the engine at once and resolves', async () => {
-    const engine = createEngine({ model: modelPath('pooled') });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
     engine.predict(nested(0));
     const closing = engine.close();
     expect(engine.closed).toBe(true);
@@ -281,7 +281,7 @@ describe('streaming predictions', () => {
   });
 
   it('handles books shallower than the model', async () => {
-    const engine = createEngine({ model: modelPath('pooled') });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
     const books = [[3, 7], [20, 1], [1, 1], [8, 25]].map(([nb, na], i) => randomBook(nb, na, 11 + i));
     const want = books.map((b) => engine.predict(b));
     const got: PredictionEvent[] = [];
@@ -296,7 +296,7 @@ describe('streaming predictions', () => {
   });
 
   it('reports superseded books with their symbol and seq', async () => {
-    const engine = createEngine({ model: modelPath('pooled'), stream: { statsIntervalMs: 0 } });
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { statsIntervalMs: 0 } });
     const drops: DroppedEvent[] = [];
     const predicted: number[] = [];
     engine.on('dropped', (d) => drops.push(d));

@@ -15,7 +15,7 @@ const prelude = `
 const { createEngine } = require(${JSON.stringify(dist)});
 const cases = require(${JSON.stringify(cases)});
 const books = cases.cases.slice(0, 32).map((c) => ({ bids: c.bids, asks: c.asks }));
-const engine = createEngine({ model: ${JSON.stringify(model)}, stream: { statsIntervalMs: 10 } });
+const engine = createEngine({ model: ${JSON.stringify(model)}, backend: "cpu", stream: { statsIntervalMs: 10 } });
 `;
 
 function runChild(body: string): { status: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string } {

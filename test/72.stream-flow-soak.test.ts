@@ -45,7 +45,7 @@ describe('order flow between consecutive snapshots', () => {
 
   async function run(orderFlow: string | undefined): Promise<{ events: PredictionEvent[]; ref: ReturnType<typeof randomModel>; plain: number[][] }> {
     const { bytes, ref } = modelBytes(levels, 16, 99, orderFlow);
-    const engine = createEngine({ model: bytes });
+    const engine = createEngine({ model: bytes, backend: 'cpu' });
     const plain = feed.map((f) => engine.predict(f.book).logits);
     const events: PredictionEvent[] = [];
     for (const f of feed) {
@@ -95,7 +95,7 @@ describe('order flow between consecutive snapshots', () => {
 describe('soak', () => {
   it('keeps RSS within a fixed bound over 1e6 predictions', async () => {
     const { bytes } = modelBytes(5, 16, 7);
-    const engine = createEngine({ model: bytes, stream: { maxSymbols: 512, statsIntervalMs: 50 } });
+    const engine = createEngine({ model: bytes, backend: 'cpu', stream: { maxSymbols: 512, statsIntervalMs: 50 } });
     const books = Array.from({ length: 64 }, (_, i) => randomBook(5, 5, 1000 + i));
     const symbols = Array.from({ length: 256 }, (_, i) => `S${i}`);
     const total = 1_000_000;
