@@ -380,8 +380,9 @@ function prepare(config: unknown): Prepared {
   const backend = c.backend ?? 'cpu';
   if (backend !== 'cpu' && backend !== 'cuda') fail(`backend must be 'cpu' or 'cuda', got ${describe(backend)}`);
   if (backend === 'cuda' && globalThis.process.env.HAWKGRAPH_EXPERIMENTAL_CUDA_BACKTEST !== '1') {
-    // Verified on an H100 (2026-11-23): the device kernel ends most paths after their first step,
-    // so its results disagree with the CPU. Refused until it passes test/cuda/backtest.test.ts.
+    // Verified on an H100 (2026-11-23): within a warp only one lane's path runs to the horizon; the
+    // others stop producing events after their first step boundary (with a single step, dt >=
+    // horizon, every path matches the CPU). Refused until test/cuda/backtest.test.ts passes.
     throw new HawkgraphError(
       'ERR_BACKEND_UNAVAILABLE',
       "backend 'cuda' for backtests is disabled in this version: on an H100 the device kernel ended most paths " +
