@@ -379,16 +379,6 @@ function prepare(config: unknown): Prepared {
   const rate = (x: number) => x > -1 && x < 1;
   const backend = c.backend ?? 'cpu';
   if (backend !== 'cpu' && backend !== 'cuda') fail(`backend must be 'cpu' or 'cuda', got ${describe(backend)}`);
-  if (backend === 'cuda' && globalThis.process.env.HAWKGRAPH_EXPERIMENTAL_CUDA_BACKTEST !== '1') {
-    // Verified on an H100 (2026-11-23): within a warp only one lane's path runs to the horizon; the
-    // others stop producing events after their first step boundary (with a single step, dt >=
-    // horizon, every path matches the CPU). Refused until test/cuda/backtest.test.ts passes.
-    throw new HawkgraphError(
-      'ERR_BACKEND_UNAVAILABLE',
-      "backend 'cuda' for backtests is disabled in this version: on an H100 the device kernel ended most paths " +
-        "after their first step, disagreeing with the CPU; use backend 'cpu' (set HAWKGRAPH_EXPERIMENTAL_CUDA_BACKTEST=1 to run the kernel anyway)",
-    );
-  }
   if (c.record !== undefined && typeof c.record !== 'boolean') fail(`record must be a boolean, got ${describe(c.record)}`);
   const prob = (x: number) => x >= 0 && x <= 1;
   const resolved: ResolvedBacktestConfig = {

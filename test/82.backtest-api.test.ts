@@ -220,6 +220,6 @@ describe('studies', () => {
 describe('cuda backend without a device', () => {
   const noDevice = runtime().cuda.devices.length === 0;
   it.skipIf(!noDevice)('refuses with ERR_BACKEND_UNAVAILABLE', () => {
-    refused(() => runBacktest({ strategy: 'sym', paths: 4, horizon: 1, backend: 'cuda' }), 'ERR_BACKEND_UNAVAILABLE', /disabled in this version/);
+    refused(() => runBacktest({ strategy: 'sym', paths: 4, horizon: 1, backend: 'cuda' }), 'ERR_BACKEND_UNAVAILABLE', /backend 'cuda' is not available/);
   });
 });

@@ -132,10 +132,6 @@ module.exports = {
         ctx.note(`backtest cuda rows skipped: no CUDA device (${!cuda.compiled ? 'CUDA support not compiled in' : cuda.status})`);
         return;
       }
-      if (process.env.HAWKGRAPH_EXPERIMENTAL_CUDA_BACKTEST !== '1') {
-        ctx.note("backtest cuda rows skipped: the CUDA backtest kernel is disabled (it failed verification against the CPU on an H100); HAWKGRAPH_EXPERIMENTAL_CUDA_BACKTEST=1 times it anyway");
-        return;
-      }
       for (const [name, strategy] of Object.entries(strategies)) {
         for (const paths of ctx.quick ? [1000] : [1000, 100000]) {
           const cfg = { strategy, paths, horizon, seed: 1, backend: 'cuda', timeGrid: 0 };

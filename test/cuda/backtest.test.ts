@@ -9,9 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { HawkgraphError, glftOffsets, runBacktest, runBacktestAsync, runtime, type Strategy } from '../../dist/index.js';
 import { policyFile } from '../helpers/policy';
 
-// The kernel is gated off in lib/backtest.ts until these tests pass on a device; they run it anyway.
-process.env.HAWKGRAPH_EXPERIMENTAL_CUDA_BACKTEST = '1';
-
 const cuda = runtime().cuda;
 const reason = !cuda.compiled ? 'CUDA support not compiled in' : cuda.devices.length === 0 ? `no CUDA device (${cuda.status})` : '';
 if (reason) console.log(`skipping CUDA backtest tests: ${reason}`);
