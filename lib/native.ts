@@ -65,7 +65,7 @@ export interface NativeBookStreamConstructor {
     engine: NativeGnnEngine, maxBatch: number, maxWaitUs: number, maxSymbols: number,
     dispatch: (count: number, dispatchNs: number, errorCode?: string, errorMessage?: string) => void,
     onFinish: () => void,
-    inbox: Float64Array, submitOut: Float64Array,
+    inbox: Float64Array, submitOut: Float64Array, spinUs: number,
   ): NativeBookStream;
 }
 

@@ -247,7 +247,7 @@ describe('streaming predictions', () => {
   it('validates stream options with ERR_INVALID_OPTION', () => {
     const bad = [
       { maxBatch: 0 }, { maxBatch: 1.5 }, { maxBatch: 5000 }, { maxWaitUs: -1 }, { maxSymbols: 0 }, { maxSymbols: 70_000 },
-      { statsIntervalMs: 5 }, { statsIntervalMs: '100' }, { nope: 1 }, 'fast',
+      { statsIntervalMs: 5 }, { statsIntervalMs: '100' }, { spinUs: -1 }, { spinUs: 20_000 }, { nope: 1 }, 'fast',
     ];
     for (const stream of bad) {
       expect(refusal(() => createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: stream as never })).code).toBe('ERR_INVALID_OPTION');
@@ -258,8 +258,8 @@ describe('streaming predictions', () => {
     return engine.close();
   });
 
-  it('runs with batching windows and batch size 1 alike', async () => {
-    for (const stream of [{ maxBatch: 1 }, { maxBatch: 8, maxWaitUs: 300 }]) {
+  it('runs with batching windows, batch size 1 and a spinning thread alike', async () => {
+    for (const stream of [{ maxBatch: 1 }, { maxBatch: 8, maxWaitUs: 300 }, { maxBatch: 4, spinUs: 2000 }]) {
       const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { ...stream, statsIntervalMs: 0 } });
       const want = cases.slice(0, 20).map((_, i) => engine.predict(nested(i)).logits);
       const got = new Map<string, number[]>();
@@ -311,5 +311,21 @@ describe('streaming predictions', () => {
       expect(d.reason).toBe('superseded');
     }
     expect(drops.map((d) => d.seq)).not.toContain(seqs.at(-1));
+  });
+});
+
+describe('a spinning inference thread', () => {
+  it('delivers books that arrive one at a time, spaced out, and closes promptly mid-spin', async () => {
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { spinUs: 5000, statsIntervalMs: 0 } });
+    const want = cases.slice(0, 10).map((_, i) => engine.predict(nested(i)).logits);
+    const got: number[][] = [];
+    for (let i = 0; i < 10; i++) {
+      const next = new Promise<void>((resolve) => engine.once('prediction', (e) => { got.push(e.logits); resolve(); }));
+      engine.submit(`S${i}`, nested(i));
+      await next;
+    }
+    expect(got).toEqual(want);
+    const stats = await engine.close();
+    expect(stats).toMatchObject({ submitted: 10, predicted: 10, pending: 0, dropped: { total: 0 } });
   });
 });

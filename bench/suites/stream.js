@@ -122,6 +122,7 @@ module.exports = {
       statsIntervalMs: 0,
       ...(ctx.args.maxBatch ? { maxBatch: Number(ctx.args.maxBatch) } : {}),
       ...(ctx.args.maxWaitUs !== undefined ? { maxWaitUs: Number(ctx.args.maxWaitUs) } : {}),
+      ...(ctx.args.spinUs !== undefined ? { spinUs: Number(ctx.args.spinUs) } : {}),
     };
     const open = () => createEngine({ model, backend: 'cpu', stream });
     const seconds = ctx.quick ? 0.5 : 2;

@@ -51,7 +51,7 @@ Napi::Function StreamWrap::define(Napi::Env env) {
 }
 
 // new BookStream(engine, maxBatch, maxWaitUs, maxSymbols, dispatch(count, dispatchNs, errCode?, errMessage?),
-//                onFinish(), inbox: Float64Array[maxBatch * recordWidth], submitOut: Float64Array[1])
+//                onFinish(), inbox: Float64Array[maxBatch * recordWidth], submitOut: Float64Array[1], spinUs)
 StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StreamWrap>(info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
@@ -63,6 +63,7 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     config.max_batch = int_arg(info[1], "maxBatch", 1, 4096);
     config.max_wait_us = int_arg(info[2], "maxWaitUs", 0, 1000000);
     config.max_symbols = int_arg(info[3], "maxSymbols", 1, 1 << 16);
+    config.spin_us = int_arg(info[8], "spinUs", 0, 10000);
     config.result_blocks = kResultBlocks;
     const auto& meta = engine.model().metadata;
     const auto flow = meta.find("order_flow");

@@ -94,6 +94,7 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
       slot.pending = true;
       ring_[(ring_head_ + counters_.queued) % ring_.size()] = symbol;
       ++counters_.queued;
+      work_hint_.store(true, std::memory_order_release);
       wake = thread_idle_ || (thread_batching_ && counters_.queued >= static_cast<uint64_t>(config_.max_batch));
     }
     ++counters_.submitted;
@@ -145,6 +146,7 @@ void BookStream::begin_close(bool drain, std::vector<DroppedBook>* discarded) {
       counters_.discarded += counters_.queued;
       counters_.queued = 0;
     }
+    work_hint_.store(true, std::memory_order_release);  // ends a spin at once
   }
   work_cv_.notify_one();
   block_cv_.notify_one();
@@ -155,6 +157,7 @@ void BookStream::stop_and_join() {
     std::lock_guard<std::mutex> lock(mu_);
     mode_ = Mode::Discard;
     deliver_final_ = false;
+    work_hint_.store(true, std::memory_order_release);
   }
   work_cv_.notify_one();
   block_cv_.notify_one();
@@ -193,6 +196,7 @@ int BookStream::take_batch() {
     batch_submit_ns_[k] = slot.submit_ns;
   }
   counters_.queued -= static_cast<uint64_t>(n);
+  work_hint_.store(counters_.queued > 0, std::memory_order_relaxed);
   counters_.in_flight += static_cast<uint64_t>(n);
   return n;
 }
@@ -239,6 +243,20 @@ void BookStream::fill_block(int n, ResultBlock* block) const {
   block->count = n;
 }
 
+// Polls for a book for up to spin_us before the thread sleeps: a submit that finds the thread
+// spinning needs no futex wake (about 5 µs on each side), and the book starts at once. The wait
+// below re-checks under the lock, so a book that lands as the spin ends is never missed.
+void BookStream::spin_for_work(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(config_.spin_us);
+  while (!work_hint_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(_M_X64)
+    __builtin_ia32_pause();
+#endif
+  }
+  lock.lock();
+}
+
 void BookStream::run() {
 #ifdef __linux__
   // The batching window is tens of microseconds; the default 50 µs timer slack would swallow it.
@@ -246,6 +264,7 @@ void BookStream::run() {
 #endif
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
+    if (config_.spin_us > 0 && counters_.queued == 0 && mode_ == Mode::Run) spin_for_work(lock);
     thread_idle_ = true;
     work_cv_.wait(lock, [&] { return counters_.queued > 0 || mode_ != Mode::Run; });
     thread_idle_ = false;

@@ -4,6 +4,7 @@
 // callback (a thread-safe function) and calls submit/release from the JS thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -21,6 +22,7 @@ namespace hawkgraph::stream {
 struct StreamConfig {
   int max_batch = 32;       // books per forward batch
   int max_wait_us = 0;      // once a first book is pending, wait this long for more (0: take what is there)
+  int spin_us = 0;          // when idle, poll this long for a book before sleeping (0: sleep at once)
   int max_symbols = 1024;   // distinct symbols one stream accepts
   int result_blocks = 4;    // blocks in flight between the thread and JS: the backpressure bound
   bool order_flow = false;  // compute the order-flow feature between consecutive snapshots
@@ -119,6 +121,7 @@ class BookStream {
   enum class Mode { Run, Drain, Discard };
 
   void run();
+  void spin_for_work(std::unique_lock<std::mutex>& lock);
   int take_batch();  // under lock: moves up to max_batch queued slots into the batch arena
   void compute_batch(int n);                      // no lock held: runs the engine on the arena
   void fill_block(int n, ResultBlock* block) const;  // under lock
@@ -133,6 +136,7 @@ class BookStream {
   std::condition_variable block_cv_;  // and here for a free result block
   Mode mode_ = Mode::Run;
   bool thread_idle_ = false;          // waiting for a first book: submit must notify
+  std::atomic<bool> work_hint_{false};  // a book is queued: what the spinning thread polls without the lock
   bool thread_batching_ = false;      // inside the max_wait window: notify only on a full batch
   bool thread_wants_block_ = false;
   bool deliver_final_ = true;         // false once stop_and_join ran: no more deliveries at all
