@@ -3,22 +3,11 @@
 // branching ratio and stationary intensity against independent computations.
 import { describe, expect, it } from 'vitest';
 
-import { HawkesProcess, HawkgraphError } from '../dist/index.js';
+import { HawkesProcess } from '../dist/index.js';
 import { flat, stationary } from './helpers/hawkes-reference';
+import { refused } from './helpers/errors';
 
 const good = { mu: [0.5, 0.3], alpha: [[0.8, 0.3], [0.5, 1.0]], beta: [[2, 2], [3, 3]] };
-
-function refused(make: () => unknown, code: string, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    make();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(HawkgraphError);
-  expect((caught as HawkgraphError).code).toBe(code);
-  expect((caught as HawkgraphError).message).toMatch(pattern);
-}
 
 describe('HawkesProcess parameters', () => {
   it('accepts the three beta forms and reports the fast path', () => {

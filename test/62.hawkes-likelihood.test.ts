@@ -3,20 +3,9 @@
 // bad event streams and unidentifiable data refused with their codes.
 import { describe, expect, it } from 'vitest';
 
-import { HawkesProcess, HawkgraphError } from '../dist/index.js';
+import { HawkesProcess } from '../dist/index.js';
 import { directLogLikelihood, flat } from './helpers/hawkes-reference';
-
-function refused(make: () => unknown, code: string, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    make();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(HawkgraphError);
-  expect((caught as HawkgraphError).code).toBe(code);
-  expect((caught as HawkgraphError).message).toMatch(pattern);
-}
+import { refused } from './helpers/errors';
 
 describe('logLikelihood', () => {
   const cases = [

@@ -3,7 +3,8 @@
 // statistics consistent with the paths, and every bad option refused.
 import { describe, expect, it } from 'vitest';
 
-import { HawkesProcess, HawkgraphError, LOB_EVENT_TYPES, LobModel } from '../dist/index.js';
+import { HawkesProcess, LOB_EVENT_TYPES, LobModel } from '../dist/index.js';
+import { refused } from './helpers/errors';
 
 const MAb = 0, MAs = 1, LAb = 2, LAs = 3, CAb = 4, CAs = 5, MNb = 6, MNs = 7;
 
@@ -12,18 +13,6 @@ function lobHawkes(): HawkesProcess {
   const mu = [0.3, 0.3, 0.5, 0.5, 0.4, 0.4, 0.8, 0.8];
   const alpha = Array.from({ length: 8 }, (_, k) => Array.from({ length: 8 }, (_, l) => (k === l ? 2.5 : 0.8) * (1 + 0.05 * ((k + 2 * l) % 3))));
   return new HawkesProcess({ mu, alpha, beta: 10 });
-}
-
-function refused(make: () => unknown, code: string, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    make();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(HawkgraphError);
-  expect((caught as HawkgraphError).code).toBe(code);
-  expect((caught as HawkgraphError).message).toMatch(pattern);
 }
 
 describe('LobModel', () => {

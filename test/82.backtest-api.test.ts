@@ -8,21 +8,10 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  HawkgraphError, quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
+  quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
 } from '../dist/index.js';
 import { policyFile } from './helpers/policy';
-
-function refused(make: () => unknown, code: string, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    make();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(HawkgraphError);
-  expect((caught as HawkgraphError).code).toBe(code);
-  expect((caught as HawkgraphError).message).toMatch(pattern);
-}
+import { refused } from './helpers/errors';
 
 describe('config', () => {
   it('fills every default but the strategy', () => {
