@@ -17,6 +17,7 @@
 #include "../core/error.hpp"
 #include "backtest_cuda.hpp"
 #include "cuda_check.cuh"
+#include "hawkes_device_model.cuh"
 
 namespace hawkgraph::cuda {
 namespace {
@@ -32,76 +33,6 @@ using hawkes::PathState;
 constexpr int kThreadsPerBlock = 128;
 constexpr int64_t kPathsPerLaunch = 1 << 16;
 constexpr int kMaxComps = 64;
-
-template <typename T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t n) {
-    if (n > 0) CUDA_CHECK(cudaMalloc(&ptr, sizeof(T) * n));
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
-    std::swap(ptr, other.ptr);
-    return *this;
-  }
-  ~DeviceBuffer() {
-    if (ptr) cudaFree(ptr);
-  }
-  void upload(const T* src, size_t n) {
-    if (n > 0) CUDA_CHECK(cudaMemcpy(ptr, src, sizeof(T) * n, cudaMemcpyHostToDevice));
-  }
-  void download(T* dst, size_t n) const {
-    if (n > 0) CUDA_CHECK(cudaMemcpy(dst, ptr, sizeof(T) * n, cudaMemcpyDeviceToHost));
-  }
-};
-
-static_assert(sizeof(HawkesTables) == 4 * sizeof(int) + sizeof(double) + 17 * sizeof(void*),
-              "HawkesTables changed: update DeviceTables");
-
-// The model's tables copied to the device, and a HawkesTables of device pointers.
-struct DeviceTables {
-  DeviceBuffer<double> reals;
-  DeviceBuffer<int> ints;
-  HawkesTables tables{};
-
-  explicit DeviceTables(const hawkes::HawkesModel& m) {
-    std::vector<double> r;
-    std::vector<int> n;
-    std::vector<size_t> ro, io;
-    auto put_r = [&](const std::vector<double>& v) { ro.push_back(r.size()); r.insert(r.end(), v.begin(), v.end()); };
-    auto put_i = [&](const std::vector<int>& v) { io.push_back(n.size()); n.insert(n.end(), v.begin(), v.end()); };
-    put_r(m.mu); put_r(m.mu_cdf); put_r(m.group_beta); put_r(m.exc_alpha); put_r(m.exc_dense);
-    put_r(m.mass_g); put_r(m.mass_q); put_r(m.mass_inv_q);
-    put_i(m.comp_group); put_i(m.comp_dim); put_i(m.dim_comp_begin); put_i(m.group_comp_begin); put_i(m.group_comps);
-    put_i(m.exc_begin); put_i(m.exc_comp); put_i(m.mass_begin); put_i(m.mass_group);
-    reals = DeviceBuffer<double>(r.size());
-    ints = DeviceBuffer<int>(n.size());
-    reals.upload(r.data(), r.size());
-    ints.upload(n.data(), n.size());
-    tables = m.tables();
-    const double* R = reals.ptr;
-    const int* I = ints.ptr;
-    tables.mu = R + ro[0];
-    tables.mu_cdf = R + ro[1];
-    tables.group_beta = R + ro[2];
-    tables.exc_alpha = R + ro[3];
-    tables.exc_dense = m.exc_dense.empty() ? nullptr : R + ro[4];
-    tables.mass_g = R + ro[5];
-    tables.mass_q = R + ro[6];
-    tables.mass_inv_q = R + ro[7];
-    tables.comp_group = I + io[0];
-    tables.comp_dim = I + io[1];
-    tables.dim_comp_begin = I + io[2];
-    tables.group_comp_begin = I + io[3];
-    tables.group_comps = I + io[4];
-    tables.exc_begin = I + io[5];
-    tables.exc_comp = I + io[6];
-    tables.mass_begin = I + io[7];
-    tables.mass_group = I + io[8];
-  }
-};
 
 struct KernelArgs {
   HawkesTables m;
@@ -191,8 +122,8 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
     throw Error("ERR_BACKEND_UNAVAILABLE", std::string("backend 'cuda' is not available: ") +
                                                (err != cudaSuccess ? cudaGetErrorName(err) : "no CUDA device"));
   }
-  DeviceTables dt(model);
-  DeviceBuffer<double> lob(16);
+  DeviceModel dt(model);
+  DeviceArray<double> lob(16);
   double lob_host[16];
   std::memcpy(lob_host, o.lob.jump_location, sizeof(double) * 8);
   std::memcpy(lob_host + 8, o.lob.jump_scale, sizeof(double) * 8);
@@ -204,16 +135,16 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
   a.spec = o.spec;
   a.kind = strategy.kind == backtest::StrategyKind::Sym ? 0 : strategy.kind == backtest::StrategyKind::Lin ? 1 : 2;
   a.lin = strategy.lin;
-  std::vector<std::unique_ptr<DeviceBuffer<float>>> weights;
+  std::vector<std::unique_ptr<DeviceArray<float>>> weights;
   if (a.kind == 2) {
     a.mlp = strategy.policy->view;
     for (int l = 0; l < a.mlp.layers; ++l) {
       const auto& w = strategy.policy->weight_t[l];
       const auto& b = strategy.policy->bias[l];
-      weights.push_back(std::make_unique<DeviceBuffer<float>>(w.size()));
+      weights.push_back(std::make_unique<DeviceArray<float>>(w.size()));
       weights.back()->upload(w.data(), w.size());
       a.mlp.weight_t[l] = weights.back()->ptr;
-      weights.push_back(std::make_unique<DeviceBuffer<float>>(b.size()));
+      weights.push_back(std::make_unique<DeviceArray<float>>(b.size()));
       weights.back()->upload(b.data(), b.size());
       a.mlp.bias[l] = weights.back()->ptr;
     }
@@ -221,8 +152,8 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
   const int64_t P = o.paths;
   const int64_t G = o.spec.grid;
   const int64_t launch = std::min(P, kPathsPerLaunch);
-  DeviceBuffer<double> out(static_cast<size_t>(kOutFields * launch));
-  DeviceBuffer<double> grid(static_cast<size_t>(3 * launch * G));
+  DeviceArray<double> out(static_cast<size_t>(kOutFields * launch));
+  DeviceArray<double> grid(static_cast<size_t>(3 * launch * G));
   backtest::BacktestResult r;
   std::vector<double>* fields[kOutFields] = {&r.pnl, &r.gross_pnl, &r.maker_notional, &r.taker_notional, &r.cash, &r.mid,
                                              &r.map, &r.reward, &r.inventory, &r.trades, &r.events};
