@@ -10,6 +10,7 @@
 #include "../core/hawkes/hawkes_model.hpp"
 #include "../cuda/backtest_cuda.hpp"
 #include "async_job.hpp"
+#include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 
@@ -38,18 +39,6 @@ int64_t integer_field(const Napi::Object& o, const char* name, double lo, double
   return static_cast<int64_t>(v);
 }
 
-HawkesParams params_arg(const Napi::CallbackInfo& info) {
-  auto mu = float64_view(info[0], "mu");
-  auto alpha = float64_view(info[1], "alpha");
-  auto beta = float64_view(info[2], "beta");
-  HawkesParams p;
-  p.dims = static_cast<int>(mu.length);
-  p.mu.assign(mu.data, mu.data + mu.length);
-  p.alpha.assign(alpha.data, alpha.data + alpha.length);
-  p.beta.assign(beta.data, beta.data + beta.length);
-  return p;
-}
-
 // Everything a run needs, owned together so a pool thread can hold it.
 struct BacktestJob {
   HawkesParams params;
@@ -61,7 +50,7 @@ struct BacktestJob {
   std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
 
   // (mu, alpha, beta, options) as lib/backtest.ts builds them.
-  explicit BacktestJob(const Napi::CallbackInfo& info) : params(params_arg(info)) {
+  explicit BacktestJob(const Napi::CallbackInfo& info) : params(params_arg(info, 0)) {
     hawkes::validate_params(params, false);
     if (params.dims != 8) bad_option("hawkes must have 8 dimensions (the LOB event types), got " + std::to_string(params.dims));
     if (!info[3].IsObject()) bad_option("backtest options must be an object");

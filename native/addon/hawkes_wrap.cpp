@@ -24,19 +24,6 @@ using hawkes::SimulateResult;
 
 [[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
 
-// (mu, alpha, beta) as flat Float64Arrays of D, D * D and D * D values.
-HawkesParams params_arg(const Napi::CallbackInfo& info, size_t first) {
-  auto mu = float64_view(info[first], "mu");
-  auto alpha = float64_view(info[first + 1], "alpha");
-  auto beta = float64_view(info[first + 2], "beta");
-  HawkesParams p;
-  p.dims = static_cast<int>(mu.length);
-  p.mu.assign(mu.data, mu.data + mu.length);
-  p.alpha.assign(alpha.data, alpha.data + alpha.length);
-  p.beta.assign(beta.data, beta.data + beta.length);
-  return p;
-}
-
 double number_field(const Napi::Object& o, const char* name, double fallback) {
   Napi::Value v = o.Get(name);
   if (v.IsUndefined()) return fallback;
@@ -252,6 +239,18 @@ void register_hawkes(Napi::Env env, Napi::Object exports) {
   exports.Set("hawkesSimulateAsync", Napi::Function::New(env, hawkes_simulate_async, "hawkesSimulateAsync"));
   exports.Set("hawkesLogLikelihood", Napi::Function::New(env, hawkes_log_likelihood, "hawkesLogLikelihood"));
   exports.Set("hawkesFit", Napi::Function::New(env, hawkes_fit, "hawkesFit"));
+}
+
+hawkes::HawkesParams params_arg(const Napi::CallbackInfo& info, size_t first) {
+  auto mu = float64_view(info[first], "mu");
+  auto alpha = float64_view(info[first + 1], "alpha");
+  auto beta = float64_view(info[first + 2], "beta");
+  hawkes::HawkesParams p;
+  p.dims = static_cast<int>(mu.length);
+  p.mu.assign(mu.data, mu.data + mu.length);
+  p.alpha.assign(alpha.data, alpha.data + alpha.length);
+  p.beta.assign(beta.data, beta.data + beta.length);
+  return p;
 }
 
 }  // namespace hawkgraph::addon

@@ -115,13 +115,7 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
   if (model.comps() > kMaxComps) {
     throw Error("ERR_INVALID_OPTION", "backend 'cuda' supports at most " + std::to_string(kMaxComps) + " kernel components per path");
   }
-  int devices = 0;
-  const cudaError_t err = cudaGetDeviceCount(&devices);
-  if (err != cudaSuccess || devices == 0) {
-    cudaGetLastError();
-    throw Error("ERR_BACKEND_UNAVAILABLE", std::string("backend 'cuda' is not available: ") +
-                                               (err != cudaSuccess ? cudaGetErrorName(err) : "no CUDA device"));
-  }
+  require_device();
   DeviceModel dt(model);
   DeviceArray<double> lob(16);
   double lob_host[16];

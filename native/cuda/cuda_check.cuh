@@ -15,6 +15,17 @@ namespace hawkgraph::cuda {
                               call + " at " + file + ":" + std::to_string(line));
 }
 
+// Throws ERR_BACKEND_UNAVAILABLE, with the CUDA error name, when no device can be used here.
+inline void require_device() {
+  int devices = 0;
+  const cudaError_t err = cudaGetDeviceCount(&devices);
+  if (err != cudaSuccess || devices == 0) {
+    cudaGetLastError();
+    throw Error("ERR_BACKEND_UNAVAILABLE", std::string("backend 'cuda' is not available: ") +
+                                               (err != cudaSuccess ? cudaGetErrorName(err) : "no CUDA device"));
+  }
+}
+
 }  // namespace hawkgraph::cuda
 
 #define CUDA_CHECK(call)                                                              \

@@ -402,13 +402,7 @@ hawkes::SimulateResult hawkes_simulate(const hawkes::HawkesModel& model, const h
                                           " kernel components per path; this model has " + std::to_string(model.comps()) +
                                           " (use one beta per excited dimension, or the cpu backend)");
   }
-  int devices = 0;
-  const cudaError_t err = cudaGetDeviceCount(&devices);
-  if (err != cudaSuccess || devices == 0) {
-    cudaGetLastError();
-    throw Error("ERR_BACKEND_UNAVAILABLE", std::string("backend 'cuda' is not available: ") +
-                                               (err != cudaSuccess ? cudaGetErrorName(err) : "no CUDA device"));
-  }
+  require_device();
   DeviceModel dm(model);
   DeviceArray<double> lob_params(o.lob ? 16 : 0);
   KernelArgs a{};
