@@ -202,7 +202,8 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
     if (packed.length < n * 4 * L || counts.length < 2 * n || rows.length < n * width) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "batch buffers are smaller than count books");
     }
-    std::vector<BookView> views(n);
+    if (batch_views_.size() < n) batch_views_.resize(n);
+    BookView* views = batch_views_.data();
     for (size_t k = 0; k < n; ++k) {
       const double* base = packed.data + k * 4 * L;
       const int nb = counts.data[2 * k], na = counts.data[2 * k + 1];
@@ -211,7 +212,7 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
       }
       views[k] = BookView{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
     }
-    e.predict_batch(views.data(), count, rows.data);
+    e.predict_batch(views, count, rows.data);
   });
   notify_fallback(env);
   return env.Undefined();

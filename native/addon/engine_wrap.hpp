@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <vector>
 
 #include "../core/gnn_engine.hpp"
 
@@ -27,6 +28,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   void notify_fallback(Napi::Env env);
 
   std::unique_ptr<GnnEngine> engine_;
+  // Book views of predictBatch's packed columns, grown to the largest batch seen and reused.
+  std::vector<BookView> batch_views_;
   // lib/'s hook for a mid-run CUDA -> CPU fallback, and the fallbacks already reported.
   Napi::FunctionReference on_fallback_;
   int seen_fallbacks_ = 0;
