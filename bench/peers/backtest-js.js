@@ -4,19 +4,9 @@
 // accounting, a small seeded PRNG, plain arrays and Math.log / Math.exp. No hawkgraph code.
 'use strict';
 
-const MAb = 0, MAs = 1, LAb = 2, LAs = 3, CAb = 4, CAs = 5, MNb = 6, MNs = 7;
+const { makeRandom } = require('../shared');
 
-// mulberry32: uniform in (0, 1).
-function makeRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+const MAb = 0, MAs = 1, LAb = 2, LAs = 3, CAb = 4, CAs = 5, MNb = 6, MNs = 7;
 
 /**
  * One path. p: { mu[8], alpha[8][8], beta[8] (per excited row), location[8], scale[8], tick,

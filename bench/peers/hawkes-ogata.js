@@ -3,17 +3,7 @@
 // one beta per excited dimension. No hawkgraph code is used.
 'use strict';
 
-// mulberry32: a tiny seeded generator, uniform in (0, 1).
-function makeRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+const { makeRandom } = require('../shared');
 
 /**
  * @param {{ mu: number[], alpha: number[][], beta: number[] }} p  beta[k]: decay of row k

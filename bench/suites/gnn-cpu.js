@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { typedBook } = require('../shared');
 
 const { GnnJs } = require('../peers/gnn-js');
 
@@ -19,15 +20,6 @@ const HALF_TOLERANCE = 2e-2;
 
 function loadCases(ctx, mode) {
   return JSON.parse(fs.readFileSync(path.join(ctx.fixtures, `gnn_${mode}_cases.json`), 'utf8')).cases;
-}
-
-function typedBook(c) {
-  return {
-    bidPx: Float64Array.from(c.bids, (l) => l[0]),
-    bidSz: Float64Array.from(c.bids, (l) => l[1]),
-    askPx: Float64Array.from(c.asks, (l) => l[0]),
-    askSz: Float64Array.from(c.asks, (l) => l[1]),
-  };
 }
 
 // Worst absolute error of logits, magnitude, volatility and (when given) the embedding.

@@ -9,19 +9,11 @@
 
 const path = require('node:path');
 const { createHistogram, performance } = require('node:perf_hooks');
+const { typedBook } = require('../shared');
 
 const SYMBOLS = 100;
 
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
-
-function typedBook(c) {
-  return {
-    bidPx: Float64Array.from(c.bids, (l) => l[0]),
-    bidSz: Float64Array.from(c.bids, (l) => l[1]),
-    askPx: Float64Array.from(c.asks, (l) => l[0]),
-    askSz: Float64Array.from(c.asks, (l) => l[1]),
-  };
-}
 
 // The runner's stats shape, from a histogram of ns.
 function summary(hist, seconds) {
