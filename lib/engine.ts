@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { EventEmitter } from 'eventemitter3';
 
-import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
+import { Book, BookBatch, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
 import { HawkgraphError, describe } from './errors';
 import {
   Prediction, ROW_CONFIDENCE, ROW_DIRECTION, ROW_EMBEDDING, ROW_LEVELS, ROW_LOGITS, ROW_MAGNITUDE, ROW_PROBS,
@@ -114,8 +114,12 @@ export interface PredictOptions {
   into?: Prediction;
 }
 
-/** Results of predictBatch, one entry per book, as struct-of-arrays. */
+/**
+ * Results of predictBatch, one entry per book, as struct-of-arrays. A result filled with `into`
+ * may have longer arrays than `count`; only the first `count` entries belong to this call.
+ */
 export interface BatchPrediction {
+  /** Books predicted. */
   count: number;
   /** Index into DIRECTIONS: 0 down, 1 flat, 2 up. */
   direction: Uint8Array;
@@ -132,7 +136,24 @@ export interface BatchPrediction {
 }
 
 export interface BatchOptions {
+  /** Also return the embeddings. */
   embedding?: boolean;
+  /**
+   * Fill this result (from an earlier predictBatch) instead of allocating one. Its arrays are
+   * reused while they hold `count` books and replaced by larger ones otherwise; entries past
+   * `count` keep their old values. Left untouched when the call throws.
+   */
+  into?: BatchPrediction;
+}
+
+// Native code names a refused book books[k]; in a BookBatch that book is slot batch[k].
+function nameBatchSlot(err: unknown): unknown {
+  if (err instanceof HawkgraphError && err.message.startsWith('books[')) {
+    const message = `batch${err.message.slice('books'.length)}`;
+    if (err.stack !== undefined) err.stack = err.stack.replace(err.message, message);
+    err.message = message;
+  }
+  return err;
 }
 
 
@@ -253,7 +274,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #askPx: Float64Array;
   readonly #askSz: Float64Array;
   readonly #row: Float64Array;
-  // Batch staging, grown when a larger batch than any before arrives.
+  // Batch staging for arrays of books, and the result rows of any batch; grown when a larger
+  // batch than any before arrives.
   #batchCapacity = 0;
   #batchPacked = new Float64Array(0);
   #batchCounts = new Int32Array(0);
@@ -343,58 +365,105 @@ export class Engine extends EventEmitter<EngineEvents> {
     const capacity = Math.max(count, 2 * this.#batchCapacity, 8);
     this.#batchPacked = new Float64Array(capacity * 4 * this.#levels);
     this.#batchCounts = new Int32Array(capacity * 2);
-    this.#batchRows = new Float64Array(capacity * this.#row.length);
     this.#batchCapacity = capacity;
   }
 
-  /**
-   * Predicts many books (e.g. one per symbol) in one native call. Results come back as
-   * struct-of-arrays; book k's probabilities are probs[3k .. 3k+2].
-   */
-  predictBatch(books: ArrayLike<Book>, options?: BatchOptions): BatchPrediction {
-    const engine = this.#engine();
-    if (books === null || typeof books !== 'object' || typeof books.length !== 'number') {
-      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `books must be an array of books, got ${describe(books)}`);
-    }
-    const n = books.length;
-    this.#ensureBatchCapacity(n);
-    const L = this.#levels;
-    for (let k = 0; k < n; k++) {
-      const [nb, na] = packBook(books[k], this.#batchPacked, k * 4 * L, L, `books[${k}]`);
-      this.#batchCounts[2 * k] = nb;
-      this.#batchCounts[2 * k + 1] = na;
-    }
+  #ensureBatchRows(count: number): void {
     const width = this.#row.length;
-    engine.predictBatch(this.#batchPacked, this.#batchCounts, n, this.#batchRows);
-    const rows = this.#batchRows;
-    const result: BatchPrediction = {
-      count: n,
-      direction: new Uint8Array(n),
-      probs: new Float64Array(3 * n),
-      logits: new Float64Array(3 * n),
-      confidence: new Float64Array(n),
-      magnitude: new Float64Array(n),
-      volatility: new Float64Array(n),
-      levelsUsed: new Int32Array(n),
-    };
-    const E = this.#embed;
-    if (options?.embedding) result.embedding = new Float32Array(n * E);
-    for (let k = 0; k < n; k++) {
-      const r = k * width;
-      result.direction[k] = rows[r + ROW_DIRECTION];
-      for (let c = 0; c < 3; c++) {
-        result.probs[3 * k + c] = rows[r + ROW_PROBS + c];
-        result.logits[3 * k + c] = rows[r + ROW_LOGITS + c];
+    if (count * width <= this.#batchRows.length) return;
+    this.#batchRows = new Float64Array(Math.max(count, (2 * this.#batchRows.length) / width, 8) * width);
+  }
+
+  /**
+   * A batch of `capacity` book slots in this engine's packed layout, allocated once: fill it with
+   * batch.set(i, book), or write levels into batch.columns / batch.slot(i) and call
+   * batch.setCounts(i, bids, asks); then predictBatch(batch) reads the books in place. It works
+   * with any engine whose model has the same depth (engine.info.levels).
+   */
+  createBatch(capacity: number): BookBatch {
+    this.#engine();
+    return new BookBatch(this.#levels, capacity);
+  }
+
+  /**
+   * Predicts many books (e.g. one per symbol) in one native call: an array of books (nested or
+   * typed, packed here), or a BookBatch (read in place: no per-book JS work). Results come back
+   * as struct-of-arrays; book k's probabilities are probs[3k .. 3k+2]. Every book is validated
+   * before any is computed; a bad one throws naming books[k] (batch[k] for a BookBatch).
+   */
+  predictBatch(books: ArrayLike<Book> | BookBatch, options?: BatchOptions): BatchPrediction {
+    const engine = this.#engine();
+    const into = options?.into;
+    if (into !== undefined && (into === null || typeof into !== 'object')) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `into must be a result of predictBatch, got ${describe(into)}`);
+    }
+    let n: number;
+    if (books instanceof BookBatch) {
+      if (books.levels !== this.#levels) {
+        throw new HawkgraphError(
+          'ERR_INVALID_ARGUMENT',
+          `batch holds books of ${books.levels} levels but this engine's model reads ${this.#levels}; create it with this engine's createBatch()`,
+        );
       }
-      result.confidence[k] = rows[r + ROW_CONFIDENCE];
-      result.magnitude[k] = rows[r + ROW_MAGNITUDE];
-      result.volatility[k] = rows[r + ROW_VOLATILITY];
-      result.levelsUsed[k] = rows[r + ROW_LEVELS];
-      if (result.embedding) {
-        for (let c = 0; c < E; c++) result.embedding[k * E + c] = rows[r + ROW_EMBEDDING + c];
+      n = books.length;
+      this.#ensureBatchRows(n);
+      try {
+        engine.predictBatch(books.columns, books.counts, n, this.#batchRows);
+      } catch (err) {
+        throw nameBatchSlot(err);
+      }
+    } else {
+      if (books === null || typeof books !== 'object' || typeof books.length !== 'number') {
+        throw new HawkgraphError('ERR_INVALID_ARGUMENT', `books must be an array of books or a BookBatch, got ${describe(books)}`);
+      }
+      n = books.length;
+      this.#ensureBatchCapacity(n);
+      this.#ensureBatchRows(n);
+      const L = this.#levels;
+      for (let k = 0; k < n; k++) packBookInto(books[k], this.#batchPacked, k * 4 * L, L, this.#batchCounts, 2 * k, `books[${k}]`);
+      engine.predictBatch(this.#batchPacked, this.#batchCounts, n, this.#batchRows);
+    }
+    return this.#readBatchRows(n, options?.embedding === true, into);
+  }
+
+  // Copies the first n result rows into `into` (or a new result) as struct-of-arrays.
+  #readBatchRows(n: number, embedding: boolean, into: BatchPrediction | undefined): BatchPrediction {
+    const E = this.#embed;
+    const r = into ?? ({} as BatchPrediction);
+    r.count = n;
+    if (!(r.direction instanceof Uint8Array && r.direction.length >= n)) r.direction = new Uint8Array(n);
+    if (!(r.probs instanceof Float64Array && r.probs.length >= 3 * n)) r.probs = new Float64Array(3 * n);
+    if (!(r.logits instanceof Float64Array && r.logits.length >= 3 * n)) r.logits = new Float64Array(3 * n);
+    if (!(r.confidence instanceof Float64Array && r.confidence.length >= n)) r.confidence = new Float64Array(n);
+    if (!(r.magnitude instanceof Float64Array && r.magnitude.length >= n)) r.magnitude = new Float64Array(n);
+    if (!(r.volatility instanceof Float64Array && r.volatility.length >= n)) r.volatility = new Float64Array(n);
+    if (!(r.levelsUsed instanceof Int32Array && r.levelsUsed.length >= n)) r.levelsUsed = new Int32Array(n);
+    let emb: Float32Array | undefined;
+    if (embedding) {
+      emb = r.embedding instanceof Float32Array && r.embedding.length >= n * E ? r.embedding : new Float32Array(n * E);
+      r.embedding = emb;
+    } else if (r.embedding !== undefined) {
+      r.embedding = undefined;
+    }
+    const { direction, probs, logits, confidence, magnitude, volatility, levelsUsed } = r;
+    const rows = this.#batchRows;
+    const width = this.#row.length;
+    for (let k = 0; k < n; k++) {
+      const at = k * width;
+      direction[k] = rows[at + ROW_DIRECTION];
+      for (let c = 0; c < 3; c++) {
+        probs[3 * k + c] = rows[at + ROW_PROBS + c];
+        logits[3 * k + c] = rows[at + ROW_LOGITS + c];
+      }
+      confidence[k] = rows[at + ROW_CONFIDENCE];
+      magnitude[k] = rows[at + ROW_MAGNITUDE];
+      volatility[k] = rows[at + ROW_VOLATILITY];
+      levelsUsed[k] = rows[at + ROW_LEVELS];
+      if (emb) {
+        for (let c = 0; c < E; c++) emb[k * E + c] = rows[at + ROW_EMBEDDING + c];
       }
     }
-    return result;
+    return r;
   }
 
   /** The node features the model sees for this book: 2 * levelsUsed rows of 8 float64 values. */

@@ -7,7 +7,8 @@ import type { CudaDevice, LoadedBinary, NativeCpuReport, NativeCudaReport } from
 
 export { HawkgraphError } from './errors';
 export type { HawkgraphErrorCode } from './errors';
-export type { Book, NestedBook, TypedBook, PriceLevel } from './book';
+export type { Book, BookSlot, NestedBook, TypedBook, PriceLevel } from './book';
+export { BookBatch } from './book';
 export { createEngine, Engine, DIRECTIONS, exampleModelPath } from './engine';
 export type {
   DropReason, DroppedEvent, EngineEvents, LatencySummary, PredictionEvent, StreamOptions, StreamStats, SubmitOptions,

@@ -208,7 +208,9 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
       const double* base = packed.data + k * 4 * L;
       const int nb = counts.data[2 * k], na = counts.data[2 * k + 1];
       if (nb < 0 || na < 0 || static_cast<size_t>(nb) > L || static_cast<size_t>(na) > L) {
-        throw make_error(env, "ERR_INVALID_ARGUMENT", "batch level counts out of range");
+        throw make_error(env, "ERR_BOOK_LENGTH",
+                         "books[" + std::to_string(k) + "]: level counts (bids " + std::to_string(nb) + ", asks " +
+                             std::to_string(na) + ") must be from 0 to " + std::to_string(L));
       }
       views[k] = BookView{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
     }
