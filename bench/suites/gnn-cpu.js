@@ -182,6 +182,37 @@ module.exports = {
         }
       }
 
+      // predictBatch over a BookBatch (engine.createBatch): the books stay in the engine's packed
+      // columns and no JS walks them per call; the same books as nested arrays beside it, timed
+      // back to back. On the CPU the forward pass dominates both; the set() row is the per-call JS
+      // packing a BookBatch skips (on a GPU it is about as long as the device work: native/cuda/NOTES.md).
+      for (const n of [512, 4096]) {
+        const books = Array.from({ length: n }, (_, i) => ({ bids: cases[i % cases.length].bids, asks: cases[i % cases.length].asks }));
+        const batch = base.createBatch(n);
+        books.forEach((b, i) => batch.set(i, b));
+        const check = base.predictBatch(batch);
+        const reference = base.predictBatch(books);
+        if (check.logits.some((v, i) => !Object.is(v, reference.logits[i]))) throw new Error(`BookBatch (${mode}, ${n}) disagrees with predictBatch of the same books`);
+        const batchOpts = { ...quickOpts, itemsPerCall: n, minSamples: ctx.quick ? 10 : 40, warmup: 2 };
+        const nestedStats = await ctx.measure(() => base.predictBatch(books), batchOpts);
+        ctx.addRow({ name: `${mode} predictBatch(${n}) fp32, 1 thread, nested books`, stats: nestedStats, floorUs: floorUs(macs.folded * n) });
+        const packedStats = await ctx.measure(() => base.predictBatch(batch, { into: check }), batchOpts);
+        ctx.addRow({
+          name: `${mode} predictBatch(${n}) fp32, 1 thread, BookBatch + into`,
+          stats: packedStats,
+          floorUs: floorUs(macs.folded * n),
+          note: `mean ${((packedStats.mean / nestedStats.mean) * 100).toFixed(1)} % of nested books'`,
+        });
+        const setStats = await ctx.measure(() => {
+          for (let i = 0; i < n; i++) batch.set(i, books[i]);
+        }, { ...quickOpts, itemsPerCall: n, minSamples: ctx.quick ? 50 : 500 });
+        ctx.addRow({
+          name: `${mode} BookBatch.set() of ${n} nested books (the JS packing a BookBatch skips)`,
+          stats: setStats,
+          note: `${((setStats.mean * 1e3) / n).toFixed(0)} ns a book`,
+        });
+      }
+
       // Peers, each checked before timing.
       const ort = await onnxPeer(ctx, mode, cases);
       if (ort.skip) {

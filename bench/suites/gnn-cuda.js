@@ -1,7 +1,8 @@
 // GNN inference on a CUDA device: predict() from JS to JS with a raw book in (the persistent
 // kernel and the batch-1 graph, fp16 and fp32), predictBatch() throughput at 64 / 512 / 4096 /
-// 16384 books, and the floors the backend measures at creation (an empty round trip on each
-// single-book path) and the PCIe bytes a book moves. Every engine is checked against the fixtures
+// 16384 books (nested books; typed books and a BookBatch at 4096, a BookBatch at 512 too), and
+// the floors the backend measures at creation (an empty round trip on each single-book path) and
+// the PCIe bytes a book moves. Every engine is checked against the fixtures
 // before it is timed. The PyTorch reference is the figure measured on an H100 in
 // ../shared/tools/gpu.md (FP16 + CUDA graph + static buffers: 131 µs p50 at batch 1, 1.75 M
 // books/s at batch 4096); it is quoted, not rerun. Skipped, with a note, where no device is found.
@@ -155,6 +156,29 @@ module.exports = {
                 ratio: n === 4096 && precision === 'fp16' ? stats.throughput / TORCH_BATCH4096_BOOKS_PER_S : undefined,
                 note: `${(stats.throughput / 1e6).toFixed(2)} M books/s`,
               });
+              if (n === 512 || n === 4096) {
+                // The same books in a BookBatch (packed columns, read in place, result into
+                // caller-owned arrays): what is left of the host side once no JS walks the books.
+                const batch = engine.createBatch(n);
+                books.forEach((b, i) => batch.set(i, b));
+                const into = engine.predictBatch(batch);
+                const same = engine.predictBatch(books);
+                if (into.logits.some((v, i) => !Object.is(v, same.logits[i]))) {
+                  throw new Error(`BookBatch (${mode}, ${precision}, ${n}) disagrees with predictBatch of the same books`);
+                }
+                const p = await ctx.measure(() => engine.predictBatch(batch, { into }), {
+                  itemsPerCall: n,
+                  minSamples: 30,
+                  minTimeMs: ctx.quick ? 100 : 600,
+                  warmup: 5,
+                });
+                ctx.addRow({
+                  name: `${mode} predictBatch ${n}, BookBatch + into, ${precision}`,
+                  stats: p,
+                  ratio: n === 4096 && precision === 'fp16' ? p.throughput / TORCH_BATCH4096_BOOKS_PER_S : undefined,
+                  note: `${(p.throughput / 1e6).toFixed(2)} M books/s`,
+                });
+              }
               if (n === 4096) {
                 const typedBooks = Array.from({ length: n }, (_, i) => typed[i & 63]);
                 const t = await ctx.measure(() => engine.predictBatch(typedBooks), {
