@@ -199,8 +199,13 @@ export class BookBatch {
     this.capacity = capacity;
     this.levels = levels;
     this.stride = 4 * levels;
-    this.columns = new Float64Array(capacity * this.stride);
-    this.counts = new Int32Array(capacity * 2);
+    try {
+      this.columns = new Float64Array(capacity * this.stride);
+      this.counts = new Int32Array(capacity * 2);
+    } catch (err) {
+      const mib = ((capacity * (this.stride * 8 + 8)) / 2 ** 20).toFixed(0);
+      throw new HawkgraphError('ERR_OUT_OF_MEMORY', `a batch of ${capacity} books (${mib} MiB) cannot be allocated: ${(err as Error).message}`);
+    }
     this.#slots = new Array<BookSlot | undefined>(capacity);
     this.#staging = new Float64Array(this.stride);
   }
