@@ -72,7 +72,7 @@ export interface NativeBookStreamConstructor {
 export interface NativeCpuReport {
   arch: string;
   model: string;
-  features: Record<'sse42' | 'avx' | 'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512bw' | 'avx512vl' | 'avx512fp16' | 'avx512bf16', boolean>;
+  features: Record<'sse42' | 'avx' | 'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512dq' | 'avx512bw' | 'avx512vl' | 'avx512fp16' | 'avx512bf16', boolean>;
 }
 
 export interface CudaDevice {

@@ -36,6 +36,7 @@ Napi::Object cpu_report(Napi::Env env) {
   flags.Set("fma", f.fma);
   flags.Set("f16c", f.f16c);
   flags.Set("avx512f", f.avx512f);
+  flags.Set("avx512dq", f.avx512dq);
   flags.Set("avx512bw", f.avx512bw);
   flags.Set("avx512vl", f.avx512vl);
   flags.Set("avx512fp16", f.avx512fp16);

@@ -37,6 +37,7 @@ CpuFeatures detect() {
   if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
     f.avx2 = f.avx && (b & bit_AVX2);
     f.avx512f = zmm_os && (b & bit_AVX512F);
+    f.avx512dq = f.avx512f && (b & bit_AVX512DQ);
     f.avx512bw = f.avx512f && (b & bit_AVX512BW);
     f.avx512vl = f.avx512f && (b & bit_AVX512VL);
     f.avx512fp16 = f.avx512f && (d & (1u << 23));

@@ -15,6 +15,7 @@ struct CpuFeatures {
   bool fma = false;
   bool f16c = false;
   bool avx512f = false;
+  bool avx512dq = false;
   bool avx512bw = false;
   bool avx512vl = false;
   bool avx512fp16 = false;

@@ -1,12 +1,16 @@
 #include "hawkes_simulate.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <cmath>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "../cpu_features.hpp"
 #include "../error.hpp"
+#include "hawkes_simulate_paths.hpp"
 
 namespace hawkgraph::hawkes {
 namespace {
@@ -15,18 +19,13 @@ namespace {
 
 // Paths are handed out in blocks; statistics are summed inside a block in path order and the
 // block sums in block order, so floating-point sums do not depend on the thread count. The block
-// size depends only on the number of paths (small blocks keep every thread busy on few paths).
+// size depends only on the number of paths: small blocks keep every thread busy on few paths, and
+// at least 8 paths a block fill the vector lanes (and the scalar driver's interleaved lanes).
 constexpr int64_t kMaxBlock = 256;
-int64_t block_size(int64_t paths) { return std::max<int64_t>(1, std::min<int64_t>(kMaxBlock, paths / 64)); }
-constexpr int64_t kCancelPollEvents = 1 << 16;
-constexpr int64_t kStoredChunk = 1 << 12;  // events a path stores between checks of the global bound
-
-struct PathEvents {
-  std::vector<double> times, intensity, bid, ask;
-  std::vector<int32_t> types, jump;
-  bool truncated = false;
-};
-
+constexpr int64_t kMinBlock = 8;
+int64_t block_size(int64_t paths) {
+  return std::max(std::min(paths, kMinBlock), std::min(kMaxBlock, paths / 64));
+}
 // One path in flight: its generator, state and running statistics.
 struct Lane {
   int64_t path = -1;
@@ -34,8 +33,8 @@ struct Lane {
   PathState state;
   std::vector<double> y, next, decay, counts;
   PathEvents* out = nullptr;
-  int64_t n = 0, bid = 0, ask = 0;
-  double last = 0, gap_sum = 0, gap_sq = 0;
+  PathTally tally;
+  double last = 0;
 };
 
 // Runs the paths of a block a few at a time, interleaved event by event: one path's next event
@@ -43,17 +42,19 @@ struct Lane {
 constexpr int kLanes = 4;
 
 struct Worker {
+  const BlockRun& run;
   const HawkesModel& model;
   const SimulateOptions& opt;
   SimulateControl* control;
   Lane lanes[kLanes];
   std::vector<double> path_rows;  // per-path statistics of the current block, summed in path order
   LobTables lob_tables{nullptr, nullptr};
-  std::atomic<int64_t>* stored;  // events stored by all workers, counted in chunks
-  size_t reserve_hint = 0;       // expected events per path, so a stored path rarely regrows
+  const bool simd;  // the eight-lane AVX-512 simulator runs this model's blocks
 
-  Worker(const HawkesModel& m, const SimulateOptions& o, SimulateControl* c, std::atomic<int64_t>* stored_events)
-      : model(m), opt(o), control(c), stored(stored_events) {
+  explicit Worker(const BlockRun& r)
+      : run(r), model(r.model), opt(r.opt), control(r.control), simd(simd_exact_available(r.model, r.opt)) {
+    const HawkesModel& m = model;
+    const SimulateOptions& o = opt;
     for (Lane& lane : lanes) {
       lane.y.resize(m.comps());
       lane.next.resize(m.groups());
@@ -70,23 +71,14 @@ struct Worker {
   void start(Lane& lane, int64_t p, PathEvents* out) {
     lane.path = p;
     lane.out = out;
-    if (out != nullptr && reserve_hint > 0) {
-      out->times.reserve(reserve_hint);
-      out->types.reserve(reserve_hint);
-      if (opt.intensity) out->intensity.reserve(reserve_hint);
-      if (opt.lob) {
-        out->bid.reserve(reserve_hint);
-        out->ask.reserve(reserve_hint);
-        out->jump.reserve(reserve_hint);
-      }
-    }
+    if (out != nullptr) reserve_events(*out, opt, run.reserve_hint);
     rng_init(lane.rng, opt.seed, static_cast<uint64_t>(p));
     hawkes_init(model.tables(), lane.state, lane.rng);
     std::fill(lane.counts.begin(), lane.counts.end(), 0.0);
-    lane.n = 0;
-    lane.bid = opt.lob ? opt.lob->initial_bid : 0;
-    lane.ask = opt.lob ? opt.lob->initial_ask : 0;
-    lane.last = lane.gap_sum = lane.gap_sq = 0;
+    lane.tally = PathTally{};
+    lane.tally.bid = opt.lob ? opt.lob->initial_bid : 0;
+    lane.tally.ask = opt.lob ? opt.lob->initial_ask : 0;
+    lane.last = 0;
   }
 
   // Advances a lane by one event; false when its path is complete.
@@ -98,35 +90,33 @@ struct Worker {
     const int type = Exact ? exact_step<N, G1>(m, s, lane.rng, opt.end_time, &lambda)
                            : thinning_step<N, G1>(m, s, lane.rng, opt.end_time, &lambda);
     if (type < 0) return false;
+    PathTally& tally = lane.tally;
     const double gap = s.t - lane.last;
-    const double has_gap = lane.n > 0 ? 1.0 : 0.0;
-    lane.gap_sum += has_gap * gap;
-    lane.gap_sq += has_gap * gap * gap;
+    const double has_gap = tally.n > 0 ? 1.0 : 0.0;
+    tally.gap_sum += has_gap * gap;
+    tally.gap_sq += has_gap * gap * gap;
     lane.last = s.t;
     lane.counts[type] += 1;
     int64_t j = 0;
-    if (opt.lob) j = lob_apply(lob_tables, lane.rng, type, lane.bid, lane.ask);
+    if (opt.lob) j = lob_apply(lob_tables, lane.rng, type, tally.bid, tally.ask);
     if (lane.out) {
-      if ((lane.n & (kStoredChunk - 1)) == 0 &&
-          stored->fetch_add(kStoredChunk, std::memory_order_relaxed) + kStoredChunk > opt.max_stored_events) {
-        throw_too_many_events(opt.max_stored_events);
-      }
+      if ((tally.n & (kStoredChunk - 1)) == 0) count_stored_chunk(run);
       PathEvents& o = *lane.out;
       o.times.push_back(s.t);
       o.types.push_back(type);
       if (opt.intensity) o.intensity.push_back(lambda);
       if (opt.lob) {
-        o.bid.push_back(static_cast<double>(lane.bid));
-        o.ask.push_back(static_cast<double>(lane.ask));
+        o.bid.push_back(static_cast<double>(tally.bid));
+        o.ask.push_back(static_cast<double>(tally.ask));
         o.jump.push_back(static_cast<int32_t>(j));
       }
     }
-    ++lane.n;
-    if (lane.n >= opt.max_events) {
+    ++tally.n;
+    if (tally.n >= opt.max_events) {
       if (lane.out) lane.out->truncated = true;
       return false;
     }
-    if ((lane.n & (kCancelPollEvents - 1)) == 0 && control) {
+    if ((tally.n & (kCancelPollEvents - 1)) == 0 && control) {
       control->events_done.fetch_add(kCancelPollEvents, std::memory_order_relaxed);
       if (cancelled()) return false;
     }
@@ -134,32 +124,16 @@ struct Worker {
   }
 
   void finish(Lane& lane, double* row) {
-    const HawkesTables& m = model.tables();
-    const int D = m.dims;
-    PathState& s = lane.state;
-    if (control) control->events_done.fetch_add(lane.n & (kCancelPollEvents - 1), std::memory_order_relaxed);
-    // Intensity at end_time (or at the last event of a truncated path).
-    decay_to(m, s, lane.n >= opt.max_events ? s.t : opt.end_time);
-    row[0] = static_cast<double>(lane.n);
-    row[1] = lane.n > 0 ? static_cast<double>(lane.n - 1) : 0.0;
-    row[2] = lane.gap_sum;
-    row[3] = lane.gap_sq;
-    const double dmid = opt.lob ? 0.5 * static_cast<double>(lane.bid + lane.ask - opt.lob->initial_bid - opt.lob->initial_ask) : 0.0;
-    row[4] = dmid;
-    row[5] = dmid * dmid;
-    double* counts = row + kStatsHead;
-    for (int k = 0; k < D; ++k) {
-      counts[k] = lane.counts[k];
-      counts[D + k] = lane.counts[k] * lane.counts[k];
-      counts[2 * D + k] = dim_intensity(m, s, k);
-    }
+    if (control) control->events_done.fetch_add(lane.tally.n & (kCancelPollEvents - 1), std::memory_order_relaxed);
+    write_stats_row(model.tables(), opt, lane.state, lane.tally, lane.counts.data(), row);
     lane.path = -1;
   }
 
   // Runs paths [first, end) and adds their statistics, in path order, to block_row.
   template <bool Exact, int N, bool G1 = false>
-  void run_block(int64_t first, int64_t end, std::vector<PathEvents>& events, double* block_row) {
+  void run_block(int64_t first, int64_t end, double* block_row) {
     const int W = stats_row_width(model.dims());
+    std::vector<PathEvents>& events = run.events;
     int64_t next_path = first;
     int active = 0;
     for (Lane& lane : lanes) {
@@ -184,31 +158,89 @@ struct Worker {
         }
       }
     }
+    sum_rows(first, end, block_row);
+  }
+
+  void sum_rows(int64_t first, int64_t end, double* block_row) const {
+    const int W = stats_row_width(model.dims());
     for (int64_t p = first; p < end; ++p) {
       for (int j = 0; j < W; ++j) block_row[j] += path_rows[(p - first) * W + j];
     }
   }
 
-  // The common component counts get their own unrolled instantiation.
-  void run_block_dispatch(int64_t first, int64_t end, std::vector<PathEvents>& events, double* block_row) {
+  // The eight-lane simulator where it applies; else the common component counts get their own
+  // unrolled instantiation.
+  void run_block_dispatch(int64_t first, int64_t end, double* block_row) {
+    if (simd) {
+      if (simulate_block_avx512(run, first, end, path_rows.data())) sum_rows(first, end, block_row);
+      return;
+    }
     const bool exact = opt.method == Method::Exact;
     switch (model.comps()) {
-      case 1: return exact ? run_block<true, 1>(first, end, events, block_row) : run_block<false, 1>(first, end, events, block_row);
-      case 2: return exact ? run_block<true, 2>(first, end, events, block_row) : run_block<false, 2>(first, end, events, block_row);
-      case 4: return exact ? run_block<true, 4>(first, end, events, block_row) : run_block<false, 4>(first, end, events, block_row);
+      case 1: return exact ? run_block<true, 1>(first, end, block_row) : run_block<false, 1>(first, end, block_row);
+      case 2: return exact ? run_block<true, 2>(first, end, block_row) : run_block<false, 2>(first, end, block_row);
+      case 4: return exact ? run_block<true, 4>(first, end, block_row) : run_block<false, 4>(first, end, block_row);
       case 8:
         if (model.groups() == 1) {
-          return exact ? run_block<true, 8, true>(first, end, events, block_row) : run_block<false, 8, true>(first, end, events, block_row);
+          return exact ? run_block<true, 8, true>(first, end, block_row) : run_block<false, 8, true>(first, end, block_row);
         }
-        return exact ? run_block<true, 8>(first, end, events, block_row) : run_block<false, 8>(first, end, events, block_row);
-      case 16: return exact ? run_block<true, 16>(first, end, events, block_row) : run_block<false, 16>(first, end, events, block_row);
-      case 32: return exact ? run_block<true, 32>(first, end, events, block_row) : run_block<false, 32>(first, end, events, block_row);
-      default: return exact ? run_block<true, 0>(first, end, events, block_row) : run_block<false, 0>(first, end, events, block_row);
+        return exact ? run_block<true, 8>(first, end, block_row) : run_block<false, 8>(first, end, block_row);
+      case 16: return exact ? run_block<true, 16>(first, end, block_row) : run_block<false, 16>(first, end, block_row);
+      case 32: return exact ? run_block<true, 32>(first, end, block_row) : run_block<false, 32>(first, end, block_row);
+      default: return exact ? run_block<true, 0>(first, end, block_row) : run_block<false, 0>(first, end, block_row);
     }
   }
 };
 
 }  // namespace
+
+void reserve_events(PathEvents& out, const SimulateOptions& opt, size_t hint) {
+  if (hint == 0) return;
+  out.times.reserve(hint);
+  out.types.reserve(hint);
+  if (opt.intensity) out.intensity.reserve(hint);
+  if (opt.lob) {
+    out.bid.reserve(hint);
+    out.ask.reserve(hint);
+    out.jump.reserve(hint);
+  }
+}
+
+void count_stored_chunk(const BlockRun& run) {
+  if (run.stored->fetch_add(kStoredChunk, std::memory_order_relaxed) + kStoredChunk > run.opt.max_stored_events) {
+    throw_too_many_events(run.opt.max_stored_events);
+  }
+}
+
+void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathState& s, const PathTally& tally,
+                     const double* counts, double* row) {
+  const int D = m.dims;
+  // Intensity at end_time (or at the last event of a truncated path).
+  decay_to(m, s, tally.n >= opt.max_events ? s.t : opt.end_time);
+  row[0] = static_cast<double>(tally.n);
+  row[1] = tally.n > 0 ? static_cast<double>(tally.n - 1) : 0.0;
+  row[2] = tally.gap_sum;
+  row[3] = tally.gap_sq;
+  const double dmid =
+      opt.lob ? 0.5 * static_cast<double>(tally.bid + tally.ask - opt.lob->initial_bid - opt.lob->initial_ask) : 0.0;
+  row[4] = dmid;
+  row[5] = dmid * dmid;
+  double* out = row + kStatsHead;
+  for (int k = 0; k < D; ++k) {
+    out[k] = counts[k];
+    out[D + k] = counts[k] * counts[k];
+    out[2 * D + k] = dim_intensity(m, s, k);
+  }
+}
+
+bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt) {
+  if (opt.method != Method::Exact || model.comps() != model.dims() || model.dims() > 8) return false;
+  if (!avx512_simulator_built()) return false;
+  const CpuFeatures& cpu = cpu_features();
+  if (!cpu.avx512f || !cpu.avx512dq) return false;
+  const char* table = std::getenv("HAWKGRAPH_CPU_KERNELS");
+  return table == nullptr || (std::strcmp(table, "avx2") != 0 && std::strcmp(table, "portable") != 0);
+}
 
 void throw_too_many_events(int64_t limit) {
   throw Error("ERR_OUT_OF_MEMORY", "the simulation would store more than " + std::to_string(limit) +
@@ -234,12 +266,16 @@ void validate_simulate_options(const SimulateOptions& o) {
       bad_option("initialAsk must be at least one tick above initialBid (got a spread of " +
                  std::to_string(o.lob->initial_ask - o.lob->initial_bid) + " ticks)");
     }
+    // Bounded so a jump (at most location + 37 scales: the largest Exp(1) draw of a 53-bit
+    // uniform) always fits the integer tick arithmetic.
+    constexpr double kMaxJumpTicks = 1e6;
     for (int k = 0; k < 8; ++k) {
-      if (!std::isfinite(o.lob->jump_location[k]) || o.lob->jump_location[k] < 0) {
-        bad_option("jumps.location[" + std::to_string(k) + "] must be a finite number >= 0 ticks, got " + format_number(o.lob->jump_location[k]));
+      const double location = o.lob->jump_location[k], scale = o.lob->jump_scale[k];
+      if (!(location >= 0 && location <= kMaxJumpTicks)) {
+        bad_option("jumps.location[" + std::to_string(k) + "] must be a number in [0, 1e6] ticks, got " + format_number(location));
       }
-      if (!std::isfinite(o.lob->jump_scale[k]) || o.lob->jump_scale[k] < 0) {
-        bad_option("jumps.scale[" + std::to_string(k) + "] must be a finite number >= 0 ticks, got " + format_number(o.lob->jump_scale[k]));
+      if (!(scale >= 0 && scale <= kMaxJumpTicks)) {
+        bad_option("jumps.scale[" + std::to_string(k) + "] must be a number in [0, 1e6] ticks, got " + format_number(scale));
       }
     }
   }
@@ -269,6 +305,7 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     const double expected = 1.1 * rate * opt.end_time + 16.0;
     reserve_hint = static_cast<size_t>(std::min({expected, static_cast<double>(opt.max_events), 1e7}));
   }
+  const BlockRun run{model, opt, control, &stored, events, reserve_hint};
   std::exception_ptr failure;
   std::mutex failure_mutex;
   bool stop = false;
@@ -279,13 +316,12 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     std::atomic<int64_t> next_block{0};
     auto work = [&]() {
       try {
-        Worker w(model, opt, control, &stored);
-        w.reserve_hint = reserve_hint;
+        Worker w(run);
         for (;;) {
           const int64_t b = next_block.fetch_add(1);
           if (b >= round_blocks || w.cancelled()) return;
           const int64_t first = (round + b) * block;
-          w.run_block_dispatch(first, std::min(P, first + block), events, block_stats.data() + b * W);
+          w.run_block_dispatch(first, std::min(P, first + block), block_stats.data() + b * W);
         }
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);

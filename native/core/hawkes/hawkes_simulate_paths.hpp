@@ -1,0 +1,64 @@
+// What the CPU simulators (the scalar driver and the eight-lane AVX-512 one) share: a path's
+// stored events, the run a block of paths belongs to, how a finished path becomes a statistics
+// row, and the entry point of the vector simulator. Plain C++; no Node or CUDA headers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "hawkes_simulate.hpp"
+
+namespace hawkgraph::hawkes {
+
+constexpr int64_t kCancelPollEvents = 1 << 16;  // events between progress reports and cancel checks
+constexpr int64_t kStoredChunk = 1 << 12;       // events a path stores between checks of the global bound
+
+struct PathEvents {
+  std::vector<double> times, intensity, bid, ask;
+  std::vector<int32_t> types, jump;
+  bool truncated = false;
+};
+
+// What every block of paths reads from the run it belongs to.
+struct BlockRun {
+  const HawkesModel& model;
+  const SimulateOptions& opt;
+  SimulateControl* control;
+  std::atomic<int64_t>* stored;  // events stored by all workers, counted in chunks
+  std::vector<PathEvents>& events;
+  size_t reserve_hint;           // expected events per path, so a stored path rarely regrows
+};
+
+// Reserves a path's arrays for the expected number of events.
+void reserve_events(PathEvents& out, const SimulateOptions& opt, size_t hint);
+
+// Accounts one more chunk of kStoredChunk stored events; throws ERR_OUT_OF_MEMORY past the bound.
+void count_stored_chunk(const BlockRun& run);
+
+// A path's running statistics.
+struct PathTally {
+  int64_t n = 0;
+  double gap_sum = 0, gap_sq = 0;
+  int64_t bid = 0, ask = 0;
+};
+
+// Writes a finished path's statistics row (hawkes_simulate.hpp layout). Decays s to end_time, or
+// leaves it at its last event when the path was cut at max_events.
+void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathState& s, const PathTally& tally,
+                     const double* counts, double* row);
+
+// True when the eight-lane exact simulator can run this model on this CPU: the exact method, one
+// decay rate per excited dimension, D <= 8, AVX-512 F and DQ present, and not turned off by
+// $HAWKGRAPH_CPU_KERNELS naming a narrower table ("avx2" or "portable").
+bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt);
+
+// Whether this build compiled the eight-lane simulator (its compiler took the AVX-512 flags).
+bool avx512_simulator_built();
+
+// Runs paths [first, end) eight at a time, one per vector lane, drawing exactly the numbers the
+// scalar driver draws for each path; writes path p's statistics row at rows + (p - first) * W.
+// Returns false when cancelled (the rows are then incomplete).
+bool simulate_block_avx512(const BlockRun& run, int64_t first, int64_t end, double* rows);
+
+}  // namespace hawkgraph::hawkes
