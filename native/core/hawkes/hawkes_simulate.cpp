@@ -43,6 +43,7 @@ constexpr int kLanes = 4;
 
 struct Worker {
   const BlockRun& run;
+  EventArena& arena;
   const HawkesModel& model;
   const SimulateOptions& opt;
   SimulateControl* control;
@@ -51,8 +52,8 @@ struct Worker {
   LobTables lob_tables{nullptr, nullptr};
   const bool simd;  // the eight-lane AVX-512 simulator runs this model's blocks
 
-  explicit Worker(const BlockRun& r)
-      : run(r), model(r.model), opt(r.opt), control(r.control), simd(simd_exact_available(r.model, r.opt)) {
+  Worker(const BlockRun& r, EventArena& a)
+      : run(r), arena(a), model(r.model), opt(r.opt), control(r.control), simd(simd_exact_available(r.model, r.opt)) {
     const HawkesModel& m = model;
     const SimulateOptions& o = opt;
     for (Lane& lane : lanes) {
@@ -71,7 +72,6 @@ struct Worker {
   void start(Lane& lane, int64_t p, PathEvents* out) {
     lane.path = p;
     lane.out = out;
-    if (out != nullptr) reserve_events(*out, opt, run.reserve_hint);
     rng_init(lane.rng, opt.seed, static_cast<uint64_t>(p));
     hawkes_init(model.tables(), lane.state, lane.rng);
     std::fill(lane.counts.begin(), lane.counts.end(), 0.0);
@@ -101,15 +101,7 @@ struct Worker {
     if (opt.lob) j = lob_apply(lob_tables, lane.rng, type, tally.bid, tally.ask);
     if (lane.out) {
       if ((tally.n & (kStoredChunk - 1)) == 0) count_stored_chunk(run);
-      PathEvents& o = *lane.out;
-      o.times.push_back(s.t);
-      o.types.push_back(type);
-      if (opt.intensity) o.intensity.push_back(lambda);
-      if (opt.lob) {
-        o.bid.push_back(static_cast<double>(tally.bid));
-        o.ask.push_back(static_cast<double>(tally.ask));
-        o.jump.push_back(static_cast<int32_t>(j));
-      }
+      lane.out->append(arena, run.columns, s.t, type, lambda, tally.bid, tally.ask, j);
     }
     ++tally.n;
     if (tally.n >= opt.max_events) {
@@ -172,7 +164,7 @@ struct Worker {
   // unrolled instantiation.
   void run_block_dispatch(int64_t first, int64_t end, double* block_row) {
     if (simd) {
-      if (simulate_block_avx512(run, first, end, path_rows.data())) sum_rows(first, end, block_row);
+      if (simulate_block_avx512(run, arena, first, end, path_rows.data())) sum_rows(first, end, block_row);
       return;
     }
     const bool exact = opt.method == Method::Exact;
@@ -192,19 +184,44 @@ struct Worker {
   }
 };
 
-}  // namespace
-
-void reserve_events(PathEvents& out, const SimulateOptions& opt, size_t hint) {
-  if (hint == 0) return;
-  out.times.reserve(hint);
-  out.types.reserve(hint);
-  if (opt.intensity) out.intensity.reserve(hint);
+// Concatenates the paths' chunks into the result columns, in path order.
+void gather_events(const std::vector<PathEvents>& events, const SimulateOptions& opt, SimulateResult& r) {
+  size_t total = 0;
+  for (const PathEvents& e : events) total += static_cast<size_t>(e.count);
+  // Reserved and advised before the first write, so the pages come in huge where they can.
+  auto reserve = [total](auto& column) {
+    column.reserve(total);
+    advise_huge_pages(column.data(), total * sizeof(column[0]));
+  };
+  reserve(r.times);
+  reserve(r.types);
+  if (opt.intensity) reserve(r.intensity);
   if (opt.lob) {
-    out.bid.reserve(hint);
-    out.ask.reserve(hint);
-    out.jump.reserve(hint);
+    reserve(r.bid);
+    reserve(r.ask);
+    reserve(r.jump);
+  }
+  r.path_offsets.reserve(events.size() + 1);
+  r.truncated.reserve(events.size());
+  r.path_offsets.push_back(0);
+  for (const PathEvents& e : events) {
+    for (const EventChunk* c = e.head; c != nullptr; c = c->next) {
+      const size_t n = c->next != nullptr ? static_cast<size_t>(c->capacity) : static_cast<size_t>(e.fill);
+      r.times.insert(r.times.end(), c->times, c->times + n);
+      r.types.insert(r.types.end(), c->types, c->types + n);
+      if (opt.intensity) r.intensity.insert(r.intensity.end(), c->intensity, c->intensity + n);
+      if (opt.lob) {
+        r.bid.insert(r.bid.end(), c->bid, c->bid + n);
+        r.ask.insert(r.ask.end(), c->ask, c->ask + n);
+        r.jump.insert(r.jump.end(), c->jump, c->jump + n);
+      }
+    }
+    r.path_offsets.push_back(static_cast<double>(r.times.size()));
+    r.truncated.push_back(e.truncated ? 1 : 0);
   }
 }
+
+}  // namespace
 
 void count_stored_chunk(const BlockRun& run) {
   if (run.stored->fetch_add(kStoredChunk, std::memory_order_relaxed) + kStoredChunk > run.opt.max_stored_events) {
@@ -296,16 +313,8 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   std::vector<double> block_stats(static_cast<size_t>(std::min(blocks, kRoundBlocks)) * W);
   std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
   std::atomic<int64_t> stored{0};
-  // Expected events per path from the stationary intensity (an upper estimate from an empty
-  // start), plus a margin; none for explosive processes.
-  size_t reserve_hint = 0;
-  if (!opt.stats_only && spectral_radius(model.params()) < 1.0) {
-    double rate = 0;
-    for (double v : stationary_intensity(model.params())) rate += v;
-    const double expected = 1.1 * rate * opt.end_time + 16.0;
-    reserve_hint = static_cast<size_t>(std::min({expected, static_cast<double>(opt.max_events), 1e7}));
-  }
-  const BlockRun run{model, opt, control, &stored, events, reserve_hint};
+  const BlockRun run{model, opt, control, &stored, events, EventColumns{opt.intensity, opt.lob != nullptr}};
+  std::vector<EventArena> arenas(static_cast<size_t>(opt.threads));  // one per thread, alive until the events are gathered
   std::exception_ptr failure;
   std::mutex failure_mutex;
   bool stop = false;
@@ -314,9 +323,9 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     const int64_t round_blocks = std::min(kRoundBlocks, blocks - round);
     std::fill(block_stats.begin(), block_stats.end(), 0.0);
     std::atomic<int64_t> next_block{0};
-    auto work = [&]() {
+    auto work = [&](int thread) {
       try {
-        Worker w(run);
+        Worker w(run, arenas[static_cast<size_t>(thread)]);
         for (;;) {
           const int64_t b = next_block.fetch_add(1);
           if (b >= round_blocks || w.cancelled()) return;
@@ -332,8 +341,8 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     const int threads = static_cast<int>(std::min<int64_t>(opt.threads, round_blocks));
     std::vector<std::thread> pool;
     pool.reserve(threads > 0 ? threads - 1 : 0);
-    for (int i = 1; i < threads; ++i) pool.emplace_back(work);
-    work();
+    for (int i = 1; i < threads; ++i) pool.emplace_back(work, i);
+    work(0);
     for (auto& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
     for (int64_t b = 0; b < round_blocks; ++b) {
@@ -349,35 +358,7 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   }
   r.stats = std::move(totals);
   if (opt.stats_only) return r;
-  size_t total = 0;
-  for (const auto& e : events) total += e.times.size();
-  r.times.reserve(total);
-  r.types.reserve(total);
-  if (opt.intensity) r.intensity.reserve(total);
-  if (opt.lob) {
-    r.bid.reserve(total);
-    r.ask.reserve(total);
-    r.jump.reserve(total);
-  }
-  r.path_offsets.reserve(P + 1);
-  r.truncated.reserve(P);
-  r.path_offsets.push_back(0);
-  for (auto& e : events) {
-    r.times.insert(r.times.end(), e.times.begin(), e.times.end());
-    r.types.insert(r.types.end(), e.types.begin(), e.types.end());
-    r.intensity.insert(r.intensity.end(), e.intensity.begin(), e.intensity.end());
-    r.bid.insert(r.bid.end(), e.bid.begin(), e.bid.end());
-    r.ask.insert(r.ask.end(), e.ask.begin(), e.ask.end());
-    r.jump.insert(r.jump.end(), e.jump.begin(), e.jump.end());
-    r.path_offsets.push_back(static_cast<double>(r.times.size()));
-    r.truncated.push_back(e.truncated ? 1 : 0);
-    std::vector<double>().swap(e.times);  // release as we go: peak memory stays near one copy
-    std::vector<double>().swap(e.intensity);
-    std::vector<double>().swap(e.bid);
-    std::vector<double>().swap(e.ask);
-    std::vector<int32_t>().swap(e.types);
-    std::vector<int32_t>().swap(e.jump);
-  }
+  gather_events(events, opt, r);
   return r;
 }
 

@@ -291,8 +291,8 @@ inline int64_t lane_of(Vi v, int i) {
 
 class BlockSimulator {
  public:
-  BlockSimulator(const BlockRun& run, int64_t first, int64_t end, double* rows)
-      : run_(run), opt_(run.opt), m_(run.model.tables()), tab_(lane_tables(m_, opt_)), first_(first), end_(end), rows_(rows) {}
+  BlockSimulator(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows)
+      : run_(run), arena_(arena), opt_(run.opt), m_(run.model.tables()), tab_(lane_tables(m_, opt_)), first_(first), end_(end), rows_(rows) {}
 
   bool simulate() {
     const bool lob = opt_.lob != nullptr, store = !opt_.stats_only;
@@ -306,6 +306,7 @@ class BlockSimulator {
 
  private:
   const BlockRun& run_;
+  EventArena& arena_;
   const SimulateOptions& opt_;
   const HawkesTables& m_;
   const LaneTables tab_;
@@ -319,7 +320,6 @@ class BlockSimulator {
     Lanes& s = L_;
     s.path[i] = p;
     s.out[i] = opt_.stats_only ? nullptr : &run_.events[p];
-    if (s.out[i] != nullptr) reserve_events(*s.out[i], opt_, run_.reserve_hint);
     s.rng.path_lo = _mm512_mask_mov_epi64(s.rng.path_lo, lane, splat_i(static_cast<uint32_t>(p)));
     s.rng.path_hi = _mm512_mask_mov_epi64(s.rng.path_hi, lane, splat_i(static_cast<uint32_t>(static_cast<uint64_t>(p) >> 32)));
     s.rng.read = _mm512_mask_mov_epi64(s.rng.read, lane, _mm512_setzero_si512());
@@ -621,15 +621,7 @@ class BlockSimulator {
     for (unsigned lanes = go; lanes != 0; lanes &= lanes - 1) {
       const int i = __builtin_ctz(lanes);
       if ((n[i] & (kStoredChunk - 1)) == 0) count_stored_chunk(run_);
-      PathEvents& o = *s.out[i];
-      o.times.push_back(t[i]);
-      o.types.push_back(static_cast<int32_t>(ty[i]));
-      if (opt_.intensity) o.intensity.push_back(lam[i]);
-      if (opt_.lob) {
-        o.bid.push_back(static_cast<double>(bid[i]));
-        o.ask.push_back(static_cast<double>(ask[i]));
-        o.jump.push_back(static_cast<int32_t>(j[i]));
-      }
+      s.out[i]->append(arena_, run_.columns, t[i], static_cast<int32_t>(ty[i]), lam[i], bid[i], ask[i], j[i]);
     }
   }
 };
@@ -638,8 +630,8 @@ class BlockSimulator {
 
 bool avx512_simulator_built() { return true; }
 
-bool simulate_block_avx512(const BlockRun& run, int64_t first, int64_t end, double* rows) {
-  BlockSimulator sim(run, first, end, rows);
+bool simulate_block_avx512(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows) {
+  BlockSimulator sim(run, arena, first, end, rows);
   return sim.simulate();
 }
 
@@ -649,7 +641,7 @@ bool simulate_block_avx512(const BlockRun& run, int64_t first, int64_t end, doub
 
 namespace hawkgraph::hawkes {
 bool avx512_simulator_built() { return false; }
-bool simulate_block_avx512(const BlockRun&, int64_t, int64_t, double*) { return false; }
+bool simulate_block_avx512(const BlockRun&, EventArena&, int64_t, int64_t, double*) { return false; }
 }  // namespace hawkgraph::hawkes
 
 #endif

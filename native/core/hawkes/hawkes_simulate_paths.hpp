@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "event_store.hpp"
 #include "hawkes_simulate.hpp"
 
 namespace hawkgraph::hawkes {
@@ -14,24 +15,15 @@ namespace hawkgraph::hawkes {
 constexpr int64_t kCancelPollEvents = 1 << 16;  // events between progress reports and cancel checks
 constexpr int64_t kStoredChunk = 1 << 12;       // events a path stores between checks of the global bound
 
-struct PathEvents {
-  std::vector<double> times, intensity, bid, ask;
-  std::vector<int32_t> types, jump;
-  bool truncated = false;
-};
-
 // What every block of paths reads from the run it belongs to.
 struct BlockRun {
   const HawkesModel& model;
   const SimulateOptions& opt;
   SimulateControl* control;
   std::atomic<int64_t>* stored;  // events stored by all workers, counted in chunks
-  std::vector<PathEvents>& events;
-  size_t reserve_hint;           // expected events per path, so a stored path rarely regrows
+  std::vector<PathEvents>& events;  // [paths], empty with stats_only
+  EventColumns columns;
 };
-
-// Reserves a path's arrays for the expected number of events.
-void reserve_events(PathEvents& out, const SimulateOptions& opt, size_t hint);
 
 // Accounts one more chunk of kStoredChunk stored events; throws ERR_OUT_OF_MEMORY past the bound.
 void count_stored_chunk(const BlockRun& run);
@@ -57,8 +49,9 @@ bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt);
 bool avx512_simulator_built();
 
 // Runs paths [first, end) eight at a time, one per vector lane, drawing exactly the numbers the
-// scalar driver draws for each path; writes path p's statistics row at rows + (p - first) * W.
-// Returns false when cancelled (the rows are then incomplete).
-bool simulate_block_avx512(const BlockRun& run, int64_t first, int64_t end, double* rows);
+// scalar driver draws for each path; writes path p's statistics row at rows + (p - first) * W
+// and its events (unless stats_only) into run.events[p] from `arena`. Returns false when
+// cancelled (the rows are then incomplete).
+bool simulate_block_avx512(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows);
 
 }  // namespace hawkgraph::hawkes
