@@ -133,7 +133,7 @@ export interface NativeSimulateOptions {
   intensity: boolean;
   statsOnly: boolean;
   backend: 'cpu' | 'cuda';
-  lob?: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number };
+  lob?: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number; tick: number };
 }
 
 /** @internal */
@@ -144,8 +144,10 @@ export interface NativeSimulation {
   pathOffsets?: Float64Array;
   truncated?: Uint8Array;
   intensity?: Float64Array;
+  /** LOB prices (ticks times the tick size), computed natively. */
   bid?: Float64Array;
   ask?: Float64Array;
+  mid?: Float64Array;
   jump?: Int32Array;
 }
 

@@ -139,28 +139,21 @@ export class LobModel {
 
   #options(options: SimulateOptions): NativeSimulateOptions {
     const o = nativeSimulateOptions(options, this.hawkes.maxEvents);
-    o.lob = { location: this.#location, scale: this.#scale, initialBid: this.#bidTicks, initialAsk: this.#askTicks };
+    o.lob = { location: this.#location, scale: this.#scale, initialBid: this.#bidTicks, initialAsk: this.#askTicks, tick: this.tick };
     return o;
   }
 
   #result(raw: NativeSimulation, paths: number): LobSimulation {
-    const tick = this.tick;
-    const n = raw.times?.length ?? 0;
-    const bid = new Float64Array(n), ask = new Float64Array(n), mid = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      bid[i] = raw.bid![i] * tick;
-      ask[i] = raw.ask![i] * tick;
-      mid[i] = 0.5 * (raw.bid![i] + raw.ask![i]) * tick;
-    }
+    const empty = new Float64Array(0);
     const sim: LobSimulation = {
       times: raw.times ?? new Float64Array(0),
       types: raw.types ?? new Int32Array(0),
       pathOffsets: raw.pathOffsets ?? new Float64Array(0),
       truncated: raw.truncated ?? new Uint8Array(0),
       jump: raw.jump ?? new Int32Array(0),
-      bid,
-      ask,
-      mid,
+      bid: raw.bid ?? empty,
+      ask: raw.ask ?? empty,
+      mid: raw.mid ?? empty,
       stats: statsFromRow(raw.stats, 8, paths),
     };
     if (raw.intensity) sim.intensity = raw.intensity;

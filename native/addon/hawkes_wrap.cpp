@@ -48,6 +48,7 @@ struct ParsedOptions {
   SimulateOptions sim;
   hawkes::LobSpec lob{};
   bool has_lob = false;
+  double tick = 1.0;  // LOB: price of one tick, for the price columns
   bool cuda = false;
 };
 
@@ -88,6 +89,8 @@ ParsedOptions options_arg(const Napi::Value& v) {
     std::memcpy(p.lob.jump_scale, scale.data, sizeof(double) * 8);
     p.lob.initial_bid = integer_field(l, "initialBid", NAN, -4503599627370496.0, 4503599627370496.0);
     p.lob.initial_ask = integer_field(l, "initialAsk", NAN, -4503599627370496.0, 4503599627370496.0);
+    p.tick = number_field(l, "tick", 1.0);
+    if (!(p.tick > 0) || !std::isfinite(p.tick)) bad_option("tick must be a finite number > 0, got " + format_number(p.tick));
     p.has_lob = true;
   }
   return p;
@@ -100,20 +103,51 @@ Array copy_out(Napi::Env env, const std::vector<T>& v) {
   return a;
 }
 
-Napi::Object result_object(Napi::Env env, const SimulateResult& r, const SimulateOptions& o, bool lob) {
+// A typed array of n elements over uninitialised memory (napi_create_buffer does not zero-fill;
+// every element is written before JS sees it).
+template <typename T, typename Array>
+Array uninitialized_array(Napi::Env env, size_t n) {
+  Napi::Buffer<uint8_t> bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(T));
+  return Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
+}
+
+// Event columns are written once, straight into V8-owned arrays. (Buffers handed over with a
+// native finalizer, napi_create_external_arraybuffer, are freed only once the event loop turns,
+// so a synchronous loop of simulations would pile them up.)
+Napi::Object result_object(Napi::Env env, const SimulateResult& r, const SimulateOptions& o, bool lob, double tick) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("stats", copy_out<double, Napi::Float64Array>(env, r.stats));
   if (o.stats_only) return out;
-  out.Set("times", copy_out<double, Napi::Float64Array>(env, r.times));
-  out.Set("types", copy_out<int32_t, Napi::Int32Array>(env, r.types));
+  const size_t n = hawkes::event_count(r);
+  hawkes::EventColumnsOut columns;
+  auto times = uninitialized_array<double, Napi::Float64Array>(env, n);
+  auto types = uninitialized_array<int32_t, Napi::Int32Array>(env, n);
+  columns.times = times.Data();
+  columns.types = types.Data();
+  out.Set("times", times);
+  out.Set("types", types);
+  if (o.intensity) {
+    auto intensity = uninitialized_array<double, Napi::Float64Array>(env, n);
+    columns.intensity = intensity.Data();
+    out.Set("intensity", intensity);
+  }
+  if (lob) {
+    auto bid = uninitialized_array<double, Napi::Float64Array>(env, n);
+    auto ask = uninitialized_array<double, Napi::Float64Array>(env, n);
+    auto mid = uninitialized_array<double, Napi::Float64Array>(env, n);
+    auto jump = uninitialized_array<int32_t, Napi::Int32Array>(env, n);
+    columns.bid = bid.Data();
+    columns.ask = ask.Data();
+    columns.mid = mid.Data();
+    columns.jump = jump.Data();
+    out.Set("bid", bid);
+    out.Set("ask", ask);
+    out.Set("mid", mid);
+    out.Set("jump", jump);
+  }
+  hawkes::copy_event_columns(r, columns, tick);
   out.Set("pathOffsets", copy_out<double, Napi::Float64Array>(env, r.path_offsets));
   out.Set("truncated", copy_out<uint8_t, Napi::Uint8Array>(env, r.truncated));
-  if (o.intensity) out.Set("intensity", copy_out<double, Napi::Float64Array>(env, r.intensity));
-  if (lob) {
-    out.Set("bid", copy_out<double, Napi::Float64Array>(env, r.bid));
-    out.Set("ask", copy_out<double, Napi::Float64Array>(env, r.ask));
-    out.Set("jump", copy_out<int32_t, Napi::Int32Array>(env, r.jump));
-  }
   return out;
 }
 
@@ -139,7 +173,9 @@ struct SimulationJob {
   }
   bool cancelled(const SimulateResult& r) const { return r.cancelled; }
   double paths_total() const { return static_cast<double>(options.sim.paths); }
-  Napi::Value to_js(Napi::Env env, SimulateResult& r) const { return result_object(env, r, options.sim, options.has_lob); }
+  Napi::Value to_js(Napi::Env env, SimulateResult& r) const {
+    return result_object(env, r, options.sim, options.has_lob, options.tick);
+  }
 };
 
 // hawkesCheck(mu, alpha, beta, allowExplosive) -> { spectralRadius, stationary | null, betaPerRow }
@@ -167,7 +203,7 @@ Napi::Value hawkes_simulate(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     SimulationJob job(info);
     SimulateResult r = job.run();
-    return result_object(env, r, job.options.sim, job.options.has_lob);
+    return job.to_js(env, r);
   });
 }
 

@@ -15,7 +15,7 @@ namespace hawkgraph::hawkes {
 namespace {
 
 constexpr size_t kHugePage = size_t{2} << 20;
-constexpr size_t kMaxSlab = size_t{32} << 20;
+constexpr size_t kMaxSlab = size_t{8} << 20;
 constexpr int32_t kFirstChunk = 16;
 constexpr int32_t kMaxChunk = 4096;
 
@@ -96,9 +96,11 @@ EventArena::~EventArena() {
 void* EventArena::allocate(size_t bytes) {
   bytes = round_up(bytes, 64);
   if (bytes > left_) {
-    // Slabs double up to 32 MiB, so a small run touches little memory and a large one few pages.
-    const size_t size = std::max(next_slab_, round_up(bytes, kHugePage));  // a multiple of its alignment
-    next_slab_ = std::min(next_slab_ * 2, kMaxSlab);
+    // Small slabs first, so a small run touches little memory; then 8 MiB ones, which a large run
+    // takes back from the cache whatever its size.
+    size_t size = std::max(next_slab_, bytes);
+    if (size >= kHugePage) size = round_up(size, kHugePage);  // aligned_alloc: a multiple of the alignment
+    next_slab_ = std::min(next_slab_ * 4, kMaxSlab);
     void* slab = slab_cache().take(size);
     if (slab == nullptr) {
       slab = std::aligned_alloc(size >= kHugePage ? kHugePage : 64, size);

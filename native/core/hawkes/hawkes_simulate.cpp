@@ -184,40 +184,28 @@ struct Worker {
   }
 };
 
-// Concatenates the paths' chunks into the result columns, in path order.
-void gather_events(const std::vector<PathEvents>& events, const SimulateOptions& opt, SimulateResult& r) {
-  size_t total = 0;
-  for (const PathEvents& e : events) total += static_cast<size_t>(e.count);
-  // Reserved and advised before the first write, so the pages come in huge where they can.
-  auto reserve = [total](auto& column) {
-    column.reserve(total);
-    advise_huge_pages(column.data(), total * sizeof(column[0]));
-  };
-  reserve(r.times);
-  reserve(r.types);
-  if (opt.intensity) reserve(r.intensity);
-  if (opt.lob) {
-    reserve(r.bid);
-    reserve(r.ask);
-    reserve(r.jump);
-  }
-  r.path_offsets.reserve(events.size() + 1);
-  r.truncated.reserve(events.size());
-  r.path_offsets.push_back(0);
-  for (const PathEvents& e : events) {
-    for (const EventChunk* c = e.head; c != nullptr; c = c->next) {
-      const size_t n = c->next != nullptr ? static_cast<size_t>(c->capacity) : static_cast<size_t>(e.fill);
-      r.times.insert(r.times.end(), c->times, c->times + n);
-      r.types.insert(r.types.end(), c->types, c->types + n);
-      if (opt.intensity) r.intensity.insert(r.intensity.end(), c->intensity, c->intensity + n);
-      if (opt.lob) {
-        r.bid.insert(r.bid.end(), c->bid, c->bid + n);
-        r.ask.insert(r.ask.end(), c->ask, c->ask + n);
-        r.jump.insert(r.jump.end(), c->jump, c->jump + n);
-      }
-    }
-    r.path_offsets.push_back(static_cast<double>(r.times.size()));
-    r.truncated.push_back(e.truncated ? 1 : 0);
+// One contiguous run of events: a chunk of a stored path, or a whole result column.
+struct EventSpan {
+  size_t n;
+  const double* times;
+  const int32_t* types;
+  const double* intensity;
+  const double* bid;
+  const double* ask;
+  const int32_t* jump;
+};
+
+void copy_span(const EventSpan& e, const EventColumnsOut& out, size_t at, double tick) {
+  const size_t n = e.n;
+  if (out.times) std::copy_n(e.times, n, out.times + at);
+  if (out.types) std::copy_n(e.types, n, out.types + at);
+  if (out.intensity && e.intensity) std::copy_n(e.intensity, n, out.intensity + at);
+  if (out.jump && e.jump) std::copy_n(e.jump, n, out.jump + at);
+  if (!e.bid || !e.ask) return;
+  for (size_t i = 0; i < n; ++i) {
+    if (out.bid) out.bid[at + i] = e.bid[i] * tick;
+    if (out.ask) out.ask[at + i] = e.ask[i] * tick;
+    if (out.mid) out.mid[at + i] = 0.5 * (e.bid[i] + e.ask[i]) * tick;
   }
 }
 
@@ -298,6 +286,31 @@ void validate_simulate_options(const SimulateOptions& o) {
   }
 }
 
+size_t event_count(const SimulateResult& r) {
+  if (!r.stored) return r.times.size();
+  size_t n = 0;
+  for (const PathEvents& e : r.stored->paths) n += static_cast<size_t>(e.count);
+  return n;
+}
+
+void copy_event_columns(const SimulateResult& r, const EventColumnsOut& out, double tick) {
+  auto data = [](const auto& v) { return v.empty() ? nullptr : v.data(); };
+  if (!r.stored) {
+    copy_span(EventSpan{r.times.size(), r.times.data(), r.types.data(), data(r.intensity), data(r.bid), data(r.ask),
+                        data(r.jump)},
+              out, 0, tick);
+    return;
+  }
+  size_t at = 0;
+  for (const PathEvents& e : r.stored->paths) {
+    for (const EventChunk* c = e.head; c != nullptr; c = c->next) {
+      const size_t n = static_cast<size_t>(c->next != nullptr ? c->capacity : e.fill);
+      copy_span(EventSpan{n, c->times, c->types, c->intensity, c->bid, c->ask, c->jump}, out, at, tick);
+      at += n;
+    }
+  }
+}
+
 SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, SimulateControl* control) {
   validate_simulate_options(opt);
   if (opt.lob && model.dims() != 8) bad_option("the LOB model needs an 8-dimensional Hawkes process, got " + std::to_string(model.dims()));
@@ -358,7 +371,19 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   }
   r.stats = std::move(totals);
   if (opt.stats_only) return r;
-  gather_events(events, opt, r);
+  r.path_offsets.reserve(static_cast<size_t>(P) + 1);
+  r.truncated.reserve(static_cast<size_t>(P));
+  r.path_offsets.push_back(0);
+  double at = 0;
+  for (const PathEvents& e : events) {
+    at += static_cast<double>(e.count);
+    r.path_offsets.push_back(at);
+    r.truncated.push_back(e.truncated ? 1 : 0);
+  }
+  auto stored_events = std::make_shared<StoredEvents>();
+  stored_events->arenas = std::move(arenas);
+  stored_events->paths = std::move(events);
+  r.stored = std::move(stored_events);
   return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hawkes_model.hpp"
@@ -46,6 +47,11 @@ struct SimulateControl {
   std::atomic<int64_t> events_done{0};
 };
 
+// A CPU run's events, still in the chunks its threads stored them in (hawkes_simulate_paths.hpp).
+struct StoredEvents;
+
+// Event columns come either in the vectors below (the CUDA backend) or in `stored` (the CPU);
+// event_count and copy_event_columns read both the same way.
 struct SimulateResult {
   std::vector<double> times;
   std::vector<int32_t> types;
@@ -55,6 +61,7 @@ struct SimulateResult {
   std::vector<double> bid, ask;      // LOB: best prices in ticks after each event
   std::vector<int32_t> jump;         // LOB: ticks a price moved by
   std::vector<double> stats;         // stats_row_width(D) sums over paths (always filled)
+  std::shared_ptr<const StoredEvents> stored;
   bool cancelled = false;
 };
 
@@ -70,5 +77,22 @@ inline int stats_row_width(int dims) { return kStatsHead + 3 * dims; }
 SimulateResult simulate(const HawkesModel& model, const SimulateOptions& options, SimulateControl* control);
 
 void validate_simulate_options(const SimulateOptions& options);
+
+// Where copy_event_columns writes: event_count entries each; a null pointer skips a column.
+struct EventColumnsOut {
+  double* times = nullptr;
+  int32_t* types = nullptr;
+  double* intensity = nullptr;
+  double* bid = nullptr;  // LOB prices: ticks * tick
+  double* ask = nullptr;
+  double* mid = nullptr;  // 0.5 * (bid + ask) * tick
+  int32_t* jump = nullptr;
+};
+
+size_t event_count(const SimulateResult& result);
+
+// Copies a result's events, in path order, into caller memory (a JS engine's arrays, so they are
+// written once), turning LOB prices from ticks into prices on the way.
+void copy_event_columns(const SimulateResult& result, const EventColumnsOut& out, double tick);
 
 }  // namespace hawkgraph::hawkes

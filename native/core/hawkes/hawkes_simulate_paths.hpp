@@ -15,6 +15,11 @@ namespace hawkgraph::hawkes {
 constexpr int64_t kCancelPollEvents = 1 << 16;  // events between progress reports and cancel checks
 constexpr int64_t kStoredChunk = 1 << 12;       // events a path stores between checks of the global bound
 
+struct StoredEvents {
+  std::vector<EventArena> arenas;  // own every chunk
+  std::vector<PathEvents> paths;
+};
+
 // What every block of paths reads from the run it belongs to.
 struct BlockRun {
   const HawkesModel& model;
