@@ -39,29 +39,60 @@ export type HawkgraphErrorCode =
 export class HawkgraphError extends Error {
   readonly code: HawkgraphErrorCode;
 
-  constructor(code: HawkgraphErrorCode, message: string) {
-    super(message);
+  constructor(code: HawkgraphErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'HawkgraphError';
     this.code = code;
   }
 }
 
-/** Describes a value for an error message without dumping large objects. */
+/** Describes a value for an error message without dumping large objects; never throws. */
 export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-    case 'undefined':
-      return String(value);
-    case 'function':
-      return 'a function';
-    default:
-      return 'an object';
+  try {
+    if (value === null) return 'null';
+    // ArrayBuffer.isView first: it reads no property and is false for a Proxy, whose traps may throw.
+    if (ArrayBuffer.isView(value)) {
+      const name = value.constructor.name;
+      return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+    }
+    if (Array.isArray(value)) return `an array of length ${value.length}`;
+    switch (typeof value) {
+      case 'string':
+        return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+      case 'bigint':
+        return `${value}n (a BigInt)`;
+      case 'symbol':
+        return `a symbol (${String(value)})`;
+      case 'number':
+      case 'boolean':
+      case 'undefined':
+        return String(value);
+      case 'function':
+        return 'a function';
+      default:
+        return 'an object';
+    }
+  } catch {
+    return 'an unreadable value';
+  }
+}
+
+/**
+ * Runs `read`, which reads values a caller passed. When the caller's own code throws there (a
+ * getter, a Proxy trap), the input cannot be read: that becomes a HawkgraphError with `code`
+ * naming `what`, the original error as its `cause`. HawkgraphErrors pass through unchanged.
+ */
+export function readInput<T>(code: HawkgraphErrorCode, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof HawkgraphError) throw err;
+    let reason: string;
+    try {
+      reason = err instanceof Error ? String(err.message) : describe(err);
+    } catch {
+      reason = 'an unreadable error';
+    }
+    throw new HawkgraphError(code, `${what} could not be read: ${reason}`, { cause: err });
   }
 }

@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 
-import { HawkgraphError, describe } from './errors';
+import { HawkgraphError, describe, readInput } from './errors';
 import { native } from './native';
 
 /** A D x D matrix as nested arrays (row = the excited type). */
@@ -242,14 +242,24 @@ function integerOption(v: unknown, name: string, fallback: number, lo: number, h
   return v;
 }
 
-const SIMULATE_KEYS = new Set(['endTime', 'seed', 'paths', 'maxEvents', 'maxStoredEvents', 'threads', 'method', 'intensity', 'statsOnly', 'backend', 'signal', 'onProgress']);
+const SIMULATE_KEYS = new Set(['endTime', 'seed', 'paths', 'maxEvents', 'maxStoredEvents', 'threads', 'method', 'intensity', 'statsOnly', 'backend']);
+const ASYNC_KEYS = new Set(['signal', 'onProgress']);
 
-/** @internal Builds the native options from user options (shared with LobModel). */
-export function nativeSimulateOptions(options: unknown, defaultMaxEvents: number): NativeSimulateOptions {
+/**
+ * @internal Builds the native options from user options (shared with LobModel). `async`: the
+ * options of simulateAsync, which may also hold signal and onProgress (read by runAsync).
+ */
+export function nativeSimulateOptions(options: unknown, defaultMaxEvents: number, async = false): NativeSimulateOptions {
   if (options === null || typeof options !== 'object') optionError(`simulate expects an options object, got ${describe(options)}`);
-  const o = options as Record<string, unknown>;
+  return readInput('ERR_INVALID_OPTION', 'simulate options', () => readSimulateOptions(options as Record<string, unknown>, defaultMaxEvents, async));
+}
+
+function readSimulateOptions(o: Record<string, unknown>, defaultMaxEvents: number, async: boolean): NativeSimulateOptions {
   for (const key of Object.keys(o)) {
-    if (!SIMULATE_KEYS.has(key)) optionError(`unknown option ${JSON.stringify(key)} (expected one of ${[...SIMULATE_KEYS].join(', ')})`);
+    if (ASYNC_KEYS.has(key) && !async) optionError(`${key} is an option of simulateAsync; simulate blocks until it returns`);
+    if (!SIMULATE_KEYS.has(key) && !ASYNC_KEYS.has(key)) {
+      optionError(`unknown option ${JSON.stringify(key)} (expected one of ${[...SIMULATE_KEYS, ...(async ? ASYNC_KEYS : [])].join(', ')})`);
+    }
   }
   if (typeof o.endTime !== 'number' || !Number.isFinite(o.endTime) || o.endTime <= 0) {
     optionError(`endTime must be a finite number > 0, got ${describe(o.endTime)}`);
@@ -321,57 +331,131 @@ export function runAsync<T>(
   options: SimulateAsyncOptions,
   finish: (raw: NativeSimulation) => T,
 ): Promise<T> {
-  const signal = options.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return Promise.reject(new HawkgraphError('ERR_INVALID_OPTION', `signal must be an AbortSignal, got ${describe(signal)}`));
-  }
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    return Promise.reject(new HawkgraphError('ERR_INVALID_OPTION', `onProgress must be a function, got ${describe(options.onProgress)}`));
-  }
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  let handle: { promise: Promise<NativeSimulation>; cancel(): void };
+  let signal: AbortSignal | undefined;
+  let onProgress: ((p: SimulationProgress) => void) | undefined;
   try {
-    handle = start(options.onProgress);
+    [signal, onProgress] = asyncOptions(options);
   } catch (err) {
     return Promise.reject(err);
   }
-  const onAbort = () => handle.cancel();
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  let handle: { promise: Promise<NativeSimulation>; cancel(): void } | undefined;
+  // A listener that throws ends the run: the native threads stop and the promise rejects with
+  // its error (as a throwing strategy callback does), rather than the error being lost.
+  let listenerError: { error: unknown } | undefined;
+  const progress = onProgress === undefined ? undefined : (p: SimulationProgress) => {
+    if (listenerError !== undefined) return;
+    try {
+      onProgress!(p);
+    } catch (error) {
+      listenerError = { error };
+      handle?.cancel();
+    }
+  };
+  try {
+    handle = start(progress);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const onAbort = () => handle!.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   return handle.promise.then(
     (raw) => {
       signal?.removeEventListener('abort', onAbort);
+      if (listenerError !== undefined) throw listenerError.error;
       return finish(raw);
     },
     (err: unknown) => {
       signal?.removeEventListener('abort', onAbort);
+      if (listenerError !== undefined) throw listenerError.error;
       if (signal?.aborted && err instanceof HawkgraphError && err.code === 'ERR_ABORTED') throw signal.reason;
       throw err;
     },
   );
 }
 
-function eventArrays(times: unknown, types: unknown): [Float64Array, Int32Array] {
-  const t = times instanceof Float64Array ? times : isArrayLike(times) ? Float64Array.from(times as ArrayLike<number>) : null;
-  if (t === null) throw new HawkgraphError('ERR_HAWKES_EVENTS', `times must be an array of numbers, got ${describe(times)}`);
-  let k: Int32Array | null = null;
-  if (types instanceof Int32Array) {
-    k = types;
-  } else if (isArrayLike(types)) {
-    k = new Int32Array(types.length);
-    for (let i = 0; i < types.length; i++) {
-      const v = types[i];
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw new HawkgraphError('ERR_HAWKES_EVENTS', `types[${i}] must be an integer, got ${describe(v)}`);
-      k[i] = v;
+/** @internal The signal and progress listener of async options, read once and checked (ERR_INVALID_OPTION). */
+export function asyncOptions(options: unknown): [AbortSignal | undefined, ((p: SimulationProgress) => void) | undefined] {
+  if (options === undefined || options === null) return [undefined, undefined];
+  return readInput('ERR_INVALID_OPTION', 'options', () => {
+    const { signal, onProgress } = options as { signal?: unknown; onProgress?: unknown };
+    if (signal !== undefined && !(signal instanceof AbortSignal)) optionError(`signal must be an AbortSignal, got ${describe(signal)}`);
+    if (onProgress !== undefined && typeof onProgress !== 'function') optionError(`onProgress must be a function, got ${describe(onProgress)}`);
+    return [signal, onProgress as ((p: SimulationProgress) => void) | undefined];
+  });
+}
+
+function eventError(message: string): never {
+  throw new HawkgraphError('ERR_HAWKES_EVENTS', message);
+}
+
+/**
+ * times as a Float64Array and types as an Int32Array (views of the caller's arrays when they are
+ * already those). Element types are checked here; a type outside [0, maxType] is refused here
+ * too, before an Int32Array could wrap it. Values (finite, ordered, within endTime, types
+ * within the dimensions) are checked natively.
+ */
+function eventArrays(times: unknown, types: unknown, maxType: number): [Float64Array, Int32Array] {
+  return readInput('ERR_HAWKES_EVENTS', 'times and types', () => {
+    let t: Float64Array;
+    if (times instanceof Float64Array) {
+      t = times;
+    } else if (isArrayLike(times)) {
+      t = new Float64Array(times.length);
+      for (let i = 0; i < t.length; i++) {
+        const v = times[i];
+        if (typeof v !== 'number') eventError(`times[${i}] must be a number, got ${describe(v)}`);
+        t[i] = v;
+      }
+    } else {
+      eventError(`times must be an array of numbers, got ${describe(times)}`);
     }
-  }
-  if (k === null) throw new HawkgraphError('ERR_HAWKES_EVENTS', `types must be an array of integers, got ${describe(types)}`);
-  if (t.length !== k.length) throw new HawkgraphError('ERR_HAWKES_EVENTS', `times and types must have the same length, got ${t.length} and ${k.length}`);
-  return [t, k];
+    let k: Int32Array;
+    const outOfRange = (i: number, v: unknown) => eventError(`types[${i}] must be an integer in [0, ${maxType}], got ${describe(v)}`);
+    if (types instanceof Int32Array) {
+      k = types;
+      for (let i = 0; i < k.length; i++) if (k[i] < 0 || k[i] > maxType) outOfRange(i, k[i]);
+    } else if (isArrayLike(types)) {
+      k = new Int32Array(types.length);
+      for (let i = 0; i < k.length; i++) {
+        const v = types[i];
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > maxType) outOfRange(i, v);
+        k[i] = v as number;
+      }
+    } else {
+      eventError(`types must be an array of integers, got ${describe(types)}`);
+    }
+    if (t.length !== k.length) eventError(`times and types must have the same length, got ${t.length} and ${k.length}`);
+    return [t, k];
+  });
 }
 
 function endTimeArg(endTime: unknown): number {
   if (typeof endTime !== 'number') throw new HawkgraphError('ERR_HAWKES_EVENTS', `endTime must be a number, got ${describe(endTime)}`);
   return endTime;
+}
+
+const PROCESS_KEYS = new Set(['mu', 'alpha', 'beta', 'allowExplosive', 'maxEvents']);
+
+function readProcessParams(params: HawkesProcessOptions) {
+  for (const key of Object.keys(params)) {
+    if (!PROCESS_KEYS.has(key)) optionError(`unknown HawkesProcess option ${JSON.stringify(key)} (expected one of ${[...PROCESS_KEYS].join(', ')})`);
+  }
+  const mu = toVector(params.mu, 'mu');
+  const D = mu.length;
+  const alpha = toMatrix(params.alpha, D, 'alpha');
+  const beta = toBeta(params.beta, D);
+  const explosive = params.allowExplosive;
+  if (explosive !== undefined && typeof explosive !== 'boolean') optionError(`allowExplosive must be a boolean, got ${describe(explosive)}`);
+  const maxEvents = params.maxEvents;
+  if (explosive === true && maxEvents === undefined) {
+    optionError('allowExplosive: true requires maxEvents (an explosive process never stops on its own)');
+  }
+  return {
+    mu, alpha, beta,
+    allowExplosive: explosive === true,
+    maxEvents: integerOption(maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 1, Number.MAX_SAFE_INTEGER),
+  };
 }
 
 /**
@@ -393,18 +477,9 @@ export class HawkesProcess {
 
   constructor(params: HawkesProcessOptions) {
     if (params === null || typeof params !== 'object') fail('params', `must be an object with mu, alpha and beta, got ${describe(params)}`);
-    const mu = toVector(params.mu, 'mu');
+    const { mu, alpha, beta, allowExplosive, maxEvents } = readInput('ERR_HAWKES_PARAMETER', 'params', () => readProcessParams(params));
     const D = mu.length;
-    const alpha = toMatrix(params.alpha, D, 'alpha');
-    const beta = toBeta(params.beta, D);
-    const allowExplosive = params.allowExplosive === true;
-    if (params.allowExplosive !== undefined && typeof params.allowExplosive !== 'boolean') {
-      optionError(`allowExplosive must be a boolean, got ${describe(params.allowExplosive)}`);
-    }
-    if (allowExplosive && params.maxEvents === undefined) {
-      optionError('allowExplosive: true requires maxEvents (an explosive process never stops on its own)');
-    }
-    this.maxEvents = integerOption(params.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 1, Number.MAX_SAFE_INTEGER);
+    this.maxEvents = maxEvents;
     const check = addon().hawkesCheck(mu, alpha, beta, allowExplosive);
     this.dims = D;
     this.mu = mu;
@@ -456,7 +531,7 @@ export class HawkesProcess {
   simulateAsync(options: SimulateAsyncOptions): Promise<HawkesSimulation> {
     let o: NativeSimulateOptions;
     try {
-      o = nativeSimulateOptions(options, this.maxEvents);
+      o = nativeSimulateOptions(options, this.maxEvents, true);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -469,7 +544,7 @@ export class HawkesProcess {
 
   /** The exact log-likelihood of one event stream on [0, endTime], in O(n D). */
   logLikelihood(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number): number {
-    const [t, k] = eventArrays(times, types);
+    const [t, k] = eventArrays(times, types, this.dims - 1);
     return addon().hawkesLogLikelihood(this.mu, this.alpha, this.beta, t, k, endTimeArg(endTime));
   }
 
@@ -479,22 +554,29 @@ export class HawkesProcess {
    * ERR_FIT_UNIDENTIFIABLE when the data cannot identify the model.
    */
   static fit(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number, options: HawkesFitOptions = {}): HawkesFit {
-    const [t, k] = eventArrays(times, types);
     if (options === null || typeof options !== 'object') optionError(`fit options must be an object, got ${describe(options)}`);
-    let D = options.dims;
+    const given = readInput('ERR_INVALID_OPTION', 'fit options', () => {
+      for (const key of Object.keys(options)) {
+        if (key !== 'dims' && key !== 'beta') optionError(`unknown fit option ${JSON.stringify(key)} (expected dims, beta)`);
+      }
+      return { dims: options.dims, beta: options.beta };
+    });
+    const dims = given.dims === undefined ? undefined : integerOption(given.dims, 'dims', 1, 1, MAX_DIMS);
+    // Without dims, every type must name one of the 64 dimensions a process may have.
+    const [t, k] = eventArrays(times, types, (dims ?? MAX_DIMS) - 1);
+    let D = dims;
     if (D === undefined) {
       let max = -1;
       for (let i = 0; i < k.length; i++) max = Math.max(max, k[i]);
+      if (max < 0) throw new HawkgraphError('ERR_FIT_UNIDENTIFIABLE', 'no events: nothing to fit');
       D = max + 1;
-      if (D < 1) throw new HawkgraphError('ERR_FIT_UNIDENTIFIABLE', 'no events: nothing to fit');
     }
-    D = integerOption(D, 'dims', 1, 1, MAX_DIMS);
     let beta: Float64Array | undefined;
-    if (options.beta !== undefined) {
+    if (given.beta !== undefined) {
       try {
-        beta = toBeta(options.beta, D);
+        beta = readInput('ERR_INVALID_OPTION', 'beta', () => toBeta(given.beta, D!));
       } catch (err) {
-        if (err instanceof HawkgraphError) throw new HawkgraphError('ERR_INVALID_OPTION', err.message);
+        if (err instanceof HawkgraphError) throw new HawkgraphError('ERR_INVALID_OPTION', err.message, { cause: err.cause });
         throw err;
       }
     }
@@ -531,7 +613,9 @@ export class HawkesIntensity {
   #events = 0;
 
   constructor(params: HawkesParams | HawkesProcess) {
-    const hp = params instanceof HawkesProcess ? params : new HawkesProcess({ ...params, allowExplosive: true, maxEvents: 1 });
+    if (params === null || typeof params !== 'object') fail('params', `must be a HawkesProcess or an object with mu, alpha and beta, got ${describe(params)}`);
+    const hp = readInput('ERR_HAWKES_PARAMETER', 'params', () =>
+      params instanceof HawkesProcess ? params : new HawkesProcess({ ...params, allowExplosive: true, maxEvents: 1 }));
     this.dims = hp.dims;
     this.#mu = hp.mu;
     this.#alpha = hp.alpha;
@@ -595,6 +679,10 @@ export class HawkesIntensity {
    */
   intensities(time: number = this.#time, out: Float64Array = this.#out): Float64Array {
     this.#checkTime(time, 'time');
+    // isView first: it is false for a Proxy without running a trap.
+    if (out !== this.#out && !(ArrayBuffer.isView(out) && out instanceof Float64Array && out.length >= this.dims)) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `out must be a Float64Array of at least ${this.dims} values, got ${describe(out)}${ArrayBuffer.isView(out) ? ` of length ${(out as Float64Array).length}` : ''}`);
+    }
     const D = this.dims, y = this.#y, beta = this.#beta, mu = this.#mu;
     const dt = time - this.#time;
     for (let k = 0; k < D; k++) {

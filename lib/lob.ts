@@ -3,7 +3,7 @@
  * type order MAb, MAs, LAb, LAs, CAb, CAs, MNb, MNs whose aggressive events move the best bid
  * or ask by a jump J >= 1 tick drawn from a shifted exponential, rounded to ticks.
  */
-import { HawkgraphError, describe } from './errors';
+import { HawkgraphError, describe, readInput } from './errors';
 import {
   HawkesParams,
   HawkesProcess,
@@ -53,6 +53,13 @@ export interface LobSimulation {
   stats: HawkesStats;
 }
 
+/**
+ * Largest jump location and scale, in ticks. A jump J = location + scale * Exp(1) is an integer
+ * number of ticks added to a price kept in 64-bit ticks and reported in an Int32Array; with
+ * these bounds J stays below 2^31 (Exp(1) draws stay below 40) and prices cannot overflow.
+ */
+export const MAX_JUMP_TICKS = 1e6;
+
 function jumpVector(v: unknown, field: string): Float64Array {
   if (v === undefined) return new Float64Array(8).fill(1);
   if (typeof v === 'number') return new Float64Array(8).fill(v);
@@ -90,6 +97,60 @@ interface NativeLob {
   ): { promise: Promise<NativeSimulation>; cancel(): void };
 }
 
+const LOB_KEYS = new Set(['hawkes', 'jumps', 'tick', 'initialBid', 'initialAsk']);
+
+/** @internal The 8-dimensional process of a LOB option: errors of its parameters are prefixed `hawkes:`. */
+export function hawkesOption(v: unknown): HawkesProcess {
+  let process: HawkesProcess;
+  if (v instanceof HawkesProcess) {
+    process = v;
+  } else {
+    try {
+      process = new HawkesProcess(v as HawkesParams);
+    } catch (err) {
+      if (err instanceof HawkgraphError) throw new HawkgraphError(err.code, `hawkes: ${err.message}`, { cause: err.cause });
+      throw err;
+    }
+  }
+  if (process.dims !== 8) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `hawkes must have 8 dimensions (${LOB_EVENT_TYPES.join(', ')}), got ${process.dims}`);
+  }
+  return process;
+}
+
+function readLobOptions(options: LobModelOptions) {
+  for (const key of Object.keys(options)) {
+    if (!LOB_KEYS.has(key)) throw new HawkgraphError('ERR_INVALID_OPTION', `unknown LobModel option ${JSON.stringify(key)} (expected one of ${[...LOB_KEYS].join(', ')})`);
+  }
+  const tick = options.tick ?? 0.01;
+  if (typeof tick !== 'number' || !Number.isFinite(tick) || tick <= 0) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `tick must be a finite number > 0, got ${describe(tick)}`);
+  }
+  const jumps = options.jumps ?? {};
+  if (jumps === null || typeof jumps !== 'object') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `jumps must be an object with location and scale, got ${describe(jumps)}`);
+  }
+  for (const key of Object.keys(jumps)) {
+    if (key !== 'location' && key !== 'scale') throw new HawkgraphError('ERR_INVALID_OPTION', `unknown field jumps.${key} (expected location, scale)`);
+  }
+  const location = jumpVector(jumps.location, 'jumps.location');
+  const scale = jumpVector(jumps.scale, 'jumps.scale');
+  for (let k = 0; k < 8; k++) {
+    if (!(location[k] >= 0 && location[k] <= MAX_JUMP_TICKS)) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `jumps.location[${k}] must be a number in [0, ${MAX_JUMP_TICKS}] ticks, got ${location[k]}`);
+    }
+    if (!(scale[k] >= 0 && scale[k] <= MAX_JUMP_TICKS)) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `jumps.scale[${k}] must be a number in [0, ${MAX_JUMP_TICKS}] ticks, got ${scale[k]}`);
+    }
+  }
+  const bidTicks = toTicks(options.initialBid, tick, 'initialBid');
+  const askTicks = toTicks(options.initialAsk, tick, 'initialAsk');
+  if (askTicks - bidTicks < 1) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `initialAsk (${options.initialAsk}) must be at least one tick above initialBid (${options.initialBid})`);
+  }
+  return { tick, location, scale, bidTicks, askTicks };
+}
+
 export class LobModel {
   static readonly EVENT_TYPES = LOB_EVENT_TYPES;
   readonly hawkes: HawkesProcess;
@@ -105,40 +166,19 @@ export class LobModel {
     if (options === null || typeof options !== 'object') {
       throw new HawkgraphError('ERR_INVALID_OPTION', `LobModel expects an options object, got ${describe(options)}`);
     }
-    this.hawkes = options.hawkes instanceof HawkesProcess ? options.hawkes : new HawkesProcess(options.hawkes);
-    if (this.hawkes.dims !== 8) {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `hawkes must have 8 dimensions (${LOB_EVENT_TYPES.join(', ')}), got ${this.hawkes.dims}`);
-    }
-    const tick = options.tick ?? 0.01;
-    if (typeof tick !== 'number' || !Number.isFinite(tick) || tick <= 0) {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `tick must be a finite number > 0, got ${describe(tick)}`);
-    }
-    this.tick = tick;
-    const jumps = options.jumps ?? {};
-    if (jumps === null || typeof jumps !== 'object') {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `jumps must be an object with location and scale, got ${describe(jumps)}`);
-    }
-    this.#location = jumpVector(jumps.location, 'jumps.location');
-    this.#scale = jumpVector(jumps.scale, 'jumps.scale');
-    for (let k = 0; k < 8; k++) {
-      if (!Number.isFinite(this.#location[k]) || this.#location[k] < 0) {
-        throw new HawkgraphError('ERR_INVALID_OPTION', `jumps.location[${k}] must be a finite number >= 0 ticks, got ${this.#location[k]}`);
-      }
-      if (!Number.isFinite(this.#scale[k]) || this.#scale[k] < 0) {
-        throw new HawkgraphError('ERR_INVALID_OPTION', `jumps.scale[${k}] must be a finite number >= 0 ticks, got ${this.#scale[k]}`);
-      }
-    }
-    this.#bidTicks = toTicks(options.initialBid, tick, 'initialBid');
-    this.#askTicks = toTicks(options.initialAsk, tick, 'initialAsk');
-    if (this.#askTicks - this.#bidTicks < 1) {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `initialAsk (${options.initialAsk}) must be at least one tick above initialBid (${options.initialBid})`);
-    }
-    this.initialBid = this.#bidTicks * tick;
-    this.initialAsk = this.#askTicks * tick;
+    this.hawkes = readInput('ERR_INVALID_OPTION', 'LobModel options', () => hawkesOption(options.hawkes));
+    const r = readInput('ERR_INVALID_OPTION', 'LobModel options', () => readLobOptions(options));
+    this.tick = r.tick;
+    this.#location = r.location;
+    this.#scale = r.scale;
+    this.#bidTicks = r.bidTicks;
+    this.#askTicks = r.askTicks;
+    this.initialBid = r.bidTicks * r.tick;
+    this.initialAsk = r.askTicks * r.tick;
   }
 
-  #options(options: SimulateOptions): NativeSimulateOptions {
-    const o = nativeSimulateOptions(options, this.hawkes.maxEvents);
+  #options(options: SimulateOptions, async = false): NativeSimulateOptions {
+    const o = nativeSimulateOptions(options, this.hawkes.maxEvents, async);
     o.lob = { location: this.#location, scale: this.#scale, initialBid: this.#bidTicks, initialAsk: this.#askTicks, tick: this.tick };
     return o;
   }
@@ -172,7 +212,7 @@ export class LobModel {
   simulateAsync(options: SimulateAsyncOptions): Promise<LobSimulation> {
     let o: NativeSimulateOptions;
     try {
-      o = this.#options(options);
+      o = this.#options(options, true);
     } catch (err) {
       return Promise.reject(err);
     }
