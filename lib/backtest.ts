@@ -8,8 +8,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { HawkgraphError, describe } from './errors';
-import { HawkesParams, HawkesProcess, NativeSimulation, SimulateAsyncOptions, SimulationProgress, runAsync } from './hawkes';
+import { HawkgraphError, describe, readInput } from './errors';
+import { HawkesParams, HawkesProcess, NativeSimulation, SimulateAsyncOptions, SimulationProgress, asyncOptions, runAsync } from './hawkes';
+import { checkJump, hawkesOption } from './lob';
 import { native } from './native';
 
 // ---- Defaults ----------------------------------------------------------------------------------
@@ -267,8 +268,7 @@ function jumpVector(v: unknown, field: string, fallback: number[]): Float64Array
   const out = new Float64Array(8);
   for (let k = 0; k < 8; k++) {
     const x = a[k];
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(`${field}[${k}] must be a finite number >= 0 ticks, got ${describe(x)}`);
-    out[k] = x;
+    out[k] = checkJump(x, `${field}[${k}]`);
   }
   return out;
 }
@@ -277,7 +277,9 @@ function toTicks(price: unknown, tick: number, field: string): number {
   if (typeof price !== 'number' || !Number.isFinite(price)) fail(`${field} must be a finite number, got ${describe(price)}`);
   const t = Math.round(price / tick);
   if (Math.abs(t * tick - price) > 1e-9 * Math.max(1, Math.abs(price))) fail(`${field} ${price} is not a multiple of the tick ${tick}`);
-  return t;
+  // Prices are kept in 64-bit ticks natively; the 2^52 bound leaves room for every jump.
+  if (!(Math.abs(t) <= 2 ** 52)) fail(`${field} ${price} is too many ticks (${t}) from 0, at most 2^52`);
+  return t + 0; // -0 ticks: 0
 }
 
 const CONFIG_KEYS = new Set([
@@ -299,13 +301,57 @@ function strategyName(s: Strategy): string {
   return 'policy';
 }
 
+// Largest policy file read from a path: 8 layers of at most 256 x 256 float64 weights are about
+// 4 MiB, so anything far bigger is not a policy (and /dev/zero never ends).
+const MAX_POLICY_BYTES = 64 * 1024 * 1024;
+
+function readPolicyFile(path: string): Uint8Array {
+  const refuse = (why: string): never => {
+    throw new HawkgraphError('ERR_POLICY', `strategy.policy: cannot read ${JSON.stringify(path)} (${why})`);
+  };
+  let fd: number;
+  try {
+    // Non-blocking, so opening a FIFO returns at once (and is then refused as not a file).
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    return refuse((err as Error).message);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) refuse('not a regular file');
+    if (st.size > MAX_POLICY_BYTES) refuse(`${st.size} bytes, more than a policy file can hold (${MAX_POLICY_BYTES})`);
+    const bytes = new Uint8Array(st.size);
+    let at = 0;
+    while (at < bytes.length) {
+      const n = fs.readSync(fd, bytes, at, bytes.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === bytes.length ? bytes : bytes.subarray(0, at);
+  } catch (err) {
+    if (err instanceof HawkgraphError) throw err;
+    return refuse((err as Error).message);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const STRATEGY_HELP = "'sym', { lin: { bid: [c0, c1], ask: [c0, c1] } }, { policy: <safetensors bytes or path> } or a function";
+
 function nativeStrategy(s: unknown): NativeBacktestOptions['strategy'] {
-  if (s === undefined) fail('strategy is required: \'sym\', { lin: { bid: [c0, c1], ask: [c0, c1] } }, { policy: <safetensors bytes or path> } or a function');
+  if (s === undefined) fail(`strategy is required: ${STRATEGY_HELP}`);
   if (s === 'sym') return { kind: 'sym' };
   if (typeof s === 'function') return { kind: 'callback' };
+  if (s !== null && typeof s === 'object' && !Array.isArray(s)) {
+    const keys = Object.keys(s);
+    if (keys.length !== 1 || (keys[0] !== 'lin' && keys[0] !== 'policy')) {
+      fail(`strategy must be ${STRATEGY_HELP}; an object strategy has one key, lin or policy, got ${keys.length === 0 ? 'none' : keys.map((k) => JSON.stringify(k)).join(', ')}`);
+    }
+  }
   if (s !== null && typeof s === 'object' && 'lin' in s) {
     const lin = (s as { lin: unknown }).lin as Record<string, unknown> | null;
     if (lin === null || typeof lin !== 'object') fail(`strategy.lin must be { bid: [c0, c1], ask: [c0, c1] }, got ${describe(lin)}`);
+    for (const key of Object.keys(lin)) if (key !== 'bid' && key !== 'ask') fail(`unknown field strategy.lin.${key} (expected bid, ask)`);
     const out = new Float64Array(4);
     (['bid', 'ask'] as const).forEach((side, i) => {
       const v = lin[side];
@@ -319,45 +365,30 @@ function nativeStrategy(s: unknown): NativeBacktestOptions['strategy'] {
   }
   if (s !== null && typeof s === 'object' && 'policy' in s) {
     const p = (s as { policy: unknown }).policy;
-    if (typeof p === 'string') {
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(fs.readFileSync(p));
-      } catch (err) {
-        throw new HawkgraphError('ERR_POLICY', `strategy.policy: cannot read ${JSON.stringify(p)} (${(err as Error).message})`);
-      }
-      return { kind: 'policy', bytes };
-    }
+    if (typeof p === 'string') return { kind: 'policy', bytes: readPolicyFile(p) };
     if (p instanceof Uint8Array) return { kind: 'policy', bytes: p };
     fail(`strategy.policy must be a safetensors file path or its bytes (Uint8Array), got ${describe(p)}`);
   }
-  return fail(`strategy must be 'sym', { lin: ... }, { policy: ... } or a function, got ${describe(s)}`);
+  return fail(`strategy must be ${STRATEGY_HELP}, got ${describe(s)}`);
 }
 
 function prepare(config: unknown): Prepared {
   if (config === null || typeof config !== 'object') fail(`backtest config must be an object, got ${describe(config)}`);
-  const c = config as Record<string, unknown>;
+  return readInput('ERR_INVALID_OPTION', 'backtest config', () => readConfig(config as Record<string, unknown>));
+}
+
+function readConfig(c: Record<string, unknown>): Prepared {
   for (const key of Object.keys(c)) {
     if (!CONFIG_KEYS.has(key)) fail(`unknown config field ${JSON.stringify(key)} (expected one of ${[...CONFIG_KEYS].join(', ')})`);
   }
-  const strategy = nativeStrategy(c.strategy);
-  let process: HawkesProcess;
-  if (c.hawkes === undefined) {
-    process = new HawkesProcess(DEFAULT_LOB_HAWKES);
-  } else if (c.hawkes instanceof HawkesProcess) {
-    process = c.hawkes;
-  } else {
-    try {
-      process = new HawkesProcess(c.hawkes as HawkesParams);
-    } catch (err) {
-      if (err instanceof HawkgraphError) throw new HawkgraphError(err.code, `hawkes: ${err.message}`);
-      throw err;
-    }
-  }
-  if (process.dims !== 8) fail(`hawkes must have 8 dimensions (MAb, MAs, LAb, LAs, CAb, CAs, MNb, MNs), got ${process.dims}`);
+  // Read once: a getter may answer differently each time, and the run must be the one named.
+  const userStrategy = c.strategy;
+  const strategy = nativeStrategy(userStrategy);
+  const process = c.hawkes === undefined ? new HawkesProcess(DEFAULT_LOB_HAWKES) : hawkesOption(c.hawkes);
   const jumps = c.jumps === undefined ? {} : c.jumps;
   if (jumps === null || typeof jumps !== 'object') fail(`jumps must be an object { location, scale }, got ${describe(jumps)}`);
   const j = jumps as Record<string, unknown>;
+  for (const key of Object.keys(j)) if (key !== 'location' && key !== 'scale') fail(`unknown field jumps.${key} (expected location, scale)`);
   const location = jumpVector(j.location, 'jumps.location', DEFAULT_LOB_JUMPS.location);
   const scale = jumpVector(j.scale, 'jumps.scale', DEFAULT_LOB_JUMPS.scale);
   const tick = num(c.tick, 'tick', 0.01, (x) => x > 0, 'a finite number > 0');
@@ -382,7 +413,7 @@ function prepare(config: unknown): Prepared {
   if (c.record !== undefined && typeof c.record !== 'boolean') fail(`record must be a boolean, got ${describe(c.record)}`);
   const prob = (x: number) => x >= 0 && x <= 1;
   const resolved: ResolvedBacktestConfig = {
-    strategy: strategyName(c.strategy as Strategy),
+    strategy: strategyName(userStrategy as Strategy),
     hawkes: process.params(),
     jumps: { location: Array.from(location), scale: Array.from(scale) },
     tick,
@@ -412,7 +443,7 @@ function prepare(config: unknown): Prepared {
   return {
     resolved,
     process,
-    callback: typeof c.strategy === 'function' ? (c.strategy as StrategyCallback) : undefined,
+    callback: typeof userStrategy === 'function' ? (userStrategy as StrategyCallback) : undefined,
     native: {
       horizon, dt, tick, paths, firstPath: 0, seed: resolved.seed, threads: resolved.threads,
       inventoryLimit: resolved.inventoryLimit, z1: resolved.Z1, z2: resolved.Z2, z3: resolved.Z3, phi: resolved.phi,
@@ -450,18 +481,29 @@ export interface GlftParams {
  * * sigma * c2 with c1 = ln(1 + gamma size / k) / (gamma size) and c2 = sqrt(gamma / (2 A size k)
  * * (1 + gamma size / k)^(k / (gamma size) + 1)), as LIN parameters (ticks from the mid).
  */
-export function glftOffsets(p: GlftParams): LinParams {
-  if (p === null || typeof p !== 'object') fail(`glftOffsets expects { A, k, sigma, gamma }, got ${describe(p)}`);
-  for (const key of ['A', 'k', 'sigma', 'gamma'] as const) {
-    if (p[key] === undefined) fail(`${key} must be a finite number > 0, got undefined`);
-    num(p[key], key, NaN, (x) => x > 0, 'a finite number > 0');
-  }
-  const size = num(p.size, 'size', 1, (x) => x > 0, 'a finite number > 0');
+export function glftOffsets(params: GlftParams): LinParams {
+  if (params === null || typeof params !== 'object') fail(`glftOffsets expects { A, k, sigma, gamma }, got ${describe(params)}`);
+  const p = readInput('ERR_INVALID_OPTION', 'glftOffsets parameters', () => {
+    for (const key of Object.keys(params)) {
+      if (!['A', 'k', 'sigma', 'gamma', 'size'].includes(key)) fail(`unknown GLFT parameter ${JSON.stringify(key)} (expected A, k, sigma, gamma, size)`);
+    }
+    const read = { A: NaN, k: NaN, sigma: NaN, gamma: NaN, size: num(params.size, 'size', 1, (x) => x > 0, 'a finite number > 0') };
+    for (const key of ['A', 'k', 'sigma', 'gamma'] as const) {
+      const v = params[key];
+      if (v === undefined) fail(`${key} must be a finite number > 0, got undefined`);
+      read[key] = num(v, key, NaN, (x) => x > 0, 'a finite number > 0');
+    }
+    return read;
+  });
+  const size = p.size;
   const xi = p.gamma * size;
   const c1 = Math.log1p(xi / p.k) / xi;
   const c2 = Math.sqrt((p.gamma / (2 * p.A * size * p.k)) * Math.pow(1 + xi / p.k, p.k / xi + 1));
   const half = c1 + 0.5 * size * p.sigma * c2;
   const skew = p.sigma * c2;
+  if (!Number.isFinite(half) || !Number.isFinite(skew)) {
+    fail(`the GLFT offsets of A = ${p.A}, k = ${p.k}, sigma = ${p.sigma}, gamma = ${p.gamma}, size = ${size} are not finite numbers (half spread ${half}, skew ${skew}): the parameters are out of the formula's range`);
+  }
   return { bid: [half, skew], ask: [half, -skew] };
 }
 
@@ -485,13 +527,45 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 export function computeMetrics(
   pnl: ArrayLike<number>, map?: ArrayLike<number>, trades?: ArrayLike<number>, inventory?: ArrayLike<number>,
 ): BacktestMetrics {
+  const values = readInput('ERR_INVALID_ARGUMENT', 'computeMetrics arguments', () => {
+    const x = metricColumn(pnl, 'pnl', undefined);
+    if (x === undefined || x.length === 0) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `pnl must hold at least one value, got ${describe(pnl)}`);
+    return [x, metricColumn(map, 'map', x.length), metricColumn(trades, 'trades', x.length), metricColumn(inventory, 'inventory', x.length)] as const;
+  });
+  return metricsOf(values[0], values[1], values[2], values[3]);
+}
+
+/** A per-path column of computeMetrics as a Float64Array of finite numbers (ERR_INVALID_ARGUMENT naming the entry). */
+function metricColumn(v: unknown, field: string, length: number | undefined): Float64Array | undefined {
+  if (v === undefined && length !== undefined) return undefined;
+  const arrayLike = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+  if (!arrayLike) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `${field} must be an array of numbers, one per path, got ${describe(v)}`);
+  const a = v as ArrayLike<unknown>;
+  if (length !== undefined && a.length !== length) {
+    throw new HawkgraphError('ERR_INVALID_ARGUMENT', `${field} must have one value per path (${length}, as pnl), got ${a.length}`);
+  }
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) {
+    const x = a[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `${field}[${i}] must be a finite number, got ${describe(x)}`);
+    out[i] = x;
+  }
+  return out;
+}
+
+function metricsOf(pnl: Float64Array, map?: Float64Array, trades?: Float64Array, inventory?: Float64Array): BacktestMetrics {
   const n = pnl.length;
+  // Moments of values near the float64 limit would overflow (1e308 squared); they are taken in
+  // units of the largest |value| then, which leaves the ordinary case bit for bit as it was.
+  let big = 0;
+  for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(pnl[i]));
+  const unit = big > 1e150 ? big : 1;
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += pnl[i];
-  const mean = sum / n;
+  for (let i = 0; i < n; i++) sum += pnl[i] / unit;
+  const mean = (sum / n) * unit;
   let m2 = 0, m3 = 0, m4 = 0;
   for (let i = 0; i < n; i++) {
-    const d = pnl[i] - mean;
+    const d = unit === 1 ? pnl[i] - mean : pnl[i] / unit - mean / unit;
     const d2 = d * d;
     m2 += d2;
     m3 += d2 * d;
@@ -500,7 +574,7 @@ export function computeMetrics(
   m2 /= n;
   m3 /= n;
   m4 /= n;
-  const std = Math.sqrt(m2);
+  const std = Math.sqrt(m2) * unit;
   const skew = m2 > 0 ? m3 / Math.pow(m2, 1.5) : NaN;
   const kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : NaN;
   const jb = (n / 6) * (skew * skew + (kurtosis * kurtosis) / 4);
@@ -632,20 +706,35 @@ function callbackDecider(cb: StrategyCallback, tick: number): (state: Float64Arr
     action[0] = NaN;
     action[1] = NaN;
     action[2] = 0;
-    if (a !== null && a !== undefined) {
-      if (typeof a !== 'object') throw new HawkgraphError('ERR_INVALID_ARGUMENT', `the strategy callback must return { bidOffset, askOffset, market? } or null, got ${describe(a)}`);
-      for (const [i, key] of [[0, 'bidOffset'], [1, 'askOffset']] as const) {
-        const v = a[key];
-        if (v === null || v === undefined) continue;
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `the strategy callback's ${key} must be a finite number of ticks or null, got ${describe(v)}`);
-        action[i] = v;
-      }
-      if (a.market === 'buy') action[2] = 1;
-      else if (a.market === 'sell') action[2] = -1;
-      else if (a.market !== undefined && a.market !== null) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `the strategy callback's market must be 'buy', 'sell' or null, got ${describe(a.market)}`);
-    }
+    if (a !== null && a !== undefined) readInput('ERR_INVALID_ARGUMENT', "the strategy callback's action", () => readAction(a, action));
     return action;
   };
+}
+
+const ACTION_KEYS = new Set(['bidOffset', 'askOffset', 'market']);
+
+function actionError(message: string): never {
+  throw new HawkgraphError('ERR_INVALID_ARGUMENT', message);
+}
+
+// A mistyped key or a promise (an async callback) would otherwise quote nothing, silently.
+function readAction(a: unknown, action: Float64Array): void {
+  if (typeof a !== 'object' || Array.isArray(a)) actionError(`the strategy callback must return { bidOffset, askOffset, market? } or null, got ${describe(a)}`);
+  const o = a as Record<string, unknown>;
+  if (typeof o.then === 'function') actionError('the strategy callback returned a promise: it must decide synchronously (it runs once per step, on the JS thread)');
+  for (const key in o) {
+    if (!ACTION_KEYS.has(key)) actionError(`the strategy callback returned an unknown field ${JSON.stringify(key)} (expected bidOffset, askOffset, market)`);
+  }
+  for (const [i, key] of [[0, 'bidOffset'], [1, 'askOffset']] as const) {
+    const v = o[key];
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) actionError(`the strategy callback's ${key} must be a finite number of ticks or null, got ${describe(v)}`);
+    action[i] = v;
+  }
+  const market = o.market;
+  if (market === 'buy') action[2] = 1;
+  else if (market === 'sell') action[2] = -1;
+  else if (market !== undefined && market !== null) actionError(`the strategy callback's market must be 'buy', 'sell' or null, got ${describe(market)}`);
 }
 
 function concatRaw(parts: NativeBacktestResult[]): NativeBacktestResult {
@@ -689,10 +778,10 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   return toResult(runRaw(p), p.resolved);
 }
 
-async function runRawAsync(p: Prepared, options: BacktestAsyncOptions): Promise<NativeBacktestResult> {
+async function runRawAsync(p: Prepared, userOptions: BacktestAsyncOptions): Promise<NativeBacktestResult> {
   const h = p.process;
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail(`signal must be an AbortSignal, got ${describe(options.signal)}`);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail(`onProgress must be a function, got ${describe(options.onProgress)}`);
+  const [signal, onProgress] = asyncOptions(userOptions);
+  const options = { signal, onProgress };
   if (p.callback) {
     // The callback must run on the JS thread: paths in slices, yielding to the event loop between them.
     const decide = callbackDecider(p.callback, p.resolved.tick);
@@ -726,7 +815,7 @@ async function runRawAsync(p: Prepared, options: BacktestAsyncOptions): Promise<
  */
 export async function runBacktestAsync(config: BacktestConfig, options: BacktestAsyncOptions = {}): Promise<BacktestResult> {
   const p = prepare(config);
-  return toResult(await runRawAsync(p, options ?? {}), p.resolved);
+  return toResult(await runRawAsync(p, options), p.resolved);
 }
 
 // ---- Studies -----------------------------------------------------------------------------------
@@ -761,21 +850,38 @@ export interface StudyResult {
 
 function studyPlan(config: StudyConfig) {
   if (config === null || typeof config !== 'object') fail(`study config must be an object, got ${describe(config)}`);
-  const { strategies, noise, feeSweep, ...rest } = config;
-  if (strategies === null || typeof strategies !== 'object' || Object.keys(strategies).length === 0) {
-    fail(`strategies must be an object of named strategies, got ${describe(strategies)}`);
-  }
-  const list = (v: unknown, field: string, def: number[]) => {
-    if (v === undefined) return def;
-    if (!Array.isArray(v)) fail(`${field} must be an array of numbers, got ${describe(v)}`);
-    v.forEach((x, i) => num(x, `${field}[${i}]`, 0, (y) => y >= 0 && (field === 'noise' || y < 1), field === 'noise' ? 'a variance >= 0' : 'a rate in [0, 1)'));
-    return v as number[];
-  };
-  const noiseLevels = list(noise, 'noise', [0.1, 0.2, 0.3]);
-  const fees = list(feeSweep, 'feeSweep', [0, 0.002, 0.004, 0.006]);
-  const base: Record<string, Prepared> = {};
-  for (const [name, s] of Object.entries(strategies)) base[name] = prepare({ ...rest, strategy: s });
+  const read = readInput('ERR_INVALID_OPTION', 'study config', () => {
+    const { strategies, noise, feeSweep, ...rest } = config;
+    if (strategies === null || typeof strategies !== 'object' || Array.isArray(strategies) || Object.keys(strategies).length === 0) {
+      fail(`strategies must be an object of named strategies, got ${describe(strategies)}`);
+    }
+    // Every element is checked, holes included (forEach would skip them).
+    const list = (v: unknown, field: string, def: number[]) => {
+      if (v === undefined) return def;
+      if (!Array.isArray(v)) fail(`${field} must be an array of numbers, got ${describe(v)}`);
+      const out: number[] = [];
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        const what = field === 'noise' ? 'a variance >= 0' : 'a rate in [0, 1)';
+        if (x === undefined) fail(`${field}[${i}] must be ${what}, got undefined`);
+        out.push(num(x, `${field}[${i}]`, 0, (y) => y >= 0 && (field === 'noise' || y < 1), what));
+      }
+      return out;
+    };
+    // Read once: each run of a strategy must be the same strategy.
+    const named = Object.entries(strategies as Record<string, Strategy>);
+    return { rest, named, noiseLevels: list(noise, 'noise', [0.1, 0.2, 0.3]), fees: list(feeSweep, 'feeSweep', [0, 0.002, 0.004, 0.006]) };
+  });
+  const { rest, named, noiseLevels, fees } = read;
+  const base = new Map<string, Prepared>();
+  const strategies = new Map<string, Strategy>(named);
+  for (const [name, s] of named) base.set(name, prepare({ ...rest, strategy: s }));
   return { rest, noiseLevels, fees, base, strategies };
+}
+
+/** Sets an own property whatever the name (base['__proto__'] = x would set the prototype instead). */
+function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 type StudyPlan = ReturnType<typeof studyPlan>;
@@ -788,25 +894,27 @@ function* studyRuns(plan: StudyPlan): Generator<{ p: Prepared; label: string }, 
   const rows: StudyRow[] = [];
   const base: Record<string, BacktestResult> = {};
   const fees: Record<string, BacktestResult[]> = {};
-  for (const [name, p] of Object.entries(plan.base)) {
+  for (const [name, p] of plan.base) {
     const raw = yield { p, label: name };
-    base[name] = toResult(raw, p.resolved);
-    rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: base[name].metrics });
+    const baseResult = toResult(raw, p.resolved);
+    setOwn(base, name, baseResult);
+    rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: baseResult.metrics });
     for (const v of plan.noiseLevels) {
-      const q = prepare({ ...plan.rest, strategy: plan.strategies[name], noiseVariance: v });
+      const q = prepare({ ...plan.rest, strategy: plan.strategies.get(name)!, noiseVariance: v });
       const r = toResult(yield { p: q, label: `${name} noise ${v}` }, q.resolved);
       rows.push({ strategy: name, study: 'noise', noiseVariance: v, fee: { ...q.resolved.fees }, metrics: r.metrics });
     }
-    fees[name] = [];
+    const feeResults: BacktestResult[] = [];
+    setOwn(fees, name, feeResults);
     for (const f of plan.fees) {
       let r: BacktestResult;
       if (p.callback) {
-        const q = prepare({ ...plan.rest, strategy: plan.strategies[name], fees: { maker: f, taker: f } });
+        const q = prepare({ ...plan.rest, strategy: plan.strategies.get(name)!, fees: { maker: f, taker: f } });
         r = toResult(yield { p: q, label: `${name} fee ${f}` }, q.resolved);
       } else {
         r = toResult(raw, p.resolved, { maker: f, taker: f });
       }
-      fees[name].push(r);
+      feeResults.push(r);
       rows.push({ strategy: name, study: 'fee', noiseVariance: p.resolved.noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
     }
   }
@@ -832,11 +940,13 @@ export interface StudyAsyncOptions {
 }
 
 /** Like runStudy, each run off the JS thread (abortable, with progress). */
-export async function runStudyAsync(config: StudyConfig, options: StudyAsyncOptions = {}): Promise<StudyResult> {
+export async function runStudyAsync(config: StudyConfig, userOptions: StudyAsyncOptions = {}): Promise<StudyResult> {
   const t0 = performance.now();
+  const [signal, onProgress] = asyncOptions(userOptions);
+  const options: StudyAsyncOptions = { signal, onProgress: onProgress as StudyAsyncOptions['onProgress'] };
   const plan = studyPlan(config);
   const perStrategy = (p: Prepared) => 1 + plan.noiseLevels.length + (p.callback ? plan.fees.length : 0);
-  const total = Object.values(plan.base).reduce((n, p) => n + perStrategy(p), 0);
+  const total = [...plan.base.values()].reduce((n, p) => n + perStrategy(p), 0);
   const runs = studyRuns(plan);
   let index = 0;
   let step = runs.next();

@@ -86,13 +86,18 @@ export function readInput<T>(code: HawkgraphErrorCode, what: string, read: () =>
   try {
     return read();
   } catch (err) {
-    if (err instanceof HawkgraphError) throw err;
-    let reason: string;
-    try {
-      reason = err instanceof Error ? String(err.message) : describe(err);
-    } catch {
-      reason = 'an unreadable error';
-    }
-    throw new HawkgraphError(code, `${what} could not be read: ${reason}`, { cause: err });
+    throw unreadable(code, what, err);
   }
+}
+
+/** The error readInput throws for `err` (a HawkgraphError is returned as it is). */
+export function unreadable(code: HawkgraphErrorCode, what: string, err: unknown): HawkgraphError {
+  if (err instanceof HawkgraphError) return err;
+  let reason: string;
+  try {
+    reason = err instanceof Error ? String(err.message) : describe(err);
+  } catch {
+    reason = 'an unreadable error';
+  }
+  return new HawkgraphError(code, `${what} could not be read: ${reason}`, { cause: err });
 }

@@ -411,7 +411,8 @@ function eventArrays(times: unknown, types: unknown, maxType: number): [Float64A
       eventError(`times must be an array of numbers, got ${describe(times)}`);
     }
     let k: Int32Array;
-    const outOfRange = (i: number, v: unknown) => eventError(`types[${i}] must be an integer in [0, ${maxType}], got ${describe(v)}`);
+    const outOfRange = (i: number, v: unknown) =>
+      eventError(`types[${i}] must be an integer${typeof v === 'number' && Number.isInteger(v) ? ` in [0, ${maxType}]` : ''}, got ${describe(v)}`);
     if (types instanceof Int32Array) {
       k = types;
       for (let i = 0; i < k.length; i++) if (k[i] < 0 || k[i] > maxType) outOfRange(i, k[i]);

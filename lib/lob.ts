@@ -60,6 +60,13 @@ export interface LobSimulation {
  */
 export const MAX_JUMP_TICKS = 1e6;
 
+/** @internal ERR_INVALID_OPTION unless x is a finite number of ticks in [0, MAX_JUMP_TICKS]. */
+export function checkJump(x: unknown, field: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be a finite number >= 0 ticks, got ${describe(x)}`);
+  if (x > MAX_JUMP_TICKS) throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be at most ${MAX_JUMP_TICKS} ticks, got ${x}`);
+  return x;
+}
+
 function jumpVector(v: unknown, field: string): Float64Array {
   if (v === undefined) return new Float64Array(8).fill(1);
   if (typeof v === 'number') return new Float64Array(8).fill(v);
@@ -86,7 +93,7 @@ function toTicks(price: unknown, tick: number, field: string): number {
   if (!Number.isSafeInteger(ticks) || Math.abs(ticks) > 2 ** 52) {
     throw new HawkgraphError('ERR_INVALID_OPTION', `${field} ${price} is too many ticks (${ticks}) from 0`);
   }
-  return ticks;
+  return ticks + 0; // -0 ticks: 0
 }
 
 interface NativeLob {
@@ -136,12 +143,8 @@ function readLobOptions(options: LobModelOptions) {
   const location = jumpVector(jumps.location, 'jumps.location');
   const scale = jumpVector(jumps.scale, 'jumps.scale');
   for (let k = 0; k < 8; k++) {
-    if (!(location[k] >= 0 && location[k] <= MAX_JUMP_TICKS)) {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `jumps.location[${k}] must be a number in [0, ${MAX_JUMP_TICKS}] ticks, got ${location[k]}`);
-    }
-    if (!(scale[k] >= 0 && scale[k] <= MAX_JUMP_TICKS)) {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `jumps.scale[${k}] must be a number in [0, ${MAX_JUMP_TICKS}] ticks, got ${scale[k]}`);
-    }
+    checkJump(location[k], `jumps.location[${k}]`);
+    checkJump(scale[k], `jumps.scale[${k}]`);
   }
   const bidTicks = toTicks(options.initialBid, tick, 'initialBid');
   const askTicks = toTicks(options.initialAsk, tick, 'initialAsk');

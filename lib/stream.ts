@@ -9,7 +9,7 @@ import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
 import type { EventEmitter } from 'eventemitter3';
 
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
-import { HawkgraphError, HawkgraphErrorCode, describe } from './errors';
+import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from './errors';
 import type { NativeAddon, NativeBookStream, NativeGnnEngine } from './native';
 import { Prediction, readPredictionRow } from './prediction';
 
@@ -235,6 +235,9 @@ export class BookStreamController {
     if (typeof symbol !== 'string' || symbol.length === 0) {
       throw new HawkgraphError('ERR_INVALID_ARGUMENT', `symbol must be a non-empty string, got ${describe(symbol)}`);
     }
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `options.ts must be a finite number of ms, got ${describe(ts)}`);
+    }
     let index = this.#symbols.get(symbol);
     const known = index !== undefined;
     if (index === undefined) {
@@ -244,13 +247,18 @@ export class BookStreamController {
       index = this.#names.length;
     }
     let seq: number;
-    if (bookKind(book, 'book') === 'typed') {
-      const t = book as TypedBook;
-      const [nb, na] = typedBookCounts(t, 'book');
-      seq = this.#native.submit(index, t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na, ts);
-    } else {
-      const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
-      seq = this.#native.submit(index, this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na, ts);
+    try {
+      if (bookKind(book, 'book') === 'typed') {
+        const t = book as TypedBook;
+        const [nb, na] = typedBookCounts(t, 'book');
+        seq = this.#native.submit(index, t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na, ts);
+      } else {
+        const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
+        seq = this.#native.submit(index, this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na, ts);
+      }
+    } catch (err) {
+      // A getter or Proxy trap of the caller's book that throws: a book that cannot be read.
+      throw unreadable('ERR_BOOK_TYPE', 'book', err);
     }
     // Only a book the native side accepted claims a symbol.
     if (!known) {

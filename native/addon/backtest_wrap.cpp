@@ -122,6 +122,7 @@ struct BacktestJob {
       bad_option("strategy.kind must be 'sym', 'lin', 'policy' or 'callback', got \"" + k + "\"");
     }
     backtest::validate_backtest_options(options);
+    backtest::check_event_budget(params, options.spec);
     model = std::make_unique<HawkesModel>(params);
   }
 
@@ -221,6 +222,9 @@ Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
     double* sp = state.Data();
     job.strategy.kind = StrategyKind::Callback;
     job.strategy.decide = [&](const backtest::Observation& o, int64_t path) {
+      // One scope per call: the handles of millions of calls would otherwise pile up in the
+      // scope of backtestRunCallback until the run ends (tens of bytes each).
+      Napi::HandleScope scope(env);
       sp[0] = static_cast<double>(path);
       sp[1] = static_cast<double>(o.step);
       sp[2] = o.time;

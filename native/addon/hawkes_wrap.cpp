@@ -87,6 +87,14 @@ ParsedOptions options_arg(const Napi::Value& v) {
     if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
     std::memcpy(p.lob.jump_location, loc.data, sizeof(double) * 8);
     std::memcpy(p.lob.jump_scale, scale.data, sizeof(double) * 8);
+    // J = location + scale * Exp(1) ticks must fit the 64-bit tick prices and the Int32Array of
+    // jumps (lib/lob.ts MAX_JUMP_TICKS); the core only checks finite and >= 0.
+    for (int k = 0; k < 8; ++k) {
+      if (p.lob.jump_location[k] > 1e6 || p.lob.jump_scale[k] > 1e6) {
+        bad_option("jumps.location[" + std::to_string(k) + "] and jumps.scale[" + std::to_string(k) + "] must be at most 1e6 ticks, got " +
+                   format_number(p.lob.jump_location[k]) + " and " + format_number(p.lob.jump_scale[k]));
+      }
+    }
     p.lob.initial_bid = integer_field(l, "initialBid", NAN, -4503599627370496.0, 4503599627370496.0);
     p.lob.initial_ask = integer_field(l, "initialAsk", NAN, -4503599627370496.0, 4503599627370496.0);
     p.tick = number_field(l, "tick", 1.0);

@@ -6,6 +6,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 
@@ -419,8 +420,26 @@ void validate_backtest_options(const BacktestOptions& o) {
   }
   if (o.lob.initial_ask - o.lob.initial_bid < 1) bad_option("initialAsk must be at least one tick above initialBid");
   for (int k = 0; k < 8; ++k) {
-    if (!std::isfinite(o.lob.jump_location[k]) || o.lob.jump_location[k] < 0) bad_option("jumps.location[" + std::to_string(k) + "] must be a finite number >= 0 ticks, got " + format_number(o.lob.jump_location[k]));
-    if (!std::isfinite(o.lob.jump_scale[k]) || o.lob.jump_scale[k] < 0) bad_option("jumps.scale[" + std::to_string(k) + "] must be a finite number >= 0 ticks, got " + format_number(o.lob.jump_scale[k]));
+    const double jump[2] = {o.lob.jump_location[k], o.lob.jump_scale[k]};
+    for (int j = 0; j < 2; ++j) {
+      const std::string field = std::string(j == 0 ? "jumps.location[" : "jumps.scale[") + std::to_string(k) + "]";
+      if (!std::isfinite(jump[j]) || jump[j] < 0) bad_option(field + " must be a finite number >= 0 ticks, got " + format_number(jump[j]));
+      if (jump[j] > kMaxJumpTicks) bad_option(field + " must be at most " + format_number(kMaxJumpTicks) + " ticks, got " + format_number(jump[j]));
+    }
+  }
+}
+
+void check_event_budget(const hawkes::HawkesParams& params, const BacktestSpec& spec) {
+  hawkes::HawkesParams raised = params;
+  for (double& m : raised.mu) m += 6.0 * spec.noise_std;
+  double rate = 0;
+  for (double v : hawkes::stationary_intensity(raised)) rate += v;
+  const double expected = rate * spec.horizon;
+  if (!(expected <= kMaxExpectedEventsPerPath)) {
+    bad_option("the order flow is too fast for the horizon: about " + format_number(expected) + " events per path expected (stationary rate " +
+               format_number(rate) + " events/s with each baseline raised by 6 noise standard deviations, times horizon " +
+               format_number(spec.horizon) + " s), at most " + format_number(kMaxExpectedEventsPerPath) +
+               "; lower hawkes.mu, noiseVariance or horizon");
   }
 }
 
@@ -428,6 +447,7 @@ BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOpti
                             hawkes::SimulateControl* control) {
   validate_backtest_options(options);
   if (model.dims() != 8) bad_option("the backtest needs the 8-dimensional LOB model, got " + std::to_string(model.dims()) + " dimensions");
+  check_event_budget(model.params(), options.spec);
   if (strategy.kind == StrategyKind::Policy && strategy.policy == nullptr) bad_option("strategy.policy is missing");
   const int64_t P = options.paths;
   BacktestResult r;
@@ -460,7 +480,15 @@ BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOpti
     }
   };
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+  for (int i = 1; i < threads; ++i) {
+    // Where the system refuses another thread, the run goes on with those it has (blocks are
+    // handed out dynamically); letting the exception out would destroy joinable threads.
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
   work();
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);

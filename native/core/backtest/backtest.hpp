@@ -66,8 +66,19 @@ struct BacktestResult {
 // Largest records a run may keep: paths * steps.
 constexpr int64_t kMaxRecordedSteps = int64_t{1} << 22;
 
+// Largest jump location and scale (ticks): J = location + scale * Exp(1) then stays below 2^31 and
+// 64-bit tick prices cannot overflow (lib/lob.ts MAX_JUMP_TICKS).
+constexpr double kMaxJumpTicks = 1e6;
+
 // ERR_INVALID_OPTION naming the field for anything out of range.
 void validate_backtest_options(const BacktestOptions& o);
+
+// Events are simulated one at a time up to the horizon with no cap per path (each one moves the
+// book the strategy sees), so an order flow absurdly fast for the horizon would never finish.
+// Throws ERR_INVALID_OPTION when the expected events per path (the stationary intensity with
+// every baseline raised by 6 noise standard deviations, times the horizon) exceed this bound.
+constexpr double kMaxExpectedEventsPerPath = 1e9;
+void check_event_budget(const hawkes::HawkesParams& params, const BacktestSpec& spec);
 
 // Runs paths on `threads` native threads (the callback strategy runs on the caller's thread
 // only). Path p's results depend only on (seed, p) and the settings, never on the thread count.

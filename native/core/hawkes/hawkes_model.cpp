@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "../error.hpp"
@@ -36,6 +37,12 @@ void validate_params(const HawkesParams& p, bool allow_explosive) {
       const double a = p.alpha[k * D + l], b = p.beta[k * D + l];
       if (!std::isfinite(a) || a < 0) bad(at2("alpha", k, l) + " must be a finite number >= 0, got " + format_number(a));
       if (!std::isfinite(b) || b <= 0) bad(at2("beta", k, l) + " must be a finite number > 0, got " + format_number(b));
+      // The mean number of children; past the float64 range nothing downstream is meaningful
+      // (the spectral radius would come out as NaN, or 0).
+      if (!std::isfinite(a / b)) {
+        bad(at2("alpha", k, l) + " / " + at2("beta", k, l) + " must be finite (the mean number of children of an event), got " +
+            format_number(a) + " / " + format_number(b));
+      }
     }
   }
   double total_mu = 0;
@@ -66,6 +73,7 @@ double spectral_radius(const HawkesParams& p) {
   };
   double n0 = norm(a);
   if (n0 == 0) return 0;
+  if (!std::isfinite(n0)) return std::numeric_limits<double>::infinity();  // alpha / beta overflowed
   double log_scale = std::log(n0);  // log ||A^(2^i)|| up to the normalised factor
   for (double& v : a) v /= n0;
   double estimate = n0;
