@@ -385,6 +385,10 @@ function readConfig(c: Record<string, unknown>): Prepared {
   const userStrategy = c.strategy;
   const strategy = nativeStrategy(userStrategy);
   const process = c.hawkes === undefined ? new HawkesProcess(DEFAULT_LOB_HAWKES) : hawkesOption(c.hawkes);
+  // A HawkesProcess made with allowExplosive: a backtest runs to the horizon, with no event cap.
+  if (!(process.branchingRatio() < 1)) {
+    throw new HawkgraphError('ERR_HAWKES_UNSTABLE', `hawkes: the spectral radius of alpha / beta is ${process.branchingRatio()}, not below 1: a backtest needs a stable process (it has no event cap)`);
+  }
   const jumps = c.jumps === undefined ? {} : c.jumps;
   if (jumps === null || typeof jumps !== 'object') fail(`jumps must be an object { location, scale }, got ${describe(jumps)}`);
   const j = jumps as Record<string, unknown>;

@@ -591,6 +591,15 @@ export class HawkesProcess {
   }
 }
 
+/**
+ * y * exp(-x). An excitation that overflowed to Infinity (alpha near the float64 limit) decays to
+ * 0 once exp underflows, instead of Infinity * 0 = NaN poisoning the state for good.
+ */
+function decayed(y: number, x: number): number {
+  const f = Math.exp(-x);
+  return f === 0 ? 0 : y * f;
+}
+
 /** Index of each LOB event type in an 8-dimensional process (docs/hawkes.md). */
 export const LOB_EVENT_TYPES = ['MAb', 'MAs', 'LAb', 'LAs', 'CAb', 'CAs', 'MNb', 'MNs'] as const;
 export type LobEventType = (typeof LOB_EVENT_TYPES)[number];
@@ -650,9 +659,9 @@ export class HawkesIntensity {
     if (dt === 0) return;
     const D = this.dims, y = this.#y, beta = this.#beta;
     if (this.#perRow) {
-      for (let k = 0; k < D; k++) y[k] *= Math.exp(-beta[k * D] * dt);
+      for (let k = 0; k < D; k++) y[k] = decayed(y[k], beta[k * D] * dt);
     } else {
-      for (let i = 0; i < D * D; i++) y[i] *= Math.exp(-beta[i] * dt);
+      for (let i = 0; i < D * D; i++) y[i] = decayed(y[i], beta[i] * dt);
     }
     this.#time = time;
   }
@@ -689,9 +698,9 @@ export class HawkesIntensity {
     for (let k = 0; k < D; k++) {
       let lam = mu[k];
       if (this.#perRow) {
-        lam += y[k] * Math.exp(-beta[k * D] * dt);
+        lam += decayed(y[k], beta[k * D] * dt);
       } else {
-        for (let l = 0; l < D; l++) lam += y[k * D + l] * Math.exp(-beta[k * D + l] * dt);
+        for (let l = 0; l < D; l++) lam += decayed(y[k * D + l], beta[k * D + l] * dt);
       }
       out[k] = lam;
     }

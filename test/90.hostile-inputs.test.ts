@@ -431,6 +431,14 @@ describe('HawkesIntensity: hostile updates leave the state as it was', () => {
     expect(long[2]).toBe(7);
     const shared = new Float64Array(new SharedArrayBuffer(16));
     expect(Array.from(live.intensities(1e308, shared))).toEqual([0.5, 0.5]);
+    // Excitation past the float64 range: Infinity, then back to mu once it has decayed (not NaN for good).
+    const overflow = new HawkesIntensity({ mu: [1], alpha: [[1e308]], beta: 1e10 });
+    overflow.update(0, 1);
+    overflow.update(0, 1);
+    expect(overflow.intensity(0)).toBe(Infinity);
+    expect(overflow.intensity(0, 1e6)).toBe(1);
+    overflow.update(0, 2e6);
+    expect(overflow.intensity(0)).toBe(1 + 1e308);
     const burst = new HawkesIntensity(P2);
     for (let i = 0; i < 100_000; i++) burst.update(0, 1);
     expect(burst.intensity(0)).toBeCloseTo(0.5 + 100_000 * 0.2, 6);
@@ -542,6 +550,7 @@ describe('runBacktest: hostile configs', () => {
     ['an unknown jumps field', { jumps: { locaton: 1 } }, 'ERR_INVALID_OPTION', /unknown field jumps.locaton/],
     ['a 1-dimensional hawkes', { hawkes: { mu: [1], alpha: [[0]], beta: 1 } }, 'ERR_INVALID_OPTION', /hawkes must have 8 dimensions .* got 1/],
     ['an explosive hawkes', { hawkes: { ...DEFAULT_LOB_HAWKES, alpha: DEFAULT_LOB_HAWKES.alpha.map((r) => Array.from(r).map((x) => 2 * x)) } }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius/],
+    ['an explosive HawkesProcess instance', { hawkes: new HawkesProcess({ ...DEFAULT_LOB_HAWKES, alpha: DEFAULT_LOB_HAWKES.alpha.map((r) => Array.from(r).map((x) => 2 * x)), allowExplosive: true, maxEvents: 100 }) }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius of alpha \/ beta is 1.2, not below 1: a backtest needs a stable process/],
     ['a hawkes with an unknown key', { hawkes: { ...DEFAULT_LOB_HAWKES, gamma: 1 } }, 'ERR_INVALID_OPTION', /^hawkes: unknown HawkesProcess option "gamma"/],
     ['an unknown field', { colour: 'red' }, 'ERR_INVALID_OPTION', /unknown config field "colour"/],
   ];
