@@ -84,13 +84,16 @@ export function loadStudyConfig(file: string): StudyConfig {
   }
   const resolved: Record<string, Strategy> = {};
   for (const [name, s] of Object.entries(strategies as Record<string, unknown>)) {
+    let strategy: Strategy;
     if (s !== null && typeof s === 'object' && 'glft' in s) {
-      resolved[name] = { lin: glftOffsets((s as { glft: GlftParams }).glft) };
+      strategy = { lin: glftOffsets((s as { glft: GlftParams }).glft) };
     } else if (s !== null && typeof s === 'object' && 'policy' in s && typeof (s as { policy: unknown }).policy === 'string') {
-      resolved[name] = { policy: path.resolve(path.dirname(file), (s as { policy: string }).policy) };
+      strategy = { policy: path.resolve(path.dirname(file), (s as { policy: string }).policy) };
     } else {
-      resolved[name] = s as Strategy;
+      strategy = s as Strategy;
     }
+    // An own property whatever the name: JSON may name a strategy "__proto__".
+    Object.defineProperty(resolved, name, { value: strategy, enumerable: true, writable: true, configurable: true });
   }
   return { ...(config as object), strategies: resolved } as StudyConfig;
 }

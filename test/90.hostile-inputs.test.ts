@@ -245,6 +245,20 @@ describe('HawkesProcess.simulate: hostile options', () => {
     expect(zero.times.length).toBeGreaterThan(50);
   });
 
+  it('refuses a run whose intensity could overflow (thinning then never advanced), for both methods, sync and async', LIMIT, async () => {
+    const huge = new HawkesProcess({ mu: [1], alpha: [[1e308]], beta: 1e300, allowExplosive: true, maxEvents: 1000 });
+    for (const method of ['thinning', 'exact'] as const) {
+      refused(() => huge.simulate({ endTime: 10, method }), 'ERR_INVALID_OPTION', /maxEvents 1000 could raise the intensity to Infinity .* lower maxEvents or alpha/);
+      await refusedAsync(() => huge.simulateAsync({ endTime: 10, method }), 'ERR_INVALID_OPTION', /could raise the intensity/);
+    }
+    const big = new HawkesProcess({ mu: [1], alpha: [[1e296]], beta: 1e300 });
+    refused(() => big.simulate({ endTime: 10 }), 'ERR_INVALID_OPTION', /maxEvents 10000000 could raise the intensity to 1e\+303/);
+    const capped = big.simulate({ endTime: 10, method: 'thinning', maxEvents: 1000, seed: 1 });
+    expect(capped.times.length).toBeLessThanOrEqual(1000);
+    const lob8 = { ...DEFAULT_LOB_HAWKES, alpha: DEFAULT_LOB_HAWKES.alpha.map((r) => Array.from(r).map((x) => (x ? 1e300 : 0))), beta: 1e301 };
+    refused(() => new LobModel({ hawkes: lob8, initialBid: 100, initialAsk: 100.01 }).simulate({ endTime: 1 }), 'ERR_INVALID_OPTION', /could raise the intensity/);
+  });
+
   it('simulateAsync with an already-aborted signal rejects with its reason and starts nothing', LIMIT, async () => {
     const reason = new Error('stop before start');
     const t0 = performance.now();
@@ -495,7 +509,10 @@ describe('LobModel: hostile options', () => {
     expect(negative.bid.length).toBeGreaterThan(0);
     expect(new LobModel({ ...base, initialBid: -0, initialAsk: 0.01 }).initialBid).toBe(0);
     expect(new LobModel(base).simulate({ endTime: 1e-300, paths: 1 }).times.length).toBe(0);
-    refused(() => new LobModel(base).simulate({ endTime: NaN }), 'ERR_INVALID_OPTION', /endTime must be a finite number > 0, got NaN/);
+    const lob = new LobModel(base);
+    refused(() => lob.simulate({ endTime: NaN }), 'ERR_INVALID_OPTION', /endTime must be a finite number > 0, got NaN/);
+    refused(() => lob.simulate({ endTime: 1, threads: 0 }), 'ERR_INVALID_OPTION', /threads .* got 0/);
+    expect(lob.simulate({ endTime: 1, seed: 2 }).times).toEqual(lob.simulate({ endTime: 1, seed: 2 }).times);
   });
 
   it('simulateAsync: an aborted signal rejects with its reason; bad options reject', LIMIT, async () => {
@@ -746,6 +763,7 @@ describe('policy files given as bytes: corrupt, truncated, wrong dtype or shape,
     ['input_std not JSON', () => withMeta({ input_std: 'abc' }), /input_std" must be a JSON array/],
     ['an unknown output_activation', () => withMeta({ output_activation: 'sigmoid' }), /output_activation" must be "none" or "tanh"/],
     ['output_scale overflowing', () => withMeta({ output_scale: '[1e400, 1]' }), /output_scale" has a non-finite entry/],
+    ['a header nested a million deep', () => { const h = Buffer.from('['.repeat(1e6)); const b = new Uint8Array(8 + h.length); new DataView(b.buffer).setBigUint64(0, BigInt(h.length), true); b.set(h, 8); return b; }, /nesting deeper than 32/],
     ['9 layers', () => policyFile({ hidden: [4, 4, 4, 4, 4, 4, 4, 4] }), /9 layers, at most 8/],
     ['a layer of 257', () => policyFile({ hidden: [257] }), /257 outputs, at most 256/],
   ];
