@@ -515,6 +515,10 @@ export function glftOffsets(params: GlftParams): LinParams {
 
 /** The q-quantile of sorted values with linear interpolation (numpy's default). */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  if (!(Array.isArray(sorted) || (ArrayBuffer.isView(sorted) && !(sorted instanceof DataView)))) {
+    throw new HawkgraphError('ERR_INVALID_ARGUMENT', `sorted must be an array of numbers, got ${describe(sorted)}`);
+  }
+  if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new HawkgraphError('ERR_INVALID_ARGUMENT', `q must be a number in [0, 1], got ${describe(q)}`);
   const n = sorted.length;
   if (n === 0) return NaN;
   const h = (n - 1) * q;
@@ -784,7 +788,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
 
 async function runRawAsync(p: Prepared, userOptions: BacktestAsyncOptions): Promise<NativeBacktestResult> {
   const h = p.process;
-  const [signal, onProgress] = asyncOptions(userOptions);
+  const [signal, onProgress] = asyncOptions(userOptions, true);
   const options = { signal, onProgress };
   if (p.callback) {
     // The callback must run on the JS thread: paths in slices, yielding to the event loop between them.
@@ -946,7 +950,7 @@ export interface StudyAsyncOptions {
 /** Like runStudy, each run off the JS thread (abortable, with progress). */
 export async function runStudyAsync(config: StudyConfig, userOptions: StudyAsyncOptions = {}): Promise<StudyResult> {
   const t0 = performance.now();
-  const [signal, onProgress] = asyncOptions(userOptions);
+  const [signal, onProgress] = asyncOptions(userOptions, true);
   const options: StudyAsyncOptions = { signal, onProgress: onProgress as StudyAsyncOptions['onProgress'] };
   const plan = studyPlan(config);
   const perStrategy = (p: Prepared) => 1 + plan.noiseLevels.length + (p.callback ? plan.fees.length : 0);

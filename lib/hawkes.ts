@@ -374,10 +374,16 @@ export function runAsync<T>(
   );
 }
 
-/** @internal The signal and progress listener of async options, read once and checked (ERR_INVALID_OPTION). */
-export function asyncOptions(options: unknown): [AbortSignal | undefined, ((p: SimulationProgress) => void) | undefined] {
+/**
+ * @internal The signal and progress listener of async options, read once and checked
+ * (ERR_INVALID_OPTION).
+ */
+export function asyncOptions(options: unknown, only = false): [AbortSignal | undefined, ((p: SimulationProgress) => void) | undefined] {
   if (options === undefined || options === null) return [undefined, undefined];
+  if (typeof options !== 'object') optionError(`options must be an object { signal?, onProgress? }, got ${describe(options)}`);
   return readInput('ERR_INVALID_OPTION', 'options', () => {
+    // `only`: the options hold nothing else (runBacktestAsync, runStudyAsync), so a typo is refused.
+    if (only) for (const key of Object.keys(options)) if (key !== 'signal' && key !== 'onProgress') optionError(`unknown option ${JSON.stringify(key)} (expected signal, onProgress)`);
     const { signal, onProgress } = options as { signal?: unknown; onProgress?: unknown };
     if (signal !== undefined && !(signal instanceof AbortSignal)) optionError(`signal must be an AbortSignal, got ${describe(signal)}`);
     if (onProgress !== undefined && typeof onProgress !== 'function') optionError(`onProgress must be a function, got ${describe(onProgress)}`);

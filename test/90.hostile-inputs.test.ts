@@ -23,6 +23,7 @@ import {
   computeMetrics,
   createEngine,
   glftOffsets,
+  quantileSorted,
   runBacktest,
   runBacktestAsync,
   runStudy,
@@ -801,6 +802,9 @@ describe('runBacktestAsync and studies: hostile options and listeners', () => {
     await refusedAsync(() => runBacktestAsync({ strategy: () => null, ...SMALL }, { onProgress: 1 as never }), 'ERR_INVALID_OPTION', /onProgress must be a function/);
     const unreadable = Object.defineProperty({}, 'onProgress', { enumerable: true, get: () => { throw boom(); } });
     await refusedAsync(() => runBacktestAsync({ strategy: 'sym', ...SMALL }, unreadable), 'ERR_INVALID_OPTION', /options could not be read/);
+    await refusedAsync(() => runBacktestAsync({ strategy: 'sym', ...SMALL }, 'fast' as never), 'ERR_INVALID_OPTION', /options must be an object \{ signal\?, onProgress\? \}, got "fast"/);
+    await refusedAsync(() => runBacktestAsync({ strategy: 'sym', ...SMALL }, { signl: AbortSignal.abort() } as never), 'ERR_INVALID_OPTION', /unknown option "signl" \(expected signal, onProgress\)/);
+    await refusedAsync(() => runStudyAsync({ strategies: { S: 'sym' }, ...SMALL }, { progress: () => {} } as never), 'ERR_INVALID_OPTION', /unknown option "progress"/);
     expect((await runBacktestAsync({ strategy: 'sym', ...SMALL }, null as never)).metrics.paths).toBe(2);
   });
 
@@ -888,6 +892,14 @@ describe('computeMetrics and glftOffsets: hostile values', () => {
     expect(computeMetrics(new Float32Array([1, 2, 3])).mean).toBe(2);
     expect(computeMetrics(sharedF64([1, 2, 3])).percentiles.p50).toBe(2);
     expect(computeMetrics([-0, 0]).mean).toBe(0);
+  });
+
+  it('quantileSorted refuses what is not an array or a q outside [0, 1]', () => {
+    for (const sorted of [null, undefined, '123', 5, { length: 2 }]) refused(() => quantileSorted(sorted as never, 0.5), 'ERR_INVALID_ARGUMENT', /sorted must be an array of numbers/);
+    for (const q of [NaN, -0.1, 1.5, '0.5', 1n]) refused(() => quantileSorted([1, 2], q as never), 'ERR_INVALID_ARGUMENT', /q must be a number in \[0, 1\]/);
+    expect(quantileSorted([1, 2], -0)).toBe(1);
+    expect(quantileSorted([1, 2], 1)).toBe(2);
+    expect(quantileSorted([], 0.5)).toBeNaN();
   });
 
   const glftBad: [string, unknown, RegExp][] = [
