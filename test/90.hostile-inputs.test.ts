@@ -95,6 +95,11 @@ function refusedWithCause(make: () => unknown, code: string, pattern: RegExp): v
 
 const P2 = { mu: [0.5, 0.5], alpha: [[0.2, 0.1], [0.1, 0.2]], beta: [1, 1] };
 
+/** The default LOB process's alpha with every entry mapped through f. */
+function lobAlpha(f: (x: number) => number): number[][] {
+  return Array.from(DEFAULT_LOB_HAWKES.alpha as ArrayLike<ArrayLike<number>>, (row) => Array.from(row, f));
+}
+
 // ---- HawkesProcess ----------------------------------------------------------------------------
 
 describe('new HawkesProcess: hostile parameters', () => {
@@ -256,7 +261,7 @@ describe('HawkesProcess.simulate: hostile options', () => {
     refused(() => big.simulate({ endTime: 10 }), 'ERR_INVALID_OPTION', /maxEvents 10000000 could raise the intensity to 1e\+303/);
     const capped = big.simulate({ endTime: 10, method: 'thinning', maxEvents: 1000, seed: 1 });
     expect(capped.times.length).toBeLessThanOrEqual(1000);
-    const lob8 = { ...DEFAULT_LOB_HAWKES, alpha: DEFAULT_LOB_HAWKES.alpha.map((r) => Array.from(r).map((x) => (x ? 1e300 : 0))), beta: 1e301 };
+    const lob8 = { ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => (x ? 1e300 : 0)), beta: 1e301 };
     refused(() => new LobModel({ hawkes: lob8, initialBid: 100, initialAsk: 100.01 }).simulate({ endTime: 1 }), 'ERR_INVALID_OPTION', /could raise the intensity/);
   });
 
@@ -361,7 +366,7 @@ describe('logLikelihood and fit: hostile event streams', () => {
     ['beta a BigInt', () => HawkesProcess.fit(sim.times, sim.types, 300, { beta: 2n as never }), 'ERR_INVALID_OPTION', /beta must be .* got 2n/],
     ['endTime NaN', () => HawkesProcess.fit(sim.times, sim.types, NaN), 'ERR_HAWKES_EVENTS', /endTime must be a finite number > 0, got NaN/],
     ['endTime before the last event', () => HawkesProcess.fit(sim.times, sim.types, 1), 'ERR_HAWKES_EVENTS', /endTime 1 is before the last event time/],
-    ['a BigInt time', () => HawkesProcess.fit([1n], [0], 2), 'ERR_HAWKES_EVENTS', /times\[0\] must be a number, got 1n/],
+    ['a BigInt time', () => HawkesProcess.fit([1n] as never, [0], 2), 'ERR_HAWKES_EVENTS', /times\[0\] must be a number, got 1n/],
     ['too few events', () => HawkesProcess.fit([1], [0], 2), 'ERR_FIT_UNIDENTIFIABLE', /only 1 events of type 0/],
   ];
   for (const [name, make, code, pattern] of fitBad) {
@@ -567,8 +572,8 @@ describe('runBacktest: hostile configs', () => {
     ['jumps of 1e308 ticks', { jumps: { location: 1e308 } }, 'ERR_INVALID_OPTION', /jumps.location\[0\] must be at most 1000000 ticks/],
     ['an unknown jumps field', { jumps: { locaton: 1 } }, 'ERR_INVALID_OPTION', /unknown field jumps.locaton/],
     ['a 1-dimensional hawkes', { hawkes: { mu: [1], alpha: [[0]], beta: 1 } }, 'ERR_INVALID_OPTION', /hawkes must have 8 dimensions .* got 1/],
-    ['an explosive hawkes', { hawkes: { ...DEFAULT_LOB_HAWKES, alpha: DEFAULT_LOB_HAWKES.alpha.map((r) => Array.from(r).map((x) => 2 * x)) } }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius/],
-    ['an explosive HawkesProcess instance', { hawkes: new HawkesProcess({ ...DEFAULT_LOB_HAWKES, alpha: DEFAULT_LOB_HAWKES.alpha.map((r) => Array.from(r).map((x) => 2 * x)), allowExplosive: true, maxEvents: 100 }) }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius of alpha \/ beta is 1.2, not below 1: a backtest needs a stable process/],
+    ['an explosive hawkes', { hawkes: { ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => 2 * x) } }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius/],
+    ['an explosive HawkesProcess instance', { hawkes: new HawkesProcess({ ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => 2 * x), allowExplosive: true, maxEvents: 100 }) }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius of alpha \/ beta is 1.2, not below 1: a backtest needs a stable process/],
     ['a hawkes with an unknown key', { hawkes: { ...DEFAULT_LOB_HAWKES, gamma: 1 } }, 'ERR_INVALID_OPTION', /^hawkes: unknown HawkesProcess option "gamma"/],
     ['an unknown field', { colour: 'red' }, 'ERR_INVALID_OPTION', /unknown config field "colour"/],
   ];
@@ -963,7 +968,7 @@ describe('engine.submit: hostile symbols, books and timestamps', () => {
       const shared = { bidPx: sharedF64([101.2, 101.1]), bidSz: sharedF64([3.5, 7]), askPx: sharedF64([101.3, 101.4]), askSz: sharedF64([1, 4]) };
       const seqB = engine.submit('B', shared, { ts: 1e308 });
       refused(() => engine.submit('C', good), 'ERR_MAX_SYMBOLS', /more than stream.maxSymbols \(2\)/);
-      const stats = await engine.close();
+      const stats = (await engine.close())!;
       expect(stats.submitted).toBe(2);
       expect(stats.predicted + stats.dropped.total + stats.pending).toBe(stats.submitted);
       expect(predicted.sort()).toEqual([seqA, seqB].sort());
