@@ -160,26 +160,6 @@ Napi::Object result_object(Napi::Env env, const SimulateResult& r, const Simulat
   return out;
 }
 
-// Every event raises the total intensity by at most the largest column sum of alpha, so a path
-// of max_events events stays below sum(mu) + max_events * that. Beyond the float64 range the
-// intensities become Infinity (then NaN), and thinning, whose bound is the total intensity, stops
-// advancing and never ends: refused before anything runs.
-void check_peak_intensity(const HawkesParams& p, int64_t max_events) {
-  const int D = p.dims;
-  double mu_sum = 0, max_column = 0;
-  for (int k = 0; k < D; ++k) mu_sum += p.mu[k];
-  for (int l = 0; l < D; ++l) {
-    double column = 0;
-    for (int k = 0; k < D; ++k) column += p.alpha[k * D + l];
-    max_column = std::max(max_column, column);
-  }
-  const double peak = mu_sum + static_cast<double>(max_events) * max_column;
-  if (!(peak <= 1e300)) {
-    bad_option("maxEvents " + std::to_string(max_events) + " could raise the intensity to " + format_number(peak) +
-               " (sum of mu + maxEvents x the largest column sum of alpha), more than 1e300, near the float64 limit: lower maxEvents or alpha");
-  }
-}
-
 // Everything a simulation needs, owned together so a worker thread can hold it.
 struct SimulationJob {
   HawkesParams params;
@@ -192,7 +172,7 @@ struct SimulationJob {
     options = options_arg(info[4]);
     hawkes::validate_params(params, allow_explosive);
     hawkes::validate_simulate_options(options.sim);
-    check_peak_intensity(params, options.sim.max_events);
+    hawkes::check_intensity_bound(params, options.sim.max_events);
     model = std::make_unique<HawkesModel>(params);
     if (options.has_lob) options.sim.lob = &options.lob;
   }

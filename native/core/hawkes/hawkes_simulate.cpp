@@ -247,6 +247,23 @@ bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt) 
   return table == nullptr || (std::strcmp(table, "avx2") != 0 && std::strcmp(table, "portable") != 0);
 }
 
+void check_intensity_bound(const HawkesParams& p, int64_t max_events) {
+  const int D = p.dims;
+  double mu_sum = 0, max_column = 0;
+  for (int k = 0; k < D; ++k) mu_sum += p.mu[k];
+  for (int l = 0; l < D; ++l) {
+    double column = 0;
+    for (int k = 0; k < D; ++k) column += p.alpha[k * D + l];
+    max_column = std::max(max_column, column);
+  }
+  const double peak = mu_sum + static_cast<double>(max_events) * max_column;
+  if (!(peak <= 1e300)) {
+    bad_option("maxEvents " + std::to_string(max_events) + " could raise the intensity to " + format_number(peak) +
+               " (sum of mu + maxEvents x the largest column sum of alpha), more than 1e300, near the float64 limit: lower maxEvents or alpha");
+  }
+}
+
+
 void throw_too_many_events(int64_t limit) {
   throw Error("ERR_OUT_OF_MEMORY", "the simulation would store more than " + std::to_string(limit) +
                                        " events; use statsOnly, fewer paths, a shorter endTime or a smaller maxEvents");

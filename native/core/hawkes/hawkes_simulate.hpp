@@ -78,6 +78,12 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& options
 
 void validate_simulate_options(const SimulateOptions& options);
 
+// Every event raises the total intensity by at most the largest column sum of alpha, so a path of
+// max_events events stays below sum(mu) + max_events * that. Beyond the float64 range intensities
+// become Infinity (then NaN) and thinning, whose bound is the total intensity, would never
+// advance: ERR_INVALID_OPTION when that bound passes 1e300.
+void check_intensity_bound(const HawkesParams& params, int64_t max_events);
+
 // Where copy_event_columns writes: event_count entries each; a null pointer skips a column.
 struct EventColumnsOut {
   double* times = nullptr;
