@@ -6,6 +6,7 @@
 #include <cmath>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "../cpu_features.hpp"
@@ -371,7 +372,16 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     const int threads = static_cast<int>(std::min<int64_t>(opt.threads, round_blocks));
     std::vector<std::thread> pool;
     pool.reserve(threads > 0 ? threads - 1 : 0);
-    for (int i = 1; i < threads; ++i) pool.emplace_back(work, i);
+    for (int i = 1; i < threads; ++i) {
+      // Where the system refuses another thread the run goes on with those it has (blocks are
+      // handed out dynamically, so results do not change); letting the exception out would
+      // destroy joinable threads and abort the process.
+      try {
+        pool.emplace_back(work, i);
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
     work(0);
     for (auto& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
