@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 
 import { Book, BookBatch, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
-import { HawkgraphError, describe } from './errors';
+import { HawkgraphError, describe, readInput } from './errors';
 import {
   Prediction, ROW_CONFIDENCE, ROW_DIRECTION, ROW_EMBEDDING, ROW_LEVELS, ROW_LOGITS, ROW_MAGNITUDE, ROW_PROBS,
   ROW_VOLATILITY, readPredictionRow,
@@ -256,6 +256,25 @@ export interface CloseOptions {
   drain?: boolean;
 }
 
+/** submit()'s options: undefined, or an object with at most a finite `ts` (default: now). */
+function submitTimestamp(options: SubmitOptions | undefined): number {
+  if (options === undefined) return performance.timeOrigin + performance.now();
+  if (options === null || typeof options !== 'object') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `submit options must be an object, got ${describe(options)}`);
+  }
+  return readInput('ERR_INVALID_OPTION', 'submit options', () => {
+    for (const key of Object.keys(options)) {
+      if (key !== 'ts') throw new HawkgraphError('ERR_INVALID_OPTION', `unknown submit option ${describe(key)} (known: ts)`);
+    }
+    const ts = options.ts;
+    if (ts === undefined) return performance.timeOrigin + performance.now();
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `options.ts must be a finite number of ms, got ${describe(ts)}`);
+    }
+    return ts;
+  });
+}
+
 /**
  * An inference engine. predict()/predictBatch() run synchronously on the calling thread; submit()
  * streams books to a native inference thread and results arrive as events ('prediction',
@@ -494,10 +513,17 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   submit(symbol: string, book: Book, options?: SubmitOptions): number {
     const engine = this.#engine();
-    const stream =
-      this.#stream ?? (this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this));
-    const ts = options?.ts ?? performance.timeOrigin + performance.now();
-    return stream.submit(symbol, book, ts);
+    const ts = submitTimestamp(options);
+    if (this.#stream === null) {
+      // The first submit opens the stream (a native thread): check what can be checked here first,
+      // so a refused call starts nothing.
+      if (typeof symbol !== 'string' || symbol.length === 0) {
+        throw new HawkgraphError('ERR_INVALID_ARGUMENT', `symbol must be a non-empty string, got ${describe(symbol)}`);
+      }
+      readInput('ERR_BOOK_TYPE', 'book', () => bookKind(book, 'book'));
+      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this);
+    }
+    return this.#stream.submit(symbol, book, ts);
   }
 
   /**

@@ -977,4 +977,25 @@ describe('engine.submit: hostile symbols, books and timestamps', () => {
       await engine.close();
     }
   });
+
+  it('checks the options object, and a refused first submit opens no stream', LIMIT, async () => {
+    const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu', stream: { statsIntervalMs: 0 } });
+    try {
+      const bad: [string, () => unknown, string, RegExp][] = [
+        ['options a number', () => engine.submit('A', good, 5 as never), 'ERR_INVALID_OPTION', /submit options must be an object, got 5/],
+        ['options null', () => engine.submit('A', good, null as never), 'ERR_INVALID_OPTION', /submit options must be an object, got null/],
+        ['an unknown option', () => engine.submit('A', good, { tss: 5 } as never), 'ERR_INVALID_OPTION', /unknown submit option "tss"/],
+        ['ts null', () => engine.submit('A', good, { ts: null } as never), 'ERR_INVALID_ARGUMENT', /options.ts .* got null/],
+        ['a ts getter that throws', () => engine.submit('A', good, withThrowingGetter({ ts: 1 }, 'ts') as never), 'ERR_INVALID_OPTION', /submit options could not be read: boom/],
+        ['a number symbol', () => engine.submit(5 as never, good), 'ERR_INVALID_ARGUMENT', /symbol must be a non-empty string/],
+        ['a null book', () => engine.submit('A', null as never), 'ERR_BOOK_TYPE', /book must be \{ bids, asks \}/],
+      ];
+      for (const [, make, code, pattern] of bad) refused(make, code, pattern);
+      expect(engine.streamStats()).toBeUndefined();
+      engine.submit('A', good, { ts: 1 });
+      expect(engine.streamStats()).toBeDefined();
+    } finally {
+      await engine.close();
+    }
+  });
 });
