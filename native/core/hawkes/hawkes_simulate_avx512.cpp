@@ -477,10 +477,16 @@ class BlockSimulator {
       }
     }
     const Vi type = _mm512_mask_mov_epi64(comp, imm, type_imm);  // comps == dims: component c is type c
-    // The immigrant clock restarts.
-    if (imm) {
-      const Vd e = neg(log8(uniform53(s.rng, imm)));
+    // The immigrant clock restarts. With one decay group the lanes of both kinds draw their next
+    // number here (the group that fired redraws nothing before its first arrival), so one draw
+    // and one log serve the immigrant clock and the group's first arrival.
+    Vd e = _mm512_setzero_pd();
+    if (G1) {
+      e = neg(log8(uniform53(s.rng, go)));
       s.next_base = _mm512_mask_add_pd(s.next_base, imm, best, _mm512_div_pd(e, splat(tb.mu_total)));
+    } else if (imm) {
+      const Vd e_imm = neg(log8(uniform53(s.rng, imm)));
+      s.next_base = _mm512_mask_add_pd(s.next_base, imm, best, _mm512_div_pd(e_imm, splat(tb.mu_total)));
     }
     // The intensity of the event's type just before it.
     Vd lambda = _mm512_setzero_pd();
@@ -491,7 +497,11 @@ class BlockSimulator {
         lambda = _mm512_mask_add_pd(lambda, is, lambda, s.y[c]);
       }
     }
-    add_excitation<G1>(type, fired, exc, go, total);
+    if (G1) {
+      add_excitation_one_group(type, imm, exc, total, e);
+    } else {
+      add_excitation(type, fired, exc, go, total);
+    }
     Vi jump = _mm512_setzero_si512();
     if (Lob) jump = lob_apply8(type, go);
     // Statistics and events.
@@ -513,11 +523,70 @@ class BlockSimulator {
     return go;
   }
 
+  // add_excitation when every component decays at one rate: each type has at most one mass
+  // entry, the immigrant lanes' (the fired group's own entry adds to its redraw instead), so the
+  // loop over entries disappears, and the arrival of a firing entry and the group's redrawn first
+  // arrival (for the lanes the group fired on) share one log. e: -log of each lane's second draw.
+  void add_excitation_one_group(Vi type, Mask imm, Mask exc, Vd total, Vd e) {
+    Lanes& s = L_;
+    const LaneTables& tb = tab_;
+    for (int c = 0; c < tb.dims; ++c) s.y[c] = _mm512_add_pd(s.y[c], lookup(type, tb.exc[c]));
+    const Vd beta = splat(m_.group_beta[0]);
+    const Mask has_entry = _mm512_mask_cmpgt_epi64_mask(imm | exc, lookup_i(type, tb.entry_len), _mm512_setzero_si512());
+    const Vd g = lookup(type, tb.entry_g[0]);
+    const Vd redraw_mass = _mm512_mask_add_pd(total, has_entry & exc, total, _mm512_mul_pd(g, beta));
+    // Immigrant lanes: does the new mass fire (u >= q), and with how many points?
+    const Mask need = has_entry & imm;
+    Mask fire = 0;
+    Vd n = _mm512_setzero_pd(), v = splat(1.0);
+    if (need) {
+      const Vd u = uniform53(s.rng, need);
+      const Vd q = lookup(type, tb.entry_q[0]);
+      fire = need & static_cast<Mask>(~_mm512_mask_cmp_pd_mask(need, u, q, _CMP_LT_OQ));
+      if (fire) {
+        Vd p = q, below = q;
+        Mask more = fire;
+        while (more) {
+          n = _mm512_mask_add_pd(n, more, n, splat(1.0));
+          p = _mm512_mask_mul_pd(p, more, p, _mm512_div_pd(g, n));
+          below = _mm512_mask_add_pd(below, more, below, p);
+          more = _mm512_mask_cmp_pd_mask(more, u, below, _CMP_GE_OQ) &
+                 _mm512_mask_cmp_pd_mask(more, n, splat(100000.0), _CMP_LT_OQ);
+        }
+        const Mask positive = _mm512_mask_cmp_pd_mask(fire, p, _mm512_setzero_pd(), _CMP_GT_OQ);
+        v = _mm512_mask_div_pd(v, fire, _mm512_sub_pd(below, u), p);
+        const Mask fresh = fire & static_cast<Mask>(~positive);
+        if (fresh) v = _mm512_mask_mov_pd(v, fresh, uniform53(s.rng, fresh));
+        v = _mm512_mask_mov_pd(v, _mm512_mask_cmp_pd_mask(fire, v, _mm512_setzero_pd(), _CMP_LE_OQ), splat(1e-300));
+      }
+    }
+    // Lanes the group fired on: decaying_first_arrival(redraw_mass, beta) from e, with
+    // fast_log1p(x) = log(1 + x) * (x / ((1 + x) - 1)), or x where 1 + x rounds to 1.
+    const Vd mass = _mm512_div_pd(redraw_mass, beta);
+    const Mask arrives = _mm512_mask_cmp_pd_mask(exc, e, mass, _CMP_LT_OQ);
+    const Vd x = neg(_mm512_div_pd(e, mass));
+    const Vd one_plus_x = _mm512_add_pd(splat(1.0), x);
+    const Mask tiny = _mm512_mask_cmp_pd_mask(arrives, one_plus_x, splat(1.0), _CMP_EQ_OQ);
+    const Mask log1p_lanes = arrives & static_cast<Mask>(~tiny);
+    const Vd log_arg = _mm512_mask_mov_pd(v, log1p_lanes, one_plus_x);  // v is 1 outside `fire`
+    const Vd logs = log8(log_arg);
+    if (fire) {
+      const Vd arrival = _mm512_sub_pd(s.t, _mm512_div_pd(logs, _mm512_mul_pd(n, beta)));
+      const Mask sooner = _mm512_mask_cmp_pd_mask(fire, arrival, s.next[0], _CMP_LT_OQ);
+      s.next[0] = _mm512_mask_mov_pd(s.next[0], sooner, arrival);
+    }
+    if (exc) {
+      Vd log1p = _mm512_mul_pd(logs, _mm512_div_pd(x, _mm512_sub_pd(one_plus_x, splat(1.0))));
+      log1p = _mm512_mask_mov_pd(log1p, tiny, x);
+      const Vd first = _mm512_mask_mov_pd(splat(kNever), arrives, _mm512_div_pd(neg(log1p), beta));
+      s.next[0] = _mm512_mask_mov_pd(s.next[0], exc, _mm512_add_pd(s.t, first));
+    }
+  }
+
   // add_excitation with the exact method's redraws, lane by lane: each mass entry of the event's
   // type either stays silent (a fresh uniform carried on) or fires and merges its first arrival
   // into its group's clock; the group that fired gets one fresh first arrival for its remaining
   // mass together with the mass this event adds.
-  template <bool G1>
   void add_excitation(Vi type, Vi fired, Mask exc, Mask go, Vd total) {
     Lanes& s = L_;
     const LaneTables& tb = tab_;
@@ -528,7 +597,7 @@ class BlockSimulator {
     for (int i = 0; i < tb.max_entries; ++i) {
       const Mask valid = _mm512_mask_cmpgt_epi64_mask(go, len, splat_i(i));
       if (!valid) continue;
-      const Vi grp = G1 ? _mm512_setzero_si512() : lookup_i(type, tb.entry_group[i]);
+      const Vi grp = lookup_i(type, tb.entry_group[i]);
       const Vd g = lookup(type, tb.entry_g[i]);
       const Mask own = _mm512_mask_cmpeq_epi64_mask(valid & exc, grp, fired);
       redraw_mass = _mm512_mask_add_pd(redraw_mass, own, redraw_mass, _mm512_mul_pd(g, lookup(grp, tb.group_beta)));
@@ -559,8 +628,8 @@ class BlockSimulator {
       const Vd beta = lookup(grp, tb.group_beta);
       const Vd safe_v = _mm512_mask_mov_pd(splat(1.0), fire, v);
       const Vd arrival = _mm512_sub_pd(s.t, _mm512_div_pd(log8(safe_v), _mm512_mul_pd(n, beta)));
-      for (int gi = 0; gi < (G1 ? 1 : tb.groups); ++gi) {
-        const Mask mine = G1 ? fire : _mm512_mask_cmpeq_epi64_mask(fire, grp, splat_i(gi));
+      for (int gi = 0; gi < tb.groups; ++gi) {
+        const Mask mine = _mm512_mask_cmpeq_epi64_mask(fire, grp, splat_i(gi));
         const Mask sooner = _mm512_mask_cmp_pd_mask(mine, arrival, s.next[gi], _CMP_LT_OQ);
         s.next[gi] = _mm512_mask_mov_pd(s.next[gi], sooner, arrival);
       }
@@ -577,8 +646,8 @@ class BlockSimulator {
     const Vd first = _mm512_mask_mov_pd(splat(kNever), fires,
                                         _mm512_div_pd(neg(log1p8(safe_x)), beta));
     const Vd clock = _mm512_add_pd(s.t, first);
-    for (int gi = 0; gi < (G1 ? 1 : tb.groups); ++gi) {
-      const Mask mine = G1 ? exc : _mm512_mask_cmpeq_epi64_mask(exc, fired, splat_i(gi));
+    for (int gi = 0; gi < tb.groups; ++gi) {
+      const Mask mine = _mm512_mask_cmpeq_epi64_mask(exc, fired, splat_i(gi));
       s.next[gi] = _mm512_mask_mov_pd(s.next[gi], mine, clock);
     }
   }
