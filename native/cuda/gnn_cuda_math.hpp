@@ -1,18 +1,14 @@
 // Per-element math of the CUDA GNN kernels, written once for both compilers: nvcc builds it into
 // the kernels (__host__ __device__), g++ into the host twin (gnn_cuda_emulate.cpp) that the
 // GPU-less test suite runs against the fixtures. Plain arithmetic only: no CUDA headers, no
-// allocation, no state. Must not depend on anything but <cmath>/<cstdint>.
+// allocation, no state. Must not depend on anything but <cmath>/<cstdint> and host_device.hpp.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define HG_HD __host__ __device__ __forceinline__
-#else
-#define HG_HD inline
-#endif
+#include "../core/host_device.hpp"
 
 namespace hawkgraph::cuda::math {
 

@@ -13,11 +13,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define HG_HD __host__ __device__ __forceinline__
-#else
-#define HG_HD inline
-#endif
+#include "../host_device.hpp"
 
 namespace hawkgraph::hawkes {
 
