@@ -240,7 +240,7 @@ void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathStat
 }
 
 bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt) {
-  if (opt.method != Method::Exact || model.comps() != model.dims() || model.dims() > 8) return false;
+  if (opt.method != Method::Exact || model.comps() != model.dims()) return false;
   if (!avx512_simulator_built()) return false;
   const CpuFeatures& cpu = cpu_features();
   if (!cpu.avx512f || !cpu.avx512dq) return false;

@@ -1,5 +1,5 @@
 // The exact method (hawkes_step.hpp) on eight paths at once, one per AVX-512 lane, for models
-// with one decay rate per excited dimension and D <= 8 (the 8-event LOB model among them).
+// with one decay rate per excited dimension (the 8-event LOB model among them), D up to 64.
 //
 // Each lane runs its own path through the same arithmetic, in the same order, as the scalar
 // exact_step/lob_apply, and draws the same Philox words (same counters, same consumption rule),
@@ -20,12 +20,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <type_traits>
 
 namespace hawkgraph::hawkes {
 namespace {
 
 constexpr int kLanes = 8;
-constexpr int kMaxDims = 8;
+constexpr int kMaxDims = 64;  // HawkesModel's bound
 
 using Vd = __m512d;
 using Vi = __m512i;
@@ -170,60 +172,69 @@ inline Vd uniform32(LaneRng& r, Mask lanes) {
 
 // ---- the model as lane tables ---------------------------------------------------------------------
 
-// Every table is indexed by a per-lane value below 8 (an event type or a decay group), so a
-// lookup is one permute.
+// A table indexed by a per-lane value below 64 (an event type or a decay group): one permute while
+// it fits a register (8 entries), a gather beyond. Indices are masked to 0..63, so the lanes whose
+// index means nothing (an immigrant's fired group, -1) read a harmless entry.
+template <typename T>
+struct LaneTable {
+  alignas(64) T v[kMaxDims];
+  int size = 0;
+
+  void fill(const T* values, int n, T pad) {
+    size = n;
+    for (int i = 0; i < kMaxDims; ++i) v[i] = i < n ? values[i] : pad;
+  }
+  auto operator()(Vi index) const {
+    if constexpr (sizeof(T) == 8 && std::is_floating_point_v<T>) {
+      if (size <= kLanes) return _mm512_permutexvar_pd(index, _mm512_load_pd(v));
+      return _mm512_i64gather_pd(_mm512_and_si512(index, splat_i(kMaxDims - 1)), v, 8);
+    } else {
+      if (size <= kLanes) return _mm512_permutexvar_epi64(index, _mm512_load_si512(v));
+      return _mm512_i64gather_epi64(_mm512_and_si512(index, splat_i(kMaxDims - 1)), v, 8);
+    }
+  }
+};
+
 struct LaneTables {
   int dims, groups, max_entries;
   double mu_total;
   double mu_cdf[kMaxDims];
-  Vd mu;                        // [type]
-  Vd group_beta;                // [group]
-  Vd neg_group_beta[kMaxDims];  // -beta of group g in every lane
-  Vi group_multi;               // [group] 1 when the group has more than one component
+  LaneTable<double> mu;                // [type]
+  LaneTable<double> group_beta;        // [group]
+  Vd neg_group_beta[kMaxDims];         // -beta of group g in every lane
+  LaneTable<int64_t> group_multi;      // [group] 1 when the group has more than one component
   int comp_group[kMaxDims];
-  Vd exc[kMaxDims];             // exc[c][type]: the amplitude an event of `type` adds to c
+  LaneTable<double> exc[kMaxDims];     // exc[c][type]: the amplitude an event of `type` adds to c
   // Mass entry i of each type (hawkes_step.hpp add_excitation), padded with len = 0.
-  Vi entry_len;                 // [type]
-  Vi entry_group[kMaxDims];     // [i][type]
-  Vd entry_g[kMaxDims], entry_q[kMaxDims], entry_inv_q[kMaxDims];
+  LaneTable<int64_t> entry_len;        // [type]
+  LaneTable<int64_t> entry_group[kMaxDims];  // [i][type]
+  LaneTable<double> entry_g[kMaxDims], entry_q[kMaxDims], entry_inv_q[kMaxDims];
   // The components in group order, for the pick within the group that fired.
   int order_comp[kMaxDims], order_group[kMaxDims], order_rank[kMaxDims];
   bool order_last[kMaxDims];
-  Vd jump_location, jump_scale;  // [type], LOB only
+  LaneTable<double> jump_location, jump_scale;  // [type], LOB only
 };
 
-Vd load8(const double* v, int n, double pad = 0.0) {
-  alignas(64) double a[kLanes];
-  for (int i = 0; i < kLanes; ++i) a[i] = i < n ? v[i] : pad;
-  return _mm512_load_pd(a);
-}
-
-Vi load8i(const int64_t* v, int n) {
-  alignas(64) int64_t a[kLanes];
-  for (int i = 0; i < kLanes; ++i) a[i] = i < n ? v[i] : 0;
-  return _mm512_load_si512(a);
-}
-
-LaneTables lane_tables(const HawkesTables& m, const SimulateOptions& opt) {
-  LaneTables t{};
+// Fills only the tables this model uses (a full LaneTables is about 200 KiB).
+void fill_lane_tables(LaneTables& t, const HawkesTables& m, const SimulateOptions& opt) {
   const int D = m.dims, G = m.groups;
   t.dims = D;
   t.groups = G;
   t.mu_total = m.mu_total;
   for (int k = 0; k < D; ++k) t.mu_cdf[k] = m.mu_cdf[k];
-  t.mu = load8(m.mu, D);
-  t.group_beta = load8(m.group_beta, G, 1.0);
+  t.mu.fill(m.mu, D, 0.0);
+  t.group_beta.fill(m.group_beta, G, 1.0);
   int64_t multi[kMaxDims] = {};
   for (int g = 0; g < G; ++g) {
     t.neg_group_beta[g] = splat(-m.group_beta[g]);
     multi[g] = m.group_comp_begin[g + 1] - m.group_comp_begin[g] > 1 ? 1 : 0;
   }
-  t.group_multi = load8i(multi, G);
+  t.group_multi.fill(multi, G, 0);
   for (int c = 0; c < D; ++c) {
     t.comp_group[c] = m.comp_group[c];
     double col[kMaxDims];
     for (int l = 0; l < D; ++l) col[l] = m.exc_dense[static_cast<size_t>(l) * D + c];
-    t.exc[c] = load8(col, D);
+    t.exc[c].fill(col, D, 0.0);
   }
   int64_t len[kMaxDims] = {};
   t.max_entries = 0;
@@ -240,12 +251,12 @@ LaneTables lane_tables(const HawkesTables& m, const SimulateOptions& opt) {
       len[l] = i + 1;
       t.max_entries = std::max(t.max_entries, i + 1);
     }
-    t.entry_group[i] = load8i(grp, D);
-    t.entry_g[i] = load8(g, D);
-    t.entry_q[i] = load8(q, D);
-    t.entry_inv_q[i] = load8(inv_q, D);
+    t.entry_group[i].fill(grp, D, 0);
+    t.entry_g[i].fill(g, D, 0.0);
+    t.entry_q[i].fill(q, D, 0.0);
+    t.entry_inv_q[i].fill(inv_q, D, 0.0);
   }
-  t.entry_len = load8i(len, D);
+  t.entry_len.fill(len, D, 0);
   for (int g = 0; g < G; ++g) {
     for (int j = m.group_comp_begin[g]; j < m.group_comp_begin[g + 1]; ++j) {
       t.order_comp[j] = m.group_comps[j];
@@ -255,15 +266,10 @@ LaneTables lane_tables(const HawkesTables& m, const SimulateOptions& opt) {
     }
   }
   if (opt.lob) {
-    t.jump_location = load8(opt.lob->jump_location, 8);
-    t.jump_scale = load8(opt.lob->jump_scale, 8);
+    t.jump_location.fill(opt.lob->jump_location, 8, 0.0);
+    t.jump_scale.fill(opt.lob->jump_scale, 8, 0.0);
   }
-  return t;
 }
-
-inline Vd lookup(Vi index, Vd table) { return _mm512_permutexvar_pd(index, table); }
-inline Vi lookup_i(Vi index, Vi table) { return _mm512_permutexvar_epi64(index, table); }
-inline Vd to_double(Vi v) { return _mm512_cvtepi64_pd(v); }
 
 // ---- eight paths in flight --------------------------------------------------------------------------
 
@@ -292,7 +298,17 @@ inline int64_t lane_of(Vi v, int i) {
 class BlockSimulator {
  public:
   BlockSimulator(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows)
-      : run_(run), arena_(arena), opt_(run.opt), m_(run.model.tables()), tab_(lane_tables(m_, opt_)), first_(first), end_(end), rows_(rows) {}
+      : run_(run),
+        arena_(arena),
+        opt_(run.opt),
+        m_(run.model.tables()),
+        tables_(new LaneTables),  // not value-initialised: fill_lane_tables writes what is read
+        tab_(*tables_),
+        first_(first),
+        end_(end),
+        rows_(rows) {
+    fill_lane_tables(*tables_, m_, opt_);
+  }
 
   bool simulate() {
     const bool lob = opt_.lob != nullptr, store = !opt_.stats_only;
@@ -309,7 +325,8 @@ class BlockSimulator {
   EventArena& arena_;
   const SimulateOptions& opt_;
   const HawkesTables& m_;
-  const LaneTables tab_;
+  const std::unique_ptr<LaneTables> tables_;
+  const LaneTables& tab_;
   const int64_t first_, end_;
   double* rows_;
   int64_t next_path_ = 0;
@@ -436,7 +453,7 @@ class BlockSimulator {
     const Mask exc = go & static_cast<Mask>(~imm);
     // The type: pick_immigrant, or the component of the fired group in proportion to y.
     Mask draw_pick = go;
-    if (!G1) draw_pick = imm | _mm512_mask_cmpneq_epi64_mask(exc, lookup_i(fired, tb.group_multi), _mm512_setzero_si512());
+    if (!G1) draw_pick = imm | _mm512_mask_cmpneq_epi64_mask(exc, tb.group_multi(fired), _mm512_setzero_si512());
     const Vd u_pick = uniform32(s.rng, draw_pick);
     Vi type_imm = _mm512_setzero_si512();
     for (int i = 0; i < D - 1; ++i) {
@@ -491,7 +508,7 @@ class BlockSimulator {
     // The intensity of the event's type just before it.
     Vd lambda = _mm512_setzero_pd();
     if (Store && opt_.intensity) {
-      lambda = lookup(type, tb.mu);
+      lambda = tb.mu(type);
       for (int c = 0; c < D; ++c) {
         const Mask is = _mm512_cmpeq_epi64_mask(type, splat_i(c));
         lambda = _mm512_mask_add_pd(lambda, is, lambda, s.y[c]);
@@ -530,10 +547,10 @@ class BlockSimulator {
   void add_excitation_one_group(Vi type, Mask imm, Mask exc, Vd total, Vd e) {
     Lanes& s = L_;
     const LaneTables& tb = tab_;
-    for (int c = 0; c < tb.dims; ++c) s.y[c] = _mm512_add_pd(s.y[c], lookup(type, tb.exc[c]));
+    for (int c = 0; c < tb.dims; ++c) s.y[c] = _mm512_add_pd(s.y[c], tb.exc[c](type));
     const Vd beta = splat(m_.group_beta[0]);
-    const Mask has_entry = _mm512_mask_cmpgt_epi64_mask(imm | exc, lookup_i(type, tb.entry_len), _mm512_setzero_si512());
-    const Vd g = lookup(type, tb.entry_g[0]);
+    const Mask has_entry = _mm512_mask_cmpgt_epi64_mask(imm | exc, tb.entry_len(type), _mm512_setzero_si512());
+    const Vd g = tb.entry_g[0](type);
     const Vd redraw_mass = _mm512_mask_add_pd(total, has_entry & exc, total, _mm512_mul_pd(g, beta));
     // Immigrant lanes: does the new mass fire (u >= q), and with how many points?
     const Mask need = has_entry & imm;
@@ -541,7 +558,7 @@ class BlockSimulator {
     Vd n = _mm512_setzero_pd(), v = splat(1.0);
     if (need) {
       const Vd u = uniform53(s.rng, need);
-      const Vd q = lookup(type, tb.entry_q[0]);
+      const Vd q = tb.entry_q[0](type);
       fire = need & static_cast<Mask>(~_mm512_mask_cmp_pd_mask(need, u, q, _CMP_LT_OQ));
       if (fire) {
         Vd p = q, below = q;
@@ -590,24 +607,24 @@ class BlockSimulator {
   void add_excitation(Vi type, Vi fired, Mask exc, Mask go, Vd total) {
     Lanes& s = L_;
     const LaneTables& tb = tab_;
-    for (int c = 0; c < tb.dims; ++c) s.y[c] = _mm512_add_pd(s.y[c], lookup(type, tb.exc[c]));
+    for (int c = 0; c < tb.dims; ++c) s.y[c] = _mm512_add_pd(s.y[c], tb.exc[c](type));
     Vd redraw_mass = total;
     Vd u = splat(-1.0);
-    const Vi len = lookup_i(type, tb.entry_len);
+    const Vi len = tb.entry_len(type);
     for (int i = 0; i < tb.max_entries; ++i) {
       const Mask valid = _mm512_mask_cmpgt_epi64_mask(go, len, splat_i(i));
       if (!valid) continue;
-      const Vi grp = lookup_i(type, tb.entry_group[i]);
-      const Vd g = lookup(type, tb.entry_g[i]);
+      const Vi grp = tb.entry_group[i](type);
+      const Vd g = tb.entry_g[i](type);
       const Mask own = _mm512_mask_cmpeq_epi64_mask(valid & exc, grp, fired);
-      redraw_mass = _mm512_mask_add_pd(redraw_mass, own, redraw_mass, _mm512_mul_pd(g, lookup(grp, tb.group_beta)));
+      redraw_mass = _mm512_mask_add_pd(redraw_mass, own, redraw_mass, _mm512_mul_pd(g, tb.group_beta(grp)));
       const Mask need = valid & static_cast<Mask>(~own);
       if (!need) continue;
       const Mask draw = _mm512_mask_cmp_pd_mask(need, u, _mm512_setzero_pd(), _CMP_LT_OQ);
       if (draw) u = _mm512_mask_mov_pd(u, draw, uniform53(s.rng, draw));
-      const Vd q = lookup(type, tb.entry_q[i]);
+      const Vd q = tb.entry_q[i](type);
       const Mask silent = _mm512_mask_cmp_pd_mask(need, u, q, _CMP_LT_OQ);
-      u = _mm512_mask_mul_pd(u, silent, u, lookup(type, tb.entry_inv_q[i]));
+      u = _mm512_mask_mul_pd(u, silent, u, tb.entry_inv_q[i](type));
       const Mask fire = need & static_cast<Mask>(~silent);
       if (!fire) continue;
       // The new mass holds n >= 1 points, Poisson(g) given n >= 1, by inversion from u.
@@ -625,7 +642,7 @@ class BlockSimulator {
       const Mask fresh = fire & static_cast<Mask>(~positive);
       if (fresh) v = _mm512_mask_mov_pd(v, fresh, uniform53(s.rng, fresh));
       v = _mm512_mask_mov_pd(v, _mm512_cmp_pd_mask(v, _mm512_setzero_pd(), _CMP_LE_OQ), splat(1e-300));
-      const Vd beta = lookup(grp, tb.group_beta);
+      const Vd beta = tb.group_beta(grp);
       const Vd safe_v = _mm512_mask_mov_pd(splat(1.0), fire, v);
       const Vd arrival = _mm512_sub_pd(s.t, _mm512_div_pd(log8(safe_v), _mm512_mul_pd(n, beta)));
       for (int gi = 0; gi < tb.groups; ++gi) {
@@ -637,7 +654,7 @@ class BlockSimulator {
     }
     if (!exc) return;
     // decaying_first_arrival for the group that fired.
-    const Vd beta = lookup(fired, tb.group_beta);
+    const Vd beta = tb.group_beta(fired);
     const Vd e = neg(log8(uniform53(s.rng, exc)));
     const Vd mass = _mm512_div_pd(redraw_mass, beta);
     const Mask fires = _mm512_mask_cmp_pd_mask(exc, e, mass, _CMP_LT_OQ);
@@ -658,7 +675,7 @@ class BlockSimulator {
     const Mask moves = _mm512_mask_cmplt_epi64_mask(go, type, splat_i(MNb));
     if (!moves) return _mm512_setzero_si512();
     const Vd draw = neg(log8(uniform53(s.rng, moves)));
-    const Vd raw = _mm512_add_pd(lookup(type, tab_.jump_location), _mm512_mul_pd(lookup(type, tab_.jump_scale), draw));
+    const Vd raw = _mm512_add_pd(tab_.jump_location(type), _mm512_mul_pd(tab_.jump_scale(type), draw));
     const Vd rounded = _mm512_roundscale_pd(_mm512_add_pd(raw, splat(0.5)), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     Vi j = _mm512_cvttpd_epi64(rounded);  // jumps are bounded by validate_simulate_options
     j = _mm512_max_epi64(j, splat_i(1));
@@ -700,8 +717,9 @@ class BlockSimulator {
 bool avx512_simulator_built() { return true; }
 
 bool simulate_block_avx512(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows) {
-  BlockSimulator sim(run, arena, first, end, rows);
-  return sim.simulate();
+  // On the heap: with D up to 64 the lanes' state and tables take a few hundred KiB.
+  auto sim = std::make_unique<BlockSimulator>(run, arena, first, end, rows);
+  return sim->simulate();
 }
 
 }  // namespace hawkgraph::hawkes

@@ -46,7 +46,7 @@ void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathStat
                      const double* counts, double* row);
 
 // True when the eight-lane exact simulator can run this model on this CPU: the exact method, one
-// decay rate per excited dimension, D <= 8, AVX-512 F and DQ present, and not turned off by
+// decay rate per excited dimension, AVX-512 F and DQ present, and not turned off by
 // $HAWKGRAPH_CPU_KERNELS naming a narrower table ("avx2" or "portable").
 bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt);
 
