@@ -27,6 +27,7 @@ constexpr int64_t kMinBlock = 8;
 int64_t block_size(int64_t paths) {
   return std::max(std::min(paths, kMinBlock), std::min(kMaxBlock, paths / 64));
 }
+
 // One path in flight: its generator, state and running statistics.
 struct Lane {
   int64_t path = -1;
@@ -55,17 +56,15 @@ struct Worker {
 
   Worker(const BlockRun& r, EventArena& a)
       : run(r), arena(a), model(r.model), opt(r.opt), control(r.control), simd(simd_exact_available(r.model, r.opt)) {
-    const HawkesModel& m = model;
-    const SimulateOptions& o = opt;
     for (Lane& lane : lanes) {
-      lane.y.resize(m.comps());
-      lane.next.resize(m.groups());
-      lane.decay.resize(m.groups());
-      lane.counts.resize(m.dims());
+      lane.y.resize(model.comps());
+      lane.next.resize(model.groups());
+      lane.decay.resize(model.groups());
+      lane.counts.resize(model.dims());
       lane.state = PathState{0.0, 0.0, lane.y.data(), lane.next.data(), lane.decay.data()};
     }
-    path_rows.resize(static_cast<size_t>(kMaxBlock) * stats_row_width(m.dims()));
-    if (o.lob) lob_tables = LobTables{o.lob->jump_location, o.lob->jump_scale};
+    path_rows.resize(static_cast<size_t>(kMaxBlock) * stats_row_width(model.dims()));
+    if (opt.lob) lob_tables = LobTables{opt.lob->jump_location, opt.lob->jump_scale};
   }
 
   bool cancelled() const { return control != nullptr && control->cancel.load(std::memory_order_relaxed); }
@@ -263,7 +262,6 @@ void check_intensity_bound(const HawkesParams& p, int64_t max_events) {
                " (sum of mu + maxEvents x the largest column sum of alpha), more than 1e300, near the float64 limit: lower maxEvents or alpha");
   }
 }
-
 
 void throw_too_many_events(int64_t limit) {
   throw Error("ERR_OUT_OF_MEMORY", "the simulation would store more than " + std::to_string(limit) +
