@@ -1,18 +1,24 @@
-// The eight-lane AVX-512 exact simulator against the scalar one ($HAWKGRAPH_CPU_KERNELS=portable
-// forces the scalar driver): the same Philox draws in the same order, so every path must come out
-// event for event the same, up to the last bits of exp/log (a flipped comparison may make a rare
-// path differ). Covers one and several decay groups, the LOB marks, intensities, maxEvents and
-// paths that do not fill the lanes. Skipped, saying so, on CPUs without AVX-512 F and DQ.
+// The vector exact simulators (eight AVX-512 lanes, four AVX2 lanes) against the scalar one
+// ($HAWKGRAPH_CPU_KERNELS picks: "portable" forces the scalar driver, "avx2" the four-lane one,
+// "avx512" the eight-lane one): the same Philox draws in the same order, so every path must come
+// out event for event the same, up to the last bits of exp/log (a flipped comparison may make a
+// rare path differ). Covers one and several decay groups, D up to 64, the LOB marks,
+// intensities, maxEvents and paths that do not fill the lanes. Each simulator the CPU lacks is
+// skipped, saying so; all are skipped when $HAWKGRAPH_CPU_KERNELS already forces one.
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { HawkesProcess, LobModel, runtime } from '../dist/index.js';
 
 const features = runtime().cpu.features;
 const forced = process.env.HAWKGRAPH_CPU_KERNELS;
-const scalarForced = forced === 'portable' || forced === 'avx2';
-const hasSimd = features.avx512f && features.avx512dq && !scalarForced;
-if (!(features.avx512f && features.avx512dq)) console.log('skipping the AVX-512 Hawkes equivalence tests: this CPU lacks AVX-512 F/DQ');
-else if (scalarForced) console.log(`skipping the AVX-512 Hawkes equivalence tests: HAWKGRAPH_CPU_KERNELS=${forced} turns the vector path off`);
+const SIMULATORS = [
+  { isa: 'avx512', lanes: 8, present: features.avx512f && features.avx512dq },
+  { isa: 'avx2', lanes: 4, present: features.avx2 && features.fma },
+];
+for (const s of SIMULATORS) {
+  if (!s.present) console.log(`skipping the ${s.isa} Hawkes equivalence tests: this CPU lacks it`);
+  else if (forced !== undefined) console.log(`skipping the ${s.isa} Hawkes equivalence tests: HAWKGRAPH_CPU_KERNELS=${forced} already picks one`);
+}
 
 type Sim = {
   times: Float64Array; types: Int32Array; pathOffsets: Float64Array; truncated: Uint8Array;
@@ -20,16 +26,15 @@ type Sim = {
   stats: { events: number; countsMean: number[] };
 };
 
-function scalar<T>(run: () => T): T {
-  const saved = process.env.HAWKGRAPH_CPU_KERNELS;
-  process.env.HAWKGRAPH_CPU_KERNELS = 'portable';
+function withKernels<T>(table: string, run: () => T): T {
+  process.env.HAWKGRAPH_CPU_KERNELS = table;
   try {
     return run();
   } finally {
-    if (saved === undefined) delete process.env.HAWKGRAPH_CPU_KERNELS;
-    else process.env.HAWKGRAPH_CPU_KERNELS = saved;
+    delete process.env.HAWKGRAPH_CPU_KERNELS;
   }
 }
+const scalar = <T>(run: () => T): T => withKernels('portable', run);
 
 // Last-bit differences in exp/log shift later times by a few ulps, and intensities (sums of
 // exp(-beta (t - t_j))) by about beta times that.
@@ -74,14 +79,20 @@ const CASES = [
   },
 ];
 
-describe.skipIf(!hasSimd)('the AVX-512 exact simulator equals the scalar one', () => {
-  afterEach(() => expect(process.env.HAWKGRAPH_CPU_KERNELS).toBe(forced));
+describe.each(SIMULATORS)('the $isa exact simulator ($lanes lanes) equals the scalar one', ({ isa, present }) => {
+  const vectorOf = <T>(run: () => T): T => withKernels(isa, run);
+  if (!present || forced !== undefined) {
+    it.skip(`needs ${isa} and no HAWKGRAPH_CPU_KERNELS`, () => {});
+    return;
+  }
+
+  afterEach(() => expect(process.env.HAWKGRAPH_CPU_KERNELS).toBeUndefined());
 
   it.each(CASES)('$name: paths event by event, with intensities, for 1..20 paths', (c) => {
     const hp = new HawkesProcess({ mu: c.mu, alpha: c.alpha, beta: c.beta });
     for (const paths of [1, 3, 8, 20]) {
       const options = { endTime: 200, seed: 77, paths, intensity: true };
-      const vector = hp.simulate(options) as Sim;
+      const vector = vectorOf(() => hp.simulate(options) as Sim);
       const reference = scalar(() => hp.simulate(options) as Sim);
       expect(vector.times.length).toBeGreaterThan(50 * paths);
       // At most one path in twenty may differ, by a flipped last-bit comparison.
@@ -100,7 +111,7 @@ describe.skipIf(!hasSimd)('the AVX-512 exact simulator equals the scalar one', (
     // sensitivity to the mass it is drawn from is unbounded near the threshold where it fires at
     // all) until times part by more than 1e-9 or a type flips.
     const options = { endTime: 300 / D, seed: 8, paths: 40, intensity: true };
-    const vector = hp.simulate(options) as Sim;
+    const vector = vectorOf(() => hp.simulate(options) as Sim);
     const reference = scalar(() => hp.simulate(options) as Sim);
     expect(vector.times.length).toBeGreaterThan(40 * 100);
     expect(samePaths(vector, reference, 40)).toBeGreaterThanOrEqual(38);
@@ -117,7 +128,7 @@ describe.skipIf(!hasSimd)('the AVX-512 exact simulator equals the scalar one', (
       initialAsk: 100.2,
     });
     const options = { endTime: 60, seed: 5, paths: 203, maxEvents: 1500 };
-    const vector = model.simulate(options) as Sim;
+    const vector = vectorOf(() => model.simulate(options) as Sim);
     const reference = scalar(() => model.simulate(options) as Sim);
     expect(vector.truncated.some((t) => t === 1)).toBe(true);
     expect(vector.truncated.some((t) => t === 0)).toBe(true);
@@ -128,7 +139,7 @@ describe.skipIf(!hasSimd)('the AVX-512 exact simulator equals the scalar one', (
     const c = CASES[4];
     const hp = new HawkesProcess({ mu: c.mu, alpha: c.alpha, beta: c.beta });
     const options = { endTime: 50, seed: 3, paths: 500, statsOnly: true, threads: 2 };
-    const vector = hp.simulate(options) as Sim;
+    const vector = vectorOf(() => hp.simulate(options) as Sim);
     const reference = scalar(() => hp.simulate(options) as Sim);
     expect(Math.abs(vector.stats.events - reference.stats.events)).toBeLessThanOrEqual(0.001 * reference.stats.events);
     for (let k = 0; k < 8; k++) expect(vector.stats.countsMean[k]).toBeCloseTo(reference.stats.countsMean[k], 0);

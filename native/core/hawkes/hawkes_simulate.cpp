@@ -52,10 +52,10 @@ struct Worker {
   Lane lanes[kLanes];
   std::vector<double> path_rows;  // per-path statistics of the current block, summed in path order
   LobTables lob_tables{nullptr, nullptr};
-  const bool simd;  // the eight-lane AVX-512 simulator runs this model's blocks
+  const LaneSimulator lanes_simulator;  // a vector simulator runs this model's blocks, or None
 
   Worker(const BlockRun& r, EventArena& a)
-      : run(r), arena(a), model(r.model), opt(r.opt), control(r.control), simd(simd_exact_available(r.model, r.opt)) {
+      : run(r), arena(a), model(r.model), opt(r.opt), control(r.control), lanes_simulator(lane_simulator(r.model, r.opt)) {
     for (Lane& lane : lanes) {
       lane.y.resize(model.comps());
       lane.next.resize(model.groups());
@@ -163,8 +163,11 @@ struct Worker {
   // The eight-lane simulator where it applies; else the common component counts get their own
   // unrolled instantiation.
   void run_block_dispatch(int64_t first, int64_t end, double* block_row) {
-    if (simd) {
-      if (simulate_block_avx512(run, arena, first, end, path_rows.data())) sum_rows(first, end, block_row);
+    if (lanes_simulator != LaneSimulator::None) {
+      const bool done = lanes_simulator == LaneSimulator::Avx512
+                            ? simulate_block_avx512(run, arena, first, end, path_rows.data())
+                            : simulate_block_avx2(run, arena, first, end, path_rows.data());
+      if (done) sum_rows(first, end, block_row);
       return;
     }
     const bool exact = opt.method == Method::Exact;
@@ -238,13 +241,16 @@ void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathStat
   }
 }
 
-bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt) {
-  if (opt.method != Method::Exact || model.comps() != model.dims()) return false;
-  if (!avx512_simulator_built()) return false;
-  const CpuFeatures& cpu = cpu_features();
-  if (!cpu.avx512f || !cpu.avx512dq) return false;
+LaneSimulator lane_simulator(const HawkesModel& model, const SimulateOptions& opt) {
+  if (opt.method != Method::Exact || model.comps() != model.dims()) return LaneSimulator::None;
   const char* table = std::getenv("HAWKGRAPH_CPU_KERNELS");
-  return table == nullptr || (std::strcmp(table, "avx2") != 0 && std::strcmp(table, "portable") != 0);
+  const bool portable = table != nullptr && std::strcmp(table, "portable") == 0;
+  const bool at_most_avx2 = table != nullptr && std::strcmp(table, "avx2") == 0;
+  const CpuFeatures& cpu = cpu_features();
+  if (portable) return LaneSimulator::None;
+  if (!at_most_avx2 && avx512_simulator_built() && cpu.avx512f && cpu.avx512dq) return LaneSimulator::Avx512;
+  if (avx2_simulator_built() && cpu.avx2 && cpu.fma) return LaneSimulator::Avx2;
+  return LaneSimulator::None;
 }
 
 void check_intensity_bound(const HawkesParams& p, int64_t max_events) {

@@ -45,18 +45,23 @@ struct PathTally {
 void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathState& s, const PathTally& tally,
                      const double* counts, double* row);
 
-// True when the eight-lane exact simulator can run this model on this CPU: the exact method, one
-// decay rate per excited dimension, AVX-512 F and DQ present, and not turned off by
-// $HAWKGRAPH_CPU_KERNELS naming a narrower table ("avx2" or "portable").
-bool simd_exact_available(const HawkesModel& model, const SimulateOptions& opt);
+// The vector exact simulators (hawkes_simulate_lanes.inl): eight lanes on AVX-512 F and DQ, four on
+// AVX2 and FMA. They run the exact method for models with one decay rate per excited dimension.
+enum class LaneSimulator { None, Avx2, Avx512 };
 
-// Whether this build compiled the eight-lane simulator (its compiler took the AVX-512 flags).
+// The widest one this build compiled and this CPU runs, for this model and method;
+// $HAWKGRAPH_CPU_KERNELS narrows it ("avx2": at most AVX2, "portable": none, the scalar driver).
+LaneSimulator lane_simulator(const HawkesModel& model, const SimulateOptions& opt);
+
+// Whether this build compiled each (its compiler took the ISA's flags).
 bool avx512_simulator_built();
+bool avx2_simulator_built();
 
-// Runs paths [first, end) eight at a time, one per vector lane, drawing exactly the numbers the
-// scalar driver draws for each path; writes path p's statistics row at rows + (p - first) * W
-// and its events (unless stats_only) into run.events[p] from `arena`. Returns false when
-// cancelled (the rows are then incomplete).
+// Run paths [first, end) kLanes at a time, one per vector lane, drawing exactly the numbers the
+// scalar driver draws for each path; write path p's statistics row at rows + (p - first) * W and
+// its events (unless stats_only) into run.events[p] from `arena`. Return false when cancelled
+// (the rows are then incomplete).
 bool simulate_block_avx512(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows);
+bool simulate_block_avx2(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows);
 
 }  // namespace hawkgraph::hawkes

@@ -1,0 +1,40 @@
+// The vector exact simulator (hawkes_simulate_lanes.inl) on AVX2 and FMA: four paths at once.
+// Compiled with -mavx2 -mfma -ffp-contract=off (CMakeLists.txt, binding.gyp); without those
+// flags it builds as a stub that simd_exact_available() never offers.
+#include "hawkes_simulate_paths.hpp"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12's intrinsic headers start some intrinsics from a self-initialised "undefined" vector.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace hawkgraph::hawkes {
+namespace {
+#include "hawkes_lanes_avx2.inl"
+#include "hawkes_simulate_lanes.inl"
+}  // namespace
+
+bool avx2_simulator_built() { return true; }
+
+bool simulate_block_avx2(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows) {
+  // On the heap: with D up to 64 the lanes' state and tables take a few hundred KiB.
+  auto sim = std::make_unique<BlockSimulator>(run, arena, first, end, rows);
+  return sim->simulate();
+}
+
+}  // namespace hawkgraph::hawkes
+
+#else
+
+namespace hawkgraph::hawkes {
+bool avx2_simulator_built() { return false; }
+bool simulate_block_avx2(const BlockRun&, EventArena&, int64_t, int64_t, double*) { return false; }
+}  // namespace hawkgraph::hawkes
+
+#endif
