@@ -23,9 +23,7 @@ namespace {
 bool avx512_simulator_built() { return true; }
 
 bool simulate_block_avx512(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows) {
-  // On the heap: with D up to 64 the lanes' state and tables take a few hundred KiB.
-  auto sim = std::make_unique<BlockSimulator>(run, arena, first, end, rows);
-  return sim->simulate();
+  return simulate_block_lanes(run, arena, first, end, rows);
 }
 
 }  // namespace hawkgraph::hawkes

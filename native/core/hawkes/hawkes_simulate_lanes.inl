@@ -688,3 +688,8 @@ class BlockSimulator {
   }
 };
 
+bool simulate_block_lanes(const BlockRun& run, EventArena& arena, int64_t first, int64_t end, double* rows) {
+  // On the heap: with D up to 64 the lanes' state and tables take a few hundred KiB.
+  auto sim = std::make_unique<BlockSimulator>(run, arena, first, end, rows);
+  return sim->simulate();
+}
