@@ -160,7 +160,7 @@ struct Worker {
     }
   }
 
-  // The eight-lane simulator where it applies; else the common component counts get their own
+  // A vector simulator where it applies; else the common component counts get their own
   // unrolled instantiation.
   void run_block_dispatch(int64_t first, int64_t end, double* block_row) {
     if (lanes_simulator != LaneSimulator::None) {

@@ -1,6 +1,6 @@
 // The vector exact simulator (hawkes_simulate_lanes.inl) on AVX2 and FMA: four paths at once.
 // Compiled with -mavx2 -mfma -ffp-contract=off (CMakeLists.txt, binding.gyp); without those
-// flags it builds as a stub that simd_exact_available() never offers.
+// flags it builds as a stub that lane_simulator() never offers.
 #include "hawkes_simulate_paths.hpp"
 
 #if defined(__AVX2__) && defined(__FMA__)

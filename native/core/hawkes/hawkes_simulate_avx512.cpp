@@ -1,6 +1,6 @@
 // The vector exact simulator (hawkes_simulate_lanes.inl) on AVX-512 F and DQ: eight paths at once.
 // Compiled with -mavx512f -mavx512dq -ffp-contract=off (CMakeLists.txt, binding.gyp); without those
-// flags it builds as a stub that simd_exact_available() never offers.
+// flags it builds as a stub that lane_simulator() never offers.
 #include "hawkes_simulate_paths.hpp"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)

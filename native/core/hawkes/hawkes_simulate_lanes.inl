@@ -496,7 +496,7 @@ class BlockSimulator {
       add_excitation(type, fired, exc, go, total);
     }
     Vi jump = vx_setzero_si512();
-    if (Lob) jump = lob_apply8(type, go);
+    if (Lob) jump = lob_apply_lanes(type, go);
     // Statistics and events.
     const Vd gap = vx_sub_pd(s.t, s.last);
     const Mask has_gap = vx_mask_cmpgt_epi64_mask(go, s.n, vx_setzero_si512());
@@ -514,6 +514,28 @@ class BlockSimulator {
     const Mask full = vx_mask_cmpge_epi64_mask(go, s.n, splat_i(opt_.max_events));
     if (full) finish_lanes(full);
     return go;
+  }
+
+  // Where a new mass fires (lanes `fire`; u uniform on [q, 1), q = exp(-g)): its number of points
+  // n, Poisson(g) given n >= 1 by inversion from u, and v, uniform on (0, 1] from where u fell in
+  // P(n) (a fresh draw where P(n) underflowed), kept at least 1e-300 for the log. Its first point
+  // then comes Exp(n beta) after now: -log(v) / (n beta). Other lanes get n = 0 and v = 1.
+  void new_mass_points(Mask fire, Vd u, Vd q, Vd g, Vd& n, Vd& v) {
+    Vd p = q, below = q;
+    n = vx_setzero_pd();
+    Mask more = fire;
+    while (more) {
+      n = vx_mask_add_pd(n, more, n, splat(1.0));
+      p = vx_mask_mul_pd(p, more, p, vx_div_pd(g, n));
+      below = vx_mask_add_pd(below, more, below, p);
+      more = vx_mask_cmp_pd_mask(more, u, below, _CMP_GE_OQ) &
+             vx_mask_cmp_pd_mask(more, n, splat(100000.0), _CMP_LT_OQ);
+    }
+    const Mask positive = vx_mask_cmp_pd_mask(fire, p, vx_setzero_pd(), _CMP_GT_OQ);
+    v = vx_mask_div_pd(splat(1.0), fire, vx_sub_pd(below, u), p);
+    const Mask fresh = fire & static_cast<Mask>(~positive);
+    if (fresh) v = vx_mask_mov_pd(v, fresh, uniform53(L_.rng, fresh));
+    v = vx_mask_mov_pd(v, vx_mask_cmp_pd_mask(fire, v, vx_setzero_pd(), _CMP_LE_OQ), splat(1e-300));
   }
 
   // add_excitation when every component decays at one rate: each type has at most one mass
@@ -536,22 +558,7 @@ class BlockSimulator {
       const Vd u = uniform53(s.rng, need);
       const Vd q = tb.entry_q[0](type);
       fire = need & static_cast<Mask>(~vx_mask_cmp_pd_mask(need, u, q, _CMP_LT_OQ));
-      if (fire) {
-        Vd p = q, below = q;
-        Mask more = fire;
-        while (more) {
-          n = vx_mask_add_pd(n, more, n, splat(1.0));
-          p = vx_mask_mul_pd(p, more, p, vx_div_pd(g, n));
-          below = vx_mask_add_pd(below, more, below, p);
-          more = vx_mask_cmp_pd_mask(more, u, below, _CMP_GE_OQ) &
-                 vx_mask_cmp_pd_mask(more, n, splat(100000.0), _CMP_LT_OQ);
-        }
-        const Mask positive = vx_mask_cmp_pd_mask(fire, p, vx_setzero_pd(), _CMP_GT_OQ);
-        v = vx_mask_div_pd(v, fire, vx_sub_pd(below, u), p);
-        const Mask fresh = fire & static_cast<Mask>(~positive);
-        if (fresh) v = vx_mask_mov_pd(v, fresh, uniform53(s.rng, fresh));
-        v = vx_mask_mov_pd(v, vx_mask_cmp_pd_mask(fire, v, vx_setzero_pd(), _CMP_LE_OQ), splat(1e-300));
-      }
+      if (fire) new_mass_points(fire, u, q, g, n, v);
     }
     // Lanes the group fired on: decaying_first_arrival(redraw_mass, beta) from e, with
     // fast_log1p(x) = log(1 + x) * (x / ((1 + x) - 1)), or x where 1 + x rounds to 1.
@@ -603,24 +610,9 @@ class BlockSimulator {
       u = vx_mask_mul_pd(u, silent, u, tb.entry_inv_q[i](type));
       const Mask fire = need & static_cast<Mask>(~silent);
       if (!fire) continue;
-      // The new mass holds n >= 1 points, Poisson(g) given n >= 1, by inversion from u.
-      Vd p = q, below = q, n = vx_setzero_pd();
-      Mask more = fire;
-      while (more) {
-        n = vx_mask_add_pd(n, more, n, splat(1.0));
-        p = vx_mask_mul_pd(p, more, p, vx_div_pd(g, n));
-        below = vx_mask_add_pd(below, more, below, p);
-        more = vx_mask_cmp_pd_mask(more, u, below, _CMP_GE_OQ) &
-               vx_mask_cmp_pd_mask(more, n, splat(100000.0), _CMP_LT_OQ);
-      }
-      const Mask positive = vx_mask_cmp_pd_mask(fire, p, vx_setzero_pd(), _CMP_GT_OQ);
-      Vd v = vx_div_pd(vx_sub_pd(below, u), p);
-      const Mask fresh = fire & static_cast<Mask>(~positive);
-      if (fresh) v = vx_mask_mov_pd(v, fresh, uniform53(s.rng, fresh));
-      v = vx_mask_mov_pd(v, vx_cmp_pd_mask(v, vx_setzero_pd(), _CMP_LE_OQ), splat(1e-300));
-      const Vd beta = tb.group_beta(grp);
-      const Vd safe_v = vx_mask_mov_pd(splat(1.0), fire, v);
-      const Vd arrival = vx_sub_pd(s.t, vx_div_pd(log_lanes(safe_v), vx_mul_pd(n, beta)));
+      Vd n, v;
+      new_mass_points(fire, u, q, g, n, v);
+      const Vd arrival = vx_sub_pd(s.t, vx_div_pd(log_lanes(v), vx_mul_pd(n, tb.group_beta(grp))));
       for (int gi = 0; gi < tb.groups; ++gi) {
         const Mask mine = vx_mask_cmpeq_epi64_mask(fire, grp, splat_i(gi));
         const Mask sooner = vx_mask_cmp_pd_mask(mine, arrival, s.next[gi], _CMP_LT_OQ);
@@ -646,7 +638,7 @@ class BlockSimulator {
   }
 
   // lob_apply on every lane; returns the jump each lane's price moved by.
-  Vi lob_apply8(Vi type, Mask go) {
+  Vi lob_apply_lanes(Vi type, Mask go) {
     Lanes& s = L_;
     const Mask moves = vx_mask_cmplt_epi64_mask(go, type, splat_i(MNb));
     if (!moves) return vx_setzero_si512();

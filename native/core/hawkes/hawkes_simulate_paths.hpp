@@ -1,6 +1,6 @@
-// What the CPU simulators (the scalar driver and the eight-lane AVX-512 one) share: a path's
+// What the CPU simulators (the scalar driver and the vector ones) share: a path's
 // stored events, the run a block of paths belongs to, how a finished path becomes a statistics
-// row, and the entry point of the vector simulator. Plain C++; no Node or CUDA headers.
+// row, and the entry points of the vector simulators. Plain C++; no Node or CUDA headers.
 #pragma once
 
 #include <atomic>
