@@ -82,13 +82,6 @@ void advise_huge_pages(void* p, size_t bytes) {
 #endif
 }
 
-EventArena::EventArena(EventArena&& other) noexcept
-    : slabs_(std::move(other.slabs_)), cursor_(other.cursor_), left_(other.left_), next_slab_(other.next_slab_) {
-  other.slabs_.clear();
-  other.cursor_ = nullptr;
-  other.left_ = 0;
-}
-
 EventArena::~EventArena() {
   for (const auto& [p, size] : slabs_) slab_cache().give(p, size);
 }

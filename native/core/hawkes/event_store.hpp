@@ -35,7 +35,6 @@ class EventArena {
   EventArena() = default;
   EventArena(const EventArena&) = delete;
   EventArena& operator=(const EventArena&) = delete;
-  EventArena(EventArena&& other) noexcept;
   ~EventArena();
 
   // 64-byte aligned; throws ERR_OUT_OF_MEMORY when the host has no more.
