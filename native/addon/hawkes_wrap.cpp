@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <string>
 
 #include "../core/error.hpp"
@@ -228,18 +229,24 @@ Napi::Value hawkes_simulate_async(const Napi::CallbackInfo& info) {
   });
 }
 
+// An event stream's times (Float64Array) and types (Int32Array), of the same length.
+std::pair<ArrayView<double>, ArrayView<int32_t>> event_views(const Napi::Value& times_value, const Napi::Value& types_value) {
+  auto times = float64_view(times_value, "times");
+  auto types = int32_view(types_value, "types");
+  if (times.length != types.length) {
+    throw Error("ERR_HAWKES_EVENTS", "times and types must have the same length, got " + std::to_string(times.length) +
+                                         " and " + std::to_string(types.length));
+  }
+  return {times, types};
+}
+
 // hawkesLogLikelihood(mu, alpha, beta, times: F64, types: I32, endTime) -> number
 Napi::Value hawkes_log_likelihood(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     HawkesParams p = params_arg(info, 0);
     hawkes::validate_params(p, true);
-    auto times = float64_view(info[3], "times");
-    auto types = int32_view(info[4], "types");
-    if (times.length != types.length) {
-      throw Error("ERR_HAWKES_EVENTS", "times and types must have the same length, got " + std::to_string(times.length) +
-                                           " and " + std::to_string(types.length));
-    }
+    const auto [times, types] = event_views(info[3], info[4]);
     const double end_time = info[5].IsNumber() ? info[5].As<Napi::Number>().DoubleValue() : NAN;
     HawkesModel model(p);
     return Napi::Number::New(env, hawkes::log_likelihood(model, {times.data, types.data, times.length, end_time}));
@@ -250,12 +257,7 @@ Napi::Value hawkes_log_likelihood(const Napi::CallbackInfo& info) {
 Napi::Value hawkes_fit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
-    auto times = float64_view(info[0], "times");
-    auto types = int32_view(info[1], "types");
-    if (times.length != types.length) {
-      throw Error("ERR_HAWKES_EVENTS", "times and types must have the same length, got " + std::to_string(times.length) +
-                                           " and " + std::to_string(types.length));
-    }
+    const auto [times, types] = event_views(info[0], info[1]);
     const double end_time = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : NAN;
     hawkes::FitOptions fo;
     fo.dims = int_arg(info[3], "dims", 1, hawkes::kMaxDims);
