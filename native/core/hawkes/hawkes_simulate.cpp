@@ -53,6 +53,7 @@ struct Worker {
   std::vector<double> path_rows;  // per-path statistics of the current block, summed in path order
   LobTables lob_tables{nullptr, nullptr};
   const LaneSimulator lanes_simulator;  // a vector simulator runs this model's blocks, or None
+  int64_t events_unreported = 0;         // events of finished paths not yet in control->events_done
 
   Worker(const BlockRun& r, EventArena& a)
       : run(r), arena(a), model(r.model), opt(r.opt), control(r.control), lanes_simulator(lane_simulator(r.model, r.opt)) {
@@ -116,7 +117,7 @@ struct Worker {
   }
 
   void finish(Lane& lane, double* row) {
-    if (control) control->events_done.fetch_add(lane.tally.n & (kCancelPollEvents - 1), std::memory_order_relaxed);
+    events_unreported += lane.tally.n & (kCancelPollEvents - 1);
     write_stats_row(model.tables(), opt, lane.state, lane.tally, lane.counts.data(), row);
     lane.path = -1;
   }
@@ -141,7 +142,6 @@ struct Worker {
         if (advance<Exact, N, G1>(lane)) continue;
         if (cancelled()) return;
         finish(lane, path_rows.data() + (lane.path - first) * W);
-        if (control) control->paths_done.fetch_add(1, std::memory_order_relaxed);
         if (next_path < end) {
           start(lane, next_path, opt.stats_only ? nullptr : &events[next_path]);
           ++next_path;
@@ -150,6 +150,13 @@ struct Worker {
         }
       }
     }
+    // Once a block: an atomic add per path stalls on the stores before it, a cost that shows on
+    // runs of many short paths.
+    if (control) {
+      control->paths_done.fetch_add(end - first, std::memory_order_relaxed);
+      control->events_done.fetch_add(events_unreported, std::memory_order_relaxed);
+    }
+    events_unreported = 0;
     sum_rows(first, end, block_row);
   }
 

@@ -306,6 +306,7 @@ class BlockSimulator {
   const int64_t first_, end_;
   double* rows_;
   int64_t next_path_ = 0;
+  int64_t paths_unreported_ = 0;  // finished paths not yet added to control->paths_done
   Lanes L_;
 
   void start(int i, int64_t p) {
@@ -356,7 +357,7 @@ class BlockSimulator {
     tally.ask = lane_of(s.ask, i);
     if (s.out[i] != nullptr && tally.n >= opt_.max_events) s.out[i]->truncated = true;
     write_stats_row(m_, opt_, state, tally, counts, rows_ + (s.path[i] - first_) * stats_row_width(tab_.dims));
-    if (run_.control) run_.control->paths_done.fetch_add(1, std::memory_order_relaxed);
+    ++paths_unreported_;
     s.live &= static_cast<Mask>(~(1u << i));
     if (next_path_ < end_) start(i, next_path_++);
   }
@@ -365,6 +366,14 @@ class BlockSimulator {
     for (int i = 0; i < kLanes; ++i) {
       if (lanes & (1u << i)) finish(i);
     }
+  }
+
+  // Progress goes to the shared counters in batches: an atomic add per path or event stalls on
+  // the stores before it.
+  void report(int64_t events) {
+    run_.control->events_done.fetch_add(events, std::memory_order_relaxed);
+    run_.control->paths_done.fetch_add(paths_unreported_, std::memory_order_relaxed);
+    paths_unreported_ = 0;
   }
 
   template <bool G1, bool Lob, bool Store>
@@ -385,12 +394,12 @@ class BlockSimulator {
       const int events = __builtin_popcount(go);
       unreported += events;
       if (unreported >= kCancelPollEvents && control) {
-        control->events_done.fetch_add(unreported, std::memory_order_relaxed);
+        report(unreported);
         unreported = 0;
         if (control->cancel.load(std::memory_order_relaxed)) return false;
       }
     }
-    if (control) control->events_done.fetch_add(unreported, std::memory_order_relaxed);
+    if (control) report(unreported);
     return true;
   }
 
