@@ -78,19 +78,20 @@ function packSide(
   szAt: number,
   depth: number,
   where: string,
+  side: 'bids' | 'asks',
 ): number {
   const n = Math.min(levels.length, depth);
   for (let i = 0; i < n; i++) {
     const level = levels[i];
     if (!Array.isArray(level) || level.length < 2) {
-      throw new HawkgraphError('ERR_BOOK_TYPE', `${where}[${i}] must be [price, size], got ${describe(level)}`);
+      throw new HawkgraphError('ERR_BOOK_TYPE', `${where}.${side}[${i}] must be [price, size], got ${describe(level)}`);
     }
     const price = level[0];
     const size = level[1];
     if (typeof price !== 'number' || typeof size !== 'number') {
       throw new HawkgraphError(
         'ERR_BOOK_TYPE',
-        `${where}[${i}] must hold numbers, got [${describe(price)}, ${describe(size)}]`,
+        `${where}.${side}[${i}] must hold numbers, got [${describe(price)}, ${describe(size)}]`,
       );
     }
     columns[pxAt + i] = price;
@@ -132,8 +133,8 @@ export function packBookInto(
     return;
   }
   const b = book as NestedBook;
-  counts[at] = packSide(b.bids, columns, base, base + depth, depth, `${where}.bids`);
-  counts[at + 1] = packSide(b.asks, columns, base + 2 * depth, base + 3 * depth, depth, `${where}.asks`);
+  counts[at] = packSide(b.bids, columns, base, base + depth, depth, where, 'bids');
+  counts[at + 1] = packSide(b.asks, columns, base + 2 * depth, base + 3 * depth, depth, where, 'asks');
 }
 
 const packCounts = new Int32Array(2);

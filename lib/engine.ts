@@ -10,10 +10,9 @@ import { EventEmitter } from 'eventemitter3';
 import { Book, BookBatch, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
 import { HawkgraphError, describe, readInput } from './errors';
 import {
-  Prediction, ROW_CONFIDENCE, ROW_DIRECTION, ROW_EMBEDDING, ROW_LEVELS, ROW_LOGITS, ROW_MAGNITUDE, ROW_PROBS,
-  ROW_VOLATILITY, readPredictionRow,
+  Prediction, ROW_EMBEDDING, readPredictionRow,
 } from './prediction';
-import { LoadedBinary, NativeEngineInfo, NativeGnnEngine, native } from './native';
+import { LoadedBinary, NativeBatchColumns, NativeEngineInfo, NativeGnnEngine, native } from './native';
 import {
   BookStreamController, EngineEvents, PredictionEvent, PredictionIterator, ResolvedStreamOptions, StreamOptions,
   StreamStats, SubmitOptions, resolveStreamOptions,
@@ -61,7 +60,8 @@ export interface EngineOptions {
   precision?: 'fp32' | 'fp16' | 'bf16';
   /**
    * CPU: threads for predictBatch(), the calling thread included (default 1). Workers are created
-   * once with the engine; predict() always runs on the calling thread.
+   * once with the engine; predict() always runs on the calling thread. CUDA: host threads that
+   * validate and stage a predictBatch()'s books.
    */
   threads?: number;
   /**
@@ -141,9 +141,22 @@ export interface BatchOptions {
   /**
    * Fill this result (from an earlier predictBatch) instead of allocating one. Its arrays are
    * reused while they hold `count` books and replaced by larger ones otherwise; entries past
-   * `count` keep their old values. Left untouched when the call throws.
+   * `count` keep their old values. Left untouched when the call throws, with one exception: after
+   * an ERR_CUDA failure without `fallback: 'cpu'` in a batch of more than 16384 books, its
+   * embedding may hold the results of the books before the failure.
    */
   into?: BatchPrediction;
+}
+
+// Whether a result's arrays hold n books (and an embedding of embedLength values, or none when
+// embedLength < 0), so predictBatch can write into them as they are.
+function columnsFit(r: BatchPrediction, n: number, embedLength: number): boolean {
+  const f64 = (a: unknown, length: number): boolean => a instanceof Float64Array && a.length >= length;
+  return (
+    r.direction instanceof Uint8Array && r.direction.length >= n && r.levelsUsed instanceof Int32Array && r.levelsUsed.length >= n &&
+    f64(r.logits, 3 * n) && f64(r.probs, 3 * n) && f64(r.confidence, n) && f64(r.magnitude, n) && f64(r.volatility, n) &&
+    (embedLength < 0 ? r.embedding === undefined : r.embedding instanceof Float32Array && r.embedding.length >= embedLength)
+  );
 }
 
 // Native code names a refused book books[k]; in a BookBatch that book is slot batch[k].
@@ -298,7 +311,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   #batchCapacity = 0;
   #batchPacked = new Float64Array(0);
   #batchCounts = new Int32Array(0);
-  #batchRows = new Float64Array(0);
 
   // Streaming: opened by the first submit() with createEngine's `stream` options.
   readonly #streamOptions: ResolvedStreamOptions;
@@ -387,12 +399,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#batchCapacity = capacity;
   }
 
-  #ensureBatchRows(count: number): void {
-    const width = this.#row.length;
-    if (count * width <= this.#batchRows.length) return;
-    this.#batchRows = new Float64Array(Math.max(count, (2 * this.#batchRows.length) / width, 8) * width);
-  }
-
   /**
    * A batch of `capacity` book slots in this engine's packed layout, allocated once: fill it with
    * batch.set(i, book), or write levels into batch.columns / batch.slot(i) and call
@@ -416,6 +422,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (into !== undefined && (into === null || typeof into !== 'object')) {
       throw new HawkgraphError('ERR_INVALID_OPTION', `into must be a result of predictBatch, got ${describe(into)}`);
     }
+    const embedding = options?.embedding === true;
+    let out: NativeBatchColumns;
     let n: number;
     if (books instanceof BookBatch) {
       if (books.levels !== this.#levels) {
@@ -425,9 +433,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         );
       }
       n = books.length;
-      this.#ensureBatchRows(n);
+      out = this.#batchColumns(n, embedding, into);
       try {
-        engine.predictBatch(books.columns, books.counts, n, this.#batchRows);
+        engine.predictBatch(books.columns, books.counts, n, out);
       } catch (err) {
         throw nameBatchSlot(err);
       }
@@ -437,52 +445,57 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       n = books.length;
       this.#ensureBatchCapacity(n);
-      this.#ensureBatchRows(n);
       const L = this.#levels;
-      for (let k = 0; k < n; k++) packBookInto(books[k], this.#batchPacked, k * 4 * L, L, this.#batchCounts, 2 * k, `books[${k}]`);
-      engine.predictBatch(this.#batchPacked, this.#batchCounts, n, this.#batchRows);
+      const packed = this.#batchPacked;
+      const counts = this.#batchCounts;
+      for (let k = 0; k < n; k++) {
+        try {
+          packBookInto(books[k], packed, k * 4 * L, L, counts, 2 * k, 'book');
+        } catch (err) {
+          // The book's name is built only for a refused book: packing it again under its name
+          // throws the same error, naming books[k].
+          packBookInto(books[k], packed, k * 4 * L, L, counts, 2 * k, `books[${k}]`);
+          throw err;
+        }
+      }
+      out = this.#batchColumns(n, embedding, into);
+      engine.predictBatch(this.#batchPacked, this.#batchCounts, n, out);
     }
-    return this.#readBatchRows(n, options?.embedding === true, into);
+    const r = into ?? ({} as BatchPrediction);
+    if (out !== r) {
+      r.direction = out.direction;
+      r.logits = out.logits;
+      r.probs = out.probs;
+      r.confidence = out.confidence;
+      r.magnitude = out.magnitude;
+      r.volatility = out.volatility;
+      r.levelsUsed = out.levelsUsed;
+      r.embedding = out.embedding;
+    }
+    r.count = n;
+    return r;
   }
 
-  // Copies the first n result rows into `into` (or a new result) as struct-of-arrays.
-  #readBatchRows(n: number, embedding: boolean, into: BatchPrediction | undefined): BatchPrediction {
+  // The arrays native predictBatch fills for n books: `into` itself when all of its arrays fit
+  // (the steady state of a loop: nothing allocated), else a new set that reuses those that do.
+  // The native call writes into them directly; `into` takes them only after it succeeds.
+  #batchColumns(n: number, embedding: boolean, into: BatchPrediction | undefined): NativeBatchColumns {
     const E = this.#embed;
-    const r = into ?? ({} as BatchPrediction);
-    r.count = n;
-    if (!(r.direction instanceof Uint8Array && r.direction.length >= n)) r.direction = new Uint8Array(n);
-    if (!(r.probs instanceof Float64Array && r.probs.length >= 3 * n)) r.probs = new Float64Array(3 * n);
-    if (!(r.logits instanceof Float64Array && r.logits.length >= 3 * n)) r.logits = new Float64Array(3 * n);
-    if (!(r.confidence instanceof Float64Array && r.confidence.length >= n)) r.confidence = new Float64Array(n);
-    if (!(r.magnitude instanceof Float64Array && r.magnitude.length >= n)) r.magnitude = new Float64Array(n);
-    if (!(r.volatility instanceof Float64Array && r.volatility.length >= n)) r.volatility = new Float64Array(n);
-    if (!(r.levelsUsed instanceof Int32Array && r.levelsUsed.length >= n)) r.levelsUsed = new Int32Array(n);
-    let emb: Float32Array | undefined;
-    if (embedding) {
-      emb = r.embedding instanceof Float32Array && r.embedding.length >= n * E ? r.embedding : new Float32Array(n * E);
-      r.embedding = emb;
-    } else if (r.embedding !== undefined) {
-      r.embedding = undefined;
-    }
-    const { direction, probs, logits, confidence, magnitude, volatility, levelsUsed } = r;
-    const rows = this.#batchRows;
-    const width = this.#row.length;
-    for (let k = 0; k < n; k++) {
-      const at = k * width;
-      direction[k] = rows[at + ROW_DIRECTION];
-      for (let c = 0; c < 3; c++) {
-        probs[3 * k + c] = rows[at + ROW_PROBS + c];
-        logits[3 * k + c] = rows[at + ROW_LOGITS + c];
-      }
-      confidence[k] = rows[at + ROW_CONFIDENCE];
-      magnitude[k] = rows[at + ROW_MAGNITUDE];
-      volatility[k] = rows[at + ROW_VOLATILITY];
-      levelsUsed[k] = rows[at + ROW_LEVELS];
-      if (emb) {
-        for (let c = 0; c < E; c++) emb[k * E + c] = rows[at + ROW_EMBEDDING + c];
-      }
-    }
-    return r;
+    if (into !== undefined && columnsFit(into, n, embedding ? n * E : -1)) return into;
+    const f64 = (a: unknown, per: number): Float64Array => (a instanceof Float64Array && a.length >= per * n ? a : new Float64Array(per * n));
+    const direction = into?.direction instanceof Uint8Array && into.direction.length >= n ? into.direction : new Uint8Array(n);
+    const levelsUsed = into?.levelsUsed instanceof Int32Array && into.levelsUsed.length >= n ? into.levelsUsed : new Int32Array(n);
+    const emb = into?.embedding instanceof Float32Array && into.embedding.length >= n * E ? into.embedding : undefined;
+    return {
+      direction,
+      logits: f64(into?.logits, 3),
+      probs: f64(into?.probs, 3),
+      confidence: f64(into?.confidence, 1),
+      magnitude: f64(into?.magnitude, 1),
+      volatility: f64(into?.volatility, 1),
+      levelsUsed,
+      embedding: embedding ? (emb ?? new Float32Array(n * E)) : undefined,
+    };
   }
 
   /** The node features the model sees for this book: 2 * levelsUsed rows of 8 float64 values. */

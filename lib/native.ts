@@ -30,6 +30,18 @@ export interface NativeEngineInfo {
   backendStats?: Record<string, number>;
 }
 
+/** The result columns native predictBatch writes (a BatchPrediction's arrays). */
+export interface NativeBatchColumns {
+  direction: Uint8Array;
+  logits: Float64Array;
+  probs: Float64Array;
+  confidence: Float64Array;
+  magnitude: Float64Array;
+  volatility: Float64Array;
+  levelsUsed: Int32Array;
+  embedding?: Float32Array;
+}
+
 export interface NativeGnnEngine {
   info(): NativeEngineInfo;
   predict(
@@ -37,7 +49,8 @@ export interface NativeGnnEngine {
     askPx: Float64Array, askSz: Float64Array, askCount: number,
     row: Float64Array,
   ): void;
-  predictBatch(packed: Float64Array, counts: Int32Array, count: number, rows: Float64Array): void;
+  /** Writes the results of `count` packed books into `out`'s columns (embedding only when present). */
+  predictBatch(packed: Float64Array, counts: Int32Array, count: number, out: NativeBatchColumns): void;
   nodeFeatures(
     bidPx: Float64Array, bidSz: Float64Array, bidCount: number,
     askPx: Float64Array, askSz: Float64Array, askCount: number,

@@ -71,6 +71,36 @@ describe('bad books are refused with a coded error naming the field', () => {
     ['typed NaN', (() => { const t = typed(good); t.askSz[7] = NaN; return t; })(), 'ERR_BOOK_NONFINITE', /asks\[7\]\.size/],
   ];
 
+  // The check runs two levels at a time with a scalar tail: every bad value, at every position of
+  // sides of 1 to 5 levels (odd and even), on either side, must be found and named.
+  it('finds a bad value or order at every position of 1- to 5-level sides', () => {
+    const side = (n: number, from: number, step: number) => Array.from({ length: n }, (_, i) => [from + step * i, 1 + i]);
+    const values: Array<[number, string]> = [[NaN, 'ERR_BOOK_NONFINITE'], [Infinity, 'ERR_BOOK_NONFINITE'], [-Infinity, 'ERR_BOOK_NONFINITE'], [0, 'ERR_BOOK_NONPOSITIVE'], [-3, 'ERR_BOOK_NONPOSITIVE']];
+    for (let n = 1; n <= 5; n++) {
+      for (const which of ['bids', 'asks'] as const) {
+        for (let i = 0; i < n; i++) {
+          for (const field of [0, 1]) {
+            for (const [value, code] of values) {
+              const book = { bids: side(n, 100, -1), asks: side(n, 101, 1) };
+              book[which][i][field] = value;
+              const err = refusal(book);
+              expect(err.code, `${which}[${i}] ${field ? 'size' : 'price'} = ${value}, ${n} levels`).toBe(code);
+              expect(err.message).toContain(`${which}[${i}].${field ? 'size' : 'price'}`);
+            }
+          }
+          if (i > 0) {
+            const book = { bids: side(n, 100, -1), asks: side(n, 101, 1) };
+            book[which][i][0] = book[which][i - 1][0];  // equal to the level before: not strict
+            const err = refusal(book);
+            expect(err.code, `${which}[${i}] repeats a price, ${n} levels`).toBe('ERR_BOOK_ORDER');
+            expect(err.message).toContain(`${which}[${i}].price`);
+          }
+        }
+      }
+    }
+    expect(engine.predict(good, { embedding: true })).toEqual(reference);
+  });
+
   it.each(bad)('refuses %s and stays usable', (_name, book, code, message) => {
     const err = refusal(book);
     expect(err.code).toBe(code);

@@ -17,7 +17,13 @@ const FP16_TOLERANCE = 2e-2;
 const FP32_TOLERANCE = 1e-4;
 const BUCKETS = [1, 8, 64, 512, 4096, 16384];
 
-type TwinOptions = { precision: 'fp16' | 'fp32'; fallback?: 'none' | 'cpu'; twinFaultAfter?: number };
+type TwinOptions = {
+  precision: 'fp16' | 'fp32';
+  fallback?: 'none' | 'cpu';
+  twinFaultAfter?: number;
+  twinSkipKernels?: boolean;
+  threads?: number;
+};
 
 // An Engine over the host twin, wired as createEngine wires a CUDA engine (fallback hook included).
 const natives = new WeakMap<Engine, { info(): { backendStats?: Record<string, number> } }>();
@@ -157,6 +163,61 @@ describe('batches: bucket choice, padding and chunking', () => {
       }
     } finally {
       tiny.close();
+    }
+  });
+});
+
+describe('the host side of a batch: validation and staging on host threads', () => {
+  const ref = randomModel(3, 32, 2, 'pooled', 11);
+  const bytes = writeSafetensors(toSafetensors(ref));
+  // Mixed depths (1 to 3 levels), so records of different lengths are staged side by side.
+  const list = Array.from({ length: 1000 }, (_, k) => {
+    const b = randomBook(3, 3, 500 + (k % 89));
+    return { bids: b.bids.slice(0, 1 + (k % 3)), asks: b.asks };
+  });
+  const one = twinEngine(bytes, { precision: 'fp32' });
+  const four = twinEngine(bytes, { precision: 'fp32', threads: 4 });
+  afterAll(() => {
+    one.close();
+    four.close();
+  });
+
+  it('stages a batch on 4 threads into the same records as on one: identical results', () => {
+    const a = one.predictBatch(list, { embedding: true });
+    const b = four.predictBatch(list, { embedding: true });
+    for (const key of ['logits', 'probs', 'magnitude', 'volatility', 'levelsUsed', 'direction', 'embedding'] as const) {
+      expect(Array.from(b[key]!), key).toEqual(Array.from(a[key]!));
+    }
+    for (const k of [0, 1, 2, 999]) {
+      const want = referenceForward(ref, referenceFeatures(list[k].bids, list[k].asks, 3));
+      expect(maxAbsDiff(b.logits.subarray(3 * k, 3 * k + 3), want.logits)).toBeLessThan(FP32_TOLERANCE);
+    }
+  });
+
+  it('names the first refused book whichever thread finds one, and leaves `into` as it was', () => {
+    const into = four.predictBatch(list);
+    const before = Array.from(into.logits);
+    const bad = list.slice();
+    bad[900] = { bids: [[Number.NaN, 1]], asks: list[900].asks };
+    bad[130] = { bids: list[130].bids, asks: [[list[130].bids[0][0], 1]] };  // locked: best ask = best bid
+    bad[131] = { bids: list[131].bids, asks: [[Number.POSITIVE_INFINITY, 1]] };
+    for (const engine of [one, four]) {
+      expect(() => engine.predictBatch(bad, { into })).toThrowError(
+        expect.objectContaining({ code: 'ERR_BOOK_CROSSED', message: expect.stringMatching(/^books\[130\]: book is locked/) }),
+      );
+    }
+    expect(Array.from(into.logits)).toEqual(before);
+  });
+
+  it('twinSkipKernels (benchmarks) stages and unpacks but computes nothing: zero outputs', () => {
+    const skip = twinEngine(bytes, { precision: 'fp32', twinSkipKernels: true });
+    try {
+      const r = skip.predictBatch(list.slice(0, 10));
+      expect(Array.from(r.logits.subarray(0, 30))).toEqual(new Array(30).fill(0));
+      expect(r.probs[0]).toBeCloseTo(1 / 3, 15);
+      expect(stat(skip, 'bucketRuns64')).toBe(1);
+    } finally {
+      skip.close();
     }
   });
 });

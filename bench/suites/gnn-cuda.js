@@ -44,7 +44,15 @@ async function packedRows(ctx, model, mode, precision, cases) {
     for (const n of [4096, 16384]) {
       const packed = new Float64Array(n * 4 * L);
       const counts = new Int32Array(2 * n);
-      const rows = new Float64Array(n * info.rowWidth);
+      const out = {
+        direction: new Uint8Array(n),
+        logits: new Float64Array(3 * n),
+        probs: new Float64Array(3 * n),
+        confidence: new Float64Array(n),
+        magnitude: new Float64Array(n),
+        volatility: new Float64Array(n),
+        levelsUsed: new Int32Array(n),
+      };
       for (let k = 0; k < n; k++) {
         const c = cases[k & 63];
         for (let i = 0; i < L; i++) {
@@ -56,7 +64,7 @@ async function packedRows(ctx, model, mode, precision, cases) {
         counts[2 * k] = L;
         counts[2 * k + 1] = L;
       }
-      const stats = await ctx.measure(() => engine.predictBatch(packed, counts, n, rows), {
+      const stats = await ctx.measure(() => engine.predictBatch(packed, counts, n, out), {
         itemsPerCall: n,
         minSamples: 30,
         minTimeMs: ctx.quick ? 100 : 600,
@@ -76,11 +84,50 @@ async function packedRows(ctx, model, mode, precision, cases) {
   }
 }
 
+// The host side of a CUDA batch, on any machine: the host twin with its kernels skipped runs the
+// validation, staging, padding, unpacking and result columns a CUDA batch runs, and nothing else.
+// A device's throughput from JS cannot exceed this (the host work does not overlap the device's).
+async function hostSideRows(ctx, model, mode, cases) {
+  const { addon, binary } = require(path.join(ctx.root, 'dist', 'native.js')).native();
+  const bytes = new Uint8Array(fs.readFileSync(model));
+  const nested = cases.map((c) => ({ bids: c.bids, asks: c.asks }));
+  const opts = (n) => ({ itemsPerCall: n, minSamples: 30, minTimeMs: ctx.quick ? 100 : 600, warmup: 5 });
+  const row = (name, stats) =>
+    ctx.addRow({
+      name: `${mode} host side only (twin, kernels skipped): ${name}`,
+      stats,
+      note: `${(1e9 / stats.throughput).toFixed(0)} ns a book: caps a device at ${(stats.throughput / 1e6).toFixed(1)} M books/s`,
+    });
+  for (const threads of [1, 2]) {
+    const nativeEngine = new addon.GnnEngine(bytes, 'cuda-host-twin', { precision: 'fp16', twinSkipKernels: true, threads }, () => {});
+    const engine = new ctx.hawkgraph.Engine(nativeEngine, nativeEngine.info(), binary);
+    try {
+      for (const n of [4096, 16384]) {
+        const batch = engine.createBatch(n);
+        for (let i = 0; i < n; i++) batch.set(i, nested[i & 63]);
+        let into = engine.predictBatch(batch);
+        row(`predictBatch ${n}, BookBatch + into, ${threads} host thread${threads > 1 ? 's' : ''}`, await ctx.measure(() => engine.predictBatch(batch, { into }), opts(n)));
+        if (threads === 1 && n === 4096) {
+          into = engine.predictBatch(batch, { embedding: true });
+          row(`predictBatch ${n}, BookBatch + into, embeddings too, 1 host thread`, await ctx.measure(() => engine.predictBatch(batch, { into, embedding: true }), opts(n)));
+          const books = Array.from({ length: n }, (_, i) => nested[i & 63]);
+          row(`predictBatch ${n}, nested books, 1 host thread`, await ctx.measure(() => engine.predictBatch(books), opts(n)));
+        }
+      }
+    } finally {
+      engine.close();
+    }
+  }
+}
+
 module.exports = {
   name: 'gnn-cuda',
   title: 'GNN inference on a CUDA device',
   async run(ctx) {
     const hg = ctx.hawkgraph;
+    for (const mode of ctx.quick ? ['pooled'] : ['pooled', 'levels']) {
+      await hostSideRows(ctx, path.join(ctx.fixtures, `gnn_${mode}.safetensors`), mode, loadCases(ctx, mode));
+    }
     const cuda = hg.runtime().cuda;
     if (!cuda.compiled || cuda.devices.length === 0) {
       ctx.note(`gnn-cuda skipped: ${!cuda.compiled ? 'CUDA support not compiled in' : `no CUDA device (${cuda.status})`}`);
@@ -178,6 +225,28 @@ module.exports = {
                   ratio: n === 4096 && precision === 'fp16' ? p.throughput / TORCH_BATCH4096_BOOKS_PER_S : undefined,
                   note: `${(p.throughput / 1e6).toFixed(2)} M books/s`,
                 });
+                if (n === 4096) {
+                  // Validation and staging spread over host threads (the engine's `threads`).
+                  const threads = Math.min(4, require('node:os').availableParallelism());
+                  const threaded = hg.createEngine({ model, backend: 'cuda', precision, singleBook, threads });
+                  try {
+                    const intoThreaded = threaded.predictBatch(batch);
+                    const q = await ctx.measure(() => threaded.predictBatch(batch, { into: intoThreaded }), {
+                      itemsPerCall: n,
+                      minSamples: 30,
+                      minTimeMs: ctx.quick ? 100 : 600,
+                      warmup: 5,
+                    });
+                    ctx.addRow({
+                      name: `${mode} predictBatch ${n}, BookBatch + into, ${precision}, ${threads} host threads`,
+                      stats: q,
+                      ratio: precision === 'fp16' ? q.throughput / TORCH_BATCH4096_BOOKS_PER_S : undefined,
+                      note: `${(q.throughput / 1e6).toFixed(2)} M books/s`,
+                    });
+                  } finally {
+                    threaded.close();
+                  }
+                }
               }
               if (n === 4096) {
                 const typedBooks = Array.from({ length: n }, (_, i) => typed[i & 63]);

@@ -37,6 +37,7 @@ void parse_cuda_options(const Napi::Value& v, EngineConfig& config) {
   config.cuda_single = single == "persistent" ? 1 : single == "graph" ? 2 : 0;
   const Napi::Value fault = o.Get("twinFaultAfter");
   if (fault.IsNumber()) config.twin_fault_after = fault.As<Napi::Number>().Int32Value();
+  config.twin_skip_kernels = o.Get("twinSkipKernels").ToBoolean();
 }
 
 // Arguments (bidPx, bidSz, bidCount, askPx, askSz, askCount) starting at `first`.
@@ -186,9 +187,52 @@ Napi::Value EngineWrap::predict(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// predictBatch(packed: Float64Array[count * 4L], counts: Int32Array[2 * count], count,
-//              rows: Float64Array[count * rowWidth]). Book k's columns are bidPx, bidSz, askPx,
-// askSz, L values each, from k * 4L; its level counts are counts[2k], counts[2k + 1] (<= L).
+namespace {
+
+// The result columns of predictBatch for `count` books: { direction: Uint8Array, logits, probs:
+// Float64Array (3 per book), confidence, magnitude, volatility: Float64Array, levelsUsed:
+// Int32Array, embedding?: Float32Array (E per book; absent: not wanted) }.
+PredictionColumns result_columns(const Napi::Value& v, size_t count, size_t embed) {
+  if (!v.IsObject()) throw make_error(v.Env(), "ERR_INVALID_ARGUMENT", "out must be an object of result columns");
+  const Napi::Object o = v.As<Napi::Object>();
+  auto fits = [&](size_t length, size_t per_book, const char* name) {
+    if (length < count * per_book) {
+      throw make_error(v.Env(), "ERR_INVALID_ARGUMENT",
+                       std::string("out.") + name + " holds " + std::to_string(length) + " values; " +
+                           std::to_string(count) + " books need " + std::to_string(count * per_book));
+    }
+  };
+  auto f64 = [&](const char* name, size_t per_book) {
+    const auto view = float64_view(o.Get(name), name);
+    fits(view.length, per_book, name);
+    return view.data;
+  };
+  PredictionColumns c{};
+  const auto direction = uint8_view(o.Get("direction"), "direction");
+  fits(direction.length, 1, "direction");
+  c.direction = direction.data;
+  c.logits = f64("logits", 3);
+  c.probs = f64("probs", 3);
+  c.confidence = f64("confidence", 1);
+  c.magnitude = f64("magnitude", 1);
+  c.volatility = f64("volatility", 1);
+  const auto levels = int32_view(o.Get("levelsUsed"), "levelsUsed");
+  fits(levels.length, 1, "levelsUsed");
+  c.levels_used = levels.data;
+  const Napi::Value embedding = o.Get("embedding");
+  if (!embedding.IsUndefined()) {
+    const auto view = float32_view(embedding, "embedding");
+    fits(view.length, embed, "embedding");
+    c.embedding = view.data;
+  }
+  return c;
+}
+
+}  // namespace
+
+// predictBatch(packed: Float64Array[count * 4L], counts: Int32Array[2 * count], count, out).
+// Book k's columns are bidPx, bidSz, askPx, askSz, L values each, from k * 4L; its level counts
+// are counts[2k], counts[2k + 1] (<= L). Results land in `out`'s columns (result_columns).
 Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
@@ -196,12 +240,12 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
     auto packed = float64_view(info[0], "packed");
     auto counts = int32_view(info[1], "counts");
     const int32_t count = int_arg(info[2], "count", 0, 1 << 30);
-    auto rows = float64_view(info[3], "rows");
-    const size_t L = static_cast<size_t>(e.model().levels), width = static_cast<size_t>(e.row_width());
+    const size_t L = static_cast<size_t>(e.model().levels);
     const size_t n = static_cast<size_t>(count);
-    if (packed.length < n * 4 * L || counts.length < 2 * n || rows.length < n * width) {
+    if (packed.length < n * 4 * L || counts.length < 2 * n) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "batch buffers are smaller than count books");
     }
+    const PredictionColumns out = result_columns(info[3], n, static_cast<size_t>(e.model().embed));
     if (batch_views_.size() < n) batch_views_.resize(n);
     BookView* views = batch_views_.data();
     for (size_t k = 0; k < n; ++k) {
@@ -214,7 +258,7 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
       }
       views[k] = BookView{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
     }
-    e.predict_batch(views, count, rows.data);
+    e.predict_batch(views, count, out);
   });
   notify_fallback(env);
   return env.Undefined();

@@ -31,6 +31,10 @@ ArrayView<int32_t> int32_view(const Napi::Value& v, const char* name) {
   return typed_view<int32_t>(v, napi_int32_array, "Int32Array", name);
 }
 
+ArrayView<uint8_t> uint8_view(const Napi::Value& v, const char* name) {
+  return typed_view<uint8_t>(v, napi_uint8_array, "Uint8Array", name);
+}
+
 int32_t int_arg(const Napi::Value& v, const char* name, int32_t lo, int32_t hi) {
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
   if (!(d >= lo && d <= hi) || d != std::floor(d)) {

@@ -17,7 +17,7 @@ struct ForwardOutput {
   float logits[3];
   float magnitude;   // sigmoid already applied
   float volatility;  // relu already applied
-  float* embedding;  // E floats (the LayerNorm output), supplied by the caller
+  float* embedding;  // E floats (the LayerNorm output) supplied by the caller, or null: not wanted
 };
 
 class InferenceBackend {
@@ -44,6 +44,21 @@ class InferenceBackend {
     (void)books;
     (void)count;
     (void)order_flows;
+    (void)outs;
+  }
+  // Backends that stage books for a device run up to staging_capacity() books at once (0: they do
+  // not stage). The engine then validates and stages each book in one pass, reading it once:
+  // stage() puts book `slot` (validated) into the next run and returns the levels it uses;
+  // run_staged() runs slots 0 .. count - 1 and writes their outputs.
+  virtual int staging_capacity() const { return 0; }
+  virtual int stage(int slot, const BookView& book, const double* order_flow) {
+    (void)slot;
+    (void)book;
+    (void)order_flow;
+    return 0;
+  }
+  virtual void run_staged(int count, ForwardOutput* outs) {
+    (void)count;
     (void)outs;
   }
   // The device the backend runs on ("" for the CPU) and numbers worth showing in engine.info.

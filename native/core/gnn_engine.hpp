@@ -3,6 +3,7 @@
 // Not thread-safe: one caller at a time (the addon calls it from the JS thread).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "gnn_model.hpp"
 
 namespace hawkgraph {
+
+namespace cpu {
+class ThreadPool;
+}
 
 // Layout of one prediction as a row of doubles (shared with the JS layer, which reads it).
 namespace prediction_row {
@@ -27,6 +32,19 @@ constexpr int kLevelsUsed = 10;
 constexpr int kEmbedding = 11;  // E values
 constexpr int width(int embed) { return kEmbedding + embed; }
 }  // namespace prediction_row
+
+// A batch's results as struct-of-arrays, written in place (the JS result's typed arrays): book k's
+// values at [k] (logits and probs at [3k .. 3k + 2], the embedding at [E k .. E k + E - 1]).
+struct PredictionColumns {
+  uint8_t* direction;  // 0 down, 1 flat, 2 up
+  double* logits;
+  double* probs;
+  double* confidence;
+  double* magnitude;
+  double* volatility;
+  int32_t* levels_used;
+  float* embedding;  // null: not wanted (then no backend copies it)
+};
 
 // Auto: CUDA when a usable device is found, else the CPU. CudaHostTwin: the CUDA kernels' math
 // run on the host (native/cuda/gnn_cuda_staged.hpp), for tests on machines without a GPU.
@@ -47,11 +65,15 @@ struct EngineConfig {
   int cuda_single = 0;
   // CudaHostTwin only (tests): the twin's run number from which it fails as a lost device would.
   int twin_fault_after = -1;
+  // CudaHostTwin only (benchmarks): skip the kernels' math, so a batch costs only the host side of
+  // the CUDA path (validation, staging, unpacking, results); outputs are then zeros.
+  bool twin_skip_kernels = false;
 };
 
 class GnnEngine {
  public:
   GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& config);
+  ~GnnEngine();
 
   // A new engine on the same (shared, immutable) model with the same config and its own
   // buffers: for a second thread, since one engine serves one thread at a time.
@@ -71,6 +93,9 @@ class GnnEngine {
   // Batch buffers grow to the largest batch seen and are reused. `order_flows` (optional, the
   // streaming path) gives book k's per-node order flow (2 * levels values); nullptr means 0.
   void predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows = nullptr);
+  // The same into struct-of-arrays columns (predictBatch from JS): no rows, and the embedding
+  // written straight into out.embedding by the backend, or not at all when it is null.
+  void predict_batch(const BookView* books, int count, const PredictionColumns& out);
 
   // Why the engine runs on the CPU when CUDA was asked for or allowed ("" otherwise), and how
   // many times a CUDA failure mid-run moved it to the CPU (0 or 1).
@@ -84,6 +109,9 @@ class GnnEngine {
   std::shared_ptr<const GnnModel> model_;
   EngineConfig config_;
   std::unique_ptr<InferenceBackend> backend_;
+  // Backends that stage books (CUDA) with threads > 1: validates and stages a batch's books in
+  // parallel (the host side of a large batch costs about as much as the device's).
+  std::unique_ptr<cpu::ThreadPool> host_pool_;
   std::string fallback_reason_;
   int fallbacks_ = 0;
   std::vector<double> features64_;
@@ -95,12 +123,17 @@ class GnnEngine {
   std::vector<ForwardOutput> batch_outputs_;
   std::vector<float> batch_embeddings_;
 
+  // Validates the books and runs them, leaving raw outputs in batch_outputs_ and levels used in
+  // batch_levels_. Embeddings go to `embeddings` + k * E, or nowhere when it is null.
+  void run_batch(const BookView* books, int count, const double* const* order_flows, float* embeddings);
+  // The staged path of run_batch: validates and stages every book, on host_pool_ when there is one.
+  void validate_and_stage(const BookView* books, int count, const double* const* order_flows);
   // Fills one prediction row from the raw outputs.
   void write_row(const ForwardOutput& out, int levels, double* row) const;
   // Replaces a failed CUDA backend by the CPU one when the config allows it; false otherwise.
   bool fall_back(const Error& failure);
-  // Validates and builds fp32 features for one book; returns levels used.
-  int prepare_features(const BookView& book, const double* order_flow, float* features32);
+  // Builds fp32 features for one validated book; returns levels used.
+  int build_features32(const BookView& book, const double* order_flow, float* features32);
 };
 
 }  // namespace hawkgraph

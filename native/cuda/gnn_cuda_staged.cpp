@@ -24,7 +24,37 @@ void StagedBackend::unpack(const float* record, ForwardOutput* out) const {
   out->logits[2] = record[2];
   out->magnitude = record[3];
   out->volatility = record[4];
-  std::memcpy(out->embedding, record + StagingLayout::kEmbeddingOffset, sizeof(float) * staging_.embed);
+  if (out->embedding != nullptr) {
+    std::memcpy(out->embedding, record + StagingLayout::kEmbeddingOffset, sizeof(float) * staging_.embed);
+  }
+}
+
+int StagedBackend::stage(int slot, const BookView& book, const double* order_flow) {
+  return stage_book(staging_, book, model_.levels, order_flow,
+                    input_records() + static_cast<size_t>(slot) * staging_.input_stride);
+}
+
+void StagedBackend::run_staged_bucket(int count, ForwardOutput* outs) {
+  const int bucket = bucket_index(count);
+  stage_padding(staging_, input_records(), count, kBuckets[bucket]);
+  run_bucket(bucket, count);
+  bucket_runs_[bucket] += 1;
+  const float* out = output_records();
+  for (int k = 0; k < count; ++k) unpack(out + static_cast<size_t>(k) * staging_.output_stride, &outs[k]);
+}
+
+void StagedBackend::run_staged(int count, ForwardOutput* outs) {
+  if (count <= 0) return;
+  if (count > 1) {
+    run_staged_bucket(count, outs);
+    return;
+  }
+  // One book takes the single-book path (the persistent kernel's mailbox, where there is one).
+  float* single = single_input();
+  if (single != input_records()) std::memcpy(single, input_records(), staging_.input_bytes(1));
+  run_single();
+  single_runs_ += 1;
+  unpack(single_output(), &outs[0]);
 }
 
 void StagedBackend::forward_books(const BookView* books, int count, const double* const* order_flows,
@@ -40,19 +70,11 @@ void StagedBackend::forward_books(const BookView* books, int count, const double
   const int chunks = chunk_count(count);
   for (int c = 0; c < chunks; ++c) {
     const BatchChunk chunk = chunk_at(count, c);
-    float* in = input_records();
     for (int k = 0; k < chunk.count; ++k) {
       const int b = chunk.offset + k;
-      stage_book(staging_, books[b], model_.levels, order_flows ? order_flows[b] : nullptr,
-                 in + static_cast<size_t>(k) * staging_.input_stride);
+      stage(k, books[b], order_flows ? order_flows[b] : nullptr);
     }
-    stage_padding(staging_, in, chunk.count, kBuckets[chunk.bucket]);
-    run_bucket(chunk.bucket, chunk.count);
-    bucket_runs_[chunk.bucket] += 1;
-    const float* out = output_records();
-    for (int k = 0; k < chunk.count; ++k) {
-      unpack(out + static_cast<size_t>(k) * staging_.output_stride, &outs[chunk.offset + k]);
-    }
+    run_staged(chunk.count, outs + chunk.offset);
   }
 }
 
@@ -215,12 +237,13 @@ namespace {
 
 class HostTwinBackend final : public StagedBackend {
  public:
-  HostTwinBackend(const GnnModel& m, Precision p, const KernelLayout& k, int fault_after)
+  HostTwinBackend(const GnnModel& m, Precision p, const KernelLayout& k, int fault_after, bool skip_kernels)
       : StagedBackend(m, p, k),
         weights_(pack_weights(m, k)),
         input_(staging_.input_bytes(kLargestBucket) / sizeof(float)),
         output_(staging_.output_bytes(kLargestBucket) / sizeof(float)),
-        fault_after_(fault_after) {
+        fault_after_(fault_after),
+        skip_kernels_(skip_kernels) {
     // The tensor-core path reads fp16 weights: round once, as the upload does.
     if (p == Precision::Fp16) {
       for (float& v : weights_.weights) v = math::round_to_half(v);
@@ -239,6 +262,7 @@ class HostTwinBackend final : public StagedBackend {
       throw Error("ERR_CUDA", "cudaErrorDevicesUnavailable: injected by the host twin after " +
                                   std::to_string(fault_after_) + " runs");
     }
+    if (skip_kernels_) return;
     for (int k = 0; k < kBuckets[bucket]; ++k) {
       emulate_book(layout_, weights_, staging_, input_.data() + static_cast<size_t>(k) * staging_.input_stride,
                    output_.data() + static_cast<size_t>(k) * staging_.output_stride);
@@ -249,15 +273,17 @@ class HostTwinBackend final : public StagedBackend {
   PackedWeights weights_;
   std::vector<float> input_, output_;
   int fault_after_;
+  bool skip_kernels_;
   int runs_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<InferenceBackend> make_host_twin_backend(const GnnModel& model, Precision precision, int fault_after) {
+std::unique_ptr<InferenceBackend> make_host_twin_backend(const GnnModel& model, Precision precision, int fault_after,
+                                                         bool skip_kernels) {
   // The layout of an H100-class block (227 KiB of shared memory), so the twin plans as the GPU does.
   const KernelLayout k = plan_kernel(model, precision, precision == Precision::Fp16 ? 4 : 1, 232448);
-  return std::make_unique<HostTwinBackend>(model, precision, k, fault_after);
+  return std::make_unique<HostTwinBackend>(model, precision, k, fault_after, skip_kernels);
 }
 
 }  // namespace hawkgraph::cuda

@@ -25,6 +25,9 @@ class StagedBackend : public InferenceBackend {
   void forward(const float* x, int levels, ForwardOutput* out) override;
   void forward_books(const BookView* books, int count, const double* const* order_flows,
                      ForwardOutput* outs) override;
+  int staging_capacity() const override { return kLargestBucket; }
+  int stage(int slot, const BookView& book, const double* order_flow) override;
+  void run_staged(int count, ForwardOutput* outs) override;
   std::vector<std::pair<std::string, double>> stats() const override;
 
   const StagingLayout& staging() const { return staging_; }
@@ -50,6 +53,8 @@ class StagedBackend : public InferenceBackend {
 
  private:
   void unpack(const float* record, ForwardOutput* out) const;
+  // Runs the `count` records staged in input_records() (2 <= count <= kLargestBucket).
+  void run_staged_bucket(int count, ForwardOutput* outs);
 };
 
 // One book through the kernels' math on the host, rounding activations to fp16 exactly where the
@@ -60,7 +65,9 @@ void emulate_book(const KernelLayout& k, const PackedWeights& w, const StagingLa
 
 // The host twin: a backend that runs emulate_book over staged buckets, for the tests. With
 // fault_after >= 0 its run number fault_after (counting from 0) and later ones throw ERR_CUDA, as
-// a device lost mid-run would.
-std::unique_ptr<InferenceBackend> make_host_twin_backend(const GnnModel& model, Precision precision, int fault_after = -1);
+// a device lost mid-run would. With skip_kernels it leaves the output records zero, so a batch
+// costs only the host side of the CUDA path (for the benchmarks).
+std::unique_ptr<InferenceBackend> make_host_twin_backend(const GnnModel& model, Precision precision, int fault_after = -1,
+                                                         bool skip_kernels = false);
 
 }  // namespace hawkgraph::cuda

@@ -48,7 +48,7 @@ constexpr int kGroup = 8;
 // in a padded layout (book b's rows from b * nodes).
 struct Workspace {
   std::vector<float> agg, h1, h2, h3, qk, qkv, rows_a, rows_b, kt, scores, key_weight, col_c, col_m, u,
-      head_mean, g, v, attended;
+      head_mean, g, v, attended, embedding;
   std::vector<float> group_agg, group_h1, group_h2, group_h3, group_qk, group_col_c, group_col_m, group_attended;
   std::vector<uint32_t> scratch;
 };
@@ -228,6 +228,7 @@ class CpuBackend final : public InferenceBackend {
     ws.g.resize(E);
     ws.v.resize(E);
     ws.attended.resize(E);
+    ws.embedding.resize(E);
     const size_t G = kGroup;
     ws.group_agg.resize(G * N * std::max(H, F));
     ws.group_h1.resize(G * N * H);
@@ -333,7 +334,9 @@ class CpuBackend final : public InferenceBackend {
                       ws.group_attended.data() + static_cast<size_t>(b) * E);
       }
     }
-    for (int b = 0; b < count; ++b) cpu::readout_forward(readout_, ws.group_attended.data() + static_cast<size_t>(b) * E, &outs[b]);
+    for (int b = 0; b < count; ++b) {
+      cpu::readout_forward(readout_, ws.group_attended.data() + static_cast<size_t>(b) * E, &outs[b], ws.embedding.data());
+    }
   }
 
   void run(Workspace& ws, const float* x, int levels, ForwardOutput* out) const {
@@ -382,7 +385,7 @@ class CpuBackend final : public InferenceBackend {
         kernels_.weighted_column_sum(ws.rows_b.data(), n, E, mean_w, ws.attended.data());
       }
     }
-    cpu::readout_forward(readout_, ws.attended.data(), out);
+    cpu::readout_forward(readout_, ws.attended.data(), out, ws.embedding.data());
   }
 };
 

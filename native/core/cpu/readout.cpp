@@ -20,7 +20,7 @@ PackedReadout pack_readout(const GnnModel& m) {
   return p;
 }
 
-void readout_forward(const PackedReadout& p, const float* a, ForwardOutput* out) {
+void readout_forward(const PackedReadout& p, const float* a, ForwardOutput* out, float* z) {
   const int E = p.embed;
   // Moments in double: the variance of a near-constant vector loses digits in fp32.
   double mean = 0;
@@ -30,7 +30,7 @@ void readout_forward(const PackedReadout& p, const float* a, ForwardOutput* out)
   for (int c = 0; c < E; ++c) var += (a[c] - mean) * (a[c] - mean);
   var /= E;
   const double inv_std = 1.0 / std::sqrt(var + 1e-5);
-  float* z = out->embedding;
+  if (out->embedding != nullptr) z = out->embedding;
   for (int c = 0; c < E; ++c) {
     z[c] = static_cast<float>((a[c] - mean) * inv_std) * p.norm_weight[c] + p.norm_bias[c];
   }

@@ -18,6 +18,7 @@ struct PackedReadout {
 
 PackedReadout pack_readout(const GnnModel& m);
 
-void readout_forward(const PackedReadout& p, const float* a, ForwardOutput* out);
+// `z` (E floats) holds the embedding when out->embedding is null (the caller does not want it).
+void readout_forward(const PackedReadout& p, const float* a, ForwardOutput* out, float* z);
 
 }  // namespace hawkgraph::cpu
