@@ -113,6 +113,7 @@ struct CpuForward {
 
 struct CallbackStrategy {
   static constexpr bool kNeedsTrend = true;
+  static constexpr bool kCostlyDecision = false;  // CPU only: nothing to gain from the step loop
   const DecideFn* fn;
   int64_t path;
   Quotes decide(const Observation& o) const { return (*fn)(o, path); }

@@ -88,8 +88,11 @@ HG_HD Quotes quotes_from_offsets(const Observation& o, double bid_offset, double
 
 // ---- Strategies that run natively (CPU and GPU) -------------------------------------------------
 
+// kCostlyDecision: deciding costs far more than an event (the policy network), so a GPU warp's
+// paths should decide together at each step boundary (see run_path).
 struct SymStrategy {
   static constexpr bool kNeedsTrend = false;
+  static constexpr bool kCostlyDecision = false;
   HG_HD Quotes decide(const Observation& o) const { return Quotes{true, true, o.bid, o.ask, 0}; }
 };
 
@@ -97,6 +100,7 @@ struct SymStrategy {
 // The GLFT approximation is the case bid0 = ask0 = c1 + sigma c2 / 2, bid1 = -ask1 = sigma c2.
 struct LinStrategy {
   static constexpr bool kNeedsTrend = false;
+  static constexpr bool kCostlyDecision = false;
   double bid0, bid1, ask0, ask1;
   HG_HD Quotes decide(const Observation& o) const {
     const double i = static_cast<double>(o.inventory);
@@ -149,6 +153,7 @@ HG_HD void mlp_forward(const MlpView& m, const float* x, float* out, float* a, f
 template <class Forward>
 struct PolicyStrategy {
   static constexpr bool kNeedsTrend = true;
+  static constexpr bool kCostlyDecision = true;
   const MlpView* mlp;
   Forward forward;
   float* scratch;  // 2 * kMaxMlpWidth floats
@@ -340,17 +345,23 @@ struct PathRun {
   }
 
   // One event, or the end of a step; false once the path is complete.
-  HG_HD bool advance() {
+  HG_HD bool advance() { return event() || end_step(); }
+
+  // The step's next event; false when the step has none left.
+  HG_HD bool event() {
     using namespace hawkes;
     double lambda;
     const int type = exact_step<N, G1>(*m, *s, *market, t1, &lambda);
-    if (type >= 0) {
-      ++events;
-      const int64_t b0 = bid, a0 = ask;
-      lob_apply(*lob, *market, type, bid, ask);
-      if (q.has_bid | q.has_ask) match(type, b0, a0);
-      return true;
-    }
+    if (type < 0) return false;
+    ++events;
+    const int64_t b0 = bid, a0 = ask;
+    lob_apply(*lob, *market, type, bid, ask);
+    if (q.has_bid | q.has_ask) match(type, b0, a0);
+    return true;
+  }
+
+  // Closes the step (grid samples) and opens the next; false when it was the last.
+  HG_HD bool end_step() {
     // Grid point g sits at the end of step floor((g + 1) * steps / grid) - 1.
     while (next_grid < spec->grid && (k + 1) * spec->grid >= (next_grid + 1) * spec->steps) {
       if (grid.gross) {
@@ -389,7 +400,19 @@ HG_HD void run_path(const HawkesTables& m, const LobTables& lob, const BacktestS
                     Rng& market, Rng& coins, PathState& s, PathResult& out, GridOut grid, Recorder& rec) {
   PathRun<N, G1, Rng, Strategy, Recorder> run{&m, &lob, &spec, &strategy, &market, &coins, &s, &rec, grid};
   run.start();
-  while (run.advance()) {
+  if constexpr (Strategy::kCostlyDecision) {
+    // Steps outside, events inside: a warp's threads leave the event loop, meet at the step
+    // boundary and run the decision once, together. In one flat loop they reach boundaries on
+    // different iterations, so a warp would run the network once per group of threads (up to 32).
+    // Cheap decisions keep the flat loop, where a warp never waits at a boundary for the thread
+    // with the most events in that step.
+    do {
+      while (run.event()) {
+      }
+    } while (run.end_step());
+  } else {
+    while (run.advance()) {
+    }
   }
   run.finish(out);
 }
