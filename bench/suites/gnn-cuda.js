@@ -84,50 +84,11 @@ async function packedRows(ctx, model, mode, precision, cases) {
   }
 }
 
-// The host side of a CUDA batch, on any machine: the host twin with its kernels skipped runs the
-// validation, staging, padding, unpacking and result columns a CUDA batch runs, and nothing else.
-// A device's throughput from JS cannot exceed this (the host work does not overlap the device's).
-async function hostSideRows(ctx, model, mode, cases) {
-  const { addon, binary } = require(path.join(ctx.root, 'dist', 'native.js')).native();
-  const bytes = new Uint8Array(fs.readFileSync(model));
-  const nested = cases.map((c) => ({ bids: c.bids, asks: c.asks }));
-  const opts = (n) => ({ itemsPerCall: n, minSamples: 30, minTimeMs: ctx.quick ? 100 : 600, warmup: 5 });
-  const row = (name, stats) =>
-    ctx.addRow({
-      name: `${mode} host side only (twin, kernels skipped): ${name}`,
-      stats,
-      note: `${(1e9 / stats.throughput).toFixed(0)} ns a book: caps a device at ${(stats.throughput / 1e6).toFixed(1)} M books/s`,
-    });
-  for (const threads of [1, 2]) {
-    const nativeEngine = new addon.GnnEngine(bytes, 'cuda-host-twin', { precision: 'fp16', twinSkipKernels: true, threads }, () => {});
-    const engine = new ctx.hawkgraph.Engine(nativeEngine, nativeEngine.info(), binary);
-    try {
-      for (const n of [4096, 16384]) {
-        const batch = engine.createBatch(n);
-        for (let i = 0; i < n; i++) batch.set(i, nested[i & 63]);
-        let into = engine.predictBatch(batch);
-        row(`predictBatch ${n}, BookBatch + into, ${threads} host thread${threads > 1 ? 's' : ''}`, await ctx.measure(() => engine.predictBatch(batch, { into }), opts(n)));
-        if (threads === 1 && n === 4096) {
-          into = engine.predictBatch(batch, { embedding: true });
-          row(`predictBatch ${n}, BookBatch + into, embeddings too, 1 host thread`, await ctx.measure(() => engine.predictBatch(batch, { into, embedding: true }), opts(n)));
-          const books = Array.from({ length: n }, (_, i) => nested[i & 63]);
-          row(`predictBatch ${n}, nested books, 1 host thread`, await ctx.measure(() => engine.predictBatch(books), opts(n)));
-        }
-      }
-    } finally {
-      engine.close();
-    }
-  }
-}
-
 module.exports = {
   name: 'gnn-cuda',
   title: 'GNN inference on a CUDA device',
   async run(ctx) {
     const hg = ctx.hawkgraph;
-    for (const mode of ctx.quick ? ['pooled'] : ['pooled', 'levels']) {
-      await hostSideRows(ctx, path.join(ctx.fixtures, `gnn_${mode}.safetensors`), mode, loadCases(ctx, mode));
-    }
     const cuda = hg.runtime().cuda;
     if (!cuda.compiled || cuda.devices.length === 0) {
       ctx.note(`gnn-cuda skipped: ${!cuda.compiled ? 'CUDA support not compiled in' : `no CUDA device (${cuda.status})`}`);
