@@ -63,6 +63,15 @@ int GnnEngine::build_features32(const BookView& book, const double* order_flow, 
 
 namespace {
 
+// validate_book for book k of a batch: its error names it books[k].
+void validate_batch_book(const BookView& book, size_t k, int model_levels) {
+  try {
+    validate_book(book, model_levels);
+  } catch (const Error& err) {
+    throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
+  }
+}
+
 // Softmax of the logits and the arg-max direction (first of equal maxima: down, flat, up).
 struct Derived {
   double probs[3];
@@ -145,15 +154,8 @@ void GnnEngine::run_batch(const BookView* books, int count, const double* const*
     batch_outputs_[k] = ForwardOutput{};
     batch_outputs_[k].embedding = embeddings ? embeddings + k * E : nullptr;
   }
-  auto validate = [&](size_t k) {
-    try {
-      validate_book(books[k], model_->levels);
-    } catch (const Error& err) {
-      throw Error(err.code(), "books[" + std::to_string(k) + "]: " + err.what());
-    }
-  };
-  const double* const no_flow = nullptr;
-  auto flow = [&](size_t k) { return order_flows ? order_flows[k] : no_flow; };
+  auto validate = [&](size_t k) { validate_batch_book(books[k], k, model_->levels); };
+  auto flow = [&](size_t k) { return order_flows ? order_flows[k] : static_cast<const double*>(nullptr); };
   try {
     if (books_in && count <= backend_->staging_capacity()) {
       // A bad book throws before anything runs; the staging area is the backend's scratch.
@@ -225,13 +227,8 @@ void GnnEngine::validate_and_stage(const BookView* books, int count, const doubl
   const int bad = job.first_bad.load();
   if (bad >= count) return;
   // Validating the first refused book again throws its error, named.
-  try {
-    validate_book(books[bad], model_->levels);
-  } catch (const Error& err) {
-    throw Error(err.code(), "books[" + std::to_string(bad) + "]: " + err.what());
-  }
-  backend_->stage(bad, books[bad], order_flows ? order_flows[bad] : nullptr);  // rethrows what it threw
-  throw Error("ERR_INTERNAL", "books[" + std::to_string(bad) + "] failed to stage");
+  validate_batch_book(books[bad], static_cast<size_t>(bad), model_->levels);
+  throw Error("ERR_INTERNAL", "books[" + std::to_string(bad) + "] could not be staged");
 }
 
 void GnnEngine::predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows) {
