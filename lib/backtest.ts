@@ -234,6 +234,11 @@ interface NativeBacktest {
   backtestRunCallback(
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decide: (state: Float64Array) => Float64Array,
   ): NativeBacktestResult;
+  /** Several runs on one Hawkes model; on CUDA they share the device. */
+  backtestRunMany(mu: Float64Array, alpha: Float64Array, beta: Float64Array, runs: NativeBacktestOptions[]): NativeBacktestResult[];
+  backtestRunManyAsync(
+    mu: Float64Array, alpha: Float64Array, beta: Float64Array, runs: NativeBacktestOptions[], onProgress?: (p: SimulationProgress) => void,
+  ): { promise: Promise<NativeBacktestResult[]>; cancel(): void };
 }
 
 function addon(): NativeBacktest {
@@ -894,51 +899,97 @@ function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
 
 type StudyPlan = ReturnType<typeof studyPlan>;
 
-// The runs of a study as a generator: it yields each run's prepared config (and a label) and is
-// sent back the raw result, so one body serves the sync and the async drivers. Quotes of
-// natively evaluated strategies never depend on fees, so one simulation gives every fee exactly
-// (net = gross - fee * notional); a callback sees its cash and is re-run per fee.
-function* studyRuns(plan: StudyPlan): Generator<{ p: Prepared; label: string }, Omit<StudyResult, 'seconds'>, NativeBacktestResult> {
+// One run of a study: its prepared config, a label for progress, and what its result becomes.
+interface StudyRun {
+  p: Prepared;
+  label: string;
+  strategy: string;
+  kind: 'base' | 'noise' | 'fee';
+  /** The noise variance (noise runs) or fee rate (fee runs of a callback). */
+  value: number;
+}
+
+// The runs of a study in order: each strategy's base run, its noise runs and, for a callback, a
+// run per fee. Quotes of natively evaluated strategies never depend on fees, so their base run
+// gives every fee exactly (net = gross - fee * notional); a callback sees its cash and is re-run.
+function studyRuns(plan: StudyPlan): StudyRun[] {
+  const runs: StudyRun[] = [];
+  for (const [name, p] of plan.base) {
+    runs.push({ p, label: name, strategy: name, kind: 'base', value: 0 });
+    const strategy = plan.strategies.get(name)!;
+    for (const v of plan.noiseLevels) {
+      runs.push({ p: prepare({ ...plan.rest, strategy, noiseVariance: v }), label: `${name} noise ${v}`, strategy: name, kind: 'noise', value: v });
+    }
+    if (p.callback) {
+      for (const f of plan.fees) {
+        runs.push({ p: prepare({ ...plan.rest, strategy, fees: { maker: f, taker: f } }), label: `${name} fee ${f}`, strategy: name, kind: 'fee', value: f });
+      }
+    }
+  }
+  return runs;
+}
+
+// The study's rows and results from its runs' raw results (in studyRuns order): per strategy its
+// base row, its noise rows, then its fee rows.
+function assembleStudy(plan: StudyPlan, runs: StudyRun[], raws: NativeBacktestResult[]): Omit<StudyResult, 'seconds'> {
   const rows: StudyRow[] = [];
   const base: Record<string, BacktestResult> = {};
   const fees: Record<string, BacktestResult[]> = {};
-  for (const [name, p] of plan.base) {
-    const raw = yield { p, label: name };
-    const baseResult = toResult(raw, p.resolved);
-    setOwn(base, name, baseResult);
-    rows.push({ strategy: name, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: baseResult.metrics });
-    for (const v of plan.noiseLevels) {
-      const q = prepare({ ...plan.rest, strategy: plan.strategies.get(name)!, noiseVariance: v });
-      const r = toResult(yield { p: q, label: `${name} noise ${v}` }, q.resolved);
-      rows.push({ strategy: name, study: 'noise', noiseVariance: v, fee: { ...q.resolved.fees }, metrics: r.metrics });
+  runs.forEach((run, i) => {
+    const { p, strategy } = run;
+    if (run.kind === 'base') {
+      const r = toResult(raws[i], p.resolved);
+      setOwn(base, strategy, r);
+      setOwn(fees, strategy, p.callback ? [] : plan.fees.map((f) => toResult(raws[i], p.resolved, { maker: f, taker: f })));
+      rows.push({ strategy, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: r.metrics });
+    } else if (run.kind === 'noise') {
+      const r = toResult(raws[i], p.resolved);
+      rows.push({ strategy, study: 'noise', noiseVariance: run.value, fee: { ...p.resolved.fees }, metrics: r.metrics });
+    } else {
+      fees[strategy].push(toResult(raws[i], p.resolved));
     }
-    const feeResults: BacktestResult[] = [];
-    setOwn(fees, name, feeResults);
-    for (const f of plan.fees) {
-      let r: BacktestResult;
-      if (p.callback) {
-        const q = prepare({ ...plan.rest, strategy: plan.strategies.get(name)!, fees: { maker: f, taker: f } });
-        r = toResult(yield { p: q, label: `${name} fee ${f}` }, q.resolved);
-      } else {
-        r = toResult(raw, p.resolved, { maker: f, taker: f });
-      }
-      feeResults.push(r);
-      rows.push({ strategy: name, study: 'fee', noiseVariance: p.resolved.noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
-    }
-  }
+    if (runs[i + 1]?.strategy === strategy) return;
+    const noiseVariance = plan.base.get(strategy)!.resolved.noiseVariance;
+    fees[strategy].forEach((r, k) => {
+      const f = plan.fees[k];
+      rows.push({ strategy, study: 'fee', noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
+    });
+  });
   return { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels };
+}
+
+// Runs a study's runs together in one native call when they can share a GPU: all on CUDA, no
+// callback (each run of 1000 paths fills a small part of the device; one after another, the
+// rest of it would idle). On the CPU each run already uses every thread, so they run in turn.
+function runsTogether(runs: StudyRun[]): boolean {
+  return runs.length > 1 && runs.every((r) => r.p.resolved.backend === 'cuda' && !r.p.callback);
+}
+
+// Runs prepared configs (one Hawkes model, no callback) in one native call.
+function runManyRaw(list: Prepared[]): NativeBacktestResult[] {
+  const h = list[0].process;
+  return addon().backtestRunMany(h.mu, h.alpha, h.beta, list.map((p) => p.native));
+}
+
+/**
+ * @internal Runs backtests of one Hawkes model in one native call, as a CUDA study does (there
+ * they share the device; on the CPU they run in turn). For tests; not part of the package API.
+ */
+export function _runBacktestsTogether(configs: BacktestConfig[]): BacktestResult[] {
+  const list = configs.map((c) => prepare(c));
+  return runManyRaw(list).map((raw, i) => toResult(raw, list[i].resolved));
 }
 
 /**
  * Runs a study, blocking like runBacktest: every strategy at the base setting, at each noise
- * level and at each fee; a table of metrics per setting.
+ * level and at each fee; a table of metrics per setting. On CUDA the runs share the device.
  */
 export function runStudy(config: StudyConfig): StudyResult {
   const t0 = performance.now();
-  const runs = studyRuns(studyPlan(config));
-  let step = runs.next();
-  while (!step.done) step = runs.next(runRaw(step.value.p));
-  return { ...step.value, seconds: (performance.now() - t0) / 1000 };
+  const plan = studyPlan(config);
+  const runs = studyRuns(plan);
+  const raws = runsTogether(runs) ? runManyRaw(runs.map((r) => r.p)) : runs.map((r) => runRaw(r.p));
+  return { ...assembleStudy(plan, runs, raws), seconds: (performance.now() - t0) / 1000 };
 }
 
 export interface StudyAsyncOptions {
@@ -953,20 +1004,31 @@ export async function runStudyAsync(config: StudyConfig, userOptions: StudyAsync
   const [signal, onProgress] = asyncOptions(userOptions, true);
   const options: StudyAsyncOptions = { signal, onProgress: onProgress as StudyAsyncOptions['onProgress'] };
   const plan = studyPlan(config);
-  const perStrategy = (p: Prepared) => 1 + plan.noiseLevels.length + (p.callback ? plan.fees.length : 0);
-  const total = [...plan.base.values()].reduce((n, p) => n + perStrategy(p), 0);
   const runs = studyRuns(plan);
-  let index = 0;
-  let step = runs.next();
-  while (!step.done) {
-    const { p, label } = step.value;
-    const run = index++;
-    options.onProgress?.({ run, runs: total, label, pathsDone: 0, paths: p.resolved.paths, events: 0 });
-    const raw = await runRawAsync(p, {
-      signal: options.signal,
-      onProgress: options.onProgress ? (q) => options.onProgress!({ run, runs: total, label, ...q }) : undefined,
-    });
-    step = runs.next(raw);
+  const total = runs.length;
+  let raws: NativeBacktestResult[];
+  if (runsTogether(runs)) {
+    const h = runs[0].p.process;
+    const label = `${total} runs together`;
+    const paths = runs.reduce((n, r) => n + r.p.resolved.paths, 0);
+    options.onProgress?.({ run: 0, runs: total, label, pathsDone: 0, paths, events: 0 });
+    raws = await runAsync<NativeBacktestResult[]>(
+      (progress) => addon().backtestRunManyAsync(h.mu, h.alpha, h.beta, runs.map((r) => r.p.native), progress) as unknown as { promise: Promise<NativeSimulation>; cancel(): void },
+      {
+        signal: options.signal,
+        onProgress: options.onProgress ? (q: SimulationProgress) => options.onProgress!({ run: 0, runs: total, label, ...q }) : undefined,
+      } as SimulateAsyncOptions,
+      (raw) => raw as unknown as NativeBacktestResult[],
+    );
+  } else {
+    raws = [];
+    for (const [run, { p, label }] of runs.entries()) {
+      options.onProgress?.({ run, runs: total, label, pathsDone: 0, paths: p.resolved.paths, events: 0 });
+      raws.push(await runRawAsync(p, {
+        signal: options.signal,
+        onProgress: options.onProgress ? (q) => options.onProgress!({ run, runs: total, label, ...q }) : undefined,
+      }));
+    }
   }
-  return { ...step.value, seconds: (performance.now() - t0) / 1000 };
+  return { ...assembleStudy(plan, runs, raws), seconds: (performance.now() - t0) / 1000 };
 }

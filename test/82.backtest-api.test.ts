@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
 } from '../dist/index.js';
+import { _runBacktestsTogether } from '../dist/backtest.js';
 import { policyFile } from './helpers/policy';
 import { refused } from './helpers/errors';
 
@@ -198,6 +199,16 @@ describe('studies', () => {
     expect(noisy.metrics.mean).not.toBe(s.base.SYM.metrics.mean);
   });
 
+  it('rows come per strategy: base, its noise levels, then its fees', () => {
+    const s = runStudy({ ...config, noise: [0.1, 0.3], feeSweep: [0, 0.001, 0.002] });
+    const shape = s.rows.map((r) => `${r.strategy} ${r.study} ${r.study === 'fee' ? r.fee.maker : r.noiseVariance}`);
+    expect(shape).toEqual([
+      'SYM base 0', 'SYM noise 0.1', 'SYM noise 0.3', 'SYM fee 0', 'SYM fee 0.001', 'SYM fee 0.002',
+      'LIN base 0', 'LIN noise 0.1', 'LIN noise 0.3', 'LIN fee 0', 'LIN fee 0.001', 'LIN fee 0.002',
+    ]);
+    expect(s.fees.LIN.map((r) => r.config.fees.maker)).toEqual([0, 0.001, 0.002]);
+  });
+
   it('async with progress over the runs', async () => {
     const labels = new Set<string>();
     const s = await runStudyAsync({ ...config, noise: [0.2], feeSweep: [0, 0.001] }, { onProgress: (p) => labels.add(p.label) });
@@ -206,9 +217,42 @@ describe('studies', () => {
   });
 });
 
+describe('runs started together (how a CUDA study shares the device)', () => {
+  const policy = policyFile({ seed: 3 });
+  const configs = [
+    { strategy: 'sym' as const, paths: 20, horizon: 20, seed: 4 },
+    { strategy: { lin: { bid: [1, 0.5] as [number, number], ask: [1, -0.5] as [number, number] } }, paths: 13, horizon: 20, seed: 4, noiseVariance: 0.2 },
+    { strategy: { policy }, paths: 9, horizon: 20, seed: 5, fees: { maker: 0.001, taker: 0.002 }, timeGrid: 10 },
+  ];
+
+  it('each run equals the same run on its own, path by path', () => {
+    const together = _runBacktestsTogether(configs);
+    expect(together).toHaveLength(3);
+    configs.forEach((c, i) => {
+      const alone = runBacktest(c);
+      for (const key of ['pnl', 'inventory', 'map', 'trades', 'cash', 'events', 'reward'] as const) {
+        expect(Array.from(together[i].paths[key]), `run ${i} ${key}`).toEqual(Array.from(alone.paths[key]));
+      }
+      expect(Array.from(together[i].pnlOverTime.mean)).toEqual(Array.from(alone.pnlOverTime.mean));
+      expect(together[i].config).toEqual(alone.config);
+    });
+  });
+
+  it('refuses a bad run (naming the field) or runs on different backends', () => {
+    refused(() => _runBacktestsTogether([configs[0], { ...configs[1], dt: -1 }]), 'ERR_INVALID_OPTION', /dt/);
+    refused(() => _runBacktestsTogether([configs[0], { ...configs[0], backend: 'cuda' }]), 'ERR_INVALID_OPTION', /same backend/);
+  });
+});
+
 describe('cuda backend without a device', () => {
   const noDevice = runtime().cuda.devices.length === 0;
   it.skipIf(!noDevice)('refuses with ERR_BACKEND_UNAVAILABLE', () => {
     refused(() => runBacktest({ strategy: 'sym', paths: 4, horizon: 1, backend: 'cuda' }), 'ERR_BACKEND_UNAVAILABLE', /backend 'cuda' is not available/);
+  });
+
+  it.skipIf(!noDevice)('refuses a study (its runs go to the device together) with ERR_BACKEND_UNAVAILABLE', async () => {
+    const study = { strategies: { SYM: 'sym' as const, LIN: { lin: { bid: [1, 0.5] as [number, number], ask: [1, -0.5] as [number, number] } } }, paths: 4, horizon: 1, backend: 'cuda' as const };
+    refused(() => runStudy(study), 'ERR_BACKEND_UNAVAILABLE', /backend 'cuda' is not available/);
+    await expect(runStudyAsync(study)).rejects.toMatchObject({ code: 'ERR_BACKEND_UNAVAILABLE' });
   });
 });

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../core/backtest/backtest.hpp"
 #include "../core/error.hpp"
@@ -50,11 +52,13 @@ struct BacktestJob {
   std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
 
   // (mu, alpha, beta, options) as lib/backtest.ts builds them.
-  explicit BacktestJob(const Napi::CallbackInfo& info) : params(params_arg(info, 0)) {
+  explicit BacktestJob(const Napi::CallbackInfo& info) : BacktestJob(params_arg(info, 0), info[3]) {}
+
+  BacktestJob(HawkesParams hawkes, const Napi::Value& options_value) : params(std::move(hawkes)) {
     hawkes::validate_params(params, false);
     if (params.dims != 8) bad_option("hawkes must have 8 dimensions (the LOB event types), got " + std::to_string(params.dims));
-    if (!info[3].IsObject()) bad_option("backtest options must be an object");
-    Napi::Object o = info[3].As<Napi::Object>();
+    if (!options_value.IsObject()) bad_option("backtest options must be an object");
+    Napi::Object o = options_value.As<Napi::Object>();
     backtest::BacktestSpec& s = options.spec;
     s.horizon = number_field(o, "horizon");
     s.dt = number_field(o, "dt");
@@ -135,6 +139,49 @@ struct BacktestJob {
   Napi::Value to_js(Napi::Env env, BacktestResult& r);
 };
 
+// Several runs on one Hawkes model started together (a study): on the GPU they share the device
+// (cuda::backtest_run_many), on the CPU they run one after another, each on its own threads.
+struct BacktestManyJob {
+  std::vector<std::unique_ptr<BacktestJob>> jobs;
+  bool cuda = false;
+  std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
+
+  // (mu, alpha, beta, [options, ...]): every run's options as for backtestRun, one backend.
+  explicit BacktestManyJob(const Napi::CallbackInfo& info) {
+    const HawkesParams params = params_arg(info, 0);
+    if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() == 0) bad_option("runs must be a non-empty array of backtest options");
+    const Napi::Array list = info[3].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      jobs.push_back(std::make_unique<BacktestJob>(params, list.Get(i)));
+      if (jobs.back()->strategy.kind == StrategyKind::Callback) bad_option("a callback strategy runs through backtestRunCallback");
+      if (i > 0 && jobs.back()->cuda != jobs.front()->cuda) bad_option("runs must all use the same backend");
+    }
+    cuda = jobs.front()->cuda;
+  }
+
+  std::vector<BacktestResult> run() {
+    std::vector<backtest::RunRef> refs;
+    for (const auto& j : jobs) refs.push_back({j->model.get(), &j->options, &j->strategy});
+    return cuda ? cuda::backtest_run_many(refs, control.get()) : backtest::run_backtests(refs, control.get());
+  }
+  bool cancelled(const std::vector<BacktestResult>& r) const {
+    for (const auto& x : r) {
+      if (x.cancelled) return true;
+    }
+    return false;
+  }
+  double paths_total() const {
+    double total = 0;
+    for (const auto& j : jobs) total += static_cast<double>(j->options.paths);
+    return total;
+  }
+  Napi::Value to_js(Napi::Env env, std::vector<BacktestResult>& r) {
+    Napi::Array a = Napi::Array::New(env, r.size());
+    for (size_t i = 0; i < r.size(); ++i) a.Set(static_cast<uint32_t>(i), jobs[i]->to_js(env, r[i]));
+    return a;
+  }
+};
+
 Napi::Float64Array f64(Napi::Env env, const std::vector<double>& v) {
   Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), sizeof(double) * v.size());
@@ -208,6 +255,26 @@ Napi::Value backtest_run_async(const Napi::CallbackInfo& info) {
   });
 }
 
+// backtestRunMany(mu, alpha, beta, [options, ...]) -> [raw result, ...]. Blocks the calling thread.
+Napi::Value backtest_run_many(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    BacktestManyJob job(info);
+    std::vector<BacktestResult> r = job.run();
+    return job.to_js(env, r);
+  });
+}
+
+// backtestRunManyAsync(mu, alpha, beta, [options, ...], onProgress?) -> { promise, cancel() };
+// progress counts the paths of every run.
+Napi::Value backtest_run_many_async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    return JobWorker<BacktestManyJob, std::vector<BacktestResult>>::start(env, "hawkgraph.backtestRunMany", std::make_unique<BacktestManyJob>(info),
+                                                                           info[4], "the backtest was aborted");
+  });
+}
+
 // backtestRunCallback(mu, alpha, beta, options, decide) -> raw result, on the JS thread: each
 // step calls decide(state: Float64Array [path, step, time, inventory, bid, ask, trend, cash]
 // (prices in ticks)) which returns [bidOffset, askOffset, market] (ticks from the mid; NaN: no quote).
@@ -254,6 +321,8 @@ void register_backtest(Napi::Env env, Napi::Object exports) {
   exports.Set("backtestRun", Napi::Function::New(env, backtest_run, "backtestRun"));
   exports.Set("backtestRunAsync", Napi::Function::New(env, backtest_run_async, "backtestRunAsync"));
   exports.Set("backtestRunCallback", Napi::Function::New(env, backtest_run_callback, "backtestRunCallback"));
+  exports.Set("backtestRunMany", Napi::Function::New(env, backtest_run_many, "backtestRunMany"));
+  exports.Set("backtestRunManyAsync", Napi::Function::New(env, backtest_run_many_async, "backtestRunManyAsync"));
 }
 
 }  // namespace hawkgraph::addon

@@ -15,4 +15,11 @@ namespace hawkgraph::cuda {
 backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions& options,
                                       const backtest::StrategySpec& strategy, hawkes::SimulateControl* control);
 
+// Several runs at once (a study's strategies and noise levels), each on a stream of its own, so
+// their kernels share the device: a run of 1000 paths fills a few dozen of an H100's 132
+// multiprocessors, and runs one after another would leave the rest idle. Every run is checked
+// before anything is uploaded.
+std::vector<backtest::BacktestResult> backtest_run_many(const std::vector<backtest::RunRef>& runs,
+                                                        hawkes::SimulateControl* control);
+
 }  // namespace hawkgraph::cuda

@@ -4,10 +4,22 @@
 
 namespace hawkgraph::cuda {
 
-backtest::BacktestResult backtest_run(const hawkes::HawkesModel&, const backtest::BacktestOptions&, const backtest::StrategySpec&,
-                                      hawkes::SimulateControl*) {
+namespace {
+
+[[noreturn]] void unavailable() {
   throw Error("ERR_BACKEND_UNAVAILABLE",
               "backend 'cuda' is not available: CUDA support was not compiled into this binary (nvcc was not found at build time)");
+}
+
+}  // namespace
+
+backtest::BacktestResult backtest_run(const hawkes::HawkesModel&, const backtest::BacktestOptions&, const backtest::StrategySpec&,
+                                      hawkes::SimulateControl*) {
+  unavailable();
+}
+
+std::vector<backtest::BacktestResult> backtest_run_many(const std::vector<backtest::RunRef>&, hawkes::SimulateControl*) {
+  unavailable();
 }
 
 }  // namespace hawkgraph::cuda

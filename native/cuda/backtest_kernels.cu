@@ -102,12 +102,130 @@ __global__ void backtest_kernel(KernelArgs a) {
   }
 }
 
-}  // namespace
+// A stream of its own per run, so the runs of a study share the device instead of queueing.
+class Stream {
+ public:
+  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+  ~Stream() {
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  cudaStream_t get() const { return stream_; }
 
-backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions& o,
-                                      const backtest::StrategySpec& strategy, hawkes::SimulateControl* control) {
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+// One run on the device: its model, jump tables and policy weights uploaded once, then its paths
+// in launches of at most kPathsPerLaunch, each collected into the host result before the next.
+class DeviceRun {
+ public:
+  DeviceRun(const hawkes::HawkesModel& model, const backtest::BacktestOptions& o, const backtest::StrategySpec& strategy)
+      : o_(o), model_(model), lob_(16), launch_(std::min(o.paths, kPathsPerLaunch)),
+        out_(static_cast<size_t>(kOutFields * launch_)), grid_(static_cast<size_t>(3 * launch_ * o.spec.grid)),
+        fast_(model.comps() == 8 && model.groups() == 1) {
+    double lob_host[16];
+    std::memcpy(lob_host, o.lob.jump_location, sizeof(double) * 8);
+    std::memcpy(lob_host + 8, o.lob.jump_scale, sizeof(double) * 8);
+    lob_.upload(lob_host, 16);
+    a_.m = model_.tables;
+    a_.lob = hawkes::LobTables{lob_.ptr, lob_.ptr + 8};
+    a_.spec = o.spec;
+    a_.kind = strategy.kind == backtest::StrategyKind::Sym ? 0 : strategy.kind == backtest::StrategyKind::Lin ? 1 : 2;
+    a_.lin = strategy.lin;
+    if (a_.kind == 2) upload_policy(*strategy.policy);
+    const int64_t P = o.paths, G = o.spec.grid;
+    std::vector<double>* fields[kOutFields] = {&r_.pnl, &r_.gross_pnl, &r_.maker_notional, &r_.taker_notional, &r_.cash,
+                                               &r_.mid, &r_.map, &r_.reward, &r_.inventory, &r_.trades, &r_.events};
+    for (auto* f : fields) f->assign(static_cast<size_t>(P), 0.0);
+    r_.grid_gross.assign(static_cast<size_t>(P * G), 0.0);
+    r_.grid_maker.assign(static_cast<size_t>(P * G), 0.0);
+    r_.grid_taker.assign(static_cast<size_t>(P * G), 0.0);
+  }
+
+  bool done() const { return base_ >= o_.paths; }
+  int64_t next_launch_paths() const { return std::min(launch_, o_.paths - base_); }
+
+  // Launches the next paths on `stream`, threads_per_block threads a block.
+  void launch(cudaStream_t stream, int threads_per_block) {
+    count_ = next_launch_paths();
+    a_.path_base = o_.first_path + base_;
+    a_.path_count = count_;
+    a_.out = out_.ptr;
+    a_.grid = o_.spec.grid > 0 ? grid_.ptr : nullptr;
+    const unsigned blocks = static_cast<unsigned>((count_ + threads_per_block - 1) / threads_per_block);
+    if (fast_) {
+      backtest_kernel<8, true><<<blocks, threads_per_block, 0, stream>>>(a_);
+    } else {
+      backtest_kernel<0, false><<<blocks, threads_per_block, 0, stream>>>(a_);
+    }
+    CUDA_CHECK(cudaGetLastError());
+  }
+
+  // After the launch's stream has finished: its paths into the host result.
+  void collect(hawkes::SimulateControl* control) {
+    const int64_t count = count_, base = base_, G = o_.spec.grid;
+    host_.resize(static_cast<size_t>(kOutFields * count));
+    out_.download(host_.data(), host_.size());
+    std::vector<double>* fields[kOutFields] = {&r_.pnl, &r_.gross_pnl, &r_.maker_notional, &r_.taker_notional, &r_.cash,
+                                               &r_.mid, &r_.map, &r_.reward, &r_.inventory, &r_.trades, &r_.events};
+    for (int f = 0; f < kOutFields; ++f) {
+      std::copy(host_.begin() + f * count, host_.begin() + (f + 1) * count, fields[f]->begin() + base);
+    }
+    double events = 0;
+    for (int64_t i = 0; i < count; ++i) events += host_[10 * count + i];
+    if (G > 0) {
+      host_grid_.resize(static_cast<size_t>(3 * count * G));
+      grid_.download(host_grid_.data(), host_grid_.size());
+      std::copy(host_grid_.begin(), host_grid_.begin() + count * G, r_.grid_gross.begin() + base * G);
+      std::copy(host_grid_.begin() + count * G, host_grid_.begin() + 2 * count * G, r_.grid_maker.begin() + base * G);
+      std::copy(host_grid_.begin() + 2 * count * G, host_grid_.end(), r_.grid_taker.begin() + base * G);
+    }
+    base_ += count;
+    if (control) {
+      control->paths_done.fetch_add(count);
+      control->events_done.fetch_add(static_cast<int64_t>(events));
+    }
+  }
+
+  backtest::BacktestResult take(bool cancelled) {
+    r_.cancelled = cancelled;
+    return std::move(r_);
+  }
+
+ private:
+  void upload_policy(const backtest::Policy& policy) {
+    a_.mlp = policy.view;
+    for (int l = 0; l < a_.mlp.layers; ++l) {
+      const auto& w = policy.weight_t[l];
+      const auto& b = policy.bias[l];
+      weights_.push_back(std::make_unique<DeviceArray<float>>(w.size()));
+      weights_.back()->upload(w.data(), w.size());
+      a_.mlp.weight_t[l] = weights_.back()->ptr;
+      weights_.push_back(std::make_unique<DeviceArray<float>>(b.size()));
+      weights_.back()->upload(b.data(), b.size());
+      a_.mlp.bias[l] = weights_.back()->ptr;
+    }
+  }
+
+  const backtest::BacktestOptions& o_;
+  DeviceModel model_;
+  DeviceArray<double> lob_;
+  std::vector<std::unique_ptr<DeviceArray<float>>> weights_;
+  int64_t launch_;
+  DeviceArray<double> out_, grid_;
+  bool fast_;
+  KernelArgs a_{};
+  int64_t base_ = 0, count_ = 0;
+  std::vector<double> host_, host_grid_;
+  backtest::BacktestResult r_;
+};
+
+void check_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions& o, const backtest::StrategySpec& strategy) {
   backtest::validate_backtest_options(o);
   if (model.dims() != 8) throw Error("ERR_INVALID_OPTION", "the backtest needs the 8-dimensional LOB model");
+  backtest::check_event_budget(model.params(), o.spec);
   if (strategy.kind == backtest::StrategyKind::Callback) {
     throw Error("ERR_INVALID_OPTION", "strategy: a JS callback runs on the CPU only (backend 'cuda' needs 'sym', lin or policy)");
   }
@@ -115,90 +233,56 @@ backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const ba
   if (model.comps() > kMaxComps) {
     throw Error("ERR_INVALID_OPTION", "backend 'cuda' supports at most " + std::to_string(kMaxComps) + " kernel components per path");
   }
-  require_device();
-  DeviceModel dt(model);
-  DeviceArray<double> lob(16);
-  double lob_host[16];
-  std::memcpy(lob_host, o.lob.jump_location, sizeof(double) * 8);
-  std::memcpy(lob_host + 8, o.lob.jump_scale, sizeof(double) * 8);
-  lob.upload(lob_host, 16);
+}
 
-  KernelArgs a{};
-  a.m = dt.tables;
-  a.lob = hawkes::LobTables{lob.ptr, lob.ptr + 8};
-  a.spec = o.spec;
-  a.kind = strategy.kind == backtest::StrategyKind::Sym ? 0 : strategy.kind == backtest::StrategyKind::Lin ? 1 : 2;
-  a.lin = strategy.lin;
-  std::vector<std::unique_ptr<DeviceArray<float>>> weights;
-  if (a.kind == 2) {
-    a.mlp = strategy.policy->view;
-    for (int l = 0; l < a.mlp.layers; ++l) {
-      const auto& w = strategy.policy->weight_t[l];
-      const auto& b = strategy.policy->bias[l];
-      weights.push_back(std::make_unique<DeviceArray<float>>(w.size()));
-      weights.back()->upload(w.data(), w.size());
-      a.mlp.weight_t[l] = weights.back()->ptr;
-      weights.push_back(std::make_unique<DeviceArray<float>>(b.size()));
-      weights.back()->upload(b.data(), b.size());
-      a.mlp.bias[l] = weights.back()->ptr;
-    }
+}  // namespace
+
+std::vector<backtest::BacktestResult> backtest_run_many(const std::vector<backtest::RunRef>& runs,
+                                                        hawkes::SimulateControl* control) {
+  for (const auto& r : runs) check_run(*r.model, *r.options, *r.strategy);
+  require_device();
+  std::vector<std::unique_ptr<DeviceRun>> device;
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (const auto& r : runs) {
+    device.push_back(std::make_unique<DeviceRun>(*r.model, *r.options, *r.strategy));
+    streams.push_back(std::make_unique<Stream>());
   }
-  const int64_t P = o.paths;
-  const int64_t G = o.spec.grid;
-  const int64_t launch = std::min(P, kPathsPerLaunch);
-  DeviceArray<double> out(static_cast<size_t>(kOutFields * launch));
-  DeviceArray<double> grid(static_cast<size_t>(3 * launch * G));
-  backtest::BacktestResult r;
-  std::vector<double>* fields[kOutFields] = {&r.pnl, &r.gross_pnl, &r.maker_notional, &r.taker_notional, &r.cash, &r.mid,
-                                             &r.map, &r.reward, &r.inventory, &r.trades, &r.events};
-  for (auto* f : fields) f->assign(static_cast<size_t>(P), 0.0);
-  r.grid_gross.assign(static_cast<size_t>(P * G), 0.0);
-  r.grid_maker.assign(static_cast<size_t>(P * G), 0.0);
-  r.grid_taker.assign(static_cast<size_t>(P * G), 0.0);
-  std::vector<double> host(static_cast<size_t>(kOutFields * launch)), host_grid(static_cast<size_t>(3 * launch * G));
-  const bool fast = model.comps() == 8 && model.groups() == 1;
-  // A path is one long serial chain, so a run of a few thousand paths is latency-bound: spread
-  // it over every multiprocessor (one warp per block) rather than packing it into a few blocks.
-  int device = 0, sms = 1;
-  CUDA_CHECK(cudaGetDevice(&device));
-  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  const int threads_per_block = launch < static_cast<int64_t>(sms) * kThreadsPerBlock ? 32 : kThreadsPerBlock;
-  for (int64_t base = 0; base < P; base += launch) {
+  int id = 0, sms = 1;
+  CUDA_CHECK(cudaGetDevice(&id));
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, id));
+  bool cancelled = false;
+  // Rounds: every unfinished run launches its next paths on its own stream, then all are collected
+  // (cancellation and progress are checked between rounds).
+  for (;;) {
+    int64_t round_paths = 0;
+    for (const auto& d : device) round_paths += d->done() ? 0 : d->next_launch_paths();
+    if (round_paths == 0) break;
     if (control && control->cancel.load()) {
-      r.cancelled = true;
-      return r;
+      cancelled = true;
+      break;
     }
-    const int64_t count = std::min(launch, P - base);
-    a.path_base = o.first_path + base;
-    a.path_count = count;
-    a.out = out.ptr;
-    a.grid = G > 0 ? grid.ptr : nullptr;
-    const unsigned blocks = static_cast<unsigned>((count + threads_per_block - 1) / threads_per_block);
-    if (fast) {
-      backtest_kernel<8, true><<<blocks, threads_per_block>>>(a);
-    } else {
-      backtest_kernel<0, false><<<blocks, threads_per_block>>>(a);
+    // A path is one long serial chain, so a round of a few thousand paths is latency-bound: spread
+    // it over every multiprocessor (one warp a block) rather than packing it into a few blocks.
+    const int threads_per_block = round_paths < static_cast<int64_t>(sms) * kThreadsPerBlock ? 32 : kThreadsPerBlock;
+    std::vector<size_t> launched;
+    for (size_t i = 0; i < device.size(); ++i) {
+      if (device[i]->done()) continue;
+      device[i]->launch(streams[i]->get(), threads_per_block);
+      launched.push_back(i);
     }
-    CUDA_CHECK(cudaGetLastError());
-    CUDA_CHECK(cudaDeviceSynchronize());
-    out.download(host.data(), static_cast<size_t>(kOutFields * count));
-    double events = 0;
-    for (int f = 0; f < kOutFields; ++f) {
-      std::copy(host.begin() + f * count, host.begin() + (f + 1) * count, fields[f]->begin() + base);
-    }
-    for (int64_t i = 0; i < count; ++i) events += host[10 * count + i];
-    if (G > 0) {
-      grid.download(host_grid.data(), static_cast<size_t>(3 * count * G));
-      std::copy(host_grid.begin(), host_grid.begin() + count * G, r.grid_gross.begin() + base * G);
-      std::copy(host_grid.begin() + count * G, host_grid.begin() + 2 * count * G, r.grid_maker.begin() + base * G);
-      std::copy(host_grid.begin() + 2 * count * G, host_grid.begin() + 3 * count * G, r.grid_taker.begin() + base * G);
-    }
-    if (control) {
-      control->paths_done.fetch_add(count);
-      control->events_done.fetch_add(static_cast<int64_t>(events));
+    for (size_t i : launched) {
+      CUDA_CHECK(cudaStreamSynchronize(streams[i]->get()));
+      device[i]->collect(control);
     }
   }
-  return r;
+  std::vector<backtest::BacktestResult> results;
+  for (auto& d : device) results.push_back(d->take(cancelled));
+  return results;
+}
+
+backtest::BacktestResult backtest_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions& o,
+                                      const backtest::StrategySpec& strategy, hawkes::SimulateControl* control) {
+  return std::move(backtest_run_many({backtest::RunRef{&model, &o, &strategy}}, control).front());
 }
 
 }  // namespace hawkgraph::cuda

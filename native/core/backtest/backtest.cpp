@@ -444,12 +444,33 @@ void check_event_budget(const hawkes::HawkesParams& params, const BacktestSpec& 
   }
 }
 
-BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy,
-                            hawkes::SimulateControl* control) {
+namespace {
+
+void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy) {
   validate_backtest_options(options);
   if (model.dims() != 8) bad_option("the backtest needs the 8-dimensional LOB model, got " + std::to_string(model.dims()) + " dimensions");
   check_event_budget(model.params(), options.spec);
   if (strategy.kind == StrategyKind::Policy && strategy.policy == nullptr) bad_option("strategy.policy is missing");
+}
+
+}  // namespace
+
+std::vector<BacktestResult> run_backtests(const std::vector<RunRef>& runs, hawkes::SimulateControl* control) {
+  for (const RunRef& r : runs) check_run(*r.model, *r.options, *r.strategy);
+  std::vector<BacktestResult> results;
+  for (const RunRef& r : runs) {
+    if (control && control->cancel.load()) {
+      results.emplace_back().cancelled = true;
+      continue;
+    }
+    results.push_back(run_backtest(*r.model, *r.options, *r.strategy, control));
+  }
+  return results;
+}
+
+BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy,
+                            hawkes::SimulateControl* control) {
+  check_run(model, options, strategy);
   const int64_t P = options.paths;
   BacktestResult r;
   for (auto* v : {&r.pnl, &r.gross_pnl, &r.maker_notional, &r.taker_notional, &r.cash, &r.mid, &r.map, &r.reward, &r.inventory, &r.trades, &r.events}) {

@@ -56,6 +56,15 @@ struct BacktestOptions {
   bool record = false;
 };
 
+struct BacktestResult;
+
+// One run of several started together (a study's strategies and noise levels): borrowed.
+struct RunRef {
+  const hawkes::HawkesModel* model;
+  const BacktestOptions* options;
+  const StrategySpec* strategy;
+};
+
 struct BacktestResult {
   std::vector<double> pnl, gross_pnl, maker_notional, taker_notional, cash, mid, map, reward, inventory, trades, events;
   std::vector<double> grid_gross, grid_maker, grid_taker;  // [paths * grid]
@@ -85,5 +94,9 @@ void check_event_budget(const hawkes::HawkesParams& params, const BacktestSpec& 
 // control: progress (paths_done, events_done) and cancellation, may be null.
 BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy,
                             hawkes::SimulateControl* control);
+
+// Several runs, one after another (each on its own threads), every one checked before the first
+// starts. After a cancellation the rest come back empty, marked cancelled.
+std::vector<BacktestResult> run_backtests(const std::vector<RunRef>& runs, hawkes::SimulateControl* control);
 
 }  // namespace hawkgraph::backtest
