@@ -6,7 +6,7 @@
 // path from that event on; the bulk must still agree exactly and the rest statistically.
 import { describe, expect, it } from 'vitest';
 
-import { HawkgraphError, glftOffsets, runBacktest, runBacktestAsync, runtime, type Strategy } from '../../dist/index.js';
+import { HawkgraphError, glftOffsets, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime, type Strategy } from '../../dist/index.js';
 import { policyFile } from '../helpers/policy';
 
 const cuda = runtime().cuda;
@@ -45,6 +45,23 @@ describe.skipIf(reason !== '')('CUDA backtests', () => {
     const p = runBacktestAsync({ strategy: 'sym', paths: 2_000_000, horizon: 600, seed: 1, backend: 'cuda', timeGrid: 0 }, { signal: ac.signal });
     setTimeout(() => ac.abort(), 100);
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('a study runs its strategies and noise levels together on the device: each run equals the same run alone', async () => {
+    const study = { strategies: Object.fromEntries(strategies), paths: 500, horizon: 60, seed: 3, noise: [0.2], feeSweep: [0, 0.002], backend: 'cuda' as const };
+    const together = runStudy(study);
+    const progress: number[] = [];
+    const asynchronous = await runStudyAsync(study, { onProgress: (p) => progress.push(p.pathsDone) });
+    expect(together.rows).toHaveLength(3 * (1 + 1 + 2));
+    for (const [name, strategy] of strategies) {
+      const alone = runBacktest({ strategy, paths: 500, horizon: 60, seed: 3, backend: 'cuda' });
+      expect(Array.from(together.base[name].paths.pnl), name).toEqual(Array.from(alone.paths.pnl));
+      expect(Array.from(asynchronous.base[name].paths.pnl), name).toEqual(Array.from(alone.paths.pnl));
+      const noisy = runBacktest({ strategy, paths: 500, horizon: 60, seed: 3, backend: 'cuda', noiseVariance: 0.2 });
+      const row = together.rows.find((r) => r.strategy === name && r.study === 'noise')!;
+      expect(row.metrics.mean).toBe(noisy.metrics.mean);
+    }
+    expect(progress.at(-1)).toBeLessThanOrEqual(3 * 2 * 500);
   });
 
   it('refuses what a device cannot run', () => {
