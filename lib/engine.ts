@@ -462,16 +462,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       engine.predictBatch(this.#batchPacked, this.#batchCounts, n, out);
     }
     const r = into ?? ({} as BatchPrediction);
-    if (out !== r) {
-      r.direction = out.direction;
-      r.logits = out.logits;
-      r.probs = out.probs;
-      r.confidence = out.confidence;
-      r.magnitude = out.magnitude;
-      r.volatility = out.volatility;
-      r.levelsUsed = out.levelsUsed;
-      r.embedding = out.embedding;
-    }
+    if (out !== r) Object.assign(r, out);
     r.count = n;
     return r;
   }
