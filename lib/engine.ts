@@ -90,7 +90,7 @@ export interface EngineInfo {
   attention: 'pooled' | 'levels';
   /** CPU: the kernel table in use ('amx', 'avx512', 'avx2', 'portable'). */
   kernels?: string;
-  /** CPU: threads predictBatch() uses. */
+  /** CPU: threads predictBatch() uses. CUDA: host threads that validate and stage its books. */
   threads?: number;
   /** CPU: multiply-adds of one forward pass at full depth, as computed (folded) and as written. */
   macs?: { folded: number; asWritten: number };
@@ -250,8 +250,10 @@ function cpuOptions(options: EngineOptions): { precision?: string; threads?: num
 }
 
 // CUDA fields of the native info (absent for other backends).
-function cudaInfo(info: NativeEngineInfo): Pick<EngineInfo, 'device' | 'fallbackReason' | 'backendStats'> {
-  const out: Pick<EngineInfo, 'device' | 'fallbackReason' | 'backendStats'> = {};
+function cudaInfo(info: NativeEngineInfo): Pick<EngineInfo, 'device' | 'fallbackReason' | 'backendStats' | 'threads'> {
+  const out: Pick<EngineInfo, 'device' | 'fallbackReason' | 'backendStats' | 'threads'> = {};
+  const staged = info as NativeEngineInfo & { kernels?: string; threads?: number };
+  if (staged.kernels === undefined && staged.threads !== undefined) out.threads = staged.threads;
   if (info.device !== undefined) out.device = info.device;
   if (info.fallbackReason !== undefined) out.fallbackReason = info.fallbackReason;
   if (info.backendStats !== undefined) out.backendStats = Object.freeze({ ...info.backendStats });

@@ -182,6 +182,12 @@ describe('the host side of a batch: validation and staging on host threads', () 
     four.close();
   });
 
+  it('engine.info says how many host threads stage a batch', () => {
+    expect(one.info.threads).toBe(1);
+    expect(four.info.threads).toBe(4);
+    expect(four.info.kernels).toBeUndefined();
+  });
+
   it('stages a batch on 4 threads into the same records as on one: identical results', () => {
     const a = one.predictBatch(list, { embedding: true });
     const b = four.predictBatch(list, { embedding: true });

@@ -163,6 +163,8 @@ Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
       macs.Set("folded", cpu_forward_macs(m, m.levels, true));
       macs.Set("asWritten", cpu_forward_macs(m, m.levels, false));
       o.Set("macs", macs);
+    } else if (e.backend().staging_capacity() > 0) {
+      o.Set("threads", e.config().cpu.threads);  // host threads that validate and stage a batch
     }
     Napi::Object meta = Napi::Object::New(env);
     for (const auto& [k, v] : m.metadata) meta.Set(k, v);
