@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 
 import { Book, BookBatch, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
-import { HawkgraphError, describe, readInput } from './errors';
+import { HawkgraphError, describe, readInput, unreadable } from './errors';
 import {
   Prediction, ROW_EMBEDDING, readPredictionRow,
 } from './prediction';
@@ -147,6 +147,9 @@ export interface BatchOptions {
    */
   into?: BatchPrediction;
 }
+
+// The fields predictBatch writes into a result.
+const RESULT_FIELDS = ['count', 'direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding'] as const;
 
 // Whether a result's arrays hold n books (and an embedding of embedLength values, or none when
 // embedLength < 0), so predictBatch can write into them as they are.
@@ -435,7 +438,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         );
       }
       n = books.length;
-      out = this.#batchColumns(n, embedding, into);
+      out = this.#resultColumns(n, embedding, into);
       try {
         engine.predictBatch(books.columns, books.counts, n, out);
       } catch (err) {
@@ -460,13 +463,27 @@ export class Engine extends EventEmitter<EngineEvents> {
           throw err;
         }
       }
-      out = this.#batchColumns(n, embedding, into);
+      out = this.#resultColumns(n, embedding, into);
       engine.predictBatch(this.#batchPacked, this.#batchCounts, n, out);
     }
     const r = into ?? ({} as BatchPrediction);
     if (out !== r) Object.assign(r, out);
     r.count = n;
     return r;
+  }
+
+  // #batchColumns for a caller's `into`, refused up front (ERR_INVALID_OPTION) when it cannot be
+  // filled: assigning each field to itself proves it writable, so a frozen or read-only result,
+  // or one whose getters throw, fails before native code writes into its arrays.
+  #resultColumns(n: number, embedding: boolean, into: BatchPrediction | undefined): NativeBatchColumns {
+    if (into === undefined) return this.#batchColumns(n, embedding, undefined);
+    try {
+      const fields = into as unknown as Record<string, unknown>;
+      for (const key of RESULT_FIELDS) fields[key] = fields[key];
+      return this.#batchColumns(n, embedding, into);
+    } catch (err) {
+      throw unreadable('ERR_INVALID_OPTION', 'into (a writable result of predictBatch)', err);
+    }
   }
 
   // The arrays native predictBatch fills for n books: `into` itself when all of its arrays fit

@@ -441,6 +441,20 @@ describe('results into caller-owned arrays', () => {
     expectSameAsPredict(engine, out, 6, nested(cases[6]));
   });
 
+  it('refuses a frozen, read-only or unreadable `into` before writing any of its arrays', () => {
+    const frozen = Object.freeze(engine.predictBatch(filled(8)));
+    const readOnly = Object.defineProperty(engine.predictBatch(filled(8)), 'count', { value: 8, writable: false });
+    for (const out of [frozen, readOnly]) {
+      const logits = Array.from(out.logits);
+      refused(() => engine.predictBatch(filled(8, 20), { into: out }), 'ERR_INVALID_OPTION', /into \(a writable result of predictBatch\).*read only/);
+      expect(Array.from(out.logits)).toEqual(logits);
+    }
+    const throwing = { get logits(): Float64Array { throw new Error('no logits here'); } };
+    refused(() => engine.predictBatch(filled(2), { into: throwing as never }), 'ERR_INVALID_OPTION', /no logits here/);
+    const trap = new Proxy({}, { get() { throw new Error('trap'); } });
+    refused(() => engine.predictBatch(filled(2), { into: trap as never }), 'ERR_INVALID_OPTION', /trap/);
+  });
+
   it('refuses an `into` that is not an object', () => {
     for (const bad of [null, 42, 'x']) {
       refused(() => engine.predictBatch(filled(1), { into: bad as never }), 'ERR_INVALID_OPTION', /into must be a result of predictBatch/);
