@@ -4,7 +4,7 @@
  * is checked here (types, shapes); values (finite, positive, ordered, uncrossed) are checked once,
  * in native code, for every book form alike.
  */
-import { HawkgraphError, describe } from './errors';
+import { HawkgraphError, describe, unreadable } from './errors';
 
 /** One price level: [price, size]. */
 export type PriceLevel = readonly [price: number, size: number] | readonly number[];
@@ -236,15 +236,15 @@ export class BookBatch {
   set(i: number, book: Book): void {
     this.#index(i);
     const where = `batch[${i}]`;
-    if (bookKind(book, where) === 'typed') {
-      // A typed book's shape is checked whole before any value is copied: straight into the slot.
-      packBookInto(book, this.columns, i * this.stride, this.levels, this.counts, 2 * i, where);
-    } else {
+    // Staged first, so a book refused halfway (or one whose getters throw) leaves the slot as it was.
+    try {
       packBookInto(book, this.#staging, 0, this.levels, this.#stagingCounts, 0, where);
-      this.columns.set(this.#staging, i * this.stride);
-      this.counts[2 * i] = this.#stagingCounts[0];
-      this.counts[2 * i + 1] = this.#stagingCounts[1];
+    } catch (err) {
+      throw unreadable('ERR_BOOK_TYPE', where, err);
     }
+    this.columns.set(this.#staging, i * this.stride);
+    this.counts[2 * i] = this.#stagingCounts[0];
+    this.counts[2 * i + 1] = this.#stagingCounts[1];
     if (i >= this.#length) this.#length = i + 1;
   }
 

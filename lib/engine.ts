@@ -148,6 +148,24 @@ export interface BatchOptions {
   into?: BatchPrediction;
 }
 
+// The most books one predictBatch takes (the native count is an int32; a batch this large is
+// gigabytes of columns long before then).
+const MAX_BATCH_BOOKS = 2 ** 30;
+
+// The fields predict() writes into `into`: assigning each to itself (and one element of each
+// array) proves them writable, so a frozen or read-only result is refused before any is written.
+const PREDICTION_FIELDS = ['direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding'] as const;
+
+function checkPredictInto(into: Prediction): void {
+  if (into === null || typeof into !== 'object' || !Array.isArray(into.probs) || !Array.isArray(into.logits)) {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `into must be a result of predict(), got ${describe(into)}`);
+  }
+  const fields = into as unknown as Record<string, unknown>;
+  for (const key of PREDICTION_FIELDS) fields[key] = fields[key];
+  into.probs[0] = into.probs[0];
+  into.logits[0] = into.logits[0];
+}
+
 // The fields predictBatch writes into a result.
 const RESULT_FIELDS = ['count', 'direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding'] as const;
 
@@ -367,13 +385,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   // Typed books are read in place; nested ones are staged into preallocated columns.
   #run(book: Book): void {
     const engine = this.#engine();
-    if (bookKind(book, 'book') === 'typed') {
-      const t = book as TypedBook;
-      const [nb, na] = typedBookCounts(t, 'book');
-      engine.predict(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na, this.#row);
-    } else {
-      const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
-      engine.predict(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na, this.#row);
+    try {
+      if (bookKind(book, 'book') === 'typed') {
+        const t = book as TypedBook;
+        const [nb, na] = typedBookCounts(t, 'book');
+        engine.predict(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na, this.#row);
+      } else {
+        const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
+        engine.predict(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na, this.#row);
+      }
+    } catch (err) {
+      throw unreadable('ERR_BOOK_TYPE', 'book', err);  // a HawkgraphError passes as it is
     }
   }
 
@@ -382,11 +404,22 @@ export class Engine extends EventEmitter<EngineEvents> {
    * and returns in microseconds. Throws HawkgraphError (ERR_BOOK_*) for a malformed book.
    */
   predict(book: Book, options?: PredictOptions): Prediction {
+    let into: Prediction | undefined;
+    let embedding = false;
+    if (options !== undefined && options !== null) {
+      try {
+        into = options.into;
+        embedding = Boolean(options.embedding);
+        if (into !== undefined) checkPredictInto(into);
+      } catch (err) {
+        throw unreadable('ERR_INVALID_OPTION', 'predict options', err);
+      }
+    }
     this.#run(book);
     const row = this.#row;
-    const out = options?.into ?? ({ probs: [0, 0, 0], logits: [0, 0, 0] } as unknown as Prediction);
+    const out = into ?? ({ probs: [0, 0, 0], logits: [0, 0, 0] } as unknown as Prediction);
     readPredictionRow(row, 0, out);
-    if (options?.embedding) {
+    if (embedding) {
       const e = out.embedding?.length === this.#embed ? out.embedding : new Float32Array(this.#embed);
       for (let c = 0; c < this.#embed; c++) e[c] = row[ROW_EMBEDDING + c];
       out.embedding = e;
@@ -423,11 +456,18 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   predictBatch(books: ArrayLike<Book> | BookBatch, options?: BatchOptions): BatchPrediction {
     const engine = this.#engine();
-    const into = options?.into;
+    // Plain try/catch rather than readInput: a steady loop of calls allocates nothing.
+    let into: BatchPrediction | undefined;
+    let embedding: boolean;
+    try {
+      into = options?.into;
+      embedding = options?.embedding === true;
+    } catch (err) {
+      throw unreadable('ERR_INVALID_OPTION', 'predictBatch options', err);
+    }
     if (into !== undefined && (into === null || typeof into !== 'object')) {
       throw new HawkgraphError('ERR_INVALID_OPTION', `into must be a result of predictBatch, got ${describe(into)}`);
     }
-    const embedding = options?.embedding === true;
     let out: NativeBatchColumns;
     let n: number;
     if (books instanceof BookBatch) {
@@ -445,10 +485,16 @@ export class Engine extends EventEmitter<EngineEvents> {
         throw nameBatchSlot(err);
       }
     } else {
-      if (books === null || typeof books !== 'object' || typeof books.length !== 'number') {
+      let length: unknown;
+      try {
+        length = books === null || typeof books !== 'object' ? undefined : books.length;
+      } catch (err) {
+        throw unreadable('ERR_INVALID_ARGUMENT', 'books', err);
+      }
+      if (typeof length !== 'number' || !(length >= 0 && length <= MAX_BATCH_BOOKS && Number.isInteger(length))) {
         throw new HawkgraphError('ERR_INVALID_ARGUMENT', `books must be an array of books or a BookBatch, got ${describe(books)}`);
       }
-      n = books.length;
+      n = length;
       this.#ensureBatchCapacity(n);
       const L = this.#levels;
       const packed = this.#batchPacked;
@@ -459,8 +505,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         } catch (err) {
           // The book's name is built only for a refused book: packing it again under its name
           // throws the same error, naming books[k].
-          packBookInto(books[k], packed, k * 4 * L, L, counts, 2 * k, `books[${k}]`);
-          throw err;
+          const where = `books[${k}]`;
+          try {
+            packBookInto(books[k], packed, k * 4 * L, L, counts, 2 * k, where);
+          } catch (named) {
+            throw unreadable('ERR_BOOK_TYPE', where, named);
+          }
+          throw unreadable('ERR_BOOK_TYPE', where, err);
         }
       }
       out = this.#resultColumns(n, embedding, into);
@@ -511,13 +562,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The node features the model sees for this book: 2 * levelsUsed rows of 8 float64 values. */
   features(book: Book): Float64Array {
     const engine = this.#engine();
-    if (bookKind(book, 'book') === 'typed') {
-      const t = book as TypedBook;
-      const [nb, na] = typedBookCounts(t, 'book');
-      return engine.nodeFeatures(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na);
+    try {
+      if (bookKind(book, 'book') === 'typed') {
+        const t = book as TypedBook;
+        const [nb, na] = typedBookCounts(t, 'book');
+        return engine.nodeFeatures(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na);
+      }
+      const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
+      return engine.nodeFeatures(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na);
+    } catch (err) {
+      throw unreadable('ERR_BOOK_TYPE', 'book', err);
     }
-    const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
-    return engine.nodeFeatures(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na);
   }
 
   /** @internal the native engine moved from CUDA to the CPU after a failure (fallback 'cpu'). */
@@ -595,10 +650,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 }
 
 /** Loads a model and builds an engine with every buffer preallocated. */
-export function createEngine(options: EngineOptions): Engine {
-  if (options === null || typeof options !== 'object') {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `createEngine expects an options object, got ${describe(options)}`);
+export function createEngine(userOptions: EngineOptions): Engine {
+  if (userOptions === null || typeof userOptions !== 'object') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `createEngine expects an options object, got ${describe(userOptions)}`);
   }
+  // Read once: a getter or Proxy trap that throws is an ERR_INVALID_OPTION, and no option can
+  // change between its check and its use.
+  const options = readInput('ERR_INVALID_OPTION', 'engine options', () => ({ ...userOptions }));
   for (const key of Object.keys(options)) {
     if (!ENGINE_OPTIONS.has(key)) {
       throw new HawkgraphError('ERR_INVALID_OPTION', `unknown option ${JSON.stringify(key)} (expected one of ${[...ENGINE_OPTIONS].join(', ')})`);

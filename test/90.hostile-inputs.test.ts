@@ -1,6 +1,6 @@
 /**
  * Hostile input at every public entry point of the Hawkes, LOB, live-intensity, backtest and
- * stream APIs: NaN, infinities, -0, huge and unsafe integers, wrong types (strings, BigInt,
+ * stream APIs, and the GNN engine's (createEngine, predict, predictBatch, features, BookBatch): NaN, infinities, -0, huge and unsafe integers, wrong types (strings, BigInt,
  * symbols, null), getters and Proxy traps that throw, holey arrays, wrong lengths, typed arrays
  * of the wrong type, detached and SharedArrayBuffer-backed arrays, corrupt policy files, aborted
  * signals and throwing listeners and strategies. Each refusal must be a HawkgraphError with a
@@ -996,6 +996,78 @@ describe('engine.submit: hostile symbols, books and timestamps', () => {
       expect(engine.streamStats()).toBeDefined();
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('createEngine, predict, predictBatch, features and BookBatch: getters and traps that throw', () => {
+  const good = { bids: [[101.2, 3.5], [101.1, 7]], asks: [[101.3, 1], [101.4, 4]] };
+  const model = modelPath('pooled');
+
+  it('createEngine reads its options once; a throwing getter or trap is ERR_INVALID_OPTION', LIMIT, () => {
+    refusedWithCause(() => createEngine(withThrowingGetter({ model, backend: 'cpu' }, 'model') as never), 'ERR_INVALID_OPTION', /engine options could not be read: boom/);
+    refusedWithCause(() => createEngine(trapping({ model, backend: 'cpu' }, 'backend') as never), 'ERR_INVALID_OPTION', /engine options could not be read/);
+    // A getter is read once: it cannot pass the check and then change.
+    let reads = 0;
+    const once = { model, get backend() { reads++; return reads === 1 ? 'cpu' : 'banana'; } };
+    const engine = createEngine(once as never);
+    expect(engine.info.backend).toBe('cpu');
+    expect(reads).toBe(1);
+    engine.close();
+  });
+
+  it('predict, features and predictBatch turn throwing books and options into coded errors, and keep working', LIMIT, () => {
+    const engine = createEngine({ model, backend: 'cpu' });
+    try {
+      const reference = engine.predict(good);
+      const typed = { bidPx: new Float64Array([101.2, 101.1]), bidSz: new Float64Array([3.5, 7]), askPx: new Float64Array([101.3, 101.4]), askSz: new Float64Array([1, 4]) };
+      const levelTrap = { bids: new Proxy(good.bids, { get: (t, k) => { if (k === '1') throw boom(); return Reflect.get(t, k); } }), asks: good.asks };
+      const bad: [string, () => unknown, string, RegExp][] = [
+        ['predict: a bids getter', () => engine.predict(withThrowingGetter(good, 'bids')), 'ERR_BOOK_TYPE', /book could not be read: boom/],
+        ['predict: a trapped level', () => engine.predict(levelTrap), 'ERR_BOOK_TYPE', /book could not be read: boom/],
+        ['predict: a typed column getter', () => engine.predict(withThrowingGetter(typed, 'askSz')), 'ERR_BOOK_TYPE', /book could not be read: boom/],
+        ['predict: an options trap', () => engine.predict(good, trapping({ embedding: true }, 'embedding') as never), 'ERR_INVALID_OPTION', /predict options could not be read/],
+        ['predict: a frozen into', () => engine.predict(good, { into: Object.freeze(engine.predict(good)) }), 'ERR_INVALID_OPTION', /read only/],
+        ['predict: an into without arrays', () => engine.predict(good, { into: {} as never }), 'ERR_INVALID_OPTION', /into must be a result of predict\(\)/],
+        ['predict: an into of frozen arrays', () => engine.predict(good, { into: { ...engine.predict(good), probs: Object.freeze([0, 0, 0]) } as never }), 'ERR_INVALID_OPTION', /read only/],
+        ['features: a getter', () => engine.features(withThrowingGetter(good, 'asks')), 'ERR_BOOK_TYPE', /book could not be read: boom/],
+        ['predictBatch: a length getter', () => engine.predictBatch(withThrowingGetter([good], 'length') as never), 'ERR_INVALID_ARGUMENT', /books could not be read: boom/],
+        ['predictBatch: a length of 1.5', () => engine.predictBatch({ length: 1.5, 0: good } as never), 'ERR_INVALID_ARGUMENT', /books must be an array of books/],
+        ['predictBatch: a book getter', () => engine.predictBatch([good, withThrowingGetter(good, 'bids')]), 'ERR_BOOK_TYPE', /^books\[1\] could not be read: boom/],
+        ['predictBatch: an element trap', () => engine.predictBatch(trapping([good, good], '1') as never), 'ERR_BOOK_TYPE', /books\[1\] could not be read/],
+        ['predictBatch: an options trap', () => engine.predictBatch([good], trapping({ into: undefined }, 'into') as never), 'ERR_INVALID_OPTION', /predictBatch options could not be read/],
+      ];
+      for (const [name, make, code, pattern] of bad) {
+        try {
+          refused(make, code, pattern);
+        } catch (err) {
+          throw new Error(`${name}: ${(err as Error).message}`);
+        }
+      }
+      expect(engine.predict(good)).toEqual(reference);
+      expect(engine.predictBatch([good, good]).logits[3]).toBe(reference.logits[0]);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('BookBatch.set of a throwing book is ERR_BOOK_TYPE naming the slot, and leaves the slot as it was', LIMIT, () => {
+    const engine = createEngine({ model, backend: 'cpu' });
+    try {
+      const batch = engine.createBatch(2);
+      batch.set(0, good);
+      const before = Array.from(batch.columns);
+      const counts = Array.from(batch.counts);
+      // The trap fires on the second ask level, after the bids and the first ask are read.
+      const late = { bids: good.bids, asks: new Proxy(good.asks, { get: (t, k) => { if (k === '1') throw boom(); return Reflect.get(t, k); } }) };
+      refused(() => batch.set(0, late), 'ERR_BOOK_TYPE', /^batch\[0\] could not be read: boom/);
+      const typedLate = withThrowingGetter({ bidPx: new Float64Array([9, 8]), bidSz: new Float64Array([1, 1]), askPx: new Float64Array([10, 11]), askSz: new Float64Array([1, 1]) }, 'askSz');
+      refused(() => batch.set(0, typedLate), 'ERR_BOOK_TYPE', /^batch\[0\] could not be read: boom/);
+      expect(Array.from(batch.columns)).toEqual(before);
+      expect(Array.from(batch.counts)).toEqual(counts);
+      expect(batch.length).toBe(1);
+    } finally {
+      engine.close();
     }
   });
 });
