@@ -46,7 +46,7 @@ struct KernelArgs {
   double* grid;  // [3 * path_count * grid] or null
 };
 
-constexpr int kOutFields = 11;
+constexpr int kOutFields = backtest::BacktestResult::kPerPathFields;
 
 template <int N, bool G1, class Strategy>
 __device__ void run_thread(const KernelArgs& a, const Strategy& st, int64_t i) {
@@ -136,9 +136,7 @@ class DeviceRun {
     a_.lin = strategy.lin;
     if (a_.kind == 2) upload_policy(*strategy.policy);
     const int64_t P = o.paths, G = o.spec.grid;
-    std::vector<double>* fields[kOutFields] = {&r_.pnl, &r_.gross_pnl, &r_.maker_notional, &r_.taker_notional, &r_.cash,
-                                               &r_.mid, &r_.map, &r_.reward, &r_.inventory, &r_.trades, &r_.events};
-    for (auto* f : fields) f->assign(static_cast<size_t>(P), 0.0);
+    for (auto* f : r_.per_path()) f->assign(static_cast<size_t>(P), 0.0);
     r_.grid_gross.assign(static_cast<size_t>(P * G), 0.0);
     r_.grid_maker.assign(static_cast<size_t>(P * G), 0.0);
     r_.grid_taker.assign(static_cast<size_t>(P * G), 0.0);
@@ -168,8 +166,7 @@ class DeviceRun {
     const int64_t count = count_, base = base_, G = o_.spec.grid;
     host_.resize(static_cast<size_t>(kOutFields * count));
     out_.download(host_.data(), host_.size());
-    std::vector<double>* fields[kOutFields] = {&r_.pnl, &r_.gross_pnl, &r_.maker_notional, &r_.taker_notional, &r_.cash,
-                                               &r_.mid, &r_.map, &r_.reward, &r_.inventory, &r_.trades, &r_.events};
+    const auto fields = r_.per_path();
     for (int f = 0; f < kOutFields; ++f) {
       std::copy(host_.begin() + f * count, host_.begin() + (f + 1) * count, fields[f]->begin() + base);
     }
@@ -222,10 +219,9 @@ class DeviceRun {
   backtest::BacktestResult r_;
 };
 
-void check_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions& o, const backtest::StrategySpec& strategy) {
-  backtest::validate_backtest_options(o);
-  if (model.dims() != 8) throw Error("ERR_INVALID_OPTION", "the backtest needs the 8-dimensional LOB model");
-  backtest::check_event_budget(model.params(), o.spec);
+// backtest::check_run, then what the device cannot run: callbacks, records, too many components.
+void check_device_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions& o, const backtest::StrategySpec& strategy) {
+  backtest::check_run(model, o, strategy);
   if (strategy.kind == backtest::StrategyKind::Callback) {
     throw Error("ERR_INVALID_OPTION", "strategy: a JS callback runs on the CPU only (backend 'cuda' needs 'sym', lin or policy)");
   }
@@ -239,7 +235,7 @@ void check_run(const hawkes::HawkesModel& model, const backtest::BacktestOptions
 
 std::vector<backtest::BacktestResult> backtest_run_many(const std::vector<backtest::RunRef>& runs,
                                                         hawkes::SimulateControl* control) {
-  for (const auto& r : runs) check_run(*r.model, *r.options, *r.strategy);
+  for (const auto& r : runs) check_device_run(*r.model, *r.options, *r.strategy);
   require_device();
   std::vector<std::unique_ptr<DeviceRun>> device;
   std::vector<std::unique_ptr<Stream>> streams;

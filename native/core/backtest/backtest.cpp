@@ -444,16 +444,12 @@ void check_event_budget(const hawkes::HawkesParams& params, const BacktestSpec& 
   }
 }
 
-namespace {
-
 void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy) {
   validate_backtest_options(options);
   if (model.dims() != 8) bad_option("the backtest needs the 8-dimensional LOB model, got " + std::to_string(model.dims()) + " dimensions");
   check_event_budget(model.params(), options.spec);
   if (strategy.kind == StrategyKind::Policy && strategy.policy == nullptr) bad_option("strategy.policy is missing");
 }
-
-}  // namespace
 
 std::vector<BacktestResult> run_backtests(const std::vector<RunRef>& runs, hawkes::SimulateControl* control) {
   for (const RunRef& r : runs) check_run(*r.model, *r.options, *r.strategy);
@@ -473,9 +469,7 @@ BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOpti
   check_run(model, options, strategy);
   const int64_t P = options.paths;
   BacktestResult r;
-  for (auto* v : {&r.pnl, &r.gross_pnl, &r.maker_notional, &r.taker_notional, &r.cash, &r.mid, &r.map, &r.reward, &r.inventory, &r.trades, &r.events}) {
-    v->assign(static_cast<size_t>(P), 0.0);
-  }
+  for (auto* v : r.per_path()) v->assign(static_cast<size_t>(P), 0.0);
   const size_t gsize = static_cast<size_t>(P) * static_cast<size_t>(options.spec.grid);
   r.grid_gross.assign(gsize, 0.0);
   r.grid_maker.assign(gsize, 0.0);

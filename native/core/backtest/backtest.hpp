@@ -4,6 +4,7 @@
 // headers.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -67,6 +68,11 @@ struct RunRef {
 
 struct BacktestResult {
   std::vector<double> pnl, gross_pnl, maker_notional, taker_notional, cash, mid, map, reward, inventory, trades, events;
+  // The per-path vectors above, in PathResult's order (the CUDA kernel writes one row per field).
+  static constexpr int kPerPathFields = 11;
+  std::array<std::vector<double>*, kPerPathFields> per_path() {
+    return {&pnl, &gross_pnl, &maker_notional, &taker_notional, &cash, &mid, &map, &reward, &inventory, &trades, &events};
+  }
   std::vector<double> grid_gross, grid_maker, grid_taker;  // [paths * grid]
   Records records;
   bool cancelled = false;
@@ -88,6 +94,10 @@ void validate_backtest_options(const BacktestOptions& o);
 // every baseline raised by 6 noise standard deviations, times the horizon) exceed this bound.
 constexpr double kMaxExpectedEventsPerPath = 1e9;
 void check_event_budget(const hawkes::HawkesParams& params, const BacktestSpec& spec);
+
+// ERR_INVALID_OPTION naming the field for a run no backend can do: bad options, a model that is
+// not the 8-event LOB model, an order flow too fast for the horizon, a policy without weights.
+void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy);
 
 // Runs paths on `threads` native threads (the callback strategy runs on the caller's thread
 // only). Path p's results depend only on (seed, p) and the settings, never on the thread count.
