@@ -965,10 +965,22 @@ function runsTogether(runs: StudyRun[]): boolean {
   return runs.length > 1 && runs.every((r) => r.p.resolved.backend === 'cuda' && !r.p.callback);
 }
 
+// The native arguments of prepared configs run together: the one Hawkes model they share
+// (refused otherwise) and each run's options.
+function manyArgs(list: Prepared[]): [Float64Array, Float64Array, Float64Array, NativeBacktestOptions[]] {
+  const h = list[0].process;
+  const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+  for (const p of list) {
+    if (!same(p.process.mu, h.mu) || !same(p.process.alpha, h.alpha) || !same(p.process.beta, h.beta)) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', 'runs started together must share one Hawkes model (hawkes differs between them)');
+    }
+  }
+  return [h.mu, h.alpha, h.beta, list.map((p) => p.native)];
+}
+
 // Runs prepared configs (one Hawkes model, no callback) in one native call.
 function runManyRaw(list: Prepared[]): NativeBacktestResult[] {
-  const h = list[0].process;
-  return addon().backtestRunMany(h.mu, h.alpha, h.beta, list.map((p) => p.native));
+  return addon().backtestRunMany(...manyArgs(list));
 }
 
 /**
@@ -1008,12 +1020,12 @@ export async function runStudyAsync(config: StudyConfig, userOptions: StudyAsync
   const total = runs.length;
   let raws: NativeBacktestResult[];
   if (runsTogether(runs)) {
-    const h = runs[0].p.process;
+    const args = manyArgs(runs.map((r) => r.p));
     const label = `${total} runs together`;
     const paths = runs.reduce((n, r) => n + r.p.resolved.paths, 0);
     options.onProgress?.({ run: 0, runs: total, label, pathsDone: 0, paths, events: 0 });
     raws = await runAsync<NativeBacktestResult[]>(
-      (progress) => addon().backtestRunManyAsync(h.mu, h.alpha, h.beta, runs.map((r) => r.p.native), progress) as unknown as { promise: Promise<NativeSimulation>; cancel(): void },
+      (progress) => addon().backtestRunManyAsync(...args, progress) as unknown as { promise: Promise<NativeSimulation>; cancel(): void },
       {
         signal: options.signal,
         onProgress: options.onProgress ? (q: SimulationProgress) => options.onProgress!({ run: 0, runs: total, label, ...q }) : undefined,

@@ -148,22 +148,38 @@ export interface BatchOptions {
   into?: BatchPrediction;
 }
 
+// One book's columns and level counts, as native predict / nodeFeatures take them.
+interface BookColumns {
+  bidPx: Float64Array;
+  bidSz: Float64Array;
+  bids: number;
+  askPx: Float64Array;
+  askSz: Float64Array;
+  asks: number;
+}
+
 // The most books one predictBatch takes (the native count is an int32; a batch this large is
 // gigabytes of columns long before then).
 const MAX_BATCH_BOOKS = 2 ** 30;
 
-// The fields predict() writes into `into`: assigning each to itself (and one element of each
-// array) proves them writable, so a frozen or read-only result is refused before any is written.
+// Assigns each field of `o` to itself: in strict code that throws where a field is read-only
+// (a frozen result) or a getter or trap throws, so a result that cannot be filled is refused
+// before anything is written into it.
+function assignEachToItself(o: object, keys: readonly string[]): void {
+  const fields = o as Record<string, unknown>;
+  for (const key of keys) fields[key] = fields[key];
+}
+
+// The fields predict() writes into `into` (and one element of each of its arrays).
 const PREDICTION_FIELDS = ['direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding'] as const;
 
 function checkPredictInto(into: Prediction): void {
   if (into === null || typeof into !== 'object' || !Array.isArray(into.probs) || !Array.isArray(into.logits)) {
     throw new HawkgraphError('ERR_INVALID_OPTION', `into must be a result of predict(), got ${describe(into)}`);
   }
-  const fields = into as unknown as Record<string, unknown>;
-  for (const key of PREDICTION_FIELDS) fields[key] = fields[key];
-  into.probs[0] = into.probs[0];
-  into.logits[0] = into.logits[0];
+  assignEachToItself(into, PREDICTION_FIELDS);
+  assignEachToItself(into.probs, ['0']);
+  assignEachToItself(into.logits, ['0']);
 }
 
 // The fields predictBatch writes into a result.
@@ -328,6 +344,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #bidSz: Float64Array;
   readonly #askPx: Float64Array;
   readonly #askSz: Float64Array;
+  readonly #view: BookColumns;
   readonly #row: Float64Array;
   // Batch staging for arrays of books, and the result rows of any batch; grown when a larger
   // batch than any before arrives.
@@ -354,6 +371,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#bidSz = this.#staging.subarray(L, 2 * L);
     this.#askPx = this.#staging.subarray(2 * L, 3 * L);
     this.#askSz = this.#staging.subarray(3 * L, 4 * L);
+    this.#view = { bidPx: this.#bidPx, bidSz: this.#bidSz, bids: 0, askPx: this.#askPx, askSz: this.#askSz, asks: 0 };
     this.#row = new Float64Array(info.rowWidth);
     this.info = Object.freeze({
       backend: info.backend,
@@ -381,22 +399,37 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.#native;
   }
 
-  // Runs the native call for one book of either form; the result lands in this.#row.
-  // Typed books are read in place; nested ones are staged into preallocated columns.
-  #run(book: Book): void {
-    const engine = this.#engine();
+  // One book of either form as the columns native code reads (written into #view, reused):
+  // typed books in place, nested ones packed into the preallocated staging columns. A getter or
+  // trap that throws is ERR_BOOK_TYPE; a HawkgraphError passes as it is.
+  #viewBook(book: Book): BookColumns {
+    const v = this.#view;
     try {
       if (bookKind(book, 'book') === 'typed') {
         const t = book as TypedBook;
-        const [nb, na] = typedBookCounts(t, 'book');
-        engine.predict(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na, this.#row);
+        [v.bids, v.asks] = typedBookCounts(t, 'book');
+        v.bidPx = t.bidPx;
+        v.bidSz = t.bidSz;
+        v.askPx = t.askPx;
+        v.askSz = t.askSz;
       } else {
-        const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
-        engine.predict(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na, this.#row);
+        [v.bids, v.asks] = packBook(book, this.#staging, 0, this.#levels, 'book');
+        v.bidPx = this.#bidPx;
+        v.bidSz = this.#bidSz;
+        v.askPx = this.#askPx;
+        v.askSz = this.#askSz;
       }
     } catch (err) {
-      throw unreadable('ERR_BOOK_TYPE', 'book', err);  // a HawkgraphError passes as it is
+      throw unreadable('ERR_BOOK_TYPE', 'book', err);
     }
+    return v;
+  }
+
+  // Runs the native call for one book of either form; the result lands in this.#row.
+  #run(book: Book): void {
+    const engine = this.#engine();
+    const v = this.#viewBook(book);
+    engine.predict(v.bidPx, v.bidSz, v.bids, v.askPx, v.askSz, v.asks, this.#row);
   }
 
   /**
@@ -524,13 +557,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   // #batchColumns for a caller's `into`, refused up front (ERR_INVALID_OPTION) when it cannot be
-  // filled: assigning each field to itself proves it writable, so a frozen or read-only result,
-  // or one whose getters throw, fails before native code writes into its arrays.
+  // filled, before native code writes into its arrays.
   #resultColumns(n: number, embedding: boolean, into: BatchPrediction | undefined): NativeBatchColumns {
     if (into === undefined) return this.#batchColumns(n, embedding, undefined);
     try {
-      const fields = into as unknown as Record<string, unknown>;
-      for (const key of RESULT_FIELDS) fields[key] = fields[key];
+      assignEachToItself(into, RESULT_FIELDS);
       return this.#batchColumns(n, embedding, into);
     } catch (err) {
       throw unreadable('ERR_INVALID_OPTION', 'into (a writable result of predictBatch)', err);
@@ -562,17 +593,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The node features the model sees for this book: 2 * levelsUsed rows of 8 float64 values. */
   features(book: Book): Float64Array {
     const engine = this.#engine();
-    try {
-      if (bookKind(book, 'book') === 'typed') {
-        const t = book as TypedBook;
-        const [nb, na] = typedBookCounts(t, 'book');
-        return engine.nodeFeatures(t.bidPx, t.bidSz, nb, t.askPx, t.askSz, na);
-      }
-      const [nb, na] = packBook(book, this.#staging, 0, this.#levels, 'book');
-      return engine.nodeFeatures(this.#bidPx, this.#bidSz, nb, this.#askPx, this.#askSz, na);
-    } catch (err) {
-      throw unreadable('ERR_BOOK_TYPE', 'book', err);
-    }
+    const v = this.#viewBook(book);
+    return engine.nodeFeatures(v.bidPx, v.bidSz, v.bids, v.askPx, v.askSz, v.asks);
   }
 
   /** @internal the native engine moved from CUDA to the CPU after a failure (fallback 'cpu'). */

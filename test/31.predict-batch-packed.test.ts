@@ -7,9 +7,10 @@ import * as path from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { BookBatch, DIRECTIONS, HawkgraphError, createEngine, type BatchPrediction, type Engine } from '../dist/index.js';
+import { BookBatch, HawkgraphError, createEngine, type BatchPrediction } from '../dist/index.js';
 import { refused } from './helpers/errors';
 import { loadCases, modelPath, typed, type FixtureCase, type Mode } from './helpers/fixtures';
+import { expectSameAsPredict } from './helpers/predictions';
 import { randomBook, randomModel, toSafetensors } from './helpers/reference-model';
 import { writeSafetensors } from './helpers/safetensors';
 
@@ -31,22 +32,6 @@ function writeSlot(batch: BookBatch, i: number, book: NestedBook): void {
     s.askSz[j] = book.asks[j][1];
   }
   batch.setCounts(i, nb, na);
-}
-
-// Book k of `result` equals predict(book), bit for bit (toEqual on numbers is Object.is).
-function expectSameAsPredict(engine: Engine, result: BatchPrediction, k: number, book: NestedBook): void {
-  const p = engine.predict(book, { embedding: true });
-  expect(DIRECTIONS[result.direction[k]]).toBe(p.direction);
-  expect(Array.from(result.probs.subarray(3 * k, 3 * k + 3))).toEqual(p.probs);
-  expect(Array.from(result.logits.subarray(3 * k, 3 * k + 3))).toEqual(p.logits);
-  expect(result.confidence[k]).toBe(p.confidence);
-  expect(result.magnitude[k]).toBe(p.magnitude);
-  expect(result.volatility[k]).toBe(p.volatility);
-  expect(result.levelsUsed[k]).toBe(p.levelsUsed);
-  if (result.embedding) {
-    const E = engine.info.embed;
-    expect(result.embedding.subarray(E * k, E * k + E)).toEqual(p.embedding);
-  }
 }
 
 // Everything a refused call must leave as it was.

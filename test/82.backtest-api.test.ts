@@ -238,9 +238,11 @@ describe('runs started together (how a CUDA study shares the device)', () => {
     });
   });
 
-  it('refuses a bad run (naming the field) or runs on different backends', () => {
+  it('refuses a bad run (naming the field), runs on different backends or of different Hawkes models', () => {
     refused(() => _runBacktestsTogether([configs[0], { ...configs[1], dt: -1 }]), 'ERR_INVALID_OPTION', /dt/);
     refused(() => _runBacktestsTogether([configs[0], { ...configs[0], backend: 'cuda' }]), 'ERR_INVALID_OPTION', /same backend/);
+    const otherHawkes = { ...resolveBacktestConfig(configs[0]).hawkes, mu: resolveBacktestConfig(configs[0]).hawkes.mu.map((m) => m * 1.1) };
+    refused(() => _runBacktestsTogether([configs[0], { ...configs[0], hawkes: otherHawkes }]), 'ERR_INVALID_ARGUMENT', /share one Hawkes model/);
   });
 });
 
