@@ -3,7 +3,7 @@
     {
       "target_name": "hawkgraph",
       "sources": [
-        "<!@(node -p \"const s=require('./native/sources.json'); s.core.concat(s.addon, s.cuda_unavailable).join(' ')\")"
+        "<!@(node -p \"const s=require('./native/sources.json'); s.core.concat(s.backends, s.addon, s.cuda_unavailable).join(' ')\")"
       ],
       "dependencies": ["hawkgraph_cpu_avx2", "hawkgraph_cpu_avx512", "hawkgraph_cpu_amx", "hawkgraph_hawkes_avx512", "hawkgraph_hawkes_avx2"],
       "include_dirs": [

@@ -1,10 +1,11 @@
-// Module entry: registers the engine class and the runtime report. Context-aware: each
+// Module entry: registers the engine class, the runtime report and constants(). Context-aware: each
 // environment (main thread, worker) gets its own AddonState.
 #include <napi.h>
 
+#include "../backends/registry.hpp"
 #include "../core/cpu_features.hpp"
-#include "../cuda/cuda_runtime.hpp"
 #include "addon_state.hpp"
+#include "constants_wrap.hpp"
 #include "engine_wrap.hpp"
 #include "backtest_wrap.hpp"
 #include "hawkes_wrap.hpp"
@@ -46,7 +47,7 @@ Napi::Object cpu_report(Napi::Env env) {
 }
 
 Napi::Object cuda_report(Napi::Env env) {
-  const cuda::RuntimeInfo rt = cuda::query_runtime();
+  const cuda::RuntimeInfo rt = backends::cuda_runtime();
   Napi::Object o = Napi::Object::New(env);
   o.Set("compiled", rt.compiled);
   o.Set("runtimeVersion", rt.runtime_version);
@@ -88,7 +89,7 @@ Napi::Value cuda_axpy(const Napi::CallbackInfo& info) {
     if (x.length != y.length || x.length > (1u << 30)) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "x and y must have the same length");
     }
-    cuda::vector_axpy(static_cast<float>(a), x.data, y.data, static_cast<int>(x.length));
+    backends::cuda_axpy(static_cast<float>(a), x.data, y.data, static_cast<int>(x.length));
   });
   return env.Undefined();
 }
@@ -105,6 +106,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaAxpy", Napi::Function::New(env, cuda_axpy, "cudaAxpy"));
   register_hawkes(env, exports);
   register_backtest(env, exports);
+  register_constants(env, exports);
   return exports;
 }
 

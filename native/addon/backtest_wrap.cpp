@@ -10,7 +10,9 @@
 #include "../core/backtest/backtest.hpp"
 #include "../core/error.hpp"
 #include "../core/hawkes/hawkes_model.hpp"
-#include "../cuda/backtest_cuda.hpp"
+#include "../backends/registry.hpp"
+#include "../core/layouts.hpp"
+#include "../core/limits.hpp"
 #include "async_job.hpp"
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
@@ -27,20 +29,6 @@ using hawkes::HawkesParams;
 
 [[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
 
-double number_field(const Napi::Object& o, const char* name) {
-  Napi::Value v = o.Get(name);
-  if (!v.IsNumber()) bad_option(std::string(name) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-int64_t integer_field(const Napi::Object& o, const char* name, double lo, double hi) {
-  const double v = number_field(o, name);
-  if (!(v >= lo && v <= hi) || v != std::floor(v)) {
-    bad_option(std::string(name) + " must be an integer in [" + format_number(lo) + ", " + format_number(hi) + "], got " + format_number(v));
-  }
-  return static_cast<int64_t>(v);
-}
-
 // Everything a run needs, owned together so a pool thread can hold it.
 struct BacktestJob {
   HawkesParams params;
@@ -48,7 +36,7 @@ struct BacktestJob {
   BacktestOptions options;
   backtest::StrategySpec strategy;
   std::unique_ptr<backtest::Policy> policy;
-  bool cuda = false;
+  backends::BackendKind backend = backends::BackendKind::Cpu;
   std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
 
   // (mu, alpha, beta, options) as lib/backtest.ts builds them.
@@ -63,7 +51,8 @@ struct BacktestJob {
     s.horizon = number_field(o, "horizon");
     s.dt = number_field(o, "dt");
     s.tick = number_field(o, "tick");
-    s.inventory_limit = integer_field(o, "inventoryLimit", 1, 1e15);
+    using namespace limits;
+    s.inventory_limit = integer_field(o, "inventoryLimit", 1, kMaxInventoryLimit);
     s.z1 = number_field(o, "z1");
     s.z2 = number_field(o, "z2");
     s.z3 = number_field(o, "z3");
@@ -73,16 +62,13 @@ struct BacktestJob {
     const double noise_var = number_field(o, "noiseVariance");
     if (!(noise_var >= 0) || !std::isfinite(noise_var)) bad_option("noiseVariance must be a finite number >= 0, got " + format_number(noise_var));
     s.noise_std = std::sqrt(noise_var);
-    s.grid = integer_field(o, "timeGrid", 0, 100000);
-    s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, 9007199254740991.0));
-    options.paths = integer_field(o, "paths", 1, 1099511627776.0);
-    options.first_path = integer_field(o, "firstPath", 0, 9007199254740991.0);
-    options.threads = static_cast<int>(integer_field(o, "threads", 1, 1024));
+    s.grid = integer_field(o, "timeGrid", 0, kMaxTimeGrid);
+    s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, kMaxSafeInteger));
+    options.paths = integer_field(o, "paths", 1, static_cast<double>(kMaxPaths));
+    options.first_path = integer_field(o, "firstPath", 0, kMaxSafeInteger);
+    options.threads = static_cast<int>(integer_field(o, "threads", 1, kMaxSimulationThreads));
     options.record = o.Get("record").ToBoolean().Value();
-    if (std::isfinite(s.horizon) && std::isfinite(s.dt) && s.dt > 0 && s.horizon > 0) {
-      s.steps = static_cast<int64_t>(std::ceil(s.horizon / s.dt - 1e-9));
-      if (s.steps < 1) s.steps = 1;
-    }
+    if (const int64_t steps = backtest_step_count(s.horizon, s.dt); steps > 0) s.steps = steps;
     Napi::Value lob_value = o.Get("lob");
     if (!lob_value.IsObject()) bad_option("lob must be an object");
     Napi::Object lob = lob_value.As<Napi::Object>();
@@ -91,19 +77,15 @@ struct BacktestJob {
     if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
     std::memcpy(options.lob.jump_location, loc.data, sizeof(double) * 8);
     std::memcpy(options.lob.jump_scale, scale.data, sizeof(double) * 8);
-    options.lob.initial_bid = integer_field(lob, "initialBid", -4503599627370496.0, 4503599627370496.0);
-    options.lob.initial_ask = integer_field(lob, "initialAsk", -4503599627370496.0, 4503599627370496.0);
+    options.lob.initial_bid = integer_field(lob, "initialBid", -kMaxTicks, kMaxTicks);
+    options.lob.initial_ask = integer_field(lob, "initialAsk", -kMaxTicks, kMaxTicks);
     s.initial_bid = options.lob.initial_bid;
     s.initial_ask = options.lob.initial_ask;
-    Napi::Value backend = o.Get("backend");
-    const std::string b = backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "cpu";
-    if (b != "cpu" && b != "cuda") bad_option("backend must be 'cpu' or 'cuda', got \"" + b + "\"");
-    cuda = b == "cuda";
+    backend = backends::compute_backend_kind(string_field(o, "backend", "cpu"));
     Napi::Value st_value = o.Get("strategy");
     if (!st_value.IsObject()) bad_option("strategy must be an object");
     Napi::Object st = st_value.As<Napi::Object>();
-    Napi::Value kind = st.Get("kind");
-    const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+    const std::string k = string_field(st, "kind", "");
     if (k == "sym") {
       strategy.kind = StrategyKind::Sym;
     } else if (k == "lin") {
@@ -130,10 +112,7 @@ struct BacktestJob {
     model = std::make_unique<HawkesModel>(params);
   }
 
-  BacktestResult run() {
-    return cuda ? cuda::backtest_run(*model, options, strategy, control.get())
-                : backtest::run_backtest(*model, options, strategy, control.get());
-  }
+  BacktestResult run() { return backends::run_backtest(backend, *model, options, strategy, control.get()); }
   bool cancelled(const BacktestResult& r) const { return r.cancelled; }
   double paths_total() const { return static_cast<double>(options.paths); }
   Napi::Value to_js(Napi::Env env, BacktestResult& r);
@@ -143,7 +122,7 @@ struct BacktestJob {
 // (cuda::backtest_run_many), on the CPU they run one after another, each on its own threads.
 struct BacktestManyJob {
   std::vector<std::unique_ptr<BacktestJob>> jobs;
-  bool cuda = false;
+  backends::BackendKind backend = backends::BackendKind::Cpu;
   std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
 
   // (mu, alpha, beta, [options, ...]): every run's options as for backtestRun, one backend.
@@ -154,15 +133,15 @@ struct BacktestManyJob {
     for (uint32_t i = 0; i < list.Length(); ++i) {
       jobs.push_back(std::make_unique<BacktestJob>(params, list.Get(i)));
       if (jobs.back()->strategy.kind == StrategyKind::Callback) bad_option("a callback strategy runs through backtestRunCallback");
-      if (i > 0 && jobs.back()->cuda != jobs.front()->cuda) bad_option("runs must all use the same backend");
+      if (i > 0 && jobs.back()->backend != jobs.front()->backend) bad_option("runs must all use the same backend");
     }
-    cuda = jobs.front()->cuda;
+    backend = jobs.front()->backend;
   }
 
   std::vector<BacktestResult> run() {
     std::vector<backtest::RunRef> refs;
     for (const auto& j : jobs) refs.push_back({j->model.get(), &j->options, &j->strategy});
-    return cuda ? cuda::backtest_run_many(refs, control.get()) : backtest::run_backtests(refs, control.get());
+    return backends::run_backtests(backend, refs, control.get());
   }
   bool cancelled(const std::vector<BacktestResult>& r) const {
     for (const auto& x : r) {
@@ -283,31 +262,33 @@ Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     BacktestJob job(info);
     if (!info[4].IsFunction()) bad_option("strategy callback must be a function");
-    if (job.cuda) bad_option("strategy: a JS callback runs on the CPU only (backend 'cuda' needs 'sym', lin or policy)");
+    if (job.backend != backends::BackendKind::Cpu) bad_option("strategy: a JS callback runs on the CPU only (backend 'cuda' needs 'sym', lin or policy)");
     Napi::Function decide = info[4].As<Napi::Function>();
-    Napi::Float64Array state = Napi::Float64Array::New(env, 8);
+    namespace cs = backtest::callback_state;
+    namespace ca = backtest::callback_action;
+    Napi::Float64Array state = Napi::Float64Array::New(env, cs::kWidth);
     double* sp = state.Data();
     job.strategy.kind = StrategyKind::Callback;
     job.strategy.decide = [&](const backtest::Observation& o, int64_t path) {
       // One scope per call: the handles of millions of calls would otherwise pile up in the
       // scope of backtestRunCallback until the run ends (tens of bytes each).
       Napi::HandleScope scope(env);
-      sp[0] = static_cast<double>(path);
-      sp[1] = static_cast<double>(o.step);
-      sp[2] = o.time;
-      sp[3] = static_cast<double>(o.inventory);
-      sp[4] = static_cast<double>(o.bid);
-      sp[5] = static_cast<double>(o.ask);
-      sp[6] = o.trend;
-      sp[7] = o.cash;
+      sp[cs::kPath] = static_cast<double>(path);
+      sp[cs::kStep] = static_cast<double>(o.step);
+      sp[cs::kTime] = o.time;
+      sp[cs::kInventory] = static_cast<double>(o.inventory);
+      sp[cs::kBid] = static_cast<double>(o.bid);
+      sp[cs::kAsk] = static_cast<double>(o.ask);
+      sp[cs::kTrend] = o.trend;
+      sp[cs::kCash] = o.cash;
       Napi::Value ret = decide.Call({state});  // a JS exception propagates as Napi::Error
       if (!ret.IsTypedArray() || ret.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-          ret.As<Napi::Float64Array>().ElementLength() < 3) {
+          ret.As<Napi::Float64Array>().ElementLength() < static_cast<size_t>(ca::kWidth)) {
         throw Error("ERR_INVALID_ARGUMENT", "the strategy callback must return an action");
       }
       const double* a = ret.As<Napi::Float64Array>().Data();
-      backtest::Quotes q = backtest::quotes_from_offsets(o, a[0], a[1]);
-      q.market = a[2] > 0 ? 1 : a[2] < 0 ? -1 : 0;
+      backtest::Quotes q = backtest::quotes_from_offsets(o, a[ca::kBidOffset], a[ca::kAskOffset]);
+      q.market = a[ca::kMarket] > 0 ? 1 : a[ca::kMarket] < 0 ? -1 : 0;
       return q;
     };
     BacktestResult r = backtest::run_backtest(*job.model, job.options, job.strategy, nullptr);

@@ -2,74 +2,48 @@
 
 #include <string>
 
+#include "../backends/registry.hpp"
 #include "../core/error.hpp"
-#include "../core/cpu/cpu_backend.hpp"
+#include "../core/features.hpp"
 #include "../core/gnn_model.hpp"
+#include "../core/layouts.hpp"
+#include "../core/limits.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 
 namespace hawkgraph::addon {
 namespace {
 
-constexpr int32_t kMaxBookLevels = 1 << 24;
+using backends::GnnBackendOptions;
 
-BackendKind parse_backend(const Napi::Value& v) {
-  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-  if (name == "cpu") return BackendKind::Cpu;
-  if (name == "cuda") return BackendKind::Cuda;
-  if (name == "auto") return BackendKind::Auto;
-  if (name == "cuda-host-twin") return BackendKind::CudaHostTwin;
-  throw make_error(v.Env(), "ERR_INVALID_OPTION", "backend must be \"auto\", \"cpu\" or \"cuda\", got \"" + name + "\"");
-}
-
-std::string string_option(const Napi::Object& o, const char* key, const std::string& fallback) {
-  const Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
-}
-
-// The CUDA options lib/engine.ts has already checked: { precision, fallback, singleBook }.
-void parse_cuda_options(const Napi::Value& v, EngineConfig& config) {
-  if (!v.IsObject()) return;
-  const Napi::Object o = v.As<Napi::Object>();
-  config.cuda_fp16 = string_option(o, "precision", "fp16") != "fp32";
-  config.fallback_cpu = string_option(o, "fallback", "none") == "cpu";
-  const std::string single = string_option(o, "singleBook", "auto");
-  config.cuda_single = single == "persistent" ? 1 : single == "graph" ? 2 : 0;
+// new GnnEngine(bytes, backend, options, onFallback)'s backend and options, which lib/engine.ts
+// has checked: { precision, threads, kernels, folds, fallback, singleBook, twinFaultAfter,
+// twinSkipKernels }, each read once.
+GnnBackendOptions backend_options(const Napi::Value& backend, const Napi::Value& options) {
+  GnnBackendOptions g;
+  g.kind = backends::gnn_backend_kind(backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "");
+  if (!options.IsObject()) return g;
+  const Napi::Object o = options.As<Napi::Object>();
+  const Napi::Value precision = o.Get("precision");
+  if (precision.IsString()) g.precision = backends::precision_from_name(precision.As<Napi::String>().Utf8Value());
+  const Napi::Value threads = o.Get("threads");
+  if (threads.IsNumber()) g.threads = threads.As<Napi::Number>().Int32Value();
+  g.kernels = string_field(o, "kernels", g.kernels);
+  const Napi::Value folds = o.Get("folds");
+  if (folds.IsBoolean()) g.folds = folds.As<Napi::Boolean>().Value();
+  g.fallback = backends::fallback_from_name(string_field(o, "fallback", "none"));
+  g.single_book = backends::single_book_from_name(string_field(o, "singleBook", "auto"));
   const Napi::Value fault = o.Get("twinFaultAfter");
-  if (fault.IsNumber()) config.twin_fault_after = fault.As<Napi::Number>().Int32Value();
-  config.twin_skip_kernels = o.Get("twinSkipKernels").ToBoolean();
-}
-
-// Arguments (bidPx, bidSz, bidCount, askPx, askSz, askCount) starting at `first`.
-BookView book_args(const Napi::CallbackInfo& info, size_t first) {
-  auto bid_px = float64_view(info[first], "bidPx");
-  auto bid_sz = float64_view(info[first + 1], "bidSz");
-  const int32_t nb = int_arg(info[first + 2], "bidCount", 0, kMaxBookLevels);
-  auto ask_px = float64_view(info[first + 3], "askPx");
-  auto ask_sz = float64_view(info[first + 4], "askSz");
-  const int32_t na = int_arg(info[first + 5], "askCount", 0, kMaxBookLevels);
-  if (static_cast<size_t>(nb) > bid_px.length || static_cast<size_t>(nb) > bid_sz.length ||
-      static_cast<size_t>(na) > ask_px.length || static_cast<size_t>(na) > ask_sz.length) {
-    throw make_error(info.Env(), "ERR_BOOK_LENGTH", "book level counts exceed the arrays passed");
-  }
-  return BookView{{bid_px.data, bid_sz.data, nb}, {ask_px.data, ask_sz.data, na}};
-}
-
-// The CPU backend's options from the JS options object (lib/ has validated their types).
-void read_cpu_options(const Napi::Value& v, CpuOptions& cpu) {
-  if (!v.IsObject()) return;
-  Napi::Object o = v.As<Napi::Object>();
-  if (o.Has("precision") && o.Get("precision").IsString()) cpu.precision = o.Get("precision").As<Napi::String>().Utf8Value();
-  if (o.Has("threads") && o.Get("threads").IsNumber()) cpu.threads = o.Get("threads").As<Napi::Number>().Int32Value();
-  if (o.Has("kernels") && o.Get("kernels").IsString()) cpu.kernels = o.Get("kernels").As<Napi::String>().Utf8Value();
-  if (o.Has("folds") && o.Get("folds").IsBoolean()) cpu.folds = o.Get("folds").As<Napi::Boolean>().Value();
+  if (fault.IsNumber()) g.twin_fault_after = fault.As<Napi::Number>().Int32Value();
+  g.twin_skip_kernels = o.Get("twinSkipKernels").ToBoolean();
+  return g;
 }
 
 // GnnEngine.cpuKernels(): the kernel tables this CPU runs, widest first.
 Napi::Value cpu_kernels_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&] {
-    const auto names = cpu_kernel_names();
+    const auto names = backends::cpu_kernel_tables();
     Napi::Array a = Napi::Array::New(env, names.size());
     for (size_t i = 0; i < names.size(); ++i) a.Set(i, names[i]);
     return a;
@@ -84,7 +58,7 @@ Napi::Value measure_cpu_peak_js(const Napi::CallbackInfo& info) {
     const std::string kernels = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "auto";
     const double seconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.2;
     if (!(seconds > 0 && seconds <= 10)) throw make_error(env, "ERR_INVALID_ARGUMENT", "seconds must be in (0, 10]");
-    const CpuPeak p = measure_cpu_peak(kernels, seconds);
+    const CpuPeak p = backends::measure_cpu_peak(kernels, seconds);
     Napi::Object o = Napi::Object::New(env);
     o.Set("kernels", p.kernels);
     o.Set("fp32GFlops", p.fp32_gflops);
@@ -115,13 +89,11 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
       throw make_error(env, "ERR_INVALID_ARGUMENT", "model bytes must be a Uint8Array");
     }
     auto bytes = info[0].As<Napi::Uint8Array>();
-    EngineConfig config;
-    config.backend = parse_backend(info[1]);
-    parse_cuda_options(info[2], config);
+    auto provider = backends::gnn_backends(backend_options(info[1], info[2]));
     if (info[3].IsFunction()) on_fallback_ = Napi::Persistent(info[3].As<Napi::Function>());
-    read_cpu_options(info[2], config.cpu);
     auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes.Data(), bytes.ByteLength()));
-    engine_ = std::make_unique<GnnEngine>(std::move(model), config);
+    engine_ = std::make_unique<GnnEngine>(std::move(model), std::move(provider));
+    engine_->set_fallback_listener(this);
   });
 }
 
@@ -135,15 +107,15 @@ Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
   return guard(env, [&] {
     const GnnEngine& e = engine(env);
     const GnnModel& m = e.model();
+    const BackendDescription b = e.describe_backend();
     Napi::Object o = Napi::Object::New(env);
-    o.Set("backend", e.backend().name());
-    o.Set("precision", e.backend().precision());
-    if (!e.backend().device().empty()) o.Set("device", e.backend().device());
+    o.Set("backend", b.name);
+    o.Set("precision", b.precision);
+    if (!b.device.empty()) o.Set("device", b.device);
     if (!e.fallback_reason().empty()) o.Set("fallbackReason", e.fallback_reason());
-    const auto stats = e.backend().stats();
-    if (!stats.empty()) {
+    if (!b.stats.empty()) {
       Napi::Object s = Napi::Object::New(env);
-      for (const auto& [k, v] : stats) s.Set(k, v);
+      for (const auto& [k, v] : b.stats) s.Set(k, v);
       o.Set("backendStats", s);
     }
     o.Set("levels", m.levels);
@@ -154,17 +126,16 @@ Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
     o.Set("attention", m.attention == AttentionMode::Pooled ? "pooled" : "levels");
     o.Set("edges", static_cast<double>(m.topology.edges()));
     o.Set("rowWidth", e.row_width());
-    const std::string kernels = cpu_backend_kernels(e.backend());
-    if (!kernels.empty()) {
-      o.Set("kernels", kernels);
-      o.Set("threads", e.config().cpu.threads);
-      o.Set("folds", e.config().cpu.folds);
+    if (!b.kernels.empty()) {
+      o.Set("kernels", b.kernels);
+      o.Set("threads", b.threads);
+      o.Set("folds", b.folds);
       Napi::Object macs = Napi::Object::New(env);
-      macs.Set("folded", cpu_forward_macs(m, m.levels, true));
-      macs.Set("asWritten", cpu_forward_macs(m, m.levels, false));
+      macs.Set("folded", b.macs_folded);
+      macs.Set("asWritten", b.macs_as_written);
       o.Set("macs", macs);
-    } else if (e.backend().staging_capacity() > 0) {
-      o.Set("threads", e.config().cpu.threads);  // host threads that validate and stage a batch
+    } else if (b.threads > 0) {
+      o.Set("threads", b.threads);  // host threads that validate and stage a batch
     }
     Napi::Object meta = Napi::Object::New(env);
     for (const auto& [k, v] : m.metadata) meta.Set(k, v);
@@ -185,7 +156,6 @@ Napi::Value EngineWrap::predict(const Napi::CallbackInfo& info) {
     }
     e.predict(book, row.data);
   });
-  notify_fallback(env);
   return env.Undefined();
 }
 
@@ -241,37 +211,34 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
     GnnEngine& e = engine(env);
     auto packed = float64_view(info[0], "packed");
     auto counts = int32_view(info[1], "counts");
-    const int32_t count = int_arg(info[2], "count", 0, 1 << 30);
+    const int32_t count = int_arg(info[2], "count", 0, limits::kMaxBatchBooks);
     const size_t L = static_cast<size_t>(e.model().levels);
     const size_t n = static_cast<size_t>(count);
-    if (packed.length < n * 4 * L || counts.length < 2 * n) {
+    constexpr size_t kColumns = batch_book::kColumns, kCounts = batch_counts::kWidth;
+    if (packed.length < n * kColumns * L || counts.length < kCounts * n) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "batch buffers are smaller than count books");
     }
     const PredictionColumns out = result_columns(info[3], n, static_cast<size_t>(e.model().embed));
     if (batch_views_.size() < n) batch_views_.resize(n);
     BookView* views = batch_views_.data();
     for (size_t k = 0; k < n; ++k) {
-      const double* base = packed.data + k * 4 * L;
-      const int nb = counts.data[2 * k], na = counts.data[2 * k + 1];
+      const double* base = packed.data + k * kColumns * L;
+      const int nb = counts.data[kCounts * k + batch_counts::kBids], na = counts.data[kCounts * k + batch_counts::kAsks];
       if (nb < 0 || na < 0 || static_cast<size_t>(nb) > L || static_cast<size_t>(na) > L) {
         throw make_error(env, "ERR_BOOK_LENGTH",
                          "books[" + std::to_string(k) + "]: level counts (bids " + std::to_string(nb) + ", asks " +
                              std::to_string(na) + ") must be from 0 to " + std::to_string(L));
       }
-      views[k] = BookView{{base, base + L, nb}, {base + 2 * L, base + 3 * L, na}};
+      namespace c = batch_book;
+      views[k] = BookView{{base + c::kBidPrice * L, base + c::kBidSize * L, nb}, {base + c::kAskPrice * L, base + c::kAskSize * L, na}};
     }
     e.predict_batch(views, count, out);
   });
-  notify_fallback(env);
   return env.Undefined();
 }
 
-// A CUDA failure moved the engine to the CPU during the call just made: tell lib/ once, after the
-// call's results are written (an int compare per call otherwise).
-void EngineWrap::notify_fallback(Napi::Env env) {
-  if (!engine_ || engine_->fallbacks() == seen_fallbacks_) return;
-  seen_fallbacks_ = engine_->fallbacks();
-  if (!on_fallback_.IsEmpty()) on_fallback_.Call({Napi::String::New(env, engine_->fallback_reason())});
+void EngineWrap::on_fallback(const std::string& reason) {
+  if (!on_fallback_.IsEmpty()) on_fallback_.Call({Napi::String::New(Env(), reason)});
 }
 
 // nodeFeatures(bidPx, bidSz, nb, askPx, askSz, na) -> Float64Array [2 * levelsUsed * 8]
@@ -280,9 +247,9 @@ Napi::Value EngineWrap::node_features(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     GnnEngine& e = engine(env);
     BookView book = book_args(info, 0);
-    std::vector<double> out(static_cast<size_t>(e.model().nodes()) * 8);
+    std::vector<double> out(static_cast<size_t>(e.model().nodes()) * kNodeFeatures);
     const int levels = e.node_features(book, out.data());
-    auto result = Napi::Float64Array::New(env, static_cast<size_t>(2 * levels) * 8);
+    auto result = Napi::Float64Array::New(env, static_cast<size_t>(2 * levels) * kNodeFeatures);
     std::copy(out.begin(), out.begin() + result.ElementLength(), result.Data());
     return result;
   });

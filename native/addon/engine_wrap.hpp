@@ -1,16 +1,18 @@
-// The JS-facing GnnEngine class: argument translation only; the math lives in core/.
+// The JS-facing GnnEngine class: argument translation only; the math lives in core/, the backend
+// choice and the fallback rule in backends/registry.hpp.
 #pragma once
 
 #include <napi.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../core/gnn_engine.hpp"
 
 namespace hawkgraph::addon {
 
-class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+class EngineWrap : public Napi::ObjectWrap<EngineWrap>, private FallbackListener {
  public:
   static Napi::Function define(Napi::Env env);
   explicit EngineWrap(const Napi::CallbackInfo& info);
@@ -25,14 +27,13 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value node_features(const Napi::CallbackInfo& info);
   Napi::Value close(const Napi::CallbackInfo& info);
 
-  void notify_fallback(Napi::Env env);
+  // The engine moved to another backend mid-call (and has completed the call there): lib/'s hook.
+  void on_fallback(const std::string& reason) override;
 
   std::unique_ptr<GnnEngine> engine_;
   // Book views of predictBatch's packed columns, grown to the largest batch seen and reused.
   std::vector<BookView> batch_views_;
-  // lib/'s hook for a mid-run CUDA -> CPU fallback, and the fallbacks already reported.
   Napi::FunctionReference on_fallback_;
-  int seen_fallbacks_ = 0;
 };
 
 }  // namespace hawkgraph::addon

@@ -11,7 +11,8 @@
 #include "../core/hawkes/hawkes_likelihood.hpp"
 #include "../core/hawkes/hawkes_model.hpp"
 #include "../core/hawkes/hawkes_simulate.hpp"
-#include "../cuda/hawkes_cuda.hpp"
+#include "../backends/registry.hpp"
+#include "../core/limits.hpp"
 #include "async_job.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
@@ -26,32 +27,12 @@ using hawkes::SimulateResult;
 
 [[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
 
-double number_field(const Napi::Object& o, const char* name, double fallback) {
-  Napi::Value v = o.Get(name);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) bad_option(std::string(name) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-int64_t integer_field(const Napi::Object& o, const char* name, double fallback, double lo, double hi) {
-  const double v = number_field(o, name, fallback);
-  if (!(v >= lo && v <= hi) || v != std::floor(v)) {
-    bad_option(std::string(name) + " must be an integer in [" + format_number(lo) + ", " + format_number(hi) + "], got " + format_number(v));
-  }
-  return static_cast<int64_t>(v);
-}
-
-bool bool_field(const Napi::Object& o, const char* name) {
-  Napi::Value v = o.Get(name);
-  return !v.IsUndefined() && v.ToBoolean().Value();
-}
-
 struct ParsedOptions {
   SimulateOptions sim;
   hawkes::LobSpec lob{};
   bool has_lob = false;
   double tick = 1.0;  // LOB: price of one tick, for the price columns
-  bool cuda = false;
+  backends::BackendKind backend = backends::BackendKind::Cpu;
 };
 
 // The options object lib/ builds: { endTime, seed, paths, maxEvents, threads, method,
@@ -60,14 +41,14 @@ ParsedOptions options_arg(const Napi::Value& v) {
   if (!v.IsObject()) bad_option("simulate options must be an object");
   Napi::Object o = v.As<Napi::Object>();
   ParsedOptions p;
+  using namespace limits;
   p.sim.end_time = number_field(o, "endTime", NAN);
-  p.sim.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, 0, 9007199254740991.0));
-  p.sim.paths = integer_field(o, "paths", 1, 1, 1099511627776.0);
-  p.sim.max_events = integer_field(o, "maxEvents", 1e7, 1, 9007199254740991.0);
-  p.sim.threads = static_cast<int>(integer_field(o, "threads", 1, 1, 1024));
-  p.sim.max_stored_events = integer_field(o, "maxStoredEvents", 268435456.0, 1, 9007199254740991.0);
-  Napi::Value method = o.Get("method");
-  const std::string m = method.IsString() ? method.As<Napi::String>().Utf8Value() : "exact";
+  p.sim.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, 0, kMaxSafeInteger));
+  p.sim.paths = integer_field(o, "paths", 1, 1, static_cast<double>(kMaxPaths));
+  p.sim.max_events = integer_field(o, "maxEvents", static_cast<double>(kDefaultMaxEvents), 1, kMaxSafeInteger);
+  p.sim.threads = static_cast<int>(integer_field(o, "threads", 1, 1, kMaxSimulationThreads));
+  p.sim.max_stored_events = integer_field(o, "maxStoredEvents", static_cast<double>(kDefaultMaxStoredEvents), 1, kMaxSafeInteger);
+  const std::string m = string_field(o, "method", "exact");
   if (m == "exact") {
     p.sim.method = hawkes::Method::Exact;
   } else if (m == "thinning") {
@@ -77,10 +58,7 @@ ParsedOptions options_arg(const Napi::Value& v) {
   }
   p.sim.intensity = bool_field(o, "intensity");
   p.sim.stats_only = bool_field(o, "statsOnly");
-  Napi::Value backend = o.Get("backend");
-  const std::string b = backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "cpu";
-  if (b != "cpu" && b != "cuda") bad_option("backend must be 'cpu' or 'cuda', got \"" + b + "\"");
-  p.cuda = b == "cuda";
+  p.backend = backends::compute_backend_kind(string_field(o, "backend", "cpu"));
   Napi::Value lob = o.Get("lob");
   if (lob.IsObject()) {
     Napi::Object l = lob.As<Napi::Object>();
@@ -89,16 +67,9 @@ ParsedOptions options_arg(const Napi::Value& v) {
     if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
     std::memcpy(p.lob.jump_location, loc.data, sizeof(double) * 8);
     std::memcpy(p.lob.jump_scale, scale.data, sizeof(double) * 8);
-    // J = location + scale * Exp(1) ticks must fit the 64-bit tick prices and the Int32Array of
-    // jumps (lib/lob.ts MAX_JUMP_TICKS); the core only checks finite and >= 0.
-    for (int k = 0; k < 8; ++k) {
-      if (p.lob.jump_location[k] > 1e6 || p.lob.jump_scale[k] > 1e6) {
-        bad_option("jumps.location[" + std::to_string(k) + "] and jumps.scale[" + std::to_string(k) + "] must be at most 1e6 ticks, got " +
-                   format_number(p.lob.jump_location[k]) + " and " + format_number(p.lob.jump_scale[k]));
-      }
-    }
-    p.lob.initial_bid = integer_field(l, "initialBid", NAN, -4503599627370496.0, 4503599627370496.0);
-    p.lob.initial_ask = integer_field(l, "initialAsk", NAN, -4503599627370496.0, 4503599627370496.0);
+    // The jump bound (limits::kMaxJumpTicks) is checked by the core with the other options.
+    p.lob.initial_bid = integer_field(l, "initialBid", NAN, -kMaxTicks, kMaxTicks);
+    p.lob.initial_ask = integer_field(l, "initialAsk", NAN, -kMaxTicks, kMaxTicks);
     p.tick = number_field(l, "tick", 1.0);
     if (!(p.tick > 0) || !std::isfinite(p.tick)) bad_option("tick must be a finite number > 0, got " + format_number(p.tick));
     p.has_lob = true;
@@ -178,10 +149,7 @@ struct SimulationJob {
     if (options.has_lob) options.sim.lob = &options.lob;
   }
 
-  SimulateResult run() {
-    return options.cuda ? cuda::hawkes_simulate(*model, options.sim, control.get())
-                        : hawkes::simulate(*model, options.sim, control.get());
-  }
+  SimulateResult run() { return backends::simulate_hawkes(options.backend, *model, options.sim, control.get()); }
   bool cancelled(const SimulateResult& r) const { return r.cancelled; }
   double paths_total() const { return static_cast<double>(options.sim.paths); }
   Napi::Value to_js(Napi::Env env, SimulateResult& r) const {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "../core/error.hpp"
+#include "../core/limits.hpp"
 #include "js_errors.hpp"
 
 namespace hawkgraph::addon {
@@ -43,6 +45,48 @@ int32_t int_arg(const Napi::Value& v, const char* name, int32_t lo, int32_t hi) 
                          std::to_string(hi) + "]");
   }
   return static_cast<int32_t>(d);
+}
+
+BookView book_args(const Napi::CallbackInfo& info, size_t first) {
+  auto bid_px = float64_view(info[first], "bidPx");
+  auto bid_sz = float64_view(info[first + 1], "bidSz");
+  const int32_t nb = int_arg(info[first + 2], "bidCount", 0, limits::kMaxBookLevels);
+  auto ask_px = float64_view(info[first + 3], "askPx");
+  auto ask_sz = float64_view(info[first + 4], "askSz");
+  const int32_t na = int_arg(info[first + 5], "askCount", 0, limits::kMaxBookLevels);
+  if (static_cast<size_t>(nb) > bid_px.length || static_cast<size_t>(nb) > bid_sz.length ||
+      static_cast<size_t>(na) > ask_px.length || static_cast<size_t>(na) > ask_sz.length) {
+    throw make_error(info.Env(), "ERR_BOOK_LENGTH", "book level counts exceed the arrays passed");
+  }
+  return BookView{{bid_px.data, bid_sz.data, nb}, {ask_px.data, ask_sz.data, na}};
+}
+
+double number_field(const Napi::Object& o, const char* name) {
+  const Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Error("ERR_INVALID_OPTION", std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+double number_field(const Napi::Object& o, const char* name, double fallback) {
+  return o.Get(name).IsUndefined() ? fallback : number_field(o, name);
+}
+
+int64_t integer_field(const Napi::Object& o, const char* name, double lo, double hi) {
+  return require_integer(name, number_field(o, name), lo, hi);
+}
+
+int64_t integer_field(const Napi::Object& o, const char* name, double fallback, double lo, double hi) {
+  return require_integer(name, number_field(o, name, fallback), lo, hi);
+}
+
+bool bool_field(const Napi::Object& o, const char* name) {
+  const Napi::Value v = o.Get(name);
+  return !v.IsUndefined() && v.ToBoolean().Value();
+}
+
+std::string string_field(const Napi::Object& o, const char* name, const std::string& fallback) {
+  const Napi::Value v = o.Get(name);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
 }
 
 }  // namespace hawkgraph::addon

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/layouts.hpp"
+#include "../core/limits.hpp"
 #include "addon_state.hpp"
 #include "engine_wrap.hpp"
 #include "js_errors.hpp"
@@ -17,7 +19,6 @@
 namespace hawkgraph::addon {
 namespace {
 
-constexpr int32_t kMaxBookLevels = 1 << 24;
 constexpr int kResultBlocks = 4;
 
 // process.exit() does not run environment cleanup hooks, so every live stream is also listed
@@ -60,10 +61,11 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     }
     GnnEngine& engine = EngineWrap::Unwrap(info[0].As<Napi::Object>())->engine(env);
     stream::StreamConfig config;
-    config.max_batch = int_arg(info[1], "maxBatch", 1, 4096);
-    config.max_wait_us = int_arg(info[2], "maxWaitUs", 0, 1000000);
-    config.max_symbols = int_arg(info[3], "maxSymbols", 1, 1 << 16);
-    config.spin_us = int_arg(info[8], "spinUs", 0, 10000);
+    using namespace limits;
+    config.max_batch = int_arg(info[1], "maxBatch", kStreamMaxBatch.min, kStreamMaxBatch.max);
+    config.max_wait_us = int_arg(info[2], "maxWaitUs", kStreamMaxWaitUs.min, kStreamMaxWaitUs.max);
+    config.max_symbols = int_arg(info[3], "maxSymbols", kStreamMaxSymbols.min, kStreamMaxSymbols.max);
+    config.spin_us = int_arg(info[8], "spinUs", kStreamSpinUs.min, kStreamSpinUs.max);
     config.result_blocks = kResultBlocks;
     const auto& meta = engine.model().metadata;
     const auto flow = meta.find("order_flow");
@@ -73,7 +75,8 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     }
     auto inbox = float64_view(info[6], "inbox");
     auto submit_out = float64_view(info[7], "submitOut");
-    if (inbox.length < static_cast<size_t>(config.max_batch) * stream::record::kWidth || submit_out.length < 1) {
+    if (inbox.length < static_cast<size_t>(config.max_batch) * stream::record::kWidth ||
+        submit_out.length < stream::submit_out::kWidth) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "inbox or submitOut is too small");
     }
     // Holding the arrays keeps their (non-resizable, never moved) backing stores alive.
@@ -139,22 +142,12 @@ Napi::Value StreamWrap::submit(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     stream::BookStream& s = core(env);
     const int32_t symbol = int_arg(info[0], "symbol", 0, s.config().max_symbols - 1);
-    auto bid_px = float64_view(info[1], "bidPx");
-    auto bid_sz = float64_view(info[2], "bidSz");
-    const int32_t nb = int_arg(info[3], "bidCount", 0, kMaxBookLevels);
-    auto ask_px = float64_view(info[4], "askPx");
-    auto ask_sz = float64_view(info[5], "askSz");
-    const int32_t na = int_arg(info[6], "askCount", 0, kMaxBookLevels);
-    if (static_cast<size_t>(nb) > bid_px.length || static_cast<size_t>(nb) > bid_sz.length ||
-        static_cast<size_t>(na) > ask_px.length || static_cast<size_t>(na) > ask_sz.length) {
-      throw make_error(env, "ERR_BOOK_LENGTH", "book level counts exceed the arrays passed");
-    }
+    const BookView book = book_args(info, 1);
     const double ts = info[7].IsNumber() ? info[7].As<Napi::Number>().DoubleValue() : NAN;
     if (!std::isfinite(ts)) throw make_error(env, "ERR_INVALID_ARGUMENT", "ts must be a finite number");
-    const BookView book{{bid_px.data, bid_sz.data, nb}, {ask_px.data, ask_sz.data, na}};
     uint64_t superseded = 0;
     const uint64_t seq = s.submit(symbol, book, ts, &superseded);
-    submit_out_[0] = static_cast<double>(superseded);
+    submit_out_[stream::submit_out::kSuperseded] = static_cast<double>(superseded);
     // A superseding book replaces one already counted.
     if (superseded == 0 && outstanding_++ == 0) hold(env);
     return Napi::Number::New(env, static_cast<double>(seq));
@@ -174,10 +167,11 @@ Napi::Value StreamWrap::close(const Napi::CallbackInfo& info) {
     closing_ = true;
     outstanding_ -= std::min<uint64_t>(outstanding_, discarded.size());
     hold(env);
-    auto out = Napi::Float64Array::New(env, 2 * discarded.size());
+    namespace d = stream::discarded;
+    auto out = Napi::Float64Array::New(env, d::kWidth * discarded.size());
     for (size_t k = 0; k < discarded.size(); ++k) {
-      out[2 * k] = discarded[k].symbol;
-      out[2 * k + 1] = static_cast<double>(discarded[k].seq);
+      out[d::kWidth * k + d::kSymbol] = discarded[k].symbol;
+      out[d::kWidth * k + d::kSeq] = static_cast<double>(discarded[k].seq);
     }
     return out;
   });
@@ -188,12 +182,21 @@ Napi::Value StreamWrap::close(const Napi::CallbackInfo& info) {
 Napi::Value StreamWrap::counters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
+    namespace n = stream::counter;
     auto out = float64_view(info[0], "out");
-    if (out.length < 8) throw make_error(env, "ERR_INVALID_ARGUMENT", "out must hold 8 values");
+    if (out.length < static_cast<size_t>(n::kWidth)) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "out must hold " + std::to_string(n::kWidth) + " values");
+    }
     const stream::StreamCounters c = core_ ? core_->counters() : final_counters_;
-    const uint64_t values[8] = {c.submitted, c.superseded, c.discarded, c.queued,
-                                c.in_flight, c.in_delivery, c.released, c.batches};
-    for (int i = 0; i < 8; ++i) out.data[i] = static_cast<double>(values[i]);
+    double* v = out.data;
+    v[n::kSubmitted] = static_cast<double>(c.submitted);
+    v[n::kSuperseded] = static_cast<double>(c.superseded);
+    v[n::kDiscarded] = static_cast<double>(c.discarded);
+    v[n::kQueued] = static_cast<double>(c.queued);
+    v[n::kInFlight] = static_cast<double>(c.in_flight);
+    v[n::kInDelivery] = static_cast<double>(c.in_delivery);
+    v[n::kReleased] = static_cast<double>(c.released);
+    v[n::kBatches] = static_cast<double>(c.batches);
   });
   return env.Undefined();
 }

@@ -1,5 +1,9 @@
-// The seam between the engine and whatever runs the forward pass (CPU kernels, CUDA). A backend
-// is chosen once per engine; it owns its preallocated working memory and packed weights.
+// The one protocol between the engine and whatever runs the forward pass. A backend takes
+// validated books and builds its own inputs from them (the CPU backend host feature rows, the
+// CUDA backends staged input records the device turns into features), runs them, and describes
+// itself for engine.info. The engine never sees features or staging areas; the core never names a
+// backend: backends/registry.hpp implements BackendProvider and is the only code that does.
+// Plain C++; no Node headers, no backend headers.
 #pragma once
 
 #include <memory>
@@ -8,9 +12,16 @@
 #include <vector>
 
 #include "book.hpp"
+#include "error.hpp"
 #include "gnn_model.hpp"
 
 namespace hawkgraph {
+
+// Number formats a backend may run the large layers in (fp32 accumulation throughout).
+enum class Precision { Fp32, Fp16, Bf16 };
+inline const char* precision_name(Precision p) {
+  return p == Precision::Fp32 ? "fp32" : p == Precision::Fp16 ? "fp16" : "bf16";
+}
 
 // Raw network outputs for one book: the engine derives probabilities and the direction.
 struct ForwardOutput {
@@ -20,50 +31,62 @@ struct ForwardOutput {
   float* embedding;  // E floats (the LayerNorm output) supplied by the caller, or null: not wanted
 };
 
+// What engine.info shows of a backend. Host details (kernels, folds, macs) are those of a backend
+// that runs its layers on host kernels, empty otherwise.
+struct BackendDescription {
+  std::string name;       // "cpu", "cuda", "cuda-host-twin"
+  std::string precision;  // "fp32", "fp16", "bf16"
+  std::string device;     // "" for host backends
+  std::vector<std::pair<std::string, double>> stats;  // plan and counters worth showing
+  // Host threads the backend runs on: forward threads (CPU) or the threads that validate and
+  // stage a batch (staged backends); 0: not shown.
+  int threads = 0;
+  std::string kernels;  // the host kernel table ("amx", "avx512", ...), "" when none
+  bool folds = false;
+  double macs_folded = 0;      // multiply-adds of one full-depth forward pass, folded
+  double macs_as_written = 0;  // and as the model is written
+};
+
 class InferenceBackend {
  public:
   virtual ~InferenceBackend() = default;
-  virtual std::string name() const = 0;
-  virtual std::string precision() const = 0;
-  // `x` holds 2 * levels rows of node features (fp32), levels <= model.levels.
-  virtual void forward(const float* x, int levels, ForwardOutput* out) = 0;
 
-  // Many books at once: book k's features start at x + k * book_stride floats and use
-  // levels[k] levels. Backends that batch (threads, GPU) override this; the default loops.
-  virtual void forward_batch(const float* x, size_t book_stride, const int* levels, int count,
-                             ForwardOutput* outs) {
-    for (int k = 0; k < count; ++k) forward(x + static_cast<size_t>(k) * book_stride, levels[k], &outs[k]);
-  }
+  virtual BackendDescription describe() const = 0;
 
-  // Backends that build node features themselves (the CUDA backend does it on the device) say so;
-  // the engine then hands them validated books instead of host-built features.
-  virtual bool consumes_books() const { return false; }
-  // `order_flows` (optional) gives book k's per-node order flow (2 * levels values), else 0.
-  virtual void forward_books(const BookView* books, int count, const double* const* order_flows,
-                             ForwardOutput* outs) {
-    (void)books;
-    (void)count;
-    (void)order_flows;
-    (void)outs;
-  }
-  // Backends that stage books for a device run up to staging_capacity() books at once (0: they do
-  // not stage). The engine then validates and stages each book in one pass, reading it once:
-  // stage() puts book `slot` (validated) into the next run and returns the levels it uses;
-  // run_staged() runs slots 0 .. count - 1 and writes their outputs.
-  virtual int staging_capacity() const { return 0; }
-  virtual int stage(int slot, const BookView& book, const double* order_flow) {
-    (void)slot;
-    (void)book;
-    (void)order_flow;
-    return 0;
-  }
-  virtual void run_staged(int count, ForwardOutput* outs) {
-    (void)count;
-    (void)outs;
-  }
-  // The device the backend runs on ("" for the CPU) and numbers worth showing in engine.info.
-  virtual std::string device() const { return {}; }
-  virtual std::vector<std::pair<std::string, double>> stats() const { return {}; }
+  // One validated book through its single-book path (predict()): builds its inputs, runs, writes
+  // `out`. `order_flow` (optional) is its per-node order flow (2 * levels values), else 0.
+  // Returns the levels used. Allocates nothing.
+  virtual int forward_book(const BookView& book, const double* order_flow, ForwardOutput* out) = 0;
+
+  // Batches: the backend holds a staging area of slots. prepare_batch(count) makes room (growing
+  // only past the largest batch seen) and returns how many slots one run takes, between 1 and
+  // count; a larger batch runs in runs of that many. stage() builds slot `slot`'s inputs from a
+  // validated book and returns the levels it uses; stage_threads() says how many host threads may
+  // call it at once (for distinct slots), so the engine validates and stages each book in one
+  // pass while it is in cache. run_staged() runs slots 0 .. count - 1 and writes their outputs.
+  virtual int prepare_batch(int count) = 0;
+  virtual int stage_threads() const = 0;
+  virtual int stage(int slot, const BookView& book, const double* order_flow) = 0;
+  virtual void run_staged(int count, ForwardOutput* outs) = 0;
+};
+
+// Where an engine gets its backends: the one it starts on, and the one it continues on after a
+// failure mid-run. Implemented by the registry (backends/registry.hpp), which owns the choice and
+// the fallback rule; shared (immutable) by an engine and its siblings.
+class BackendProvider {
+ public:
+  virtual ~BackendProvider() = default;
+
+  struct Choice {
+    std::unique_ptr<InferenceBackend> backend;
+    std::string fallback_reason;  // why it is not the backend asked for ("" when it is)
+  };
+  // Throws hawkgraph::Error when no backend may run the model.
+  virtual Choice create(const GnnModel& model) const = 0;
+  // `failed` threw `failure` during a run: the backend to run that call again on (and every call
+  // after it), or null when the failure is the caller's to see.
+  virtual std::unique_ptr<InferenceBackend> replace(const GnnModel& model, const InferenceBackend& failed,
+                                                    const Error& failure) const = 0;
 };
 
 }  // namespace hawkgraph

@@ -5,60 +5,31 @@
 #include <cmath>
 #include <limits>
 
-#include "../cuda/cuda_backend.hpp"
-#include "../cuda/gnn_cuda_staged.hpp"
-#include "cpu/cpu_backend.hpp"
-#include "cpu/thread_pool.hpp"
 #include "error.hpp"
 #include "features.hpp"
+#include "thread_pool.hpp"
 
 namespace hawkgraph {
 
-GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& config)
-    : model_(std::move(model)), config_(config) {
-  switch (config_.backend) {
-    case BackendKind::Cpu:
-      backend_ = make_cpu_backend(*model_, config_.cpu);
-      break;
-    case BackendKind::CudaHostTwin:
-      backend_ = cuda::make_host_twin_backend(*model_, config_.cuda_fp16 ? cuda::Precision::Fp16 : cuda::Precision::Fp32,
-                                              config_.twin_fault_after, config_.twin_skip_kernels);
-      break;
-    case BackendKind::Cuda:
-    case BackendKind::Auto:
-      try {
-        cuda::CudaBackendOptions options;
-        options.precision = config_.cuda_fp16 ? cuda::Precision::Fp16 : cuda::Precision::Fp32;
-        options.single_book = config_.cuda_single;
-        backend_ = cuda::make_cuda_backend(*model_, options);
-      } catch (const Error& e) {
-        if (config_.backend == BackendKind::Cuda && !config_.fallback_cpu) throw;
-        fallback_reason_ = e.what();
-        backend_ = make_cpu_backend(*model_, config_.cpu);
-      }
-      break;
-  }
-  if (backend_->staging_capacity() > 0 && config_.cpu.threads > 1) {
-    host_pool_ = std::make_unique<cpu::ThreadPool>(std::min(config_.cpu.threads, 256));
-  }
-  const size_t rows = static_cast<size_t>(model_->nodes());
-  features64_.resize(rows * kNodeFeatures);
-  features32_.resize(rows * kNodeFeatures);
+GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider)
+    : model_(std::move(model)), provider_(std::move(provider)) {
+  BackendProvider::Choice choice = provider_->create(*model_);
+  fallback_reason_ = std::move(choice.fallback_reason);
+  adopt(std::move(choice.backend));
   embedding_.resize(model_->embed);
 }
 
 GnnEngine::~GnnEngine() = default;
 
+void GnnEngine::adopt(std::unique_ptr<InferenceBackend> backend) {
+  backend_ = std::move(backend);
+  const int threads = backend_->stage_threads();
+  host_pool_ = threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr;
+}
+
 int GnnEngine::node_features(const BookView& book, double* out) const {
   validate_book(book, model_->levels);
   return build_node_features(book, model_->levels, nullptr, out);
-}
-
-int GnnEngine::build_features32(const BookView& book, const double* order_flow, float* features32) {
-  const int levels = build_node_features(book, model_->levels, order_flow, features64_.data());
-  const size_t count = static_cast<size_t>(2 * levels) * kNodeFeatures;
-  for (size_t i = 0; i < count; ++i) features32[i] = static_cast<float>(features64_[i]);
-  return levels;
 }
 
 namespace {
@@ -107,76 +78,73 @@ void GnnEngine::write_row(const ForwardOutput& out, int levels, double* row) con
   for (int c = 0; c < model_->embed; ++c) row[r::kEmbedding + c] = out.embedding[c];
 }
 
-bool GnnEngine::fall_back(const Error& failure) {
-  if (!config_.fallback_cpu || failure.code().rfind("ERR_CUDA", 0) != 0 ||
-      (backend_->name() != "cuda" && backend_->name() != "cuda-host-twin")) {
-    return false;
-  }
+bool GnnEngine::recover(const Error& failure) {
+  std::unique_ptr<InferenceBackend> next = provider_->replace(*model_, *backend_, failure);
+  if (!next) return false;
   fallback_reason_ = failure.what();
-  ++fallbacks_;
-  backend_ = make_cpu_backend(*model_, config_.cpu);
+  fallback_untold_ = true;
+  adopt(std::move(next));
   return true;
+}
+
+void GnnEngine::tell_fallback() {
+  fallback_untold_ = false;
+  if (listener_ != nullptr) listener_->on_fallback(fallback_reason_);
 }
 
 void GnnEngine::predict(const BookView& book, double* row) {
   validate_book(book, model_->levels);
-  if (backend_->consumes_books()) {
-    ForwardOutput out{};
-    out.embedding = embedding_.data();
-    try {
-      backend_->forward_books(&book, 1, nullptr, &out);
-    } catch (const Error& e) {
-      if (!fall_back(e)) throw;
-      predict(book, row);
-      return;
-    }
-    write_row(out, levels_used(book, model_->levels), row);
-    return;
-  }
-  const int levels = build_features32(book, nullptr, features32_.data());
   ForwardOutput out{};
   out.embedding = embedding_.data();
-  backend_->forward(features32_.data(), levels, &out);
+  int levels = 0;
+  // A backend the provider replaces runs the call again; the CPU one is never replaced.
+  for (;;) {
+    try {
+      levels = backend_->forward_book(book, nullptr, &out);
+      break;
+    } catch (const Error& e) {
+      if (!recover(e)) throw;
+    }
+  }
   write_row(out, levels, row);
+  if (fallback_untold_) tell_fallback();
 }
 
 void GnnEngine::run_batch(const BookView* books, int count, const double* const* order_flows, float* embeddings) {
   const size_t n = static_cast<size_t>(count);
-  const size_t stride = static_cast<size_t>(model_->nodes()) * kNodeFeatures;
   const size_t E = static_cast<size_t>(model_->embed);
-  const bool books_in = backend_->consumes_books();
   if (batch_levels_.size() < n) {
     batch_levels_.resize(n);
     batch_outputs_.resize(n);
   }
-  if (!books_in && batch_features_.size() < n * stride) batch_features_.resize(n * stride);
   for (size_t k = 0; k < n; ++k) {
     batch_outputs_[k] = ForwardOutput{};
     batch_outputs_[k].embedding = embeddings ? embeddings + k * E : nullptr;
   }
-  auto validate = [&](size_t k) { validate_batch_book(books[k], k, model_->levels); };
-  auto flow = [&](size_t k) { return order_flows ? order_flows[k] : static_cast<const double*>(nullptr); };
-  try {
-    if (books_in && count <= backend_->staging_capacity()) {
-      // A bad book throws before anything runs; the staging area is the backend's scratch.
-      validate_and_stage(books, count, order_flows);
-      backend_->run_staged(count, batch_outputs_.data());
-    } else if (books_in) {
-      for (size_t k = 0; k < n; ++k) {
-        validate(k);
-        batch_levels_[k] = levels_used(books[k], model_->levels);
-      }
-      backend_->forward_books(books, count, order_flows, batch_outputs_.data());
-    } else {
-      for (size_t k = 0; k < n; ++k) {
-        validate(k);
-        batch_levels_[k] = build_features32(books[k], flow(k), batch_features_.data() + k * stride);
-      }
-      backend_->forward_batch(batch_features_.data(), stride, batch_levels_.data(), count, batch_outputs_.data());
+  for (;;) {
+    try {
+      run_batch_once(books, count, order_flows);
+      return;
+    } catch (const Error& e) {
+      if (!recover(e)) throw;
     }
-  } catch (const Error& e) {
-    if (!books_in || !fall_back(e)) throw;
-    run_batch(books, count, order_flows, embeddings);
+  }
+}
+
+void GnnEngine::run_batch_once(const BookView* books, int count, const double* const* order_flows) {
+  const int per_run = backend_->prepare_batch(count);
+  if (count <= per_run) {
+    // Each book is validated and staged in one pass; a bad book throws before anything runs.
+    stage_books(books, 0, count, order_flows, true);
+    backend_->run_staged(count, batch_outputs_.data());
+    return;
+  }
+  // More books than one run takes: every book is validated before the first run.
+  for (int k = 0; k < count; ++k) validate_batch_book(books[k], static_cast<size_t>(k), model_->levels);
+  for (int first = 0; first < count; first += per_run) {
+    const int m = std::min(per_run, count - first);
+    stage_books(books, first, m, order_flows, false);
+    backend_->run_staged(m, batch_outputs_.data() + first);
   }
 }
 
@@ -187,11 +155,12 @@ constexpr int kStageBlock = 64;
 
 struct StageJob {
   InferenceBackend* backend;
-  const BookView* books;
-  const double* const* order_flows;
+  const BookView* books;             // the first book of this run
+  const double* const* order_flows;  // likewise, or null
   int* levels;
   int count;
   int model_levels;
+  bool validate;
   std::atomic<int> first_bad{std::numeric_limits<int>::max()};
 
   // Each book is validated and staged in one pass, while it is in cache. A failure is only
@@ -202,7 +171,7 @@ struct StageJob {
     for (int k = item * kStageBlock; k < end; ++k) {
       if (k > j->first_bad.load(std::memory_order_relaxed)) return;
       try {
-        validate_book(j->books[k], j->model_levels);
+        if (j->validate) validate_book(j->books[k], j->model_levels);
         j->levels[k] = j->backend->stage(k, j->books[k], j->order_flows ? j->order_flows[k] : nullptr);
       } catch (...) {
         int seen = j->first_bad.load(std::memory_order_relaxed);
@@ -216,19 +185,27 @@ struct StageJob {
 
 }  // namespace
 
-void GnnEngine::validate_and_stage(const BookView* books, int count, const double* const* order_flows) {
-  StageJob job{backend_.get(), books, order_flows, batch_levels_.data(), count, model_->levels};
+void GnnEngine::stage_books(const BookView* books, int first, int count, const double* const* order_flows,
+                            bool validate) {
+  books += first;
+  if (order_flows != nullptr) order_flows += first;
+  int* levels = batch_levels_.data() + first;
   const int items = (count + kStageBlock - 1) / kStageBlock;
-  if (host_pool_ && items > 1) {
-    host_pool_->run(items, &StageJob::call, &job);
-  } else {
-    for (int i = 0; i < items; ++i) StageJob::call(&job, 0, i);
+  if (!host_pool_ || items <= 1) {
+    for (int k = 0; k < count; ++k) {
+      if (validate) validate_batch_book(books[k], static_cast<size_t>(first + k), model_->levels);
+      levels[k] = backend_->stage(k, books[k], order_flows ? order_flows[k] : nullptr);
+    }
+    return;
   }
+  StageJob job{backend_.get(), books, order_flows, levels, count, model_->levels, validate};
+  host_pool_->run(items, &StageJob::call, &job);
   const int bad = job.first_bad.load();
   if (bad >= count) return;
-  // Validating the first refused book again throws its error, named.
-  validate_batch_book(books[bad], static_cast<size_t>(bad), model_->levels);
-  throw Error("ERR_INTERNAL", "books[" + std::to_string(bad) + "] could not be staged");
+  // Validating the first refused book again throws its error, named; else staging it throws its own.
+  validate_batch_book(books[bad], static_cast<size_t>(first + bad), model_->levels);
+  backend_->stage(bad, books[bad], order_flows ? order_flows[bad] : nullptr);
+  throw Error("ERR_INTERNAL", "books[" + std::to_string(first + bad) + "] could not be staged");
 }
 
 void GnnEngine::predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows) {
@@ -238,6 +215,7 @@ void GnnEngine::predict_batch(const BookView* books, int count, double* rows, co
   run_batch(books, count, order_flows, batch_embeddings_.data());
   const int width = row_width();
   for (size_t k = 0; k < n; ++k) write_row(batch_outputs_[k], batch_levels_[k], rows + k * width);
+  if (fallback_untold_) tell_fallback();
 }
 
 void GnnEngine::predict_batch(const BookView* books, int count, const PredictionColumns& out) {
@@ -256,6 +234,7 @@ void GnnEngine::predict_batch(const BookView* books, int count, const Prediction
     out.volatility[k] = o.volatility;
     out.levels_used[k] = batch_levels_[k];
   }
+  if (fallback_untold_) tell_fallback();
 }
 
 }  // namespace hawkgraph

@@ -1,6 +1,8 @@
-// The inference engine: one model, one backend, preallocated feature and output buffers. It turns
-// a validated book into features, runs the backend and derives probabilities and the direction.
-// Not thread-safe: one caller at a time (the addon calls it from the JS thread).
+// The inference engine: one model, one backend, preallocated output buffers. It validates books,
+// hands them to the backend (which builds its own inputs) and derives probabilities and the
+// direction. Its backends come from a BackendProvider (the registry, backends/registry.hpp), which
+// also decides whether a failure mid-run moves it to another backend. Not thread-safe: one caller
+// at a time (the addon calls it from the JS thread). Plain C++; no backend header.
 #pragma once
 
 #include <cstdint>
@@ -10,28 +12,13 @@
 
 #include "backend.hpp"
 #include "book.hpp"
-#include "cpu/cpu_backend.hpp"
 #include "error.hpp"
 #include "gnn_model.hpp"
+#include "layouts.hpp"
 
 namespace hawkgraph {
 
-namespace cpu {
 class ThreadPool;
-}
-
-// Layout of one prediction as a row of doubles (shared with the JS layer, which reads it).
-namespace prediction_row {
-constexpr int kDirection = 0;   // 0 down, 1 flat, 2 up
-constexpr int kLogits = 1;      // 3 values
-constexpr int kProbs = 4;       // 3 values
-constexpr int kConfidence = 7;
-constexpr int kMagnitude = 8;
-constexpr int kVolatility = 9;
-constexpr int kLevelsUsed = 10;
-constexpr int kEmbedding = 11;  // E values
-constexpr int width(int embed) { return kEmbedding + embed; }
-}  // namespace prediction_row
 
 // A batch's results as struct-of-arrays, written in place (the JS result's typed arrays): book k's
 // values at [k] (logits and probs at [3k .. 3k + 2], the embedding at [E k .. E k + E - 1]).
@@ -46,42 +33,28 @@ struct PredictionColumns {
   float* embedding;  // null: not wanted (then no backend copies it)
 };
 
-// Auto: CUDA when a usable device is found, else the CPU. CudaHostTwin: the CUDA kernels' math
-// run on the host (native/cuda/gnn_cuda_staged.hpp), for tests on machines without a GPU.
-enum class BackendKind { Cpu, Cuda, Auto, CudaHostTwin };
-
-// Everything that chooses how an engine runs. Options added later (precision, threads, kernels,
-// device) belong here, so sibling() can build an identical engine for another thread.
-struct EngineConfig {
-  BackendKind backend = BackendKind::Cpu;
-  // The CPU backend's precision, threads, kernel table and folds (also used by a CUDA fallback).
-  CpuOptions cpu;
-  // CUDA: fp16 tensor-core kernels (its default) or fp32 ones.
-  bool cuda_fp16 = true;
-  // CUDA: on a failure at creation or mid-run, continue on the CPU instead of throwing.
-  bool fallback_cpu = false;
-  // CUDA single predictions: 0 measure both paths at creation and keep the faster,
-  // 1 the persistent kernel, 2 graph replays.
-  int cuda_single = 0;
-  // CudaHostTwin only (tests): the twin's run number from which it fails as a lost device would.
-  int twin_fault_after = -1;
-  // CudaHostTwin only (benchmarks): skip the kernels' math, so a batch costs only the host side of
-  // the CUDA path (validation, staging, unpacking, results); outputs are then zeros.
-  bool twin_skip_kernels = false;
+// Told once when a failure mid-run moved the engine to another backend, after the call that
+// failed has completed there (its results are written): `reason` is the failure's message.
+class FallbackListener {
+ public:
+  virtual ~FallbackListener() = default;
+  virtual void on_fallback(const std::string& reason) = 0;
 };
 
 class GnnEngine {
  public:
-  GnnEngine(std::shared_ptr<const GnnModel> model, const EngineConfig& config);
+  // Starts on provider->create(*model). Throws hawkgraph::Error when no backend may run it.
+  GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider);
   ~GnnEngine();
 
-  // A new engine on the same (shared, immutable) model with the same config and its own
-  // buffers: for a second thread, since one engine serves one thread at a time.
-  std::unique_ptr<GnnEngine> sibling() const { return std::make_unique<GnnEngine>(model_, config_); }
-  const EngineConfig& config() const { return config_; }
+  // A new engine on the same (shared, immutable) model and provider, with its own backend and
+  // buffers: for a second thread, since one engine serves one thread at a time. It tells no
+  // listener of its fallbacks.
+  std::unique_ptr<GnnEngine> sibling() const { return std::make_unique<GnnEngine>(model_, provider_); }
 
   const GnnModel& model() const { return *model_; }
-  const InferenceBackend& backend() const { return *backend_; }
+  // The running backend, described for engine.info.
+  BackendDescription describe_backend() const { return backend_->describe(); }
   int row_width() const { return prediction_row::width(model_->embed); }
 
   // Validates the book, runs the model and writes one prediction row (row_width() doubles).
@@ -97,43 +70,45 @@ class GnnEngine {
   // written straight into out.embedding by the backend, or not at all when it is null.
   void predict_batch(const BookView* books, int count, const PredictionColumns& out);
 
-  // Why the engine runs on the CPU when CUDA was asked for or allowed ("" otherwise), and how
-  // many times a CUDA failure mid-run moved it to the CPU (0 or 1).
+  // Why the engine does not run on the backend asked for ("" when it does): set at creation, or
+  // by a failure mid-run that moved it (the provider decides).
   const std::string& fallback_reason() const { return fallback_reason_; }
-  int fallbacks() const { return fallbacks_; }
+  // Told of a fallback mid-run, once, after the call that failed has completed (null: nobody).
+  void set_fallback_listener(FallbackListener* listener) { listener_ = listener; }
 
   // The node features the model would see: 2 * levels rows of 8 doubles. Returns levels used.
   int node_features(const BookView& book, double* out) const;
 
  private:
   std::shared_ptr<const GnnModel> model_;
-  EngineConfig config_;
+  std::shared_ptr<const BackendProvider> provider_;
   std::unique_ptr<InferenceBackend> backend_;
-  // Backends that stage books (CUDA) with threads > 1: validates and stages a batch's books in
-  // parallel (the host side of a large batch costs about as much as the device's).
-  std::unique_ptr<cpu::ThreadPool> host_pool_;
+  // For backends that stage on several threads: validates and stages a batch's books in parallel
+  // (the host side of a large CUDA batch costs about as much as the device's).
+  std::unique_ptr<ThreadPool> host_pool_;
   std::string fallback_reason_;
-  int fallbacks_ = 0;
-  std::vector<double> features64_;
-  std::vector<float> features32_;
+  FallbackListener* listener_ = nullptr;
+  bool fallback_untold_ = false;
   std::vector<float> embedding_;
   // Batch arenas, grown on demand.
-  std::vector<float> batch_features_;
   std::vector<int> batch_levels_;
   std::vector<ForwardOutput> batch_outputs_;
   std::vector<float> batch_embeddings_;
 
+  void adopt(std::unique_ptr<InferenceBackend> backend);
   // Validates the books and runs them, leaving raw outputs in batch_outputs_ and levels used in
   // batch_levels_. Embeddings go to `embeddings` + k * E, or nowhere when it is null.
   void run_batch(const BookView* books, int count, const double* const* order_flows, float* embeddings);
-  // The staged path of run_batch: validates and stages every book, on host_pool_ when there is one.
-  void validate_and_stage(const BookView* books, int count, const double* const* order_flows);
+  void run_batch_once(const BookView* books, int count, const double* const* order_flows);
+  // Stages books [first, first + count) into slots 0 .. count - 1, validating each first when
+  // `validate`, on host_pool_ when there is one. A bad book throws its error, named books[k].
+  void stage_books(const BookView* books, int first, int count, const double* const* order_flows, bool validate);
   // Fills one prediction row from the raw outputs.
   void write_row(const ForwardOutput& out, int levels, double* row) const;
-  // Replaces a failed CUDA backend by the CPU one when the config allows it; false otherwise.
-  bool fall_back(const Error& failure);
-  // Builds fp32 features for one validated book; returns levels used.
-  int build_features32(const BookView& book, const double* order_flow, float* features32);
+  // Asks the provider for a backend to continue on after `failure`; false: rethrow it.
+  bool recover(const Error& failure);
+  // Tells the listener of a fallback once the call that caused it is complete.
+  void tell_fallback();
 };
 
 }  // namespace hawkgraph

@@ -1,6 +1,6 @@
 #include "thread_pool.hpp"
 
-namespace hawkgraph::cpu {
+namespace hawkgraph {
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
@@ -58,4 +58,4 @@ void ThreadPool::run(int count, void (*body)(void*, int, int), void* ctx) {
   finished_.wait(lock, [&] { return busy_ == 0; });
 }
 
-}  // namespace hawkgraph::cpu
+}  // namespace hawkgraph

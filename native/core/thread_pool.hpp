@@ -1,5 +1,6 @@
-// A persistent pool for CPU batch inference: workers are created once with the backend and park
-// on a condition variable between batches, so no thread is created per call. The calling thread
+// A persistent pool of host threads (the CPU backend's batch inference, the engine's parallel
+// validation and staging): workers are created once and park on a condition variable between
+// runs, so no thread is created per call. Plain C++; no backend. The calling thread
 // works too (as worker 0). One run() at a time (the engine serves one caller at a time).
 #pragma once
 
@@ -10,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace hawkgraph::cpu {
+namespace hawkgraph {
 
 class ThreadPool {
  public:
@@ -46,4 +47,4 @@ class ThreadPool {
   std::atomic<int> next_{0};
 };
 
-}  // namespace hawkgraph::cpu
+}  // namespace hawkgraph

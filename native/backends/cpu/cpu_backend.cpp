@@ -5,10 +5,11 @@
 #include <cstring>
 #include <vector>
 
-#include "../error.hpp"
+#include "../../core/error.hpp"
+#include "../../core/features.hpp"
 #include "kernels.hpp"
 #include "readout.hpp"
-#include "thread_pool.hpp"
+#include "../../core/thread_pool.hpp"
 
 namespace hawkgraph {
 namespace {
@@ -18,11 +19,8 @@ using cpu::DenseArgs;
 using cpu::PackedDense;
 using cpu::WeightFormat;
 
-WeightFormat parse_precision(const std::string& p) {
-  if (p == "fp32") return WeightFormat::F32;
-  if (p == "fp16") return WeightFormat::F16;
-  if (p == "bf16") return WeightFormat::BF16;
-  throw Error("ERR_INVALID_OPTION", "precision must be 'fp32', 'fp16' or 'bf16', got \"" + p + "\"");
+WeightFormat weight_format(Precision p) {
+  return p == Precision::Fp32 ? WeightFormat::F32 : p == Precision::Fp16 ? WeightFormat::F16 : WeightFormat::BF16;
 }
 
 // Row-major [rows, cols] product in double, for folding weight matrices at load.
@@ -56,24 +54,72 @@ struct Workspace {
 class CpuBackend final : public InferenceBackend {
  public:
   CpuBackend(const GnnModel& m, const CpuOptions& options)
-      : model_(m), kernels_(cpu::select_kernels(options.kernels)), format_(parse_precision(options.precision)),
-        precision_(options.precision), folds_(options.folds) {
-    if (options.threads < 1 || options.threads > 256) {
-      throw Error("ERR_INVALID_OPTION", "threads must be an integer from 1 to 256, got " + std::to_string(options.threads));
+      : model_(m), kernels_(cpu::select_kernels(options.kernels)), format_(weight_format(options.precision)),
+        precision_(options.precision), folds_(options.folds), threads_(options.threads) {
+    if (options.threads < 1 || options.threads > limits::kMaxEngineThreads) {
+      throw Error("ERR_INVALID_OPTION", "threads must be an integer from 1 to " + std::to_string(limits::kMaxEngineThreads) +
+                                            ", got " + std::to_string(options.threads));
     }
     pack(m);
     const int threads = options.threads;
     workspaces_.resize(threads);
     for (auto& ws : workspaces_) size_workspace(ws);
-    if (threads > 1) pool_ = std::make_unique<cpu::ThreadPool>(threads);
+    if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads);
+    const size_t rows = static_cast<size_t>(m.nodes());
+    features64_.resize(rows * kNodeFeatures);
+    single_features_.resize(rows * kNodeFeatures);
   }
 
-  std::string name() const override { return "cpu"; }
-  std::string precision() const override { return precision_; }
+  BackendDescription describe() const override {
+    BackendDescription d;
+    d.name = "cpu";
+    d.precision = precision_name(precision_);
+    d.threads = threads_;
+    d.kernels = kernels_.name;
+    d.folds = folds_;
+    d.macs_folded = cpu_forward_macs(model_, model_.levels, true);
+    d.macs_as_written = cpu_forward_macs(model_, model_.levels, false);
+    return d;
+  }
 
-  void forward(const float* x, int levels, ForwardOutput* out) override { run(workspaces_[0], x, levels, out); }
+  int forward_book(const BookView& book, const double* order_flow, ForwardOutput* out) override {
+    const int levels = build_features(book, order_flow, single_features_.data());
+    run(workspaces_[0], single_features_.data(), levels, out);
+    return levels;
+  }
 
-  void forward_batch(const float* x, size_t book_stride, const int* levels, int count, ForwardOutput* outs) override {
+  int prepare_batch(int count) override {
+    const size_t n = static_cast<size_t>(count);
+    if (slot_levels_.size() < n) {
+      slot_levels_.resize(n);
+      batch_features_.resize(n * book_stride());
+    }
+    return count;
+  }
+  // Host features cost little next to the forward pass, which the pool already spreads.
+  int stage_threads() const override { return 1; }
+  int stage(int slot, const BookView& book, const double* order_flow) override {
+    const int levels = build_features(book, order_flow, batch_features_.data() + static_cast<size_t>(slot) * book_stride());
+    slot_levels_[slot] = levels;
+    return levels;
+  }
+  void run_staged(int count, ForwardOutput* outs) override {
+    forward_batch(batch_features_.data(), book_stride(), slot_levels_.data(), count, outs);
+  }
+
+ private:
+  size_t book_stride() const { return static_cast<size_t>(model_.nodes()) * kNodeFeatures; }
+
+  // fp32 node features of one validated book (built in float64, as the reference does); returns
+  // the levels used.
+  int build_features(const BookView& book, const double* order_flow, float* features32) {
+    const int levels = build_node_features(book, model_.levels, order_flow, features64_.data());
+    const size_t count = static_cast<size_t>(2 * levels) * kNodeFeatures;
+    for (size_t i = 0; i < count; ++i) features32[i] = static_cast<float>(features64_[i]);
+    return levels;
+  }
+
+  void forward_batch(const float* x, size_t book_stride, const int* levels, int count, ForwardOutput* outs) {
     const bool grouped = folds_ && book_stride == static_cast<size_t>(model_.nodes()) * model_.node_features;
     BatchJob job{this, x, book_stride, levels, outs, count, grouped ? kGroup : 1};
     const int items = (count + job.group - 1) / job.group;
@@ -84,9 +130,6 @@ class CpuBackend final : public InferenceBackend {
     pool_->run(items, &BatchJob::call, &job);
   }
 
-  const char* kernels_name() const { return kernels_.name; }
-
- private:
   struct BatchJob {
     CpuBackend* self;
     const float* x;
@@ -111,8 +154,15 @@ class CpuBackend final : public InferenceBackend {
   const GnnModel& model_;
   const CpuKernels& kernels_;
   WeightFormat format_;
-  std::string precision_;
+  Precision precision_;
   bool folds_;
+  int threads_;
+  // Host features: float64 as built, then the fp32 rows of one book (forward_book) or of every
+  // slot of a batch (grown to the largest batch seen).
+  std::vector<double> features64_;
+  std::vector<float> single_features_;
+  std::vector<float> batch_features_;
+  std::vector<int> slot_levels_;
   PackedDense conv_[3];
   // Pooled fold: attended = A_l (sum_j c_j h2_j) + A_r (mean_j h2_j) + b.
   PackedDense pooled_fold_;
@@ -122,7 +172,7 @@ class CpuBackend final : public InferenceBackend {
   PackedDense qk_, qkv_, value_heads_[64], value_, out_proj_;
   cpu::PackedReadout readout_;
   std::vector<Workspace> workspaces_;
-  std::unique_ptr<cpu::ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> pool_;
 
   PackedDense dense(const float* w1, int k1, const float* w2, int k2, const float* bias, int out, WeightFormat f) const {
     return cpu::pack_dense(w1, k1, w2, k2, bias, out, kernels_.panel, f);
@@ -393,11 +443,6 @@ class CpuBackend final : public InferenceBackend {
 
 std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model, const CpuOptions& options) {
   return std::make_unique<CpuBackend>(model, options);
-}
-
-std::string cpu_backend_kernels(const InferenceBackend& backend) {
-  const auto* cpu = dynamic_cast<const CpuBackend*>(&backend);
-  return cpu ? cpu->kernels_name() : "";
 }
 
 double cpu_forward_macs(const GnnModel& m, int levels, bool folds) {

@@ -1,20 +1,22 @@
 // The CPU inference backend: weights packed (and folded) once at creation for the kernel table
-// chosen from cpuid, every activation buffer sized for the model's full depth up front, so
-// forward() allocates nothing and locks nothing. forward_batch() spreads books over a persistent
-// thread pool when threads > 1.
+// chosen from cpuid, every activation buffer sized for the model's full depth up front, so a
+// single book (forward_book) allocates nothing and locks nothing. It builds host node features
+// from the books it is given; a batch spreads over a persistent thread pool when threads > 1.
+// Named only by the registry (../registry.hpp).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "../backend.hpp"
+#include "../../core/backend.hpp"
+#include "../../core/limits.hpp"
 
 namespace hawkgraph {
 
 struct CpuOptions {
-  // "fp32", or "fp16" / "bf16": half-size weights for the large layers, fp32 accumulation.
-  std::string precision = "fp32";
+  // Fp32, or Fp16 / Bf16: half-size weights for the large layers, fp32 accumulation.
+  Precision precision = Precision::Fp32;
   // Threads for forward_batch, the calling thread included (1: no pool).
   int threads = 1;
   // Kernel table: "auto" ($HAWKGRAPH_CPU_KERNELS, else the widest the CPU runs), "amx" (AVX-512
@@ -26,12 +28,9 @@ struct CpuOptions {
   bool folds = true;
 };
 
-// Throws hawkgraph::Error: ERR_INVALID_OPTION (bad precision / threads / kernels name) or
+// Throws hawkgraph::Error: ERR_INVALID_OPTION (bad threads / kernels name) or
 // ERR_BACKEND_UNAVAILABLE (kernels this CPU cannot run).
 std::unique_ptr<InferenceBackend> make_cpu_backend(const GnnModel& model, const CpuOptions& options = {});
-
-// The kernel table a CPU backend runs ("amx", "avx512", ...); "" for other backends.
-std::string cpu_backend_kernels(const InferenceBackend& backend);
 
 // Multiply-adds of one forward pass over `levels` levels, as the backend computes it (folds on)
 // or as the model is written (folds off).

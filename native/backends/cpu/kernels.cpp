@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "../error.hpp"
+#include "../../core/error.hpp"
 
 namespace hawkgraph::cpu {
 namespace {

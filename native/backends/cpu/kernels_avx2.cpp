@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "../cpu_features.hpp"
+#include "../../core/cpu_features.hpp"
 
 namespace hawkgraph::cpu {
 namespace {

@@ -18,7 +18,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "../cpu_features.hpp"
+#include "../../core/cpu_features.hpp"
 
 namespace hawkgraph::cpu {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "../backend.hpp"
-#include "../gnn_model.hpp"
+#include "../../core/backend.hpp"
+#include "../../core/gnn_model.hpp"
 
 namespace hawkgraph::cpu {
 

@@ -3,7 +3,7 @@
 // backtest_cuda_unavailable.cpp (ERR_BACKEND_UNAVAILABLE) where it did not.
 #pragma once
 
-#include "../core/backtest/backtest.hpp"
+#include "../../core/backtest/backtest.hpp"
 
 namespace hawkgraph::cuda {
 

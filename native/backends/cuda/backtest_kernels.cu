@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../core/error.hpp"
+#include "../../core/error.hpp"
 #include "backtest_cuda.hpp"
 #include "cuda_check.cuh"
 #include "hawkes_device_model.cuh"

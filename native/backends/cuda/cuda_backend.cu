@@ -40,7 +40,7 @@ class CudaBackend final : public StagedBackend {
  public:
   CudaBackend(const GnnModel& m, const CudaBackendOptions& o, const KernelLayout& batch, const KernelLayout& single,
               const cudaDeviceProp& prop)
-      : StagedBackend(m, o.precision, batch), single_layout_(single), device_name_(prop.name), device_(o.device) {
+      : StagedBackend(m, o.precision, batch, o.host_threads), single_layout_(single), device_name_(prop.name), device_(o.device) {
     try {
       init(prop, o);
     } catch (...) {
@@ -51,11 +51,10 @@ class CudaBackend final : public StagedBackend {
 
   ~CudaBackend() override { release(); }
 
-  std::string name() const override { return "cuda"; }
-  std::string device() const override { return device_name_; }
-
-  std::vector<std::pair<std::string, double>> stats() const override {
-    auto s = StagedBackend::stats();
+  BackendDescription describe() const override {
+    BackendDescription d = describe_staged("cuda");
+    d.device = device_name_;
+    auto& s = d.stats;
     s.emplace_back("persistentSingle", use_persistent_ ? 1 : 0);
     s.emplace_back("singleGraphMedianNs", single_graph_ns_);
     s.emplace_back("singlePersistentMedianNs", single_persistent_ns_);
@@ -66,7 +65,7 @@ class CudaBackend final : public StagedBackend {
     for (int b = 0; b < kBucketCount; ++b) {
       if (replay_count_[b] > 0) s.emplace_back("replayMeanNs" + std::to_string(kBuckets[b]), replay_ns_[b] / replay_count_[b]);
     }
-    return s;
+    return d;
   }
 
  protected:
@@ -226,14 +225,14 @@ class CudaBackend final : public StagedBackend {
     CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     for (int b = 0; b < kBucketCount; ++b) capture_bucket(b);
 
-    if (o.single_book != 2) {
+    if (o.single_book != SingleBookPath::Graph) {
       if (!prop.canMapHostMemory) {
-        if (o.single_book == 1) throw Error("ERR_BACKEND_UNAVAILABLE", "the device cannot map host memory for the persistent kernel");
+        if (o.single_book == SingleBookPath::Persistent) throw Error("ERR_BACKEND_UNAVAILABLE", "the device cannot map host memory for the persistent kernel");
       } else {
         start_persistent();
       }
     }
-    if (o.single_book == 0 && persistent_started_) choose_single_path();
+    if (o.single_book == SingleBookPath::Measure && persistent_started_) choose_single_path();
   }
 
   void capture_bucket(int b) {
@@ -320,7 +319,7 @@ class CudaBackend final : public StagedBackend {
       std::vector<double> ns;
       for (int i = 0; i < 240; ++i) {
         const auto t0 = Clock::now();
-        forward_books(&book, 1, nullptr, &out);
+        forward_book(book, nullptr, &out);
         const auto t1 = Clock::now();
         if (i >= 40) ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
       }

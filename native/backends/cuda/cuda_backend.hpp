@@ -1,20 +1,23 @@
-// The CUDA inference backend's factory, in plain C++ so the engine can name it in every build.
+// The CUDA inference backend's factory, in plain C++ so the registry can name it in every build.
 // cuda_backend.cu implements it where nvcc built this library; cuda_unavailable.cpp refuses.
 #pragma once
 
 #include <memory>
 
-#include "../core/backend.hpp"
+#include "../../core/backend.hpp"
 #include "gnn_cuda_plan.hpp"
 
 namespace hawkgraph::cuda {
 
+// How single predictions run: Measure both at creation and keep the faster, the Persistent kernel
+// polling mapped host memory, or replays of the batch-1 Graph.
+enum class SingleBookPath { Measure, Persistent, Graph };
+
 struct CudaBackendOptions {
   Precision precision = Precision::Fp16;
-  // Single predictions: 0 measure both paths at creation and keep the faster, 1 the persistent
-  // kernel polling mapped host memory, 2 replays of the batch-1 graph.
-  int single_book = 0;
+  SingleBookPath single_book = SingleBookPath::Measure;
   int device = 0;
+  int host_threads = 1;  // host threads that validate and stage a batch
 };
 
 // Uploads the weights, preallocates every buffer, captures one graph per bucket and (for the

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "../core/error.hpp"
+#include "../../core/error.hpp"
 
 namespace hawkgraph::cuda {
 

@@ -2,7 +2,7 @@
 #include "cuda_backend.hpp"
 #include "cuda_runtime.hpp"
 
-#include "../core/error.hpp"
+#include "../../core/error.hpp"
 
 namespace hawkgraph::cuda {
 

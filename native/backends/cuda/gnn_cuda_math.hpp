@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "../core/host_device.hpp"
+#include "../../core/host_device.hpp"
 
 namespace hawkgraph::cuda::math {
 

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string>
 
-#include "../core/error.hpp"
-#include "../core/features.hpp"
+#include "../../core/error.hpp"
+#include "../../core/features.hpp"
 
 namespace hawkgraph::cuda {
 namespace {

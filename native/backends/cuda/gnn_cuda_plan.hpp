@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "../core/book.hpp"
-#include "../core/gnn_model.hpp"
+#include "../../core/book.hpp"
+#include "../../core/gnn_model.hpp"
 
 namespace hawkgraph::cuda {
 

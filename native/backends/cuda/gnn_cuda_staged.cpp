@@ -6,17 +6,13 @@
 #include <algorithm>
 #include <cstring>
 
-#include "../core/error.hpp"
+#include "../../core/error.hpp"
 #include "gnn_cuda_math.hpp"
 
 namespace hawkgraph::cuda {
 
-StagedBackend::StagedBackend(const GnnModel& model, Precision precision, const KernelLayout& layout)
-    : model_(model), precision_(precision), staging_(staging_layout(model)), layout_(layout) {}
-
-void StagedBackend::forward(const float*, int, ForwardOutput*) {
-  throw Error("ERR_INTERNAL", "the " + name() + " backend builds features on the device; pass books");
-}
+StagedBackend::StagedBackend(const GnnModel& model, Precision precision, const KernelLayout& layout, int host_threads)
+    : model_(model), precision_(precision), host_threads_(host_threads), staging_(staging_layout(model)), layout_(layout) {}
 
 void StagedBackend::unpack(const float* record, ForwardOutput* out) const {
   out->logits[0] = record[0];
@@ -57,37 +53,28 @@ void StagedBackend::run_staged(int count, ForwardOutput* outs) {
   unpack(single_output(), &outs[0]);
 }
 
-void StagedBackend::forward_books(const BookView* books, int count, const double* const* order_flows,
-                                  ForwardOutput* outs) {
-  if (count <= 0) return;
-  if (count == 1) {
-    stage_book(staging_, books[0], model_.levels, order_flows ? order_flows[0] : nullptr, single_input());
-    run_single();
-    single_runs_ += 1;
-    unpack(single_output(), &outs[0]);
-    return;
-  }
-  const int chunks = chunk_count(count);
-  for (int c = 0; c < chunks; ++c) {
-    const BatchChunk chunk = chunk_at(count, c);
-    for (int k = 0; k < chunk.count; ++k) {
-      const int b = chunk.offset + k;
-      stage(k, books[b], order_flows ? order_flows[b] : nullptr);
-    }
-    run_staged(chunk.count, outs + chunk.offset);
-  }
+int StagedBackend::forward_book(const BookView& book, const double* order_flow, ForwardOutput* out) {
+  const int levels = stage_book(staging_, book, model_.levels, order_flow, single_input());
+  run_single();
+  single_runs_ += 1;
+  unpack(single_output(), out);
+  return levels;
 }
 
-std::vector<std::pair<std::string, double>> StagedBackend::stats() const {
-  std::vector<std::pair<std::string, double>> s = {
+BackendDescription StagedBackend::describe_staged(const char* name) const {
+  BackendDescription d;
+  d.name = name;
+  d.precision = precision_ == Precision::Fp16 ? "fp16" : "fp32";
+  d.threads = host_threads_;
+  d.stats = {
       {"tileBooks", layout_.tile_books},
       {"sharedMemoryBytes", static_cast<double>(layout_.sm_bytes)},
       {"inputBytesPerBook", static_cast<double>(staging_.input_bytes(1))},
       {"outputBytesPerBook", static_cast<double>(staging_.output_bytes(1))},
       {"singleRuns", single_runs_},
   };
-  for (int b = 0; b < kBucketCount; ++b) s.emplace_back("bucketRuns" + std::to_string(kBuckets[b]), bucket_runs_[b]);
-  return s;
+  for (int b = 0; b < kBucketCount; ++b) d.stats.emplace_back("bucketRuns" + std::to_string(kBuckets[b]), bucket_runs_[b]);
+  return d;
 }
 
 namespace {
@@ -237,8 +224,8 @@ namespace {
 
 class HostTwinBackend final : public StagedBackend {
  public:
-  HostTwinBackend(const GnnModel& m, Precision p, const KernelLayout& k, int fault_after, bool skip_kernels)
-      : StagedBackend(m, p, k),
+  HostTwinBackend(const GnnModel& m, Precision p, const KernelLayout& k, int fault_after, bool skip_kernels, int host_threads)
+      : StagedBackend(m, p, k, host_threads),
         weights_(pack_weights(m, k)),
         input_(staging_.input_bytes(kLargestBucket) / sizeof(float)),
         output_(staging_.output_bytes(kLargestBucket) / sizeof(float)),
@@ -250,7 +237,7 @@ class HostTwinBackend final : public StagedBackend {
     }
   }
 
-  std::string name() const override { return "cuda-host-twin"; }
+  BackendDescription describe() const override { return describe_staged("cuda-host-twin"); }
 
  protected:
   float* input_records() override { return input_.data(); }
@@ -280,10 +267,10 @@ class HostTwinBackend final : public StagedBackend {
 }  // namespace
 
 std::unique_ptr<InferenceBackend> make_host_twin_backend(const GnnModel& model, Precision precision, int fault_after,
-                                                         bool skip_kernels) {
+                                                         bool skip_kernels, int host_threads) {
   // The layout of an H100-class block (227 KiB of shared memory), so the twin plans as the GPU does.
   const KernelLayout k = plan_kernel(model, precision, precision == Precision::Fp16 ? 4 : 1, 232448);
-  return std::make_unique<HostTwinBackend>(model, precision, k, fault_after, skip_kernels);
+  return std::make_unique<HostTwinBackend>(model, precision, k, fault_after, skip_kernels, host_threads);
 }
 
 }  // namespace hawkgraph::cuda

@@ -1,5 +1,5 @@
-// The CUDA backend minus the device: stages validated books into input records, walks a batch
-// through its bucket chunks (padding each to its bucket) and unpacks output records. Subclasses
+// The CUDA backend minus the device: stages validated books into input records (the device builds
+// the node features from them), pads each run to its bucket and unpacks output records. Subclasses
 // run one staged bucket: the CUDA backend replays a captured graph (or feeds its persistent
 // kernel); the host twin runs the kernels' math on the CPU, so the GPU-less tests exercise the
 // staging, bucketing and padding code the GPU path uses. Plain C++, no CUDA headers.
@@ -10,25 +10,21 @@
 #include <utility>
 #include <vector>
 
-#include "../core/backend.hpp"
+#include "../../core/backend.hpp"
 #include "gnn_cuda_plan.hpp"
 
 namespace hawkgraph::cuda {
 
 class StagedBackend : public InferenceBackend {
  public:
-  StagedBackend(const GnnModel& model, Precision precision, const KernelLayout& layout);
+  // `host_threads`: the host threads that may validate and stage a batch at once.
+  StagedBackend(const GnnModel& model, Precision precision, const KernelLayout& layout, int host_threads);
 
-  std::string precision() const override { return precision_ == Precision::Fp16 ? "fp16" : "fp32"; }
-  bool consumes_books() const override { return true; }
-  // Features built on the host are not this backend's input: the engine hands it books.
-  void forward(const float* x, int levels, ForwardOutput* out) override;
-  void forward_books(const BookView* books, int count, const double* const* order_flows,
-                     ForwardOutput* outs) override;
-  int staging_capacity() const override { return kLargestBucket; }
+  int forward_book(const BookView& book, const double* order_flow, ForwardOutput* out) override;
+  int prepare_batch(int count) override { return count < kLargestBucket ? count : kLargestBucket; }
+  int stage_threads() const override { return host_threads_; }
   int stage(int slot, const BookView& book, const double* order_flow) override;
   void run_staged(int count, ForwardOutput* outs) override;
-  std::vector<std::pair<std::string, double>> stats() const override;
 
   const StagingLayout& staging() const { return staging_; }
   const KernelLayout& layout() const { return layout_; }
@@ -44,8 +40,12 @@ class StagedBackend : public InferenceBackend {
   virtual const float* single_output() { return output_records(); }
   virtual void run_single() { run_bucket(0, 1); }
 
+  // The description every staged backend shares: its precision, host threads, plan and counters.
+  BackendDescription describe_staged(const char* name) const;
+
   const GnnModel& model_;
   Precision precision_;
+  int host_threads_;
   StagingLayout staging_;
   KernelLayout layout_;
   double bucket_runs_[kBucketCount] = {};
@@ -68,6 +68,6 @@ void emulate_book(const KernelLayout& k, const PackedWeights& w, const StagingLa
 // a device lost mid-run would. With skip_kernels it leaves the output records zero, so a batch
 // costs only the host side of the CUDA path (for the benchmarks).
 std::unique_ptr<InferenceBackend> make_host_twin_backend(const GnnModel& model, Precision precision, int fault_after = -1,
-                                                         bool skip_kernels = false);
+                                                         bool skip_kernels = false, int host_threads = 1);
 
 }  // namespace hawkgraph::cuda

@@ -3,7 +3,7 @@
 // hawkes_cuda_unavailable.cpp (ERR_BACKEND_UNAVAILABLE) where it did not.
 #pragma once
 
-#include "../core/hawkes/hawkes_simulate.hpp"
+#include "../../core/hawkes/hawkes_simulate.hpp"
 
 namespace hawkgraph::cuda {
 

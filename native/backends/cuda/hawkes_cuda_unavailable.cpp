@@ -1,5 +1,5 @@
 // The CUDA Hawkes simulator in builds without nvcc: refuses with ERR_BACKEND_UNAVAILABLE.
-#include "../core/error.hpp"
+#include "../../core/error.hpp"
 #include "hawkes_cuda.hpp"
 
 namespace hawkgraph::cuda {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "../core/hawkes/hawkes_model.hpp"
+#include "../../core/hawkes/hawkes_model.hpp"
 #include "cuda_check.cuh"
 
 namespace hawkgraph::cuda {

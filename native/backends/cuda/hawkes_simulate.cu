@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "../core/error.hpp"
-#include "../core/hawkes/hawkes_step.hpp"
+#include "../../core/error.hpp"
+#include "../../core/hawkes/hawkes_step.hpp"
 #include "cuda_check.cuh"
 #include "hawkes_cuda.hpp"
 #include "hawkes_device_model.cuh"
@@ -73,18 +73,19 @@ __device__ void write_stats_row(const KernelArgs& a, PathState& s, const double*
                                 double gap_sq, int64_t bid, int64_t ask, double* row) {
   const HawkesTables& m = a.m;
   hawkes::decay_to(m, s, n >= a.max_events ? s.t : a.end_time);
-  row[0] = static_cast<double>(n);
-  row[1] = n > 0 ? static_cast<double>(n - 1) : 0.0;
-  row[2] = gap_sum;
-  row[3] = gap_sq;
+  namespace r = hawkes::stats_row;
+  row[r::kEvents] = static_cast<double>(n);
+  row[r::kGaps] = n > 0 ? static_cast<double>(n - 1) : 0.0;
+  row[r::kGapSum] = gap_sum;
+  row[r::kGapSquares] = gap_sq;
   const double dmid = a.has_lob ? 0.5 * static_cast<double>(bid + ask - a.initial_bid - a.initial_ask) : 0.0;
-  row[4] = dmid;
-  row[5] = dmid * dmid;
+  row[r::kMidChangeSum] = dmid;
+  row[r::kMidChangeSquares] = dmid * dmid;
   const int D = m.dims;
   for (int k = 0; k < D; ++k) {
-    row[hawkes::kStatsHead + k] = counts[k];
-    row[hawkes::kStatsHead + D + k] = counts[k] * counts[k];
-    row[hawkes::kStatsHead + 2 * D + k] = hawkes::dim_intensity(m, s, k);
+    row[r::counts(D) + k] = counts[k];
+    row[r::count_squares(D) + k] = counts[k] * counts[k];
+    row[r::terminal_intensity(D) + k] = hawkes::dim_intensity(m, s, k);
   }
 }
 
@@ -137,18 +138,19 @@ __global__ void hawkes_stats_kernel(KernelArgs a) {
     }
     if (Fast) {
       hawkes::decay_to<8, true>(m, s, n >= a.max_events ? s.t : a.end_time);
-      row[0] = static_cast<double>(n);
-      row[1] = n > 0 ? static_cast<double>(n - 1) : 0.0;
-      row[2] = gap_sum;
-      row[3] = gap_sq;
+      namespace r = hawkes::stats_row;
+      row[r::kEvents] = static_cast<double>(n);
+      row[r::kGaps] = n > 0 ? static_cast<double>(n - 1) : 0.0;
+      row[r::kGapSum] = gap_sum;
+      row[r::kGapSquares] = gap_sq;
       const double dmid = a.has_lob ? 0.5 * static_cast<double>(bid + ask - a.initial_bid - a.initial_ask) : 0.0;
-      row[4] = dmid;
-      row[5] = dmid * dmid;
+      row[r::kMidChangeSum] = dmid;
+      row[r::kMidChangeSquares] = dmid * dmid;
 #pragma unroll
       for (int k = 0; k < 8; ++k) {
-        row[hawkes::kStatsHead + k] = counts[k];
-        row[hawkes::kStatsHead + 8 + k] = counts[k] * counts[k];
-        row[hawkes::kStatsHead + 16 + k] = m.mu[k] + y[k];
+        row[r::counts(8) + k] = counts[k];
+        row[r::count_squares(8) + k] = counts[k] * counts[k];
+        row[r::terminal_intensity(8) + k] = m.mu[k] + y[k];
       }
     } else {
       write_stats_row<MAXC>(a, s, counts, n, gap_sum, gap_sq, bid, ask, row);

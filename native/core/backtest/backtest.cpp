@@ -394,11 +394,13 @@ void validate_backtest_options(const BacktestOptions& o) {
   const BacktestSpec& s = o.spec;
   if (!std::isfinite(s.horizon) || s.horizon <= 0) bad_option("horizon must be a finite number of seconds > 0, got " + format_number(s.horizon));
   if (!std::isfinite(s.dt) || s.dt <= 0) bad_option("dt must be a finite number of seconds > 0, got " + format_number(s.dt));
-  const double steps = std::ceil(s.horizon / s.dt - 1e-9);
-  if (steps > 1e9) bad_option("horizon / dt must be at most 1e9 steps, got " + format_number(steps));
+  const double steps = limits::backtest_steps(s.horizon, s.dt);
+  if (steps > limits::kMaxSteps) bad_option("horizon / dt must be at most 1e9 steps, got " + format_number(steps));
   if (!std::isfinite(s.tick) || s.tick <= 0) bad_option("tick must be a finite number > 0, got " + format_number(s.tick));
-  if (o.paths < 1 || o.paths > (int64_t{1} << 40)) bad_option("paths must be an integer >= 1, got " + std::to_string(o.paths));
-  if (o.threads < 1 || o.threads > 1024) bad_option("threads must be an integer in [1, 1024], got " + std::to_string(o.threads));
+  if (o.paths < 1 || o.paths > limits::kMaxPaths) bad_option("paths must be an integer >= 1, got " + std::to_string(o.paths));
+  if (o.threads < 1 || o.threads > limits::kMaxSimulationThreads) {
+    bad_option("threads must be an integer in [1, " + std::to_string(limits::kMaxSimulationThreads) + "], got " + std::to_string(o.threads));
+  }
   if (s.inventory_limit < 1) bad_option("inventoryLimit must be an integer >= 1, got " + std::to_string(s.inventory_limit));
   const double z[3] = {s.z1, s.z2, s.z3};
   for (int i = 0; i < 3; ++i) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../hawkes/hawkes_model.hpp"
+#include "../limits.hpp"
 #include "../hawkes/hawkes_simulate.hpp"
 #include "backtest_step.hpp"
 
@@ -79,11 +80,10 @@ struct BacktestResult {
 };
 
 // Largest records a run may keep: paths * steps.
-constexpr int64_t kMaxRecordedSteps = int64_t{1} << 22;
+constexpr int64_t kMaxRecordedSteps = limits::kMaxRecordedSteps;
 
-// Largest jump location and scale (ticks): J = location + scale * Exp(1) then stays below 2^31 and
-// 64-bit tick prices cannot overflow (lib/lob.ts MAX_JUMP_TICKS).
-constexpr double kMaxJumpTicks = 1e6;
+// Largest jump location and scale (ticks): limits.hpp says why.
+constexpr double kMaxJumpTicks = limits::kMaxJumpTicks;
 
 // ERR_INVALID_OPTION naming the field for anything out of range.
 void validate_backtest_options(const BacktestOptions& o);

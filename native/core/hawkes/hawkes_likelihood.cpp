@@ -293,7 +293,7 @@ double log_likelihood(const HawkesModel& model, const EventStream& ev) {
 
 FitResult fit(const EventStream& ev, const FitOptions& opt) {
   const int D = opt.dims;
-  if (D < 1 || D > kMaxDims) throw Error("ERR_INVALID_OPTION", "dims must be an integer in [1, 64], got " + std::to_string(D));
+  if (D < 1 || D > kMaxDims) throw Error("ERR_INVALID_OPTION", "dims must be an integer in [1, " + std::to_string(kMaxDims) + "], got " + std::to_string(D));
   validate_events(ev, D);
   const bool fit_beta = opt.beta.empty();
   if (!fit_beta) {

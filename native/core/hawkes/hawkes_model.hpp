@@ -6,11 +6,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "../limits.hpp"
 #include "hawkes_step.hpp"
 
 namespace hawkgraph::hawkes {
 
-constexpr int kMaxDims = 64;
+constexpr int kMaxDims = limits::kMaxHawkesDims;
 
 struct HawkesParams {
   int dims = 0;

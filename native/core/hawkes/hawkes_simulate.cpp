@@ -11,6 +11,7 @@
 
 #include "../cpu_features.hpp"
 #include "../error.hpp"
+#include "../limits.hpp"
 #include "hawkes_simulate_paths.hpp"
 
 namespace hawkgraph::hawkes {
@@ -232,19 +233,19 @@ void write_stats_row(const HawkesTables& m, const SimulateOptions& opt, PathStat
   const int D = m.dims;
   // Intensity at end_time (or at the last event of a truncated path).
   decay_to(m, s, tally.n >= opt.max_events ? s.t : opt.end_time);
-  row[0] = static_cast<double>(tally.n);
-  row[1] = tally.n > 0 ? static_cast<double>(tally.n - 1) : 0.0;
-  row[2] = tally.gap_sum;
-  row[3] = tally.gap_sq;
+  namespace r = stats_row;
+  row[r::kEvents] = static_cast<double>(tally.n);
+  row[r::kGaps] = tally.n > 0 ? static_cast<double>(tally.n - 1) : 0.0;
+  row[r::kGapSum] = tally.gap_sum;
+  row[r::kGapSquares] = tally.gap_sq;
   const double dmid =
       opt.lob ? 0.5 * static_cast<double>(tally.bid + tally.ask - opt.lob->initial_bid - opt.lob->initial_ask) : 0.0;
-  row[4] = dmid;
-  row[5] = dmid * dmid;
-  double* out = row + kStatsHead;
+  row[r::kMidChangeSum] = dmid;
+  row[r::kMidChangeSquares] = dmid * dmid;
   for (int k = 0; k < D; ++k) {
-    out[k] = counts[k];
-    out[D + k] = counts[k] * counts[k];
-    out[2 * D + k] = dim_intensity(m, s, k);
+    row[r::counts(D) + k] = counts[k];
+    row[r::count_squares(D) + k] = counts[k] * counts[k];
+    row[r::terminal_intensity(D) + k] = dim_intensity(m, s, k);
   }
 }
 
@@ -285,9 +286,11 @@ void validate_simulate_options(const SimulateOptions& o) {
   if (!std::isfinite(o.end_time) || o.end_time <= 0) {
     bad_option("endTime must be a finite number > 0, got " + format_number(o.end_time));
   }
-  if (o.paths < 1 || o.paths > (int64_t{1} << 40)) bad_option("paths must be an integer >= 1, got " + std::to_string(o.paths));
+  if (o.paths < 1 || o.paths > limits::kMaxPaths) bad_option("paths must be an integer >= 1, got " + std::to_string(o.paths));
   if (o.max_events < 1) bad_option("maxEvents must be an integer >= 1, got " + std::to_string(o.max_events));
-  if (o.threads < 1 || o.threads > 1024) bad_option("threads must be an integer in [1, 1024], got " + std::to_string(o.threads));
+  if (o.threads < 1 || o.threads > limits::kMaxSimulationThreads) {
+    bad_option("threads must be an integer in [1, " + std::to_string(limits::kMaxSimulationThreads) + "], got " + std::to_string(o.threads));
+  }
   if (o.max_stored_events < 1) bad_option("maxStoredEvents must be an integer >= 1, got " + std::to_string(o.max_stored_events));
   // Each stored path costs bookkeeping even when empty.
   if (!o.stats_only && o.paths > std::max<int64_t>(1, o.max_stored_events / 16)) {
@@ -302,14 +305,15 @@ void validate_simulate_options(const SimulateOptions& o) {
     }
     // Bounded so a jump (at most location + 37 scales: the largest Exp(1) draw of a 53-bit
     // uniform) always fits the integer tick arithmetic.
-    constexpr double kMaxJumpTicks = 1e6;
+    constexpr double kMaxJumpTicks = limits::kMaxJumpTicks;
+    const std::string range = "[0, " + format_number(kMaxJumpTicks) + "]";
     for (int k = 0; k < 8; ++k) {
       const double location = o.lob->jump_location[k], scale = o.lob->jump_scale[k];
       if (!(location >= 0 && location <= kMaxJumpTicks)) {
-        bad_option("jumps.location[" + std::to_string(k) + "] must be a number in [0, 1e6] ticks, got " + format_number(location));
+        bad_option("jumps.location[" + std::to_string(k) + "] must be a number in " + range + " ticks, got " + format_number(location));
       }
       if (!(scale >= 0 && scale <= kMaxJumpTicks)) {
-        bad_option("jumps.scale[" + std::to_string(k) + "] must be a number in [0, 1e6] ticks, got " + format_number(scale));
+        bad_option("jumps.scale[" + std::to_string(k) + "] must be a number in " + range + " ticks, got " + format_number(scale));
       }
     }
   }

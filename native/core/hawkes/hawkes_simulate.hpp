@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "../layouts.hpp"
+#include "../limits.hpp"
 #include "hawkes_model.hpp"
 #include "hawkes_rng_cpu.hpp"
 
@@ -33,8 +35,8 @@ struct SimulateOptions {
   bool stats_only = false;  // keep only the statistics (hawkes_step.hpp stats layout)
   const LobSpec* lob = nullptr;
   // Bound on the events stored over all paths (not with stats_only), so a long run fails with
-  // ERR_OUT_OF_MEMORY instead of exhausting the host's memory: 2^28 events are about 3 GiB.
-  int64_t max_stored_events = int64_t{1} << 28;
+  // ERR_OUT_OF_MEMORY instead of exhausting the host's memory.
+  int64_t max_stored_events = limits::kDefaultMaxStoredEvents;
 };
 
 // The ERR_OUT_OF_MEMORY raised when a simulation would store more than max_stored_events.
@@ -65,12 +67,9 @@ struct SimulateResult {
   bool cancelled = false;
 };
 
-// Layout of the statistics row (sums over paths):
-// [0] events, [1] gaps (consecutive events within a path), [2] sum of gaps, [3] sum of squared
-// gaps, [4] sum of final mid changes (ticks, LOB), [5] their squares, then D counts per type,
-// D squared counts per type (for the variance of counts), D intensities at end_time.
-constexpr int kStatsHead = 6;
-inline int stats_row_width(int dims) { return kStatsHead + 3 * dims; }
+// The statistics row (sums over paths) is laid out as layouts.hpp stats_row says.
+constexpr int kStatsHead = stats_row::kHead;
+inline int stats_row_width(int dims) { return stats_row::width(dims); }
 
 // Validates the options (ERR_INVALID_OPTION naming the field) and runs. Blocks the calling
 // thread, which takes part in the work.

@@ -16,29 +16,20 @@
 
 #include "../book.hpp"
 #include "../gnn_engine.hpp"
+#include "../limits.hpp"
 
 namespace hawkgraph::stream {
 
 struct StreamConfig {
-  int max_batch = 32;       // books per forward batch
-  int max_wait_us = 0;      // once a first book is pending, wait this long for more (0: take what is there)
-  int spin_us = 0;          // when idle, poll this long for a book before sleeping (0: sleep at once)
-  int max_symbols = 1024;   // distinct symbols one stream accepts
+  int max_batch = limits::kStreamMaxBatch.fallback;       // books per forward batch
+  int max_wait_us = limits::kStreamMaxWaitUs.fallback;      // once a first book is pending, wait this long for more (0: take what is there)
+  int spin_us = limits::kStreamSpinUs.fallback;          // when idle, poll this long for a book before sleeping (0: sleep at once)
+  int max_symbols = limits::kStreamMaxSymbols.fallback;   // distinct symbols one stream accepts
   int result_blocks = 4;    // blocks in flight between the thread and JS: the backpressure bound
   bool order_flow = false;  // compute the order-flow feature between consecutive snapshots
 };
 
-// One delivered book as a row of doubles in a result block (the JS layer reads this layout).
-namespace record {
-constexpr int kSymbol = 0;
-constexpr int kSeq = 1;
-constexpr int kTs = 2;
-constexpr int kSubmitNs = 3;   // steady clock at submit
-constexpr int kQueueNs = 4;    // submit -> its batch started
-constexpr int kComputeNs = 5;  // the batch's forward pass
-constexpr int kRow = 6;        // prediction_row values up to (not including) the embedding
-constexpr int kWidth = kRow + prediction_row::kEmbedding;
-}  // namespace record
+// The layout of a delivered book's record (record::*) is in layouts.hpp.
 
 struct ResultBlock {
   std::vector<double> records;  // max_batch * record::kWidth

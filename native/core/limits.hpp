@@ -1,0 +1,76 @@
+// Every bound, default and rule the package applies to its inputs, written once. The core and the
+// addon check against these names, and the addon's constants() exports them to JS (limits.*) so
+// lib/ validates with the same numbers before native code runs. Plain C++; no Node headers.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace hawkgraph::limits {
+
+// ---- Books and the GNN engine ----
+// Levels one side of a book may carry into the addon (the model reads at most its own depth).
+constexpr int32_t kMaxBookLevels = int32_t{1} << 24;
+// Books one predictBatch() takes, and the capacity of one BookBatch.
+constexpr int32_t kMaxBatchBooks = int32_t{1} << 30;
+constexpr int32_t kMaxBatchCapacity = int32_t{1} << 24;
+// Levels a BookBatch holds per side.
+constexpr int32_t kMaxBatchLevels = int32_t{1} << 16;
+// A model file is read whole into one Uint8Array.
+constexpr double kMaxModelBytes = 2147483647.0;  // 2^31 - 1
+// Host threads of an engine (the CPU backend's forward threads, a staged backend's stagers).
+constexpr int kMaxEngineThreads = 256;
+
+// ---- The streaming scheduler: { min, max, default } of each option ----
+struct IntRange {
+  int32_t min, max, fallback;
+};
+constexpr IntRange kStreamMaxBatch{1, 4096, 32};
+constexpr IntRange kStreamMaxWaitUs{0, 1000000, 0};
+constexpr IntRange kStreamMaxSymbols{1, 1 << 16, 1024};
+constexpr IntRange kStreamSpinUs{0, 10000, 0};
+
+// ---- Hawkes processes, the LOB model, backtests ----
+constexpr int kMaxHawkesDims = 64;
+// Events one path may hold before it stops (truncated), unless the caller says otherwise.
+constexpr int64_t kDefaultMaxEvents = 10000000;
+// Events stored over all paths of one simulation: 2^28 events are about 3 GiB.
+constexpr int64_t kDefaultMaxStoredEvents = int64_t{1} << 28;
+constexpr int64_t kMaxPaths = int64_t{1} << 40;
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: seeds, event budgets
+// Threads of a simulation or a backtest.
+constexpr int kMaxSimulationThreads = 1024;
+// Jump location and scale (ticks): J = location + scale * Exp(1) then stays below 2^31 (the
+// Int32Array of jumps) and 64-bit tick prices cannot overflow.
+constexpr double kMaxJumpTicks = 1e6;
+// A price in ticks (initial bid / ask) stays within +-2^52, where every integer is a double.
+constexpr double kMaxTicks = 4503599627370496.0;  // 2^52
+// Steps of a backtest (horizon / dt) and the tolerance of the step rule below.
+constexpr double kMaxSteps = 1e9;
+constexpr double kStepTolerance = 1e-9;
+// Points of a backtest's time grid, and records a run may keep (paths * steps).
+constexpr int32_t kMaxTimeGrid = 100000;
+constexpr int64_t kMaxRecordedSteps = int64_t{1} << 22;
+constexpr double kMaxInventoryLimit = 1e15;
+// A policy file (safetensors MLP) is read whole.
+constexpr int64_t kMaxPolicyBytes = int64_t{64} << 20;
+
+// The step rule: a backtest of `horizon` seconds in steps of `dt` runs ceil(horizon / dt) steps,
+// at least 1, with a tolerance so 0.3 / 0.1 is 3 steps, not 4. 0 when either is not a finite
+// number > 0. (A double: a count past kMaxSteps is refused, and said, as it is.)
+inline double backtest_steps(double horizon, double dt) {
+  if (!(std::isfinite(horizon) && std::isfinite(dt) && dt > 0 && horizon > 0)) return 0;
+  return std::max(1.0, std::ceil(horizon / dt - kStepTolerance));
+}
+// The same as a count, saturated just past kMaxSteps (which validation then refuses).
+inline int64_t backtest_step_count(double horizon, double dt) {
+  return static_cast<int64_t>(std::min(backtest_steps(horizon, dt), kMaxSteps + 1));
+}
+
+// The thread-count default of simulations and backtests: one per core, no more than the paths.
+inline int default_threads(int cores, int64_t paths) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(std::min(cores, kMaxSimulationThreads), paths)));
+}
+
+}  // namespace hawkgraph::limits
