@@ -185,7 +185,7 @@ module.exports = {
       // predictBatch over a BookBatch (engine.createBatch): the books stay in the engine's packed
       // columns and no JS walks them per call; the same books as nested arrays beside it, timed
       // back to back. On the CPU the forward pass dominates both; the set() row is the per-call JS
-      // packing a BookBatch skips (on a GPU it is about as long as the device work: native/cuda/NOTES.md).
+      // packing a BookBatch skips (on a GPU it is about as long as the device work: native/backends/cuda/NOTES.md).
       for (const n of [512, 4096]) {
         const books = Array.from({ length: n }, (_, i) => ({ bids: cases[i % cases.length].bids, asks: cases[i % cases.length].asks }));
         const batch = base.createBatch(n);

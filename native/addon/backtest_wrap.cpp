@@ -43,8 +43,7 @@ struct BacktestJob {
   explicit BacktestJob(const Napi::CallbackInfo& info) : BacktestJob(params_arg(info, 0), info[3]) {}
 
   BacktestJob(HawkesParams hawkes, const Napi::Value& options_value) : params(std::move(hawkes)) {
-    hawkes::validate_params(params, false);
-    if (params.dims != 8) bad_option("hawkes must have 8 dimensions (the LOB event types), got " + std::to_string(params.dims));
+    backtest::check_lob_params(params);
     if (!options_value.IsObject()) bad_option("backtest options must be an object");
     Napi::Object o = options_value.As<Napi::Object>();
     backtest::BacktestSpec& s = options.spec;
@@ -59,9 +58,7 @@ struct BacktestJob {
     s.phi = number_field(o, "phi");
     s.fee_maker = number_field(o, "feeMaker");
     s.fee_taker = number_field(o, "feeTaker");
-    const double noise_var = number_field(o, "noiseVariance");
-    if (!(noise_var >= 0) || !std::isfinite(noise_var)) bad_option("noiseVariance must be a finite number >= 0, got " + format_number(noise_var));
-    s.noise_std = std::sqrt(noise_var);
+    s.noise_std = backtest::noise_std(number_field(o, "noiseVariance"));
     s.grid = integer_field(o, "timeGrid", 0, kMaxTimeGrid);
     s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, kMaxSafeInteger));
     options.paths = integer_field(o, "paths", 1, static_cast<double>(kMaxPaths));
@@ -119,7 +116,7 @@ struct BacktestJob {
 };
 
 // Several runs on one Hawkes model started together (a study): on the GPU they share the device
-// (cuda::backtest_run_many), on the CPU they run one after another, each on its own threads.
+// (the registry's run_backtests), on the CPU one after another, each on its own threads.
 struct BacktestManyJob {
   std::vector<std::unique_ptr<BacktestJob>> jobs;
   backends::BackendKind backend = backends::BackendKind::Cpu;
@@ -287,9 +284,7 @@ Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
         throw Error("ERR_INVALID_ARGUMENT", "the strategy callback must return an action");
       }
       const double* a = ret.As<Napi::Float64Array>().Data();
-      backtest::Quotes q = backtest::quotes_from_offsets(o, a[ca::kBidOffset], a[ca::kAskOffset]);
-      q.market = a[ca::kMarket] > 0 ? 1 : a[ca::kMarket] < 0 ? -1 : 0;
-      return q;
+      return backtest::quotes_from_action(o, a[ca::kBidOffset], a[ca::kAskOffset], a[ca::kMarket]);
     };
     BacktestResult r = backtest::run_backtest(*job.model, job.options, job.strategy, nullptr);
     return job.to_js(env, r);

@@ -71,7 +71,7 @@ ParsedOptions options_arg(const Napi::Value& v) {
     p.lob.initial_bid = integer_field(l, "initialBid", NAN, -kMaxTicks, kMaxTicks);
     p.lob.initial_ask = integer_field(l, "initialAsk", NAN, -kMaxTicks, kMaxTicks);
     p.tick = number_field(l, "tick", 1.0);
-    if (!(p.tick > 0) || !std::isfinite(p.tick)) bad_option("tick must be a finite number > 0, got " + format_number(p.tick));
+    hawkes::check_tick(p.tick);
     p.has_lob = true;
   }
   return p;

@@ -1,6 +1,6 @@
 // The JS-facing Hawkes functions (hawkesCheck, hawkesSimulate, hawkesSimulateAsync,
 // hawkesLogLikelihood, hawkesFit): argument translation and threads only; the math lives in
-// core/hawkes and cuda/hawkes_*.
+// core/hawkes, and backends/registry.hpp runs a simulation on the CPU or the device.
 #pragma once
 
 #include <napi.h>

@@ -19,7 +19,6 @@
 namespace hawkgraph::addon {
 namespace {
 
-constexpr int kResultBlocks = 4;
 
 // process.exit() does not run environment cleanup hooks, so every live stream is also listed
 // here and stopped at exit, before static destructors run under a still-working thread.
@@ -66,10 +65,7 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     config.max_wait_us = int_arg(info[2], "maxWaitUs", kStreamMaxWaitUs.min, kStreamMaxWaitUs.max);
     config.max_symbols = int_arg(info[3], "maxSymbols", kStreamMaxSymbols.min, kStreamMaxSymbols.max);
     config.spin_us = int_arg(info[8], "spinUs", kStreamSpinUs.min, kStreamSpinUs.max);
-    config.result_blocks = kResultBlocks;
-    const auto& meta = engine.model().metadata;
-    const auto flow = meta.find("order_flow");
-    config.order_flow = flow != meta.end() && flow->second == "per_ms";
+    config.order_flow = stream::model_uses_order_flow(engine.model());
     if (!info[4].IsFunction() || !info[5].IsFunction()) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "dispatch and onFinish must be functions");
     }

@@ -1,5 +1,6 @@
-// Book -> node features, exactly as fixtures/gnn/README.md defines them (float64, 8 per node,
-// nodes interleaved bid0, ask0, bid1, ask1, ...).
+// Book -> node features, exactly as the reference defines them
+// (../shared/tools/torch_reference.py; its fixtures in test/fixtures): float64, 8 per node, nodes
+// interleaved bid0, ask0, bid1, ask1, ...
 #pragma once
 
 #include "book.hpp"

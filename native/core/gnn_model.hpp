@@ -1,6 +1,7 @@
 // The order-book GNN as loaded from safetensors: sizes from the metadata and tensor shapes,
 // fp32 weights copied out of the file (the file's bytes may be freed after loading), and the
-// graph topology as incoming-edge lists. Validates everything; see fixtures/gnn/README.md.
+// graph topology as incoming-edge lists. Validates everything; see the reference,
+// ../shared/tools/torch_reference.py (its fixtures in test/fixtures).
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // Book -> layer-1 input on the device: reads a tile's input records (levels, distances, sizes),
-// forms the node features (gnn_cuda_math.hpp, as fixtures/gnn/README.md defines them) and their
+// forms the node features (gnn_cuda_math.hpp, as core/features.hpp defines them) and their
 // neighbour means, giving the [agg(x) | x] rows of the first SAGE layer.
 #pragma once
 

@@ -12,7 +12,7 @@
 
 namespace hawkgraph::cuda::math {
 
-// Node features from the staged raw values (fixtures/gnn/README.md): `dist` = |price - mid| / mid,
+// Node features from the staged raw values (core/features.hpp): `dist` = |price - mid| / mid,
 // `size` and `order_flow` come from the host (dist in float64 there, so the subtraction loses
 // nothing); `side_total` is the sum of that side's sizes over the levels used, plus 1e-8.
 HG_HD void node_features(int node, int levels, float dist, float size, float order_flow, float side_total, float* f8) {

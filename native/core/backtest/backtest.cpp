@@ -390,6 +390,16 @@ std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size) {
   return p;
 }
 
+void check_lob_params(const hawkes::HawkesParams& params) {
+  hawkes::validate_params(params, false);
+  if (params.dims != 8) bad_option("hawkes must have 8 dimensions (the LOB event types), got " + std::to_string(params.dims));
+}
+
+double noise_std(double variance) {
+  if (!(variance >= 0) || !std::isfinite(variance)) bad_option("noiseVariance must be a finite number >= 0, got " + format_number(variance));
+  return std::sqrt(variance);
+}
+
 void validate_backtest_options(const BacktestOptions& o) {
   const BacktestSpec& s = o.spec;
   if (!std::isfinite(s.horizon) || s.horizon <= 0) bad_option("horizon must be a finite number of seconds > 0, got " + format_number(s.horizon));

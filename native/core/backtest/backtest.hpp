@@ -1,6 +1,6 @@
 // Monte Carlo market-making backtests on the 8-event LOB model: the run description, the policy
 // network loaded from safetensors, and the CPU driver on native threads. The per-step math is in
-// backtest_step.hpp (shared with native/cuda/backtest_kernels.cu). Plain C++; no Node or CUDA
+// backtest_step.hpp (shared with native/backends/cuda/backtest_kernels.cu). Plain C++; no Node or CUDA
 // headers.
 #pragma once
 
@@ -87,6 +87,14 @@ constexpr double kMaxJumpTicks = limits::kMaxJumpTicks;
 
 // ERR_INVALID_OPTION naming the field for anything out of range.
 void validate_backtest_options(const BacktestOptions& o);
+
+// The Hawkes parameters of a backtest: stable (hawkes::validate_params) and 8-dimensional, the
+// LOB event types; ERR_INVALID_OPTION otherwise.
+void check_lob_params(const hawkes::HawkesParams& params);
+
+// The baseline noise's standard deviation from its variance (ERR_INVALID_OPTION unless the
+// variance is a finite number >= 0).
+double noise_std(double variance);
 
 // Events are simulated one at a time up to the horizon with no cap per path (each one moves the
 // book the strategy sees), so an order flow absurdly fast for the horizon would never finish.

@@ -86,6 +86,14 @@ HG_HD Quotes quotes_from_offsets(const Observation& o, double bid_offset, double
   return q;
 }
 
+// A JS strategy's action: offsets as quotes_from_offsets reads them, and a market order now
+// (> 0 buy, < 0 sell, anything else none).
+HG_HD Quotes quotes_from_action(const Observation& o, double bid_offset, double ask_offset, double market) {
+  Quotes q = quotes_from_offsets(o, bid_offset, ask_offset);
+  q.market = market > 0 ? 1 : market < 0 ? -1 : 0;
+  return q;
+}
+
 // ---- Strategies that run natively (CPU and GPU) -------------------------------------------------
 
 // kCostlyDecision: deciding costs far more than an event (the policy network), so a GPU warp's

@@ -319,6 +319,10 @@ void validate_simulate_options(const SimulateOptions& o) {
   }
 }
 
+void check_tick(double tick) {
+  if (!(tick > 0) || !std::isfinite(tick)) bad_option("tick must be a finite number > 0, got " + format_number(tick));
+}
+
 size_t event_count(const SimulateResult& r) {
   if (!r.stored) return r.times.size();
   size_t n = 0;

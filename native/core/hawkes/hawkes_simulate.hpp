@@ -1,6 +1,8 @@
 // CPU simulation of Hawkes paths (and the LOB model on top) on native threads. Paths are
 // independent; path p draws only from Philox(seed, p), so results never depend on the thread
 // count. Statistics are reduced over fixed blocks of paths in path order for the same reason.
+// The AVX2 / AVX-512 lane simulators (hawkes_simulate_lanes.inl) stay in the core: they are this
+// simulator's own vector code, chosen from cpuid inside simulate(), not a backend one can pick.
 #pragma once
 
 #include <atomic>
@@ -76,6 +78,10 @@ inline int stats_row_width(int dims) { return stats_row::width(dims); }
 SimulateResult simulate(const HawkesModel& model, const SimulateOptions& options, SimulateControl* control);
 
 void validate_simulate_options(const SimulateOptions& options);
+
+// The price of one tick that turns LOB tick prices into prices: ERR_INVALID_OPTION unless it is a
+// finite number > 0.
+void check_tick(double tick);
 
 // Every event raises the total intensity by at most the largest column sum of alpha, so a path of
 // max_events events stays below sum(mu) + max_events * that. Beyond the float64 range intensities

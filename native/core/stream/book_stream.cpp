@@ -19,6 +19,11 @@ int64_t steady_now_ns() {
       .count();
 }
 
+bool model_uses_order_flow(const GnnModel& model) {
+  const auto flow = model.metadata.find("order_flow");
+  return flow != model.metadata.end() && flow->second == "per_ms";
+}
+
 BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver)
     : engine_(std::move(engine)), config_(config), levels_(engine_->model().levels), deliver_(std::move(deliver)) {
   const size_t L = static_cast<size_t>(levels_), B = static_cast<size_t>(config_.max_batch);

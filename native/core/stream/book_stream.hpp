@@ -29,6 +29,10 @@ struct StreamConfig {
   bool order_flow = false;  // compute the order-flow feature between consecutive snapshots
 };
 
+// Whether a model reads the order-flow feature (its metadata says order_flow = per_ms), so a
+// stream computes it between consecutive snapshots of a symbol.
+bool model_uses_order_flow(const GnnModel& model);
+
 // The layout of a delivered book's record (record::*) is in layouts.hpp.
 
 struct ResultBlock {
