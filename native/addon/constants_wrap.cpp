@@ -36,7 +36,6 @@ Napi::Object limits_object(Napi::Env env) {
   o.Set("maxBatchLevels", kMaxBatchLevels);
   o.Set("maxModelBytes", kMaxModelBytes);
   o.Set("maxEngineThreads", kMaxEngineThreads);
-  o.Set("nodeFeatures", kNodeFeatures);
   Napi::Object stream = Napi::Object::New(env);
   stream.Set("maxBatch", range(env, kStreamMaxBatch));
   stream.Set("maxWaitUs", range(env, kStreamMaxWaitUs));
@@ -75,6 +74,8 @@ Napi::Object layouts_object(Napi::Env env) {
                                         {"embedding", r::kEmbedding},
                                         {"width", r::width(0)}}));
   }
+  // nodeFeatures(): per node (bid0, ask0, bid1, ...), `width` values each.
+  o.Set("nodeFeatures", record(env, {{"width", kNodeFeatures}}));
   {
     namespace b = batch_book;
     namespace c = batch_counts;
