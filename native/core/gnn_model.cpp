@@ -122,6 +122,15 @@ Topology read_topology(TensorReader& reader, const SafetensorsView& file, int no
                 "tensor \"edge_index\" must have shape [2, M], got " + shape_string(t->shape));
   }
   const int64_t edges = t->shape[1];
+  // The format's graph is fixed and never empty (bid_i <-> ask_i, j <-> j + 2: two edges at one
+  // level). With no edges every SAGE layer's lin_l sees only zeros and the model silently degrades
+  // to a per-node MLP, which is what an exporter that lost the graph writes, not a trained model.
+  if (edges == 0) {
+    throw Error("ERR_MODEL_TOPOLOGY", "tensor \"edge_index\" has shape " + shape_string(t->shape) +
+                                          ": an orderbook-gnn model needs at least one edge (bid_i <-> "
+                                          "ask_i and j <-> j + 2 for its " +
+                                          std::to_string(nodes) + " nodes)");
+  }
   // Each node has at most `nodes` distinct in-neighbours; more edges than that are duplicates.
   if (edges > static_cast<int64_t>(nodes) * nodes) {
     throw Error("ERR_MODEL_TOPOLOGY", "edge_index has " + std::to_string(edges) +
@@ -130,7 +139,8 @@ Topology read_topology(TensorReader& reader, const SafetensorsView& file, int no
   }
   const TensorView& ei = reader.get("edge_index", DType::I64, "I64", t->shape);
   std::vector<int64_t> raw(static_cast<size_t>(2 * edges));
-  std::memcpy(raw.data(), ei.data, ei.byte_size);
+  // copy_n, not memcpy: memcpy into an empty vector's null data() is undefined even for 0 bytes.
+  std::copy_n(ei.data, ei.byte_size, reinterpret_cast<uint8_t*>(raw.data()));
 
   Topology topo;
   topo.nodes = nodes;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -39,6 +40,10 @@ std::vector<double> metadata_numbers(const std::map<std::string, std::string>& m
   std::vector<double> out;
   for (const auto& e : v.array) {
     if (e.kind != json::Kind::Number || !std::isfinite(e.number)) bad_policy("metadata \"" + key + "\" has a non-finite entry: " + it->second);
+    // The network runs in float32, where a number beyond its range is infinite.
+    if (std::fabs(e.number) > std::numeric_limits<float>::max()) {
+      bad_policy("metadata \"" + key + "\" has an entry beyond the float32 range the network runs in: " + it->second);
+    }
     out.push_back(e.number);
   }
   return out;
@@ -52,6 +57,10 @@ std::vector<float> tensor_floats(const TensorView& t) {
     for (size_t i = 0; i < out.size(); ++i) {
       double v;
       std::memcpy(&v, t.data + i * sizeof(double), sizeof(double));
+      // Out of float's range the conversion is undefined ([conv.double]), not infinity.
+      if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()) {
+        bad_policy("tensor \"" + t.name + "\" has a value beyond the float32 range the network runs in: " + format_number(v));
+      }
       out[i] = static_cast<float>(v);
     }
   } else {
@@ -369,6 +378,9 @@ std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size) {
   const auto stdv = metadata_numbers(file.metadata, "input_std", kPolicyInputs, true, 1);
   for (int i = 0; i < kPolicyInputs; ++i) {
     if (!(stdv[i] > 0)) bad_policy("metadata \"input_std\" entries must be > 0, got " + format_number(stdv[i]) + " at index " + std::to_string(i));
+    if (static_cast<float>(stdv[i]) == 0) {  // every input would be divided by zero
+      bad_policy("metadata \"input_std\" entries must be > 0 in float32 (the network's precision), got " + format_number(stdv[i]) + " at index " + std::to_string(i) + ", which rounds to 0");
+    }
     v.input_mean[i] = static_cast<float>(mean[i]);
     v.input_std[i] = static_cast<float>(stdv[i]);
   }
