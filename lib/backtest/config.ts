@@ -8,7 +8,7 @@ import { quoteTicks, readJumps } from '../hawkes/lob-params';
 import { HawkesProcess } from '../hawkes/process';
 import type { NativeBacktestOptions } from '../native';
 import { LIMITS } from '../native/layouts';
-import { integerOption as int, numberOption as num, optionError as fail, simulationThreads } from '../options';
+import { checkKeys, integerOption as int, numberOption as num, optionError as fail, simulationThreads } from '../options';
 import { DEFAULT_LOB_HAWKES, DEFAULT_LOB_JUMPS } from './defaults';
 import { nativeStrategy, strategyName } from './strategy';
 import type { BacktestConfig, ResolvedBacktestConfig, Strategy, StrategyCallback } from './types';
@@ -41,9 +41,7 @@ export function prepare(config: unknown): Prepared {
 }
 
 function readConfig(c: Record<string, unknown>): Prepared {
-  for (const key of Object.keys(c)) {
-    if (!CONFIG_KEYS.has(key)) fail(`unknown config field ${JSON.stringify(key)} (expected one of ${[...CONFIG_KEYS].join(', ')})`);
-  }
+  checkKeys(c, CONFIG_KEYS, 'config field');
   // Read once: a getter may answer differently each time, and the run must be the one named.
   const userStrategy = c.strategy;
   const strategy = nativeStrategy(userStrategy);

@@ -8,7 +8,7 @@
 import { HawkgraphError, describe, readInput } from '../errors';
 import type { NativeEngineOptions } from '../native';
 import { LIMITS } from '../native/layouts';
-import { optionError } from '../options';
+import { checkKeys, optionError } from '../options';
 import { ResolvedStreamOptions, StreamOptions, resolveStreamOptions } from './stream-types';
 
 export type Precision = 'fp32' | 'fp16' | 'bf16';
@@ -209,9 +209,7 @@ function backendObject<T extends object>(v: unknown, name: 'cpu' | 'cuda', known
   if (v === undefined) return {} as T;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) optionError(`${name} must be an options object, got ${describe(v)}`);
   const copy = { ...(v as T) };
-  for (const key of Object.keys(copy)) {
-    if (!known.has(key)) optionError(`unknown ${name} option ${JSON.stringify(key)} (expected one of ${[...known].join(', ')})`);
-  }
+  checkKeys(copy, known, `${name} option`);
   return copy;
 }
 
@@ -260,9 +258,7 @@ export function resolveEngineOptions(userOptions: unknown): ResolvedEngineOption
   }
   return readInput('ERR_INVALID_OPTION', 'engine options', () => {
     const o: Record<string, unknown> = { ...userOptions };
-    for (const key of Object.keys(o)) {
-      if (!ENGINE_OPTIONS.has(key)) optionError(`unknown option ${JSON.stringify(key)} (expected one of ${[...ENGINE_OPTIONS].join(', ')})`);
-    }
+    checkKeys(o, ENGINE_OPTIONS, 'option');
     const backend = resolveBackend(o.backend, o.precision);
     checkPrecision(o.precision);
     const { cpu, cuda } = backendOptions(o, backend, o.backend);

@@ -4,7 +4,7 @@
  */
 import { describe, type HawkgraphError } from '../errors';
 import { LIMITS } from '../native/layouts';
-import { integerOption, optionError } from '../options';
+import { checkKeys, integerOption, optionError } from '../options';
 import type { Prediction } from './prediction';
 
 /** Options of the stream an engine opens on its first submit(); all optional. */
@@ -141,11 +141,7 @@ export function resolveStreamOptions(options: unknown): ResolvedStreamOptions {
     optionError(`stream must be an options object, got ${describe(options)}`);
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!STREAM_OPTIONS.has(key)) {
-      optionError(`unknown stream option ${JSON.stringify(key)} (expected one of ${[...STREAM_OPTIONS].join(', ')})`);
-    }
-  }
+  checkKeys(o, STREAM_OPTIONS, 'stream option');
   // 0 turns stats events off; any other period is at least the range's minimum.
   const statsIntervalMs = streamOption(o, 'statsIntervalMs', 0);
   if (statsIntervalMs !== 0 && statsIntervalMs < STREAM_LIMITS.statsIntervalMs.min) {

@@ -6,6 +6,7 @@
 import { HawkgraphError, describe, readInput } from '../errors';
 import { native } from '../native';
 import type { NativeSimulateOptions, NativeSimulation } from '../native';
+import { checkKeys } from '../options';
 import { quoteTicks, readJumps } from './lob-params';
 import { HawkesProcess } from './process';
 import { nativeSimulateOptions, runAsync, statsFromRow } from './simulate';
@@ -70,9 +71,7 @@ export function hawkesOption(v: unknown): HawkesProcess {
 }
 
 function readLobOptions(options: LobModelOptions) {
-  for (const key of Object.keys(options)) {
-    if (!LOB_KEYS.has(key)) throw new HawkgraphError('ERR_INVALID_OPTION', `unknown LobModel option ${JSON.stringify(key)} (expected one of ${[...LOB_KEYS].join(', ')})`);
-  }
+  checkKeys(options, LOB_KEYS, 'LobModel option');
   const tick = options.tick ?? 0.01;
   if (typeof tick !== 'number' || !Number.isFinite(tick) || tick <= 0) {
     throw new HawkgraphError('ERR_INVALID_OPTION', `tick must be a finite number > 0, got ${describe(tick)}`);

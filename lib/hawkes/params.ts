@@ -5,7 +5,7 @@
  */
 import { HawkgraphError, describe, readInput } from '../errors';
 import { LIMITS } from '../native/layouts';
-import { integerOption, isArrayLike, optionError } from '../options';
+import { checkKeys, integerOption, isArrayLike, optionError } from '../options';
 import type { HawkesProcessOptions } from './types';
 
 export const MAX_DIMS = LIMITS.maxHawkesDims;
@@ -111,9 +111,7 @@ export function endTimeArg(endTime: unknown): number {
 const PROCESS_KEYS = new Set(['mu', 'alpha', 'beta', 'allowExplosive', 'maxEvents']);
 
 export function readProcessParams(params: HawkesProcessOptions) {
-  for (const key of Object.keys(params)) {
-    if (!PROCESS_KEYS.has(key)) optionError(`unknown HawkesProcess option ${JSON.stringify(key)} (expected one of ${[...PROCESS_KEYS].join(', ')})`);
-  }
+  checkKeys(params, PROCESS_KEYS, 'HawkesProcess option');
   const mu = toVector(params.mu, 'mu');
   const D = mu.length;
   const alpha = toMatrix(params.alpha, D, 'alpha');

@@ -1,6 +1,7 @@
 /**
  * The addon's backtest surface (native/addon/backtest_wrap.cpp): the run functions, the options
  * record and the raw per-path result (types, and the names of its columns); reached through native().
+ * Depends on lib/native/hawkes.ts only.
  */
 import type { NativeJob, NativeProgress } from './hawkes';
 

@@ -1,7 +1,7 @@
 /**
  * The addon's GNN surface (native/addon/engine_wrap.cpp, stream_wrap.cpp): the GnnEngine and
  * BookStream classes, their argument records and what info() returns. Types only; the functions
- * are reached through native() (lib/native/index.ts).
+ * are reached through native() (lib/native/index.ts). Depends on nothing.
  */
 
 /** The backends native code runs: 'cuda-host-twin' is the CUDA path on the host, for tests. */

@@ -1,6 +1,6 @@
 /**
  * The addon's Hawkes surface (native/addon/hawkes_wrap.cpp): the functions, their option records
- * and results. Types only; reached through native() (lib/native/index.ts).
+ * and results. Types only; reached through native() (lib/native/index.ts). Depends on nothing.
  */
 
 /** A native job that runs off the JS thread. */

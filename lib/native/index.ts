@@ -1,7 +1,8 @@
 /**
  * The typed surface of the native addon: every addon function and record layout lib uses is
  * declared under lib/native/ (gnn.ts, hawkes.ts, backtest.ts, layouts.ts), and native() is the
- * only way to reach them. Loading the binary is loader.ts's job alone.
+ * only way to reach them. Loading the binary is loader.ts's job alone. Depends on nothing outside
+ * lib/native but errors.ts; nothing else in lib/ may name an addon function or cast the addon.
  */
 import type { HawkgraphError } from '../errors';
 import type { NativeBacktest } from './backtest';

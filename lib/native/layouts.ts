@@ -64,7 +64,7 @@ const range = (min: number, max: number, defaultValue?: number): Range =>
 export const LIMITS = Object.freeze({
   /** Level counts of one book side native code accepts (engine_wrap / stream_wrap kMaxBookLevels). */
   maxBookLevels: 2 ** 24,
-  /** Levels per side of a BookBatch slot (a model's depth). */
+  /** Levels per side of a BookBatch slot (a model's depth); lib's bound only. */
   maxBatchLevels: 2 ** 16,
   /** Books of one predictBatch call (its native count is an int32). */
   maxBatchBooks: 2 ** 30,
@@ -72,7 +72,7 @@ export const LIMITS = Object.freeze({
   maxBatchCapacity: 2 ** 24,
   /** Bytes of a model file. */
   maxModelBytes: 2 ** 31 - 1,
-  /** createEngine threads (CPU: predictBatch threads; CUDA: host threads that stage a batch). */
+  /** createEngine threads (CPU: predictBatch threads; CUDA: host threads that stage a batch); lib's bound only. */
   engineThreads: range(1, 256, 1),
   /** createEngine's stream options. statsIntervalMs is 0 (off) or within its range. */
   streamMaxBatch: range(1, 4096, 32),
