@@ -60,7 +60,7 @@ function submitTimestamp(options: SubmitOptions | undefined): number {
 /**
  * An inference engine. predict()/predictBatch() run synchronously on the calling thread; submit()
  * streams books to a native inference thread and results arrive as events ('prediction',
- * 'dropped', 'error', 'stats'; see lib/stream.ts).
+ * 'dropped', 'error', 'stats'; see stream-types.ts).
  */
 export class Engine extends EventEmitter<EngineEvents> {
   /** Replaced (never mutated) when a CUDA failure moves the engine to the CPU. */

@@ -29,7 +29,7 @@ export interface EngineInfo {
   macs?: { folded: number; asWritten: number };
   /** The CUDA device in use, when backend is 'cuda'. */
   device?: string;
-  /** Why the engine runs on the CPU although CUDA was asked for or allowed ('auto', fallback 'cpu'). */
+  /** Why the engine runs on the CPU although CUDA was asked for or allowed ('auto', cuda.fallback 'cpu'). */
   fallbackReason?: string;
   /**
    * CUDA: the plan and counters (tileBooks, sharedMemoryBytes, inputBytesPerBook,

@@ -35,7 +35,7 @@ export interface BatchOptions {
    * Fill this result (from an earlier predictBatch) instead of allocating one. Its arrays are
    * reused while they hold `count` books and replaced by larger ones otherwise; entries past
    * `count` keep their old values. Left untouched when the call throws, with one exception: after
-   * an ERR_CUDA failure without `fallback: 'cpu'` in a batch of more than 16384 books, its
+   * an ERR_CUDA failure without `cuda.fallback: 'cpu'` in a batch of more than 16384 books, its
    * embedding may hold the results of the books before the failure.
    */
   into?: BatchPrediction;
