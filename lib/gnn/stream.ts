@@ -19,6 +19,7 @@ const {
   symbol: REC_SYMBOL, seq: REC_SEQ, ts: REC_TS, submitNs: REC_SUBMIT_NS, queueNs: REC_QUEUE_NS,
   computeNs: REC_COMPUTE_NS, row: REC_ROW, width: REC_WIDTH,
 } = LAYOUTS.streamRecord;
+const { superseded: OUT_SUPERSEDED, width: OUT_WIDTH } = LAYOUTS.streamSubmitOut;
 const COUNTERS = LAYOUTS.streamCounters;
 const DISCARDED = LAYOUTS.streamDiscarded;
 // Superseded books waiting for their 'dropped' event. They are emitted from a setImmediate, not
@@ -37,7 +38,7 @@ export class BookStreamController {
   readonly #symbols = new Map<string, number>();
   readonly #names: string[] = [];
   readonly #inbox: Float64Array;
-  readonly #submitOut = new Float64Array(1);
+  readonly #submitOut = new Float64Array(OUT_WIDTH);
   readonly #counters = new Float64Array(COUNTERS.width);
   // Staging for nested books: bidPx, bidSz, askPx, askSz, L each.
   readonly #staging: Float64Array;
@@ -117,7 +118,7 @@ export class BookStreamController {
       this.#symbols.set(symbol, index);
       this.#names.push(symbol);
     }
-    const superseded = this.#submitOut[0];
+    const superseded = this.#submitOut[OUT_SUPERSEDED];
     if (superseded !== 0) this.#pushDrop(index, superseded);
     return seq;
   }

@@ -25,6 +25,8 @@ export const LAYOUTS = Object.freeze({
   streamCounters: Object.freeze({
     submitted: 0, superseded: 1, discarded: 2, queued: 3, inFlight: 4, inDelivery: 5, released: 6, batches: 7, width: 8,
   }),
+  /** BookStream.submit()'s second result: the seq of the book it superseded (0: none). */
+  streamSubmitOut: Object.freeze({ superseded: 0, width: 1 }),
   /** BookStream.close(): the books it discarded, as (symbol, seq) pairs. */
   streamDiscarded: Object.freeze({ symbol: 0, seq: 1, width: 2 }),
   /**
