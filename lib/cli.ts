@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 import { glftOffsets, runStudyAsync, type GlftParams, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
-import { renderReport } from './report';
+import { renderReport } from './report/html';
 
 const USAGE = `usage: hawkgraph backtest <config.json> [--report out.html] [--json out.json] [--threads N] [--backend cpu|cuda] [--quiet]
 

@@ -1,37 +1,21 @@
 /**
- * hawkgraph: in-process order-book GNN inference (and, in later modules, Hawkes simulation) for
- * Node.js trading bots. See README.md for the API tour.
+ * hawkgraph: in-process order-book GNN inference, Hawkes simulation and market-making backtests
+ * for Node.js trading bots. See README.md for the API tour. This file is the public API; test and
+ * benchmark hooks are in lib/internal.ts (the unsupported 'hawkgraph/internal' entry point).
  */
 import { native } from './native';
 import type { CudaDevice, LoadedBinary, NativeCpuReport, NativeCudaReport } from './native';
 
 export { HawkgraphError } from './errors';
 export type { HawkgraphErrorCode } from './errors';
-export type { Book, BookSlot, NestedBook, TypedBook, PriceLevel } from './book';
-export { BookBatch } from './book';
-export { createEngine, Engine, DIRECTIONS, exampleModelPath } from './engine';
-export type {
-  DropReason, DroppedEvent, EngineEvents, LatencySummary, PredictionEvent, StreamOptions, StreamStats, SubmitOptions,
-} from './stream';
-export type { BatchOptions, BatchPrediction, CloseOptions, Direction, EngineInfo, EngineOptions, Prediction, PredictOptions } from './engine';
+
+export * from './gnn';
+export * from './hawkes';
+export * from './backtest';
+export { renderReport, kde } from './report/html';
+export type { ReportOptions } from './report/html';
+
 export type { CudaDevice, LoadedBinary, NativeCpuReport as CpuReport, NativeCudaReport as CudaReport };
-export { HawkesProcess, HawkesIntensity, LOB_EVENT_TYPES } from './hawkes';
-export type {
-  HawkesFit, HawkesFitOptions, HawkesParams, HawkesProcessOptions, HawkesSimulation, HawkesStats, LobEventType, Matrix,
-  SimulateAsyncOptions, SimulateOptions, SimulationMethod, SimulationProgress,
-} from './hawkes';
-export { LobModel } from './lob';
-export type { LobJumps, LobModelOptions, LobSimulation } from './lob';
-export {
-  runBacktest, runBacktestAsync, runStudy, runStudyAsync, glftOffsets, computeMetrics, resolveBacktestConfig, quantileSorted,
-  DEFAULT_LOB_HAWKES, DEFAULT_LOB_JUMPS,
-} from './backtest';
-export { renderReport, kde } from './report';
-export type { ReportOptions } from './report';
-export type {
-  BacktestAsyncOptions, BacktestConfig, BacktestMetrics, BacktestPaths, BacktestRecords, BacktestResult, GlftParams, LinParams, PnlOverTime,
-  ResolvedBacktestConfig, Strategy, StrategyAction, StrategyCallback, StrategyState, StudyAsyncOptions, StudyConfig, StudyResult, StudyRow,
-} from './backtest';
 
 export interface RuntimeReport {
   /** Which native binary loaded, and from where. */

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { DIRECTIONS, HawkgraphError, createEngine, type Engine } from '../dist/index.js';
-import { native } from '../dist/native.js';
+import { native } from '../dist/internal.js';
 import { loadCases, maxAbsDiff, modelPath, softmax, type FixtureCase, type Mode } from './helpers/fixtures';
 
 const FP32_TOLERANCE = 1e-4;

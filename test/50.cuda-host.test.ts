@@ -6,8 +6,8 @@
 // tested here too (the twin can inject a lost device).
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { DIRECTIONS, Engine, HawkgraphError, createEngine, runtime } from '../dist/index.js';
-import { native } from '../dist/native.js';
+import { DIRECTIONS, HawkgraphError, createEngine, runtime, type Engine } from '../dist/index.js';
+import { createHostTwinEngine } from '../dist/internal.js';
 import { loadCases, maxAbsDiff, modelPath, type FixtureCase, type Mode } from './helpers/fixtures';
 import { randomBook, randomModel, referenceFeatures, referenceForward, toSafetensors } from './helpers/reference-model';
 import { writeSafetensors } from './helpers/safetensors';
@@ -28,13 +28,9 @@ type TwinOptions = {
 // An Engine over the host twin, wired as createEngine wires a CUDA engine (fallback hook included).
 const natives = new WeakMap<Engine, { info(): { backendStats?: Record<string, number> } }>();
 function twinEngine(model: Uint8Array, options: TwinOptions, onFallback?: (e: { reason: string }) => void): Engine {
-  const { addon, binary } = native();
-  let target: Engine | undefined;
-  const ctor = addon.GnnEngine as unknown as new (b: Uint8Array, backend: string, o: object, hook: (r: string) => void) => never;
-  const nativeEngine = new ctor(model, 'cuda-host-twin', options, (reason) => target?._cudaFellBack(reason, onFallback as never));
-  target = new Engine(nativeEngine, (nativeEngine as any).info(), binary);
-  natives.set(target, nativeEngine);
-  return target;
+  const { engine, native } = createHostTwinEngine(model, options, onFallback);
+  natives.set(engine, native);
+  return engine;
 }
 
 // Live counters (engine.info holds the snapshot taken at creation).

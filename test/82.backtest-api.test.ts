@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
 } from '../dist/index.js';
-import { _runBacktestsTogether } from '../dist/backtest.js';
+import { runBacktestsTogether as _runBacktestsTogether } from '../dist/internal.js';
 import { policyFile } from './helpers/policy';
 import { refused } from './helpers/errors';
 

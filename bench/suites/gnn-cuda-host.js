@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 async function hostSideRows(ctx, model, mode, cases) {
-  const { addon, binary } = require(path.join(ctx.root, 'dist', 'native.js')).native();
+  const { createHostTwinEngine } = require(path.join(ctx.root, 'dist', 'internal.js'));
   const bytes = new Uint8Array(fs.readFileSync(model));
   const nested = cases.map((c) => ({ bids: c.bids, asks: c.asks }));
   const opts = (n) => ({ itemsPerCall: n, minSamples: 30, minTimeMs: ctx.quick ? 100 : 600, warmup: 5 });
@@ -21,8 +21,7 @@ async function hostSideRows(ctx, model, mode, cases) {
       note: `${(1e9 / stats.throughput).toFixed(0)} ns a book: caps a device at ${(stats.throughput / 1e6).toFixed(1)} M books/s`,
     });
   for (const threads of [1, 2]) {
-    const nativeEngine = new addon.GnnEngine(bytes, 'cuda-host-twin', { precision: 'fp16', twinSkipKernels: true, threads }, () => {});
-    const engine = new ctx.hawkgraph.Engine(nativeEngine, nativeEngine.info(), binary);
+    const { engine } = createHostTwinEngine(bytes, { precision: 'fp16', twinSkipKernels: true, threads });
     try {
       for (const n of [4096, 16384]) {
         const batch = engine.createBatch(n);

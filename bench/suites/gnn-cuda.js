@@ -36,7 +36,7 @@ function check(name, engine, cases, tolerance) {
 // holding typed columns per symbol could hand over without the JS packing loop), and the graph
 // replay alone (copy in, kernel, copy out: the device side's books/s), from the backend's counters.
 async function packedRows(ctx, model, mode, precision, cases) {
-  const { addon } = require(path.join(ctx.root, 'dist', 'native.js')).native();
+  const { addon } = require(path.join(ctx.root, 'dist', 'internal.js')).native();
   const engine = new addon.GnnEngine(new Uint8Array(fs.readFileSync(model)), 'cuda', { precision, singleBook: 'persistent' }, () => {});
   try {
     const info = engine.info();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { runtime } from '../../dist/index.js';
-import { native } from '../../dist/native.js';
+import { native } from '../../dist/internal.js';
 
 const cuda = runtime().cuda;
 const reason = !cuda.compiled ? 'CUDA support not compiled in' : cuda.devices.length === 0 ? `no CUDA device (${cuda.status})` : '';

@@ -3,21 +3,14 @@
  * type order MAb, MAs, LAb, LAs, CAb, CAs, MNb, MNs whose aggressive events move the best bid
  * or ask by a jump J >= 1 tick drawn from a shifted exponential, rounded to ticks.
  */
-import { HawkgraphError, describe, readInput } from './errors';
-import {
-  HawkesParams,
-  HawkesProcess,
-  HawkesStats,
-  LOB_EVENT_TYPES,
-  NativeSimulateOptions,
-  NativeSimulation,
-  SimulateAsyncOptions,
-  SimulateOptions,
-  nativeSimulateOptions,
-  runAsync,
-  statsFromRow,
-} from './hawkes';
-import { native } from './native';
+import { HawkgraphError, describe, readInput } from '../errors';
+import { native } from '../native';
+import type { NativeSimulateOptions, NativeSimulation } from '../native';
+import { checkKeys } from '../options';
+import { quoteTicks, readJumps } from './lob-params';
+import { HawkesProcess } from './process';
+import { nativeSimulateOptions, runAsync, statsFromRow } from './simulate';
+import { HawkesParams, HawkesStats, LOB_EVENT_TYPES, SimulateAsyncOptions, SimulateOptions } from './types';
 
 export interface LobJumps {
   /** Location of the jump law per type (ticks, >= 0), or one value for all. Default 1. */
@@ -53,60 +46,12 @@ export interface LobSimulation {
   stats: HawkesStats;
 }
 
-/**
- * Largest jump location and scale, in ticks. A jump J = location + scale * Exp(1) is an integer
- * number of ticks added to a price kept in 64-bit ticks and reported in an Int32Array; with
- * these bounds J stays below 2^31 (Exp(1) draws stay below 40) and prices cannot overflow.
- */
-export const MAX_JUMP_TICKS = 1e6;
-
-/** @internal ERR_INVALID_OPTION unless x is a finite number of ticks in [0, MAX_JUMP_TICKS]. */
-export function checkJump(x: unknown, field: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be a finite number >= 0 ticks, got ${describe(x)}`);
-  if (x > MAX_JUMP_TICKS) throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be at most ${MAX_JUMP_TICKS} ticks, got ${x}`);
-  return x;
-}
-
-function jumpVector(v: unknown, field: string): Float64Array {
-  if (v === undefined) return new Float64Array(8).fill(1);
-  if (typeof v === 'number') return new Float64Array(8).fill(v);
-  if ((Array.isArray(v) || ArrayBuffer.isView(v)) && (v as ArrayLike<unknown>).length === 8) {
-    const a = v as ArrayLike<unknown>;
-    const out = new Float64Array(8);
-    for (let k = 0; k < 8; k++) {
-      if (typeof a[k] !== 'number') throw new HawkgraphError('ERR_INVALID_OPTION', `${field}[${k}] must be a number, got ${describe(a[k])}`);
-      out[k] = a[k] as number;
-    }
-    return out;
-  }
-  throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be a number or an array of 8 numbers (one per LOB event type), got ${describe(v)}`);
-}
-
-function toTicks(price: unknown, tick: number, field: string): number {
-  if (typeof price !== 'number' || !Number.isFinite(price)) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be a finite number, got ${describe(price)}`);
-  }
-  const ticks = Math.round(price / tick);
-  if (Math.abs(ticks * tick - price) > 1e-9 * Math.max(1, Math.abs(price))) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `${field} ${price} is not a multiple of the tick ${tick}`);
-  }
-  if (!Number.isSafeInteger(ticks) || Math.abs(ticks) > 2 ** 52) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `${field} ${price} is too many ticks (${ticks}) from 0`);
-  }
-  return ticks + 0; // -0 ticks: 0
-}
-
-interface NativeLob {
-  hawkesSimulate(mu: Float64Array, alpha: Float64Array, beta: Float64Array, allowExplosive: boolean, options: NativeSimulateOptions): NativeSimulation;
-  hawkesSimulateAsync(
-    mu: Float64Array, alpha: Float64Array, beta: Float64Array, allowExplosive: boolean, options: NativeSimulateOptions,
-    onProgress?: (p: { pathsDone: number; paths: number; events: number }) => void,
-  ): { promise: Promise<NativeSimulation>; cancel(): void };
-}
+// A LobModel's jump laws when its options give none: J = max(1, round(1 + Exp(1))) for every type.
+const LOB_DEFAULT_JUMPS = { location: [1, 1, 1, 1, 1, 1, 1, 1], scale: [1, 1, 1, 1, 1, 1, 1, 1] };
 
 const LOB_KEYS = new Set(['hawkes', 'jumps', 'tick', 'initialBid', 'initialAsk']);
 
-/** @internal The 8-dimensional process of a LOB option: errors of its parameters are prefixed `hawkes:`. */
+/** The 8-dimensional process of a LOB option: errors of its parameters are prefixed `hawkes:`. */
 export function hawkesOption(v: unknown): HawkesProcess {
   let process: HawkesProcess;
   if (v instanceof HawkesProcess) {
@@ -126,31 +71,13 @@ export function hawkesOption(v: unknown): HawkesProcess {
 }
 
 function readLobOptions(options: LobModelOptions) {
-  for (const key of Object.keys(options)) {
-    if (!LOB_KEYS.has(key)) throw new HawkgraphError('ERR_INVALID_OPTION', `unknown LobModel option ${JSON.stringify(key)} (expected one of ${[...LOB_KEYS].join(', ')})`);
-  }
+  checkKeys(options, LOB_KEYS, 'LobModel option');
   const tick = options.tick ?? 0.01;
   if (typeof tick !== 'number' || !Number.isFinite(tick) || tick <= 0) {
     throw new HawkgraphError('ERR_INVALID_OPTION', `tick must be a finite number > 0, got ${describe(tick)}`);
   }
-  const jumps = options.jumps ?? {};
-  if (jumps === null || typeof jumps !== 'object') {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `jumps must be an object with location and scale, got ${describe(jumps)}`);
-  }
-  for (const key of Object.keys(jumps)) {
-    if (key !== 'location' && key !== 'scale') throw new HawkgraphError('ERR_INVALID_OPTION', `unknown field jumps.${key} (expected location, scale)`);
-  }
-  const location = jumpVector(jumps.location, 'jumps.location');
-  const scale = jumpVector(jumps.scale, 'jumps.scale');
-  for (let k = 0; k < 8; k++) {
-    checkJump(location[k], `jumps.location[${k}]`);
-    checkJump(scale[k], `jumps.scale[${k}]`);
-  }
-  const bidTicks = toTicks(options.initialBid, tick, 'initialBid');
-  const askTicks = toTicks(options.initialAsk, tick, 'initialAsk');
-  if (askTicks - bidTicks < 1) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `initialAsk (${options.initialAsk}) must be at least one tick above initialBid (${options.initialBid})`);
-  }
+  const { location, scale } = readJumps(options.jumps, LOB_DEFAULT_JUMPS);
+  const { bidTicks, askTicks } = quoteTicks(options.initialBid, options.initialAsk, tick);
   return { tick, location, scale, bidTicks, askTicks };
 }
 
@@ -207,7 +134,7 @@ export class LobModel {
   simulate(options: SimulateOptions): LobSimulation {
     const o = this.#options(options);
     const h = this.hawkes;
-    const raw = (native().addon as unknown as NativeLob).hawkesSimulate(h.mu, h.alpha, h.beta, h.allowExplosive, o);
+    const raw = native().addon.hawkesSimulate(h.mu, h.alpha, h.beta, h.allowExplosive, o);
     return this.#result(raw, o.paths);
   }
 
@@ -221,7 +148,7 @@ export class LobModel {
     }
     const h = this.hawkes;
     return runAsync(
-      (onProgress) => (native().addon as unknown as NativeLob).hawkesSimulateAsync(h.mu, h.alpha, h.beta, h.allowExplosive, o, onProgress),
+      (onProgress) => native().addon.hawkesSimulateAsync(h.mu, h.alpha, h.beta, h.allowExplosive, o, onProgress),
       options,
       (raw) => this.#result(raw, o.paths),
     );

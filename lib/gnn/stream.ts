@@ -1,174 +1,27 @@
 /**
  * Streaming: engine.submit() hands a book to the native inference thread (latest book wins per
- * symbol) and predictions come back as typed events. This file holds the event types, the stream
- * options and the plumbing between the native BookStream and the engine's emitter; it knows
- * nothing of models or kernels.
+ * symbol) and predictions come back as typed events. This file holds the plumbing between the
+ * native BookStream and the engine's emitter; it knows nothing of models or kernels.
  */
 import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
 
 import type { EventEmitter } from 'eventemitter3';
 
+import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from '../errors';
+import type { NativeAddon, NativeBookStream, NativeGnnEngine } from '../native';
+import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
-import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from './errors';
-import type { NativeAddon, NativeBookStream, NativeGnnEngine } from './native';
-import { Prediction, readPredictionRow } from './prediction';
+import { readPredictionRow } from './prediction';
+import type { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
 
-/** Options of the stream an engine opens on its first submit(); all optional. */
-export interface StreamOptions {
-  /** Most books per forward batch on the inference thread (1..4096). Default 32. */
-  maxBatch?: number;
-  /**
-   * Once a first book is pending, how long (µs) the thread may wait for more before it runs a
-   * partial batch (0..1e6). Default 0: it takes whatever has accumulated, so batches grow by
-   * themselves while the previous one computes and an isolated book is never held back.
-   */
-  maxWaitUs?: number;
-  /** Distinct symbols the stream accepts (1..65536); one more throws ERR_MAX_SYMBOLS. Default 1024. */
-  maxSymbols?: number;
-  /**
-   * When the inference thread runs out of books, how long (µs, 0..10000) it keeps polling for the
-   * next one before it sleeps. Default 0: it sleeps at once, and a submit() that finds it asleep
-   * pays a futex wake (a few µs on both sides). A spin trades a core's idle time for latency:
-   * worth it on a dedicated core at steady feed rates.
-   */
-  spinUs?: number;
-  /** Period of 'stats' events in ms (0 turns them off; else 10..3600000). Default 1000. */
-  statsIntervalMs?: number;
-}
-
-export interface SubmitOptions {
-  /**
-   * The book's timestamp in ms (an exchange time, say). Order flow divides by the gap between a
-   * symbol's consecutive timestamps. Default: performance.timeOrigin + performance.now().
-   */
-  ts?: number;
-}
-
-
-/** A prediction from the stream: predict()'s result (without the embedding) plus where and when. */
-export interface PredictionEvent extends Omit<Prediction, 'embedding'> {
-  symbol: string;
-  /** The value submit() returned for this book. */
-  seq: number;
-  /** The book's timestamp (SubmitOptions.ts). */
-  ts: number;
-  /** Submit to the start of the book's batch on the inference thread. */
-  queueNs: number;
-  /** The forward pass of the whole batch. */
-  computeNs: number;
-  /** Submit to this event being dispatched on the JS thread. */
-  latencyNs: number;
-}
-
-/** superseded: a newer book of the same symbol replaced it before the thread took it.
- *  closed: close({ drain: false }) discarded it. error: its batch failed ('error' says why). */
-export type DropReason = 'superseded' | 'closed' | 'error';
-
-export interface DroppedEvent {
-  symbol: string;
-  seq: number;
-  reason: DropReason;
-}
-
-/** Percentiles of a latency histogram, in ns. */
-export interface LatencySummary {
-  count: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
-
-export interface StreamStats {
-  /** Books accepted by submit() since the stream opened. */
-  submitted: number;
-  /** 'prediction' events emitted. */
-  predicted: number;
-  /** 'dropped' events emitted, by reason. */
-  dropped: { superseded: number; closed: number; error: number; total: number };
-  /** Books accepted but neither predicted nor dropped yet: submitted = predicted + dropped.total + pending. */
-  pending: number;
-  /** Forward batches run by the inference thread. */
-  batches: number;
-  /** Since the previous stats event: batchSizes[n] batches of n books. */
-  batchSizes: number[];
-  /** Since the previous stats event: submit() to 'prediction' dispatch on the JS thread. */
-  latencyNs: LatencySummary;
-  /** Native view of pending books: in slots, in the thread's batch, in blocks on their way to JS. */
-  native: { queued: number; inFlight: number; inDelivery: number; released: number };
-}
-
-/** The engine's events (eventemitter3, typed). */
-export interface EngineEvents {
-  prediction: (event: PredictionEvent) => void;
-  dropped: (event: DroppedEvent) => void;
-  error: (error: HawkgraphError) => void;
-  stats: (stats: StreamStats) => void;
-}
-
-export interface ResolvedStreamOptions {
-  maxBatch: number;
-  maxWaitUs: number;
-  maxSymbols: number;
-  spinUs: number;
-  statsIntervalMs: number;
-}
-
-const STREAM_OPTIONS = new Set(['maxBatch', 'maxWaitUs', 'maxSymbols', 'spinUs', 'statsIntervalMs']);
-export const STREAM_DEFAULTS: Readonly<ResolvedStreamOptions> = Object.freeze({
-  maxBatch: 32,
-  maxWaitUs: 0,
-  maxSymbols: 1024,
-  spinUs: 0,
-  statsIntervalMs: 1000,
-});
-
-function integerOption(options: Record<string, unknown>, key: keyof ResolvedStreamOptions, lo: number, hi: number): number {
-  const v = options[key];
-  if (v === undefined) return STREAM_DEFAULTS[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `stream.${key} must be an integer in [${lo}, ${hi}], got ${describe(v)}`);
-  }
-  return v;
-}
-
-/** Validates createEngine's `stream` option (ERR_INVALID_OPTION). */
-export function resolveStreamOptions(options: unknown): ResolvedStreamOptions {
-  if (options === undefined) return { ...STREAM_DEFAULTS };
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `stream must be an options object, got ${describe(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!STREAM_OPTIONS.has(key)) {
-      throw new HawkgraphError('ERR_INVALID_OPTION', `unknown stream option ${JSON.stringify(key)} (expected one of ${[...STREAM_OPTIONS].join(', ')})`);
-    }
-  }
-  const statsIntervalMs = integerOption(o, 'statsIntervalMs', 0, 3_600_000);
-  if (statsIntervalMs !== 0 && statsIntervalMs < 10) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `stream.statsIntervalMs must be 0 (off) or at least 10, got ${statsIntervalMs}`);
-  }
-  return {
-    maxBatch: integerOption(o, 'maxBatch', 1, 4096),
-    maxWaitUs: integerOption(o, 'maxWaitUs', 0, 1_000_000),
-    maxSymbols: integerOption(o, 'maxSymbols', 1, 1 << 16),
-    spinUs: integerOption(o, 'spinUs', 0, 10_000),
-    statsIntervalMs,
-  };
-}
-
-// Record layout written by native/core/stream/book_stream.hpp (record::*), then prediction_row.
-const REC_SYMBOL = 0;
-const REC_SEQ = 1;
-const REC_TS = 2;
-const REC_SUBMIT_NS = 3;
-const REC_QUEUE_NS = 4;
-const REC_COMPUTE_NS = 5;
-const REC_ROW = 6;
-const REC_WIDTH = REC_ROW + 11;
+// A delivered book's record in the inbox (LAYOUTS.streamRecord): its header, then its prediction row.
+const {
+  symbol: REC_SYMBOL, seq: REC_SEQ, ts: REC_TS, submitNs: REC_SUBMIT_NS, queueNs: REC_QUEUE_NS,
+  computeNs: REC_COMPUTE_NS, row: REC_ROW, width: REC_WIDTH,
+} = LAYOUTS.streamRecord;
+const { superseded: OUT_SUPERSEDED, width: OUT_WIDTH } = LAYOUTS.streamSubmitOut;
+const COUNTERS = LAYOUTS.streamCounters;
+const DISCARDED = LAYOUTS.streamDiscarded;
 // Superseded books waiting for their 'dropped' event. They are emitted from a setImmediate, not
 // inside submit(), unless this many pile up in one synchronous burst: then submit() emits them
 // before it returns, which keeps memory bounded whatever the feed does.
@@ -185,8 +38,8 @@ export class BookStreamController {
   readonly #symbols = new Map<string, number>();
   readonly #names: string[] = [];
   readonly #inbox: Float64Array;
-  readonly #submitOut = new Float64Array(1);
-  readonly #counters = new Float64Array(8);
+  readonly #submitOut = new Float64Array(OUT_WIDTH);
+  readonly #counters = new Float64Array(COUNTERS.width);
   // Staging for nested books: bidPx, bidSz, askPx, askSz, L each.
   readonly #staging: Float64Array;
   readonly #bidPx: Float64Array;
@@ -265,7 +118,7 @@ export class BookStreamController {
       this.#symbols.set(symbol, index);
       this.#names.push(symbol);
     }
-    const superseded = this.#submitOut[0];
+    const superseded = this.#submitOut[OUT_SUPERSEDED];
     if (superseded !== 0) this.#pushDrop(index, superseded);
     return seq;
   }
@@ -358,8 +211,9 @@ export class BookStreamController {
   stats(): StreamStats {
     const c = this.#counters;
     this.#native.counters(c);
-    const [submitted, , , queued, inFlight, inDelivery, released, batches] = c;
-    const closedPending = this.#closedDrops ? this.#closedDrops.length / 2 : 0;
+    const submitted = c[COUNTERS.submitted], queued = c[COUNTERS.queued], inFlight = c[COUNTERS.inFlight];
+    const inDelivery = c[COUNTERS.inDelivery], released = c[COUNTERS.released], batches = c[COUNTERS.batches];
+    const closedPending = this.#closedDrops ? this.#closedDrops.length / DISCARDED.width : 0;
     const h = this.#latency;
     const some = h.count > 0;
     const total = this.#dropped.superseded + this.#dropped.closed + this.#dropped.error;
@@ -416,10 +270,10 @@ export class BookStreamController {
     const closed = this.#closedDrops;
     this.#closedDrops = null;
     if (closed) {
-      for (let k = 0; k < closed.length; k += 2) {
+      for (let k = 0; k < closed.length; k += DISCARDED.width) {
         this.#dropped.closed++;
         try {
-          this.#emitter.emit('dropped', { symbol: this.#names[closed[k]], seq: closed[k + 1], reason: 'closed' });
+          this.#emitter.emit('dropped', { symbol: this.#names[closed[k + DISCARDED.symbol]], seq: closed[k + DISCARDED.seq], reason: 'closed' });
         } catch (err) {
           firstError ??= err;
         }
@@ -444,80 +298,5 @@ function rethrowLater(err: unknown): void {
     process.nextTick(() => {
       throw err;
     });
-  }
-}
-
-/**
- * The async iterator behind engine.predictions(): buffers up to `maxBuffered` events (the oldest
- * go first when a consumer falls behind) and ends, after its buffer, once the engine has closed.
- */
-export class PredictionIterator implements AsyncIterableIterator<PredictionEvent> {
-  readonly #emitter: Emitter;
-  readonly #maxBuffered: number;
-  readonly #detach: (it: PredictionIterator) => void;
-  #buffer: PredictionEvent[] = [];
-  #head = 0;
-  #waiting: ((r: IteratorResult<PredictionEvent>) => void) | null = null;
-  #ended = false;
-  readonly #onPrediction = (e: PredictionEvent): void => {
-    if (this.#waiting) {
-      const w = this.#waiting;
-      this.#waiting = null;
-      w({ value: e, done: false });
-      return;
-    }
-    this.#buffer.push(e);
-    if (this.#buffer.length - this.#head > this.#maxBuffered) this.#head++;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#buffer.length) {
-      this.#buffer = this.#buffer.slice(this.#head);
-      this.#head = 0;
-    }
-  };
-
-  /** @internal */
-  constructor(emitter: Emitter, maxBuffered: number, detach: (it: PredictionIterator) => void) {
-    this.#emitter = emitter;
-    this.#maxBuffered = maxBuffered;
-    this.#detach = detach;
-    emitter.on('prediction', this.#onPrediction);
-  }
-
-  /** @internal the engine closed: no more events will come. */
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#emitter.off('prediction', this.#onPrediction);
-    this.#detach(this);
-    if (this.#waiting) {
-      const w = this.#waiting;
-      this.#waiting = null;
-      w({ value: undefined, done: true });
-    }
-  }
-
-  next(): Promise<IteratorResult<PredictionEvent>> {
-    if (this.#head < this.#buffer.length) {
-      const value = this.#buffer[this.#head++];
-      if (this.#head === this.#buffer.length) {
-        this.#buffer.length = 0;
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<PredictionEvent>> {
-    this.#buffer.length = 0;
-    this.#head = 0;
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): PredictionIterator {
-    return this;
   }
 }

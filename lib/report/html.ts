@@ -5,7 +5,7 @@
  * resources: the file opens anywhere. Every drawn mark carries class "mark" and each plot
  * data-plot="<name>", so a test can check that a browser laid out every plot's marks.
  */
-import type { BacktestMetrics, StudyResult } from './backtest';
+import type { BacktestMetrics, StudyResult } from '../backtest';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const W = 640, H = 320, M = { left: 64, right: 16, top: 28, bottom: 44 };

@@ -1,8 +1,9 @@
 /**
- * What one prediction is, and how the native engine lays it out: a row of doubles per book
- * (native/core/gnn_engine.hpp, prediction_row). predict(), predictBatch() and the stream all
- * read rows through these constants.
+ * What one prediction is, and how it is read from the row of doubles the native engine writes
+ * per book (LAYOUTS.predictionRow). predict(), predictBatch() and the stream all read rows here.
  */
+import { LAYOUTS } from '../native/layouts';
+
 export const DIRECTIONS = ['down', 'flat', 'up'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
@@ -23,14 +24,21 @@ export interface Prediction {
   embedding?: Float32Array;
 }
 
-export const ROW_DIRECTION = 0;
-export const ROW_LOGITS = 1;
-export const ROW_PROBS = 4;
-export const ROW_CONFIDENCE = 7;
-export const ROW_MAGNITUDE = 8;
-export const ROW_VOLATILITY = 9;
-export const ROW_LEVELS = 10;
-export const ROW_EMBEDDING = 11;
+export interface PredictOptions {
+  /** Also return the embedding. */
+  embedding?: boolean;
+  /** Fill this object (from an earlier predict) instead of allocating a new one. */
+  into?: Prediction;
+}
+
+// Module constants, read once: the hot path reads no layout object per call.
+const {
+  direction: ROW_DIRECTION, logits: ROW_LOGITS, probs: ROW_PROBS, confidence: ROW_CONFIDENCE,
+  magnitude: ROW_MAGNITUDE, volatility: ROW_VOLATILITY, levelsUsed: ROW_LEVELS,
+} = LAYOUTS.predictionRow;
+
+/** Where a row's embedding starts. */
+export const ROW_EMBEDDING = LAYOUTS.predictionRow.embedding;
 
 /** Copies the row at `at` into `out` (everything but the embedding), reusing its arrays. */
 export function readPredictionRow(rows: Float64Array, at: number, out: Omit<Prediction, 'embedding'>): void {

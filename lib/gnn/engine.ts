@@ -1,0 +1,363 @@
+/**
+ * The GNN inference engine: predict() is synchronous and allocates only its result object;
+ * predictBatch() runs many books in one native call; submit() streams books to a native thread.
+ * Options, info, results and the stream live beside it (options.ts, info.ts, results.ts,
+ * stream.ts); createEngine() is in create.ts.
+ */
+import { EventEmitter } from 'eventemitter3';
+
+import { HawkgraphError, describe, readInput, unreadable } from '../errors';
+import { LoadedBinary, NativeBatchColumns, NativeGnnEngine, native } from '../native';
+import { LIMITS } from '../native/layouts';
+import { BookBatch } from './batch';
+import { Book, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
+import { EngineInfo, engineInfo } from './info';
+import { PredictionIterator } from './iterator';
+import type { FallbackEvent } from './options';
+import { Prediction, PredictOptions, ROW_EMBEDDING, readPredictionRow } from './prediction';
+import { BatchOptions, BatchPrediction, checkBatchInto, checkPredictInto, nameBatchSlot, resultColumns } from './results';
+import { BookStreamController } from './stream';
+import { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats, SubmitOptions, resolveStreamOptions } from './stream-types';
+
+// One book's columns and level counts, as native predict / nodeFeatures take them.
+interface BookColumns {
+  bidPx: Float64Array;
+  bidSz: Float64Array;
+  bids: number;
+  askPx: Float64Array;
+  askSz: Float64Array;
+  asks: number;
+}
+
+// The most books one predictBatch takes (the native count is an int32; a batch this large is
+// gigabytes of columns long before then).
+const MAX_BATCH_BOOKS = LIMITS.maxBatchBooks;
+
+export interface CloseOptions {
+  /** true (default): predict every book already submitted first; false: drop them as 'closed'. */
+  drain?: boolean;
+}
+
+/** submit()'s options: undefined, or an object with at most a finite `ts` (default: now). */
+function submitTimestamp(options: SubmitOptions | undefined): number {
+  if (options === undefined) return performance.timeOrigin + performance.now();
+  if (options === null || typeof options !== 'object') {
+    throw new HawkgraphError('ERR_INVALID_OPTION', `submit options must be an object, got ${describe(options)}`);
+  }
+  return readInput('ERR_INVALID_OPTION', 'submit options', () => {
+    for (const key of Object.keys(options)) {
+      if (key !== 'ts') throw new HawkgraphError('ERR_INVALID_OPTION', `unknown submit option ${describe(key)} (known: ts)`);
+    }
+    const ts = options.ts;
+    if (ts === undefined) return performance.timeOrigin + performance.now();
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `options.ts must be a finite number of ms, got ${describe(ts)}`);
+    }
+    return ts;
+  });
+}
+
+/**
+ * An inference engine. predict()/predictBatch() run synchronously on the calling thread; submit()
+ * streams books to a native inference thread and results arrive as events ('prediction',
+ * 'dropped', 'error', 'stats'; see stream-types.ts).
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  /** Replaced (never mutated) when a CUDA failure moves the engine to the CPU. */
+  info: Readonly<EngineInfo>;
+  #native: NativeGnnEngine | null;
+  readonly #levels: number;
+  readonly #embed: number;
+  // Single-book staging for nested books (packed layout, see packBook) and its four columns.
+  readonly #staging: Float64Array;
+  readonly #bidPx: Float64Array;
+  readonly #bidSz: Float64Array;
+  readonly #askPx: Float64Array;
+  readonly #askSz: Float64Array;
+  readonly #view: BookColumns;
+  readonly #row: Float64Array;
+  // Batch staging for arrays of books, and the result rows of any batch; grown when a larger
+  // batch than any before arrives.
+  #batchCapacity = 0;
+  #batchPacked = new Float64Array(0);
+  #batchCounts = new Int32Array(0);
+
+  // Streaming: opened by the first submit() with createEngine's `stream` options.
+  readonly #streamOptions: ResolvedStreamOptions;
+  #stream: BookStreamController | null = null;
+  #closing: Promise<StreamStats | undefined> | null = null;
+  readonly #iterators = new Set<PredictionIterator>();
+
+  /**
+   * @internal use createEngine(). `open` builds the native engine, handed the hook it calls when a
+   * CUDA failure moved it to the CPU; `onFallback` is the caller's listener for that.
+   */
+  constructor(
+    open: (onFallback: (reason: string) => void) => NativeGnnEngine,
+    binary: LoadedBinary,
+    stream?: ResolvedStreamOptions,
+    onFallback?: (event: FallbackEvent) => void,
+  ) {
+    super();
+    this.#streamOptions = stream ?? resolveStreamOptions(undefined);
+    const nativeEngine = open((reason) => this.#fellBack(reason, onFallback));
+    this.#native = nativeEngine;
+    const info = nativeEngine.info();
+    this.#levels = info.levels;
+    this.#embed = info.embed;
+    const L = info.levels;
+    this.#staging = new Float64Array(4 * L);
+    this.#bidPx = this.#staging.subarray(0, L);
+    this.#bidSz = this.#staging.subarray(L, 2 * L);
+    this.#askPx = this.#staging.subarray(2 * L, 3 * L);
+    this.#askSz = this.#staging.subarray(3 * L, 4 * L);
+    this.#view = { bidPx: this.#bidPx, bidSz: this.#bidSz, bids: 0, askPx: this.#askPx, askSz: this.#askSz, asks: 0 };
+    this.#row = new Float64Array(info.rowWidth);
+    this.info = engineInfo(info, binary);
+  }
+
+  // The native engine moved from CUDA to the CPU after a failure (fallback 'cpu'): info is read
+  // again from it (backend, precision, fallbackReason, the CPU's fields), then the listener runs.
+  #fellBack(reason: string, onFallback: ((event: FallbackEvent) => void) | undefined): void {
+    if (!this.#native) return;  // during construction: info is read once the native engine exists
+    this.info = engineInfo(this.#native.info(), this.info.binary);
+    onFallback?.({ from: 'cuda', to: 'cpu', reason });
+  }
+
+  /** True after close(). */
+  get closed(): boolean {
+    return this.#native === null;
+  }
+
+  #engine(): NativeGnnEngine {
+    if (this.#native === null) throw new HawkgraphError('ERR_ENGINE_CLOSED', 'engine is closed');
+    return this.#native;
+  }
+
+  // One book of either form as the columns native code reads (written into #view, reused):
+  // typed books in place, nested ones packed into the preallocated staging columns. A getter or
+  // trap that throws is ERR_BOOK_TYPE; a HawkgraphError passes as it is.
+  #viewBook(book: Book): BookColumns {
+    const v = this.#view;
+    try {
+      if (bookKind(book, 'book') === 'typed') {
+        const t = book as TypedBook;
+        [v.bids, v.asks] = typedBookCounts(t, 'book');
+        v.bidPx = t.bidPx;
+        v.bidSz = t.bidSz;
+        v.askPx = t.askPx;
+        v.askSz = t.askSz;
+      } else {
+        [v.bids, v.asks] = packBook(book, this.#staging, 0, this.#levels, 'book');
+        v.bidPx = this.#bidPx;
+        v.bidSz = this.#bidSz;
+        v.askPx = this.#askPx;
+        v.askSz = this.#askSz;
+      }
+    } catch (err) {
+      throw unreadable('ERR_BOOK_TYPE', 'book', err);
+    }
+    return v;
+  }
+
+  // Runs the native call for one book of either form; the result lands in this.#row.
+  #run(book: Book): void {
+    const engine = this.#engine();
+    const v = this.#viewBook(book);
+    engine.predict(v.bidPx, v.bidSz, v.bids, v.askPx, v.askSz, v.asks, this.#row);
+  }
+
+  /**
+   * Predicts the next mid-price move from one book. Synchronous: it runs on the calling thread
+   * and returns in microseconds. Throws HawkgraphError (ERR_BOOK_*) for a malformed book.
+   */
+  predict(book: Book, options?: PredictOptions): Prediction {
+    let into: Prediction | undefined;
+    let embedding = false;
+    if (options !== undefined && options !== null) {
+      try {
+        into = options.into;
+        embedding = Boolean(options.embedding);
+        if (into !== undefined) checkPredictInto(into);
+      } catch (err) {
+        throw unreadable('ERR_INVALID_OPTION', 'predict options', err);
+      }
+    }
+    this.#run(book);
+    const row = this.#row;
+    const out = into ?? ({ probs: [0, 0, 0], logits: [0, 0, 0] } as unknown as Prediction);
+    readPredictionRow(row, 0, out);
+    if (embedding) {
+      const e = out.embedding?.length === this.#embed ? out.embedding : new Float32Array(this.#embed);
+      for (let c = 0; c < this.#embed; c++) e[c] = row[ROW_EMBEDDING + c];
+      out.embedding = e;
+    } else if (out.embedding !== undefined) {
+      out.embedding = undefined;
+    }
+    return out;
+  }
+
+  #ensureBatchCapacity(count: number): void {
+    if (count <= this.#batchCapacity) return;
+    const capacity = Math.max(count, 2 * this.#batchCapacity, 8);
+    this.#batchPacked = new Float64Array(capacity * 4 * this.#levels);
+    this.#batchCounts = new Int32Array(capacity * 2);
+    this.#batchCapacity = capacity;
+  }
+
+  /**
+   * A batch of `capacity` book slots in this engine's packed layout, allocated once: fill it with
+   * batch.set(i, book), or write levels into batch.columns / batch.slot(i) and call
+   * batch.setCounts(i, bids, asks); then predictBatch(batch) reads the books in place. It works
+   * with any engine whose model has the same depth (engine.info.levels).
+   */
+  createBatch(capacity: number): BookBatch {
+    this.#engine();
+    return new BookBatch(this.#levels, capacity);
+  }
+
+  /**
+   * Predicts many books (e.g. one per symbol) in one native call: an array of books (nested or
+   * typed, packed here), or a BookBatch (read in place: no per-book JS work). Results come back
+   * as struct-of-arrays; book k's probabilities are probs[3k .. 3k+2]. Every book is validated
+   * before any is computed; a bad one throws naming books[k] (batch[k] for a BookBatch).
+   */
+  predictBatch(books: ArrayLike<Book> | BookBatch, options?: BatchOptions): BatchPrediction {
+    const engine = this.#engine();
+    // Plain try/catch rather than readInput: a steady loop of calls allocates nothing.
+    let into: BatchPrediction | undefined;
+    let embedding: boolean;
+    try {
+      into = options?.into;
+      embedding = options?.embedding === true;
+    } catch (err) {
+      throw unreadable('ERR_INVALID_OPTION', 'predictBatch options', err);
+    }
+    checkBatchInto(into);
+    let out: NativeBatchColumns;
+    let n: number;
+    if (books instanceof BookBatch) {
+      if (books.levels !== this.#levels) {
+        throw new HawkgraphError(
+          'ERR_INVALID_ARGUMENT',
+          `batch holds books of ${books.levels} levels but this engine's model reads ${this.#levels}; create it with this engine's createBatch()`,
+        );
+      }
+      n = books.length;
+      out = resultColumns(n, this.#embed, embedding, into);
+      try {
+        engine.predictBatch(books.columns, books.counts, n, out);
+      } catch (err) {
+        throw nameBatchSlot(err);
+      }
+    } else {
+      let length: unknown;
+      try {
+        length = books === null || typeof books !== 'object' ? undefined : books.length;
+      } catch (err) {
+        throw unreadable('ERR_INVALID_ARGUMENT', 'books', err);
+      }
+      if (typeof length !== 'number' || !(length >= 0 && length <= MAX_BATCH_BOOKS && Number.isInteger(length))) {
+        throw new HawkgraphError('ERR_INVALID_ARGUMENT', `books must be an array of books or a BookBatch, got ${describe(books)}`);
+      }
+      n = length;
+      this.#ensureBatchCapacity(n);
+      const L = this.#levels;
+      const packed = this.#batchPacked;
+      const counts = this.#batchCounts;
+      for (let k = 0; k < n; k++) {
+        try {
+          packBookInto(books[k], packed, k * 4 * L, L, counts, 2 * k, 'book');
+        } catch (err) {
+          // The book's name is built only for a refused book: packing it again under its name
+          // throws the same error, naming books[k].
+          const where = `books[${k}]`;
+          try {
+            packBookInto(books[k], packed, k * 4 * L, L, counts, 2 * k, where);
+          } catch (named) {
+            throw unreadable('ERR_BOOK_TYPE', where, named);
+          }
+          throw unreadable('ERR_BOOK_TYPE', where, err);
+        }
+      }
+      out = resultColumns(n, this.#embed, embedding, into);
+      engine.predictBatch(this.#batchPacked, this.#batchCounts, n, out);
+    }
+    const r = into ?? ({} as BatchPrediction);
+    if (out !== r) Object.assign(r, out);
+    r.count = n;
+    return r;
+  }
+
+  /** The node features the model sees for this book: 2 * levelsUsed rows of 8 float64 values. */
+  features(book: Book): Float64Array {
+    const engine = this.#engine();
+    const v = this.#viewBook(book);
+    return engine.nodeFeatures(v.bidPx, v.bidSz, v.bids, v.askPx, v.askSz, v.asks);
+  }
+
+  /**
+   * Queues a book for the native inference thread and returns its seq at once; the prediction
+   * arrives as a 'prediction' event with that seq. The book is validated here, exactly as
+   * predict() validates it (same errors, thrown synchronously), and copied: the caller may reuse
+   * its arrays. A newer book of the same symbol replaces one not yet taken ('dropped', superseded).
+   */
+  submit(symbol: string, book: Book, options?: SubmitOptions): number {
+    const engine = this.#engine();
+    const ts = submitTimestamp(options);
+    if (this.#stream === null) {
+      // The first submit opens the stream (a native thread): check what can be checked here first,
+      // so a refused call starts nothing.
+      if (typeof symbol !== 'string' || symbol.length === 0) {
+        throw new HawkgraphError('ERR_INVALID_ARGUMENT', `symbol must be a non-empty string, got ${describe(symbol)}`);
+      }
+      readInput('ERR_BOOK_TYPE', 'book', () => bookKind(book, 'book'));
+      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this);
+    }
+    return this.#stream.submit(symbol, book, ts);
+  }
+
+  /**
+   * The 'prediction' events as an async iterator; it ends once close() has delivered the last
+   * one. It keeps at most `maxBuffered` (default 4096) unread events, dropping the oldest.
+   */
+  predictions(options?: { maxBuffered?: number }): AsyncIterableIterator<PredictionEvent> {
+    this.#engine();
+    const maxBuffered = options?.maxBuffered ?? 4096;
+    if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `maxBuffered must be a positive integer, got ${describe(maxBuffered)}`);
+    }
+    const it = new PredictionIterator(this, maxBuffered, (done) => this.#iterators.delete(done));
+    this.#iterators.add(it);
+    return it;
+  }
+
+  /** Stream counters now (undefined before the first submit()); the 'stats' event carries the same. */
+  streamStats(): StreamStats | undefined {
+    return this.#stream?.stats();
+  }
+
+  /**
+   * Closes the engine. It is closed at once (any later call throws ERR_ENGINE_CLOSED) and the
+   * synchronous engine's memory is freed now. With a stream open, the promise resolves with the
+   * final stream stats once pending books are predicted (drain: true, the default) or dropped as
+   * 'closed' (drain: false), the thread is joined and its memory freed; no event follows it.
+   * Idempotent: later calls return the same promise.
+   */
+  close(options?: CloseOptions): Promise<StreamStats | undefined> {
+    if (this.#closing) return this.#closing;
+    const drain = options?.drain ?? true;
+    if (typeof drain !== 'boolean') {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `drain must be a boolean, got ${describe(drain)}`);
+    }
+    this.#native?.close();
+    this.#native = null;
+    const stream = this.#stream;
+    const done = stream ? stream.close(drain) : Promise.resolve(undefined);
+    this.#closing = done.then((stats) => {
+      for (const it of [...this.#iterators]) it.end();
+      return stats;
+    });
+    return this.#closing;
+  }
+}

@@ -1,0 +1,7 @@
+/** Hawkes processes, live intensities and the 8-event LOB model (docs/hawkes.md): the public API. */
+export { HawkesProcess } from './process';
+export { HawkesIntensity } from './intensity';
+export { LobModel } from './lob';
+export type { LobJumps, LobModelOptions, LobSimulation } from './lob';
+export { LOB_EVENT_TYPES } from './types';
+export type * from './types';

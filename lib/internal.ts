@@ -1,0 +1,33 @@
+/**
+ * 'hawkgraph/internal' (dist/internal.js): hooks for hawkgraph's own tests and benchmarks.
+ * UNSUPPORTED: no semver promise; anything here may change or vanish in any release, and none of
+ * it is in the public typings (dist/index.d.ts). Use the package's main entry point instead.
+ */
+import { native } from './native';
+import type { NativeCpuPeak } from './native';
+
+export { native } from './native';
+export type * from './native';
+export { LAYOUTS, LIMITS } from './native/layouts';
+/** The engine class itself (createEngine() builds one; its constructor takes a native engine). */
+export { Engine } from './gnn/engine';
+export { createHostTwinEngine } from './gnn/create';
+export type { HostTwinOptions } from './gnn/create';
+export { resolveEngineOptions } from './gnn/options';
+export type { ResolvedEngineOptions } from './gnn/options';
+export { runBacktestsTogether } from './backtest/run';
+
+/** y = a x + y on the CUDA device (the CUDA tests' smoke test); ERR_CUDA without a device. */
+export function cudaAxpy(a: number, x: Float32Array, y: Float32Array): void {
+  native().addon.cudaAxpy(a, x, y);
+}
+
+/** The CPU kernel tables this machine runs, widest first. */
+export function cpuKernels(): string[] {
+  return native().addon.GnnEngine.cpuKernels();
+}
+
+/** Single-thread peak GFLOP/s of a kernel table, measured for about 2 x seconds (the benchmark's floors). */
+export function measureCpuPeak(kernels: string, seconds: number): NativeCpuPeak {
+  return native().addon.GnnEngine.measureCpuPeak(kernels, seconds);
+}

@@ -1,0 +1,124 @@
+/**
+ * The addon's GNN surface (native/addon/engine_wrap.cpp, stream_wrap.cpp): the GnnEngine and
+ * BookStream classes, their argument records and what info() returns. Types only; the functions
+ * are reached through native() (lib/native/index.ts). Depends on nothing.
+ */
+
+/** The backends native code runs: 'cuda-host-twin' is the CUDA path on the host, for tests. */
+export type NativeBackendName = 'cpu' | 'cuda' | 'cuda-host-twin';
+
+/** The backend createEngine asks for ('auto': native code tries CUDA, then the CPU). */
+export type NativeBackendRequest = 'auto' | NativeBackendName;
+
+export type NativePrecision = 'fp32' | 'fp16' | 'bf16';
+
+/**
+ * The options object new GnnEngine() reads (one flat record: lib has checked every field).
+ * `threads` is the CPU backend's predictBatch threads, or the CUDA backend's staging threads.
+ */
+export interface NativeEngineOptions {
+  precision?: NativePrecision;
+  threads?: number;
+  kernels?: string;
+  folds?: boolean;
+  fallback: 'none' | 'cpu';
+  singleBook: 'auto' | 'persistent' | 'graph';
+  /** Host twin only: the twin's Nth run (0-based) fails as a lost device would. */
+  twinFaultAfter?: number;
+  /** Host twin only: stage and unpack, but compute nothing (benchmarks of the staging). */
+  twinSkipKernels?: boolean;
+}
+
+export interface NativeEngineInfo {
+  backend: NativeBackendName;
+  precision: NativePrecision;
+  levels: number;
+  nodeFeatures: number;
+  hidden: number;
+  embed: number;
+  heads: number;
+  attention: 'pooled' | 'levels';
+  edges: number;
+  rowWidth: number;
+  metadata: Record<string, string>;
+  /** CPU: the kernel table, its threads, folds and multiply-adds. */
+  kernels?: string;
+  threads?: number;
+  folds?: boolean;
+  macs?: { folded: number; asWritten: number };
+  /** The CUDA device, when the backend is 'cuda'. */
+  device?: string;
+  /** Why CUDA was not used (or stopped being used) although it was asked for or allowed. */
+  fallbackReason?: string;
+  /** Backend plan and counters (the CUDA backend's buckets, bytes per book, single-book path). */
+  backendStats?: Record<string, number>;
+}
+
+/** The result columns native predictBatch writes (a BatchPrediction's arrays). */
+export interface NativeBatchColumns {
+  direction: Uint8Array;
+  logits: Float64Array;
+  probs: Float64Array;
+  confidence: Float64Array;
+  magnitude: Float64Array;
+  volatility: Float64Array;
+  levelsUsed: Int32Array;
+  embedding?: Float32Array;
+}
+
+export interface NativeGnnEngine {
+  info(): NativeEngineInfo;
+  /** Writes one prediction row (LAYOUTS.predictionRow) into `row`. */
+  predict(
+    bidPx: Float64Array, bidSz: Float64Array, bidCount: number,
+    askPx: Float64Array, askSz: Float64Array, askCount: number,
+    row: Float64Array,
+  ): void;
+  /** Writes the results of `count` packed books into `out`'s columns (embedding only when present). */
+  predictBatch(packed: Float64Array, counts: Int32Array, count: number, out: NativeBatchColumns): void;
+  nodeFeatures(
+    bidPx: Float64Array, bidSz: Float64Array, bidCount: number,
+    askPx: Float64Array, askSz: Float64Array, askCount: number,
+  ): Float64Array;
+  close(): void;
+}
+
+/** Single-thread peak GFLOP/s of a kernel table (the benchmark's floors). */
+export interface NativeCpuPeak {
+  kernels: string;
+  fp32GFlops: number;
+  bf16GFlops: number;
+}
+
+export interface NativeGnnEngineConstructor {
+  /** onFallback(reason) runs once when a CUDA failure moved the engine to the CPU. */
+  new (modelBytes: Uint8Array, backend: NativeBackendRequest, options: NativeEngineOptions, onFallback: (reason: string) => void): NativeGnnEngine;
+  /** The kernel tables this CPU runs, widest first. */
+  cpuKernels(): string[];
+  /** Blocks about 2 x seconds. */
+  measureCpuPeak(kernels: string, seconds: number): NativeCpuPeak;
+}
+
+/** The streaming side of an engine: records arrive in the inbox (LAYOUTS.streamRecord). */
+export interface NativeBookStream {
+  /** Returns the book's seq; writes the superseded book's seq (or 0) to submitOut[0]. */
+  submit(
+    symbol: number,
+    bidPx: Float64Array, bidSz: Float64Array, bidCount: number,
+    askPx: Float64Array, askSz: Float64Array, askCount: number,
+    ts: number,
+  ): number;
+  /** Starts closing; returns the books it discarded (LAYOUTS.streamDiscarded; none when draining). */
+  close(drain: boolean): Float64Array;
+  /** Writes LAYOUTS.streamCounters into out. */
+  counters(out: Float64Array): void;
+}
+
+export interface NativeBookStreamConstructor {
+  new (
+    engine: NativeGnnEngine, maxBatch: number, maxWaitUs: number, maxSymbols: number,
+    dispatch: (count: number, dispatchNs: number, errorCode?: string, errorMessage?: string) => void,
+    onFinish: () => void,
+    inbox: Float64Array, submitOut: Float64Array, spinUs: number,
+  ): NativeBookStream;
+}
