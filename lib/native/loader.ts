@@ -258,9 +258,8 @@ function variantOf(addon: LoadableAddon, c: Candidate): BinaryVariant {
 function cudaUnavailable(variant: BinaryVariant, c: Candidate, rejected: RejectedBinary[]): string | undefined {
   if (variant !== 'cpu' || c.source !== 'prebuild') return undefined;
   const cuda = rejected.find((r) => r.source === 'prebuild' && r.variant === 'cuda');
-  return cuda
-    ? `this is the CPU-only prebuilt; the CUDA variant was skipped: ${cuda.reason}`
-    : 'this is the CPU-only prebuilt';
+  if (!cuda || cuda.reason === 'not found') return `this is the CPU-only prebuilt; this package has no CUDA variant for ${platformDir}`;
+  return `this is the CPU-only prebuilt; the CUDA variant was skipped: ${cuda.reason}`;
 }
 
 function manifestNote(): string | undefined {
@@ -277,8 +276,11 @@ function loadFailure(rejected: RejectedBinary[]): HawkgraphError {
   const prebuilt = rejected.filter((r) => r.source === 'prebuild');
   const reasons = rejected.map((r) => r.reason).join('\n');
   if (prebuilt.length > 0 && prebuilt.every((r) => r.reason === 'not found')) {
-    fixes.push(`No prebuilt binary ships for ${platformDir} (the package carries linux-x64, glibc). Build from source: \`npm rebuild hawkgraph\` ` +
-      '(needs cmake >= 3.20 and a C++17 compiler; nvcc is optional). If npm ran with --ignore-scripts, the build never ran: run `npm rebuild hawkgraph`.');
+    const none = platformDir === 'linux-x64'
+      ? `No prebuilt binary in ${path.join(prebuildsRoot(), platformDir)} (a git checkout, or a package packed without them).`
+      : `No prebuilt binary ships for ${platformDir} (the package carries linux-x64, glibc).`;
+    fixes.push(`${none} Build from source: \`npm rebuild hawkgraph\` (needs cmake >= 3.20 and a C++17 compiler; nvcc is optional); ` +
+      'if npm ran with --ignore-scripts, the build never ran.');
   } else {
     fixes.push('Build from source: `HAWKGRAPH_BUILD_FROM_SOURCE=1 npm rebuild hawkgraph` (needs cmake >= 3.20 and a C++17 compiler; nvcc is optional).');
   }
