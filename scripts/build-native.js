@@ -31,6 +31,14 @@ function loaderChoice() {
   }
 }
 
+// Tells the loader this build was made on purpose, so it comes before the prebuilt binaries
+// (lib/native/loader.ts reads it): without it, HAWKGRAPH_BUILD_FROM_SOURCE=1 at install would be
+// forgotten at run time.
+function built(by) {
+  fs.writeFileSync(path.join(root, 'build', 'hawkgraph-build.json'), `${JSON.stringify({ builtBy: by, reason: why, at: new Date().toISOString() }, null, 2)}\n`);
+  process.exit(0);
+}
+
 function run(cmd, args) {
   console.log(`hawkgraph: ${path.basename(cmd)} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
@@ -46,6 +54,7 @@ function resolveBin(pkg, bin) {
   }
 }
 
+let why;
 if (!force && fs.existsSync(path.join(root, 'prebuilds', platformDir))) {
   const choice = loaderChoice();
   if (choice.binary && choice.binary.source === 'prebuild') {
@@ -53,17 +62,20 @@ if (!force && fs.existsSync(path.join(root, 'prebuilds', platformDir))) {
     console.log(`hawkgraph: using the prebuilt ${b.variant} binary ${path.relative(root, b.path)}${b.cudaUnavailable ? ` (${b.cudaUnavailable})` : ''}`);
     process.exit(0);
   }
-  console.log(`hawkgraph: the prebuilt binaries for ${platformDir} do not load here; building from source.\n${choice.why ?? ''}`);
+  why = `the prebuilt binaries for ${platformDir} do not load here`;
+  console.log(`hawkgraph: ${why}; building from source.\n${choice.why ?? ''}`);
 } else if (!force) {
-  console.log(`hawkgraph: no prebuilt binary for ${platformDir}; building from source`);
+  why = `no prebuilt binary for ${platformDir}`;
+  console.log(`hawkgraph: ${why}; building from source`);
 } else {
-  console.log('hawkgraph: HAWKGRAPH_BUILD_FROM_SOURCE=1, building from source');
+  why = 'HAWKGRAPH_BUILD_FROM_SOURCE=1';
+  console.log(`hawkgraph: ${why}, building from source`);
 }
 
 const cmakeJs = resolveBin('cmake-js', 'bin/cmake-js');
 const cmakeFound = spawnSync('cmake', ['--version'], { stdio: 'ignore' }).status === 0;
 if (cmakeJs && cmakeFound) {
-  if (run(process.execPath, [cmakeJs, 'build', '--out', 'build'])) process.exit(0);
+  if (run(process.execPath, [cmakeJs, 'build', '--out', 'build'])) built('cmake-js');
   console.error('hawkgraph: the cmake-js build failed; trying node-gyp (CPU only)');
 } else {
   console.error(`hawkgraph: ${cmakeJs ? 'cmake (>= 3.20) is not on the PATH' : 'cmake-js is not installed (was the optional dependency omitted?)'}; ` +
@@ -75,7 +87,7 @@ const nodeGyp = resolveBin('node-gyp', 'bin/node-gyp.js') ||
 const nodeDir = path.join(path.dirname(process.execPath), '..');
 const gypArgs = ['rebuild'];
 if (fs.existsSync(path.join(nodeDir, 'include', 'node', 'common.gypi'))) gypArgs.push(`--nodedir=${nodeDir}`);
-if (fs.existsSync(nodeGyp) && run(process.execPath, [nodeGyp, ...gypArgs])) process.exit(0);
+if (fs.existsSync(nodeGyp) && run(process.execPath, [nodeGyp, ...gypArgs])) built('node-gyp');
 console.error('hawkgraph: could not build the native addon. Install cmake (>= 3.20) and a C++17 compiler ' +
   '(nvcc too, for CUDA), then run `HAWKGRAPH_BUILD_FROM_SOURCE=1 npm rebuild hawkgraph`.');
 process.exit(1);

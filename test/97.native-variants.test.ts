@@ -156,6 +156,20 @@ describe('the prebuilt variant choice', () => {
     }
   });
 
+  it('a build the install step made from source loads before the prebuilt ones', () => {
+    const pkg = path.join(dir, 'installed');
+    fs.cpSync(path.join(root, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+    fs.mkdirSync(path.join(pkg, 'build', 'Release'), { recursive: true });
+    fs.copyFileSync(cpuBinary, path.join(pkg, 'build', 'Release', 'hawkgraph.node'));
+    fs.writeFileSync(path.join(pkg, 'build', 'hawkgraph-build.json'), JSON.stringify({ builtBy: 'cmake-js', reason: 'HAWKGRAPH_BUILD_FROM_SOURCE=1' }));
+    const pb = prebuilds('marked', { cuda: Buffer.from('never loaded'), cpu: cpuBinary });
+    const binary = load({ HAWKGRAPH_PREBUILDS: pb }, path.join(pkg, 'dist', 'native', 'loader.js')).binary!;
+    expect(binary.source).toBe('local-build');
+    expect(binary.path).toBe(path.join(pkg, 'build', 'Release', 'hawkgraph.node'));
+    for (const r of binary.rejected) expect(r.reason).toMatch(/^the install built from source \(HAWKGRAPH_BUILD_FROM_SOURCE=1, cmake-js; .*hawkgraph-build\.json\)$/);
+    expect(binary.rejected.map((r) => r.variant)).toEqual(['cuda', 'cpu']);
+  });
+
   it('lists every variant and tailored fixes when nothing loads', () => {
     // A copy of dist/ has no local build beside it.
     const pkg = path.join(dir, 'pkg');

@@ -10,7 +10,9 @@
  *      the driver takes the child down, not the bot. The child's verdict is kept for this process
  *      and on disk, keyed by the binary and the driver (see probeCacheFile).
  *   3. Unless HAWKGRAPH_BUILD_FROM_SOURCE=1: the prebuilt CPU variant (prebuilds/.../hawkgraph.node).
- *   4. The local build (build/Release, then build/Debug).
+ *   4. The local build (build/Release, then build/Debug). It comes first of the three when the
+ *      install step built it (build/hawkgraph-build.json, written by scripts/build-native.js):
+ *      HAWKGRAPH_BUILD_FROM_SOURCE=1 at install time is remembered at run time.
  * HAWKGRAPH_VARIANT=cpu skips the CUDA variant; HAWKGRAPH_VARIANT=cuda loads it without the child
  * test and passes over the CPU one. HAWKGRAPH_PREBUILDS names another folder laid out like
  * prebuilds/ (tests use it).
@@ -99,12 +101,12 @@ function candidates(): Candidate[] {
   const list: Candidate[] = [];
   const fromEnv = process.env.HAWKGRAPH_NATIVE;
   if (fromEnv) list.push({ path: path.resolve(fromEnv), source: 'env' });
-  const fromSource = envFlag('HAWKGRAPH_BUILD_FROM_SOURCE');
+  const fromSource = envFlag('HAWKGRAPH_BUILD_FROM_SOURCE') ? 'HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build' : installBuilt();
   const forced = forcedVariant();
   const dir = path.join(prebuildsRoot(), platformDir);
   for (const variant of ['cuda', 'cpu'] as const) {
     const c: Candidate = { path: path.join(dir, PREBUILT_FILES[variant]), source: 'prebuild', variant, probe: variant === 'cuda' && forced !== 'cuda' };
-    if (fromSource) c.skip = 'HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build';
+    if (fromSource) c.skip = fromSource;
     else if (forced !== undefined && forced !== variant) c.skip = `HAWKGRAPH_VARIANT=${forced}`;
     list.push(c);
   }
@@ -112,6 +114,18 @@ function candidates(): Candidate[] {
     list.push({ path: path.join(packageRoot, 'build', config, 'hawkgraph.node'), source: 'local-build' });
   }
   return list;
+}
+
+/** Why the install step built from source, when it did and its build is there. */
+function installBuilt(): string | undefined {
+  const marker = path.join(packageRoot, 'build', 'hawkgraph-build.json');
+  if (!fs.existsSync(path.join(packageRoot, 'build', 'Release', 'hawkgraph.node'))) return undefined;
+  try {
+    const m = JSON.parse(fs.readFileSync(marker, 'utf8')) as { builtBy?: string; reason?: string };
+    return `the install built from source (${m.reason ?? 'reason not recorded'}, ${m.builtBy ?? 'unknown tool'}; ${marker})`;
+  } catch {
+    return undefined;
+  }
 }
 
 function firstLine(err: unknown): string {
