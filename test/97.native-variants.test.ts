@@ -13,15 +13,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtime } from '../dist/index.js';
 
 const root = path.join(__dirname, '..');
-const loaderJs = path.join(root, 'dist', 'native', 'loader.js');
 const platformDir = `${process.platform}-${process.arch}`;
 
 interface Rejected { path: string; source: string; variant?: string; reason: string; tested?: string }
 interface Binary { path: string; source: string; variant: string; rejected: Rejected[]; cudaUnavailable?: string; tested?: string }
 interface Outcome { binary?: Binary; error?: { code: string; message: string }; ms: number }
 
+/**
+ * A package folder holding a copy of dist/ and, when asked, a local build (marked as made by the
+ * install step or not): this checkout's own build/ must not take part.
+ */
+function packageCopy(name: string, localBuild?: { marked: boolean }): string {
+  const pkg = path.join(dir, name);
+  fs.cpSync(path.join(root, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+  if (localBuild) {
+    fs.mkdirSync(path.join(pkg, 'build', 'Release'), { recursive: true });
+    fs.copyFileSync(cpuBinary, path.join(pkg, 'build', 'Release', 'hawkgraph.node'));
+    if (localBuild.marked) fs.writeFileSync(path.join(pkg, 'build', 'hawkgraph-build.json'), JSON.stringify({ builtBy: 'cmake-js', reason: 'HAWKGRAPH_BUILD_FROM_SOURCE=1' }));
+  }
+  return path.join(pkg, 'dist', 'native', 'loader.js');
+}
+
 /** Loads in a fresh process, with the loader's settings cleared except those given. */
-function load(env: Record<string, string>, loader = loaderJs): Outcome {
+function load(env: Record<string, string>, loader = plainLoader): Outcome {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['HAWKGRAPH_NATIVE', 'HAWKGRAPH_VARIANT', 'HAWKGRAPH_BUILD_FROM_SOURCE', 'HAWKGRAPH_PREBUILDS']) delete clean[k];
   const script = `const t = process.hrtime.bigint();
@@ -51,6 +65,7 @@ function findCudaBinary(): { file?: string; why: string } {
 
 let dir: string;
 let cpuBinary: string;
+let plainLoader: string;
 const cuda = findCudaBinary();
 if (!cuda.file) console.log(`test/97: ${cuda.why}; skipping the no-device case`);
 
@@ -72,6 +87,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-variants-'));
   // Any binary this suite loads stands in for the CPU variant: the choice is what is tested.
   cpuBinary = runtime().binary.path;
+  plainLoader = packageCopy('plain');
 });
 
 afterAll(() => {
@@ -146,36 +162,31 @@ describe('the prebuilt variant choice', () => {
 
   it('HAWKGRAPH_BUILD_FROM_SOURCE=1 skips every prebuilt for the local build', () => {
     const pb = prebuilds('from-source', { cuda: Buffer.from('never loaded'), cpu: cpuBinary });
-    const out = load({ HAWKGRAPH_PREBUILDS: pb, HAWKGRAPH_BUILD_FROM_SOURCE: '1' });
-    const prebuilt = (out.binary?.rejected ?? []).filter((r) => r.source === 'prebuild');
-    if (out.binary) {
-      expect(out.binary.source).toBe('local-build');
-      expect(prebuilt.map((r) => r.reason)).toEqual(['HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build', 'HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build']);
-    } else {
-      expect(out.error!.message).toMatch(/prebuild: .*hawkgraph\.node \(cpu variant: HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build\)/);
-    }
+    const loader = packageCopy('with-build', { marked: false });
+    // Without the variable, an unmarked local build comes after the prebuilt ones.
+    expect(load({ HAWKGRAPH_PREBUILDS: pb, HAWKGRAPH_VARIANT: 'cpu' }, loader).binary!.source).toBe('prebuild');
+    const binary = load({ HAWKGRAPH_PREBUILDS: pb, HAWKGRAPH_BUILD_FROM_SOURCE: '1' }, loader).binary!;
+    expect(binary.source).toBe('local-build');
+    expect(binary.rejected.map((r) => r.reason)).toEqual(['HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build', 'HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build']);
+    // With no local build, the error says so.
+    const none = load({ HAWKGRAPH_PREBUILDS: pb, HAWKGRAPH_BUILD_FROM_SOURCE: '1' });
+    expect(none.error!.message).toMatch(/prebuild: .*hawkgraph\.node \(cpu variant: HAWKGRAPH_BUILD_FROM_SOURCE=1 chose the local build\)/);
+    expect(none.error!.message).toMatch(/Unset HAWKGRAPH_BUILD_FROM_SOURCE/);
   });
 
   it('a build the install step made from source loads before the prebuilt ones', () => {
-    const pkg = path.join(dir, 'installed');
-    fs.cpSync(path.join(root, 'dist'), path.join(pkg, 'dist'), { recursive: true });
-    fs.mkdirSync(path.join(pkg, 'build', 'Release'), { recursive: true });
-    fs.copyFileSync(cpuBinary, path.join(pkg, 'build', 'Release', 'hawkgraph.node'));
-    fs.writeFileSync(path.join(pkg, 'build', 'hawkgraph-build.json'), JSON.stringify({ builtBy: 'cmake-js', reason: 'HAWKGRAPH_BUILD_FROM_SOURCE=1' }));
+    const loader = packageCopy('installed', { marked: true });
     const pb = prebuilds('marked', { cuda: Buffer.from('never loaded'), cpu: cpuBinary });
-    const binary = load({ HAWKGRAPH_PREBUILDS: pb }, path.join(pkg, 'dist', 'native', 'loader.js')).binary!;
+    const binary = load({ HAWKGRAPH_PREBUILDS: pb }, loader).binary!;
     expect(binary.source).toBe('local-build');
-    expect(binary.path).toBe(path.join(pkg, 'build', 'Release', 'hawkgraph.node'));
+    expect(binary.path).toBe(path.join(path.dirname(loader), '..', '..', 'build', 'Release', 'hawkgraph.node'));
     for (const r of binary.rejected) expect(r.reason).toMatch(/^the install built from source \(HAWKGRAPH_BUILD_FROM_SOURCE=1, cmake-js; .*hawkgraph-build\.json\)$/);
     expect(binary.rejected.map((r) => r.variant)).toEqual(['cuda', 'cpu']);
   });
 
   it('lists every variant and tailored fixes when nothing loads', () => {
-    // A copy of dist/ has no local build beside it.
-    const pkg = path.join(dir, 'pkg');
-    fs.cpSync(path.join(root, 'dist'), path.join(pkg, 'dist'), { recursive: true });
     const pb = prebuilds('broken', { cuda: Buffer.from('not a shared object'), cpu: Buffer.from('not a shared object either') });
-    const out = load({ HAWKGRAPH_PREBUILDS: pb }, path.join(pkg, 'dist', 'native', 'loader.js'));
+    const out = load({ HAWKGRAPH_PREBUILDS: pb });
     expect(out.error?.code).toBe('ERR_NATIVE_LOAD');
     const m = out.error!.message;
     expect(m).toMatch(/Tried:\n/);
