@@ -9,6 +9,8 @@ export { HawkgraphError } from './errors';
 export type { HawkgraphErrorCode } from './errors';
 export type { Book, BookSlot, NestedBook, TypedBook, PriceLevel } from './book';
 export { BookBatch } from './book';
+export { normalizeBook } from './normalize';
+export type { BookChanges, NormalizedBook, NormalizeOptions } from './normalize';
 export { createEngine, Engine, DIRECTIONS, exampleModelPath } from './engine';
 export type {
   DropReason, DroppedEvent, EngineEvents, LatencySummary, PredictionEvent, StreamOptions, StreamStats, SubmitOptions,
