@@ -6,8 +6,15 @@
  */
 import { HawkgraphError, describe } from '../errors';
 
-/** One price level: [price, size]. */
-export type PriceLevel = readonly [price: number, size: number] | readonly number[];
+/**
+ * One price level: [price, size], optionally followed by entries that are ignored (ccxt's
+ * CountedOrderBook adds a count, its IndexedOrderBook an order id). `undefined` is in the type
+ * because ccxt types prices and sizes as `Num = number | undefined`; at run time it is refused
+ * (ERR_BOOK_TYPE naming the level), as are numeric strings: normalizeBook() parses those.
+ */
+export type PriceLevel =
+  | readonly [price: number | undefined, size: number | undefined, ...extra: unknown[]]
+  | readonly (number | undefined)[];
 
 /** A book as nested arrays, best level first: bids by decreasing price, asks by increasing price. */
 export interface NestedBook {
@@ -89,9 +96,10 @@ function packSide(
     const price = level[0];
     const size = level[1];
     if (typeof price !== 'number' || typeof size !== 'number') {
+      const hint = typeof price === 'string' || typeof size === 'string' ? ' (normalizeBook() parses numeric strings)' : '';
       throw new HawkgraphError(
         'ERR_BOOK_TYPE',
-        `${where}.${side}[${i}] must hold numbers, got [${describe(price)}, ${describe(size)}]`,
+        `${where}.${side}[${i}] must hold numbers, got [${describe(price)}, ${describe(size)}]${hint}`,
       );
     }
     columns[pxAt + i] = price;

@@ -6,6 +6,8 @@ export { exampleModelPath } from './model';
 export { BookBatch } from './batch';
 export type { BookSlot } from './batch';
 export type { Book, NestedBook, PriceLevel, TypedBook } from './book';
+export { normalizeBook } from './normalize';
+export type { BookChanges, NormalizedBook, NormalizeOptions } from './normalize';
 export type { EngineInfo } from './info';
 export type {
   AutoEngineOptions, CpuEngineOptions, CpuKernels, CpuOptions, CudaEngineOptions, CudaOptions, EngineOptions, FallbackEvent,

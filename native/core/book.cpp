@@ -47,6 +47,9 @@ bool side_is_valid(const BookSide& s, int n, bool decreasing) {
   return ok;
 }
 
+// One level per order (ccxt's IndexedOrderBook) repeats prices; the fix is the caller's to ask for.
+constexpr const char* equal_price_hint = ": one level per order? normalizeBook() merges levels of equal price";
+
 void validate_side(const BookSide& s, const char* name, int max_levels, bool decreasing) {
   if (s.count <= 0 || s.price == nullptr || s.size == nullptr) {
     throw Error("ERR_BOOK_EMPTY", std::string("book.") + name + " is empty: a book needs at least one level per side");
@@ -70,7 +73,8 @@ void validate_side(const BookSide& s, const char* name, int max_levels, bool dec
     if (i > 0 && (decreasing ? !(p < s.price[i - 1]) : !(p > s.price[i - 1]))) {
       throw Error("ERR_BOOK_ORDER", "book." + level_name(name, i, "price") + " (" + format_number(p) +
                                         ") must be strictly " + (decreasing ? "below" : "above") + " " +
-                                        level_name(name, i - 1, "price") + " (" + format_number(s.price[i - 1]) + ")");
+                                        level_name(name, i - 1, "price") + " (" + format_number(s.price[i - 1]) + ")" +
+                                        (p == s.price[i - 1] ? equal_price_hint : ""));
     }
   }
 }
