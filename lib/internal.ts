@@ -8,7 +8,7 @@ import type { NativeCpuPeak } from './native';
 
 export { native } from './native';
 export type * from './native';
-export { LAYOUTS, LIMITS } from './native/layouts';
+export { LAYOUTS, LIB_LIMITS, LIMITS } from './native/layouts';
 /** The engine class itself (createEngine() builds one; its constructor takes a native engine). */
 export { Engine } from './gnn/engine';
 export { createHostTwinEngine } from './gnn/create';

@@ -43,10 +43,10 @@ export function isArrayLike(v: unknown): v is ArrayLike<unknown> {
 /** Native threads of a simulation or backtest when the caller names none: one per core, at most one per path. */
 export function defaultThreads(paths: number): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores, paths, LIMITS.simulationThreads.max));
+  return Math.max(1, Math.min(cores, paths, LIMITS.maxSimulationThreads));
 }
 
-/** `threads` of a simulation or backtest: an integer in LIMITS.simulationThreads, default defaultThreads(paths). */
+/** `threads` of a simulation or backtest: an integer from 1 to LIMITS.maxSimulationThreads, default defaultThreads(paths). */
 export function simulationThreads(v: unknown, paths: number): number {
-  return integerOption(v, 'threads', defaultThreads(paths), LIMITS.simulationThreads.min, LIMITS.simulationThreads.max);
+  return integerOption(v, 'threads', defaultThreads(paths), 1, LIMITS.maxSimulationThreads);
 }

@@ -1,13 +1,13 @@
 /**
  * The JS callback strategy: the native loop calls back into JS once per step on this thread with
- * the state (LAYOUTS.backtestState); the caller's decision goes back as LAYOUTS.backtestAction.
+ * the state (LAYOUTS.backtestCallbackState); the caller's decision goes back as LAYOUTS.backtestCallbackAction.
  */
 import { HawkgraphError, describe, readInput } from '../errors';
 import { LAYOUTS } from '../native/layouts';
 import type { StrategyCallback } from './types';
 
-const STATE = LAYOUTS.backtestState;
-const ACTION = LAYOUTS.backtestAction;
+const STATE = LAYOUTS.backtestCallbackState;
+const ACTION = LAYOUTS.backtestCallbackAction;
 
 /** The decide function native code calls each step: the caller's callback on StrategyState, its answer checked. */
 export function callbackDecider(cb: StrategyCallback, tick: number): (state: Float64Array) => Float64Array {

@@ -7,7 +7,7 @@ import { hawkesOption } from '../hawkes/lob';
 import { quoteTicks, readJumps } from '../hawkes/lob-params';
 import { HawkesProcess } from '../hawkes/process';
 import type { NativeBacktestOptions } from '../native';
-import { LIMITS } from '../native/layouts';
+import { LIB_LIMITS, LIMITS } from '../native/layouts';
 import { checkKeys, integerOption as int, numberOption as num, optionError as fail, simulationThreads } from '../options';
 import { DEFAULT_LOB_HAWKES, DEFAULT_LOB_JUMPS } from './defaults';
 import { nativeStrategy, strategyName } from './strategy';
@@ -82,7 +82,7 @@ function readConfig(c: Record<string, unknown>): Prepared {
     paths,
     seed: int(c.seed, 'seed', 0, 0, Number.MAX_SAFE_INTEGER),
     threads: simulationThreads(c.threads, paths),
-    inventoryLimit: int(c.inventoryLimit, 'inventoryLimit', LIMITS.inventoryLimit.default!, LIMITS.inventoryLimit.min, LIMITS.inventoryLimit.max),
+    inventoryLimit: int(c.inventoryLimit, 'inventoryLimit', LIB_LIMITS.defaultInventoryLimit, 1, LIMITS.maxInventoryLimit),
     fees: {
       maker: num(f.maker, 'fees.maker', 0, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
       taker: num(f.taker, 'fees.taker', 0, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
@@ -92,7 +92,7 @@ function readConfig(c: Record<string, unknown>): Prepared {
     Z2: num(c.Z2, 'Z2', 0, prob, 'a probability in [0, 1]'),
     Z3: num(c.Z3, 'Z3', 0.5, prob, 'a probability in [0, 1]'),
     noiseVariance: num(c.noiseVariance, 'noiseVariance', 0, (x) => x >= 0, 'a finite number >= 0'),
-    timeGrid: int(c.timeGrid, 'timeGrid', Math.min(LIMITS.timeGrid.default!, steps), LIMITS.timeGrid.min, LIMITS.timeGrid.max),
+    timeGrid: int(c.timeGrid, 'timeGrid', Math.min(LIB_LIMITS.defaultTimeGrid, steps), 0, LIMITS.maxTimeGrid),
     backend,
     record: c.record === true,
   };

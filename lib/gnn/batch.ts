@@ -1,5 +1,5 @@
 /**
- * BookBatch: many books kept in the engine's packed layout (LAYOUTS.packedBook) for
+ * BookBatch: many books kept in the engine's packed layout (LAYOUTS.batchBook) for
  * predictBatch(), allocated once, written slot by slot. Structure is checked here; values in
  * native code, as for every book form.
  */

@@ -1,6 +1,6 @@
 /**
  * Order books as callers pass them, their translation into the flat float64 columns the native
- * engine reads (LAYOUTS.packedBook: bid prices, bid sizes, ask prices, ask sizes). Only structure
+ * engine reads (LAYOUTS.batchBook: bid prices, bid sizes, ask prices, ask sizes). Only structure
  * is checked here (types, shapes); values (finite, positive, ordered, uncrossed) are checked once,
  * in native code, for every book form alike.
  */

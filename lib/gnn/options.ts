@@ -177,7 +177,7 @@ function checkPrecision(requested: unknown): void {
 }
 
 function checkThreads(v: unknown, field: string): number | undefined {
-  const { min, max } = LIMITS.engineThreads;
+  const min = 1, max = LIMITS.maxEngineThreads;
   if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) {
     optionError(`${field} must be an integer from ${min} to ${max}, got ${describe(v)}`);
   }

@@ -3,7 +3,7 @@
  * options, the events an engine emits and the stream statistics. Types and option parsing only.
  */
 import { describe, type HawkgraphError } from '../errors';
-import { LIMITS } from '../native/layouts';
+import { LIB_LIMITS, LIMITS } from '../native/layouts';
 import { checkKeys, integerOption, optionError } from '../options';
 import type { Prediction } from './prediction';
 
@@ -113,21 +113,16 @@ export interface ResolvedStreamOptions {
 
 
 const STREAM_OPTIONS = new Set(['maxBatch', 'maxWaitUs', 'maxSymbols', 'spinUs', 'statsIntervalMs']);
-// Each option's range and default, in LIMITS.
-const STREAM_LIMITS = {
-  maxBatch: LIMITS.streamMaxBatch,
-  maxWaitUs: LIMITS.streamMaxWaitUs,
-  maxSymbols: LIMITS.streamMaxSymbols,
-  spinUs: LIMITS.streamSpinUs,
-  statsIntervalMs: LIMITS.streamStatsIntervalMs,
-} as const;
+// Each option's range and default: LIMITS.stream (native checks them again), and statsIntervalMs,
+// which is lib's alone (LIB_LIMITS).
+const STREAM_LIMITS = { ...LIMITS.stream, statsIntervalMs: LIB_LIMITS.streamStatsIntervalMs } as const;
 
 export const STREAM_DEFAULTS: Readonly<ResolvedStreamOptions> = Object.freeze({
-  maxBatch: LIMITS.streamMaxBatch.default!,
-  maxWaitUs: LIMITS.streamMaxWaitUs.default!,
-  maxSymbols: LIMITS.streamMaxSymbols.default!,
-  spinUs: LIMITS.streamSpinUs.default!,
-  statsIntervalMs: LIMITS.streamStatsIntervalMs.default!,
+  maxBatch: STREAM_LIMITS.maxBatch.default,
+  maxWaitUs: STREAM_LIMITS.maxWaitUs.default,
+  maxSymbols: STREAM_LIMITS.maxSymbols.default,
+  spinUs: STREAM_LIMITS.spinUs.default,
+  statsIntervalMs: STREAM_LIMITS.statsIntervalMs.default,
 });
 
 function streamOption(o: Record<string, unknown>, key: keyof ResolvedStreamOptions, lo = STREAM_LIMITS[key].min): number {

@@ -1,6 +1,6 @@
 /**
  * The LOB model's prices and jump laws as native code takes them, checked once for LobModel and
- * the backtests alike: prices as whole ticks (|ticks| <= LIMITS.maxPriceTicks), jump locations
+ * the backtests alike: prices as whole ticks (|ticks| <= LIMITS.maxTicks), jump locations
  * and scales per event type within LIMITS.maxJumpTicks. ERR_INVALID_OPTION names the field.
  */
 import { describe } from '../errors';
@@ -46,13 +46,13 @@ export function readJumps(jumps: unknown, defaults: { location: readonly number[
   return { location: jumpVector(location, 'jumps.location', defaults.location), scale: jumpVector(scale, 'jumps.scale', defaults.scale) };
 }
 
-/** A price as whole ticks of `tick` (ERR_INVALID_OPTION off the grid or beyond LIMITS.maxPriceTicks). */
+/** A price as whole ticks of `tick` (ERR_INVALID_OPTION off the grid or beyond LIMITS.maxTicks). */
 export function toTicks(price: unknown, tick: number, field: string): number {
   if (typeof price !== 'number' || !Number.isFinite(price)) optionError(`${field} must be a finite number, got ${describe(price)}`);
   const ticks = Math.round(price / tick);
   if (Math.abs(ticks * tick - price) > 1e-9 * Math.max(1, Math.abs(price))) optionError(`${field} ${price} is not a multiple of the tick ${tick}`);
   // Prices are kept in 64-bit ticks natively; the bound leaves room for every jump.
-  if (!Number.isSafeInteger(ticks) || Math.abs(ticks) > LIMITS.maxPriceTicks) {
+  if (!Number.isSafeInteger(ticks) || Math.abs(ticks) > LIMITS.maxTicks) {
     optionError(`${field} ${price} is too many ticks (${ticks}) from 0, at most 2^52`);
   }
   return ticks + 0; // -0 ticks: 0

@@ -58,8 +58,8 @@ const STATS = LAYOUTS.hawkesStats;
 /** HawkesStats of a D-dimensional run of `paths` paths from its statistics row (sums over paths). */
 export function statsFromRow(row: Float64Array, D: number, paths: number): HawkesStats {
   const countsMean = new Float64Array(D), countsVariance = new Float64Array(D), terminal = new Float64Array(D);
-  const counts = STATS.head + STATS.countBlock * D;
-  const countSquares = STATS.head + STATS.countSquareBlock * D;
+  const counts = STATS.head + STATS.countsBlock * D;
+  const countSquares = STATS.head + STATS.countSquaresBlock * D;
   const intensities = STATS.head + STATS.terminalIntensityBlock * D;
   for (let k = 0; k < D; k++) {
     const m = row[counts + k] / paths;
@@ -76,10 +76,10 @@ export function statsFromRow(row: Float64Array, D: number, paths: number): Hawke
     countsMean,
     countsVariance,
     interArrivalMean: gm,
-    interArrivalVariance: gaps > 1 ? Math.max(0, (row[STATS.gapSquareSum] - gaps * gm * gm) / (gaps - 1)) : NaN,
+    interArrivalVariance: gaps > 1 ? Math.max(0, (row[STATS.gapSquares] - gaps * gm * gm) / (gaps - 1)) : NaN,
     terminalIntensityMean: terminal,
     midChangeMean: mm,
-    midChangeVariance: paths > 1 ? Math.max(0, (row[STATS.midChangeSquareSum] - paths * mm * mm) / (paths - 1)) : 0,
+    midChangeVariance: paths > 1 ? Math.max(0, (row[STATS.midChangeSquares] - paths * mm * mm) / (paths - 1)) : 0,
   };
 }
 

@@ -39,7 +39,7 @@ export interface NativeBacktest {
   backtestRunAsync(
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, onProgress?: (p: NativeProgress) => void,
   ): NativeJob<NativeBacktestResult>;
-  /** decide(state: LAYOUTS.backtestState) returns the action (LAYOUTS.backtestAction), on the JS thread. */
+  /** decide(state: LAYOUTS.backtestCallbackState) returns the action (LAYOUTS.backtestCallbackAction), on the JS thread. */
   backtestRunCallback(
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decide: (state: Float64Array) => Float64Array,
   ): NativeBacktestResult;

@@ -14,7 +14,7 @@ export type { LoadedBinary } from './loader';
 export * from './gnn';
 export * from './hawkes';
 export * from './backtest';
-export { LAYOUTS, LIMITS } from './layouts';
+export { LAYOUTS, LIB_LIMITS, LIMITS } from './layouts';
 export type { Layouts, Limits } from './layouts';
 
 export interface NativeCpuReport {
