@@ -68,8 +68,20 @@ function parseArgs(argv: string[]): Args {
   return out as Args;
 }
 
+/**
+ * A config path as given, or, when no such file exists and it names one of the package's shipped
+ * examples (`examples/backtest-study.json`, as the docs write it), that example.
+ */
+function configPath(file: string): string {
+  if (fs.existsSync(file)) return file;
+  const shipped = path.join(__dirname, '..', file);
+  const examples = path.join(__dirname, '..', 'examples') + path.sep;
+  return path.resolve(shipped).startsWith(examples) && fs.existsSync(shipped) ? shipped : file;
+}
+
 /** Reads a study config; strategies may also be { glft: {...} } and policy paths are relative to the file. */
 export function loadStudyConfig(file: string): StudyConfig {
+  file = configPath(file);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -27,8 +27,13 @@ export interface RuntimeReport {
   cuda: NativeCudaReport;
 }
 
-/** Describes the loaded native addon, the CPU and any CUDA device. */
+/**
+ * Describes the loaded native addon, the CPU and any CUDA device. When the loader chose the CPU
+ * prebuilt over the CUDA one, `cuda.status` says why (the binary itself only knows it has no CUDA).
+ */
 export function runtime(): RuntimeReport {
   const { addon, binary } = native();
-  return { binary, ...addon.runtime() };
+  const report = addon.runtime();
+  const cuda = binary.cudaUnavailable === undefined ? report.cuda : { ...report.cuda, status: binary.cudaUnavailable };
+  return { binary, napiVersion: report.napiVersion, cpu: report.cpu, cuda };
 }
