@@ -36,6 +36,7 @@ Napi::Object limits_object(Napi::Env env) {
   o.Set("maxBatchLevels", kMaxBatchLevels);
   o.Set("maxModelBytes", kMaxModelBytes);
   o.Set("maxEngineThreads", kMaxEngineThreads);
+  o.Set("maxPeakSeconds", kMaxPeakSeconds);
   Napi::Object stream = Napi::Object::New(env);
   stream.Set("maxBatch", range(env, kStreamMaxBatch));
   stream.Set("maxWaitUs", range(env, kStreamMaxWaitUs));

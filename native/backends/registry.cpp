@@ -138,7 +138,12 @@ std::vector<backtest::BacktestResult> run_backtests(BackendKind kind, const std:
 
 std::vector<std::string> cpu_kernel_tables() { return cpu_kernel_names(); }
 
-CpuPeak measure_cpu_peak(const std::string& kernels, double seconds) { return ::hawkgraph::measure_cpu_peak(kernels, seconds); }
+CpuPeak measure_cpu_peak(const std::string& kernels, double seconds) {
+  if (!(seconds > 0 && seconds <= limits::kMaxPeakSeconds)) {
+    throw Error("ERR_INVALID_ARGUMENT", "seconds must be in (0, " + format_number(limits::kMaxPeakSeconds) + "]");
+  }
+  return ::hawkgraph::measure_cpu_peak(kernels, seconds);
+}
 
 cuda::RuntimeInfo cuda_runtime() { return cuda::query_runtime(); }
 

@@ -73,6 +73,7 @@ std::vector<backtest::BacktestResult> run_backtests(BackendKind kind, const std:
 
 // What runtime() and the benchmark hooks report of the backends.
 std::vector<std::string> cpu_kernel_tables();  // widest first
+// Blocks for about 2 x seconds; ERR_INVALID_ARGUMENT unless 0 < seconds <= limits::kMaxPeakSeconds.
 CpuPeak measure_cpu_peak(const std::string& kernels, double seconds);
 cuda::RuntimeInfo cuda_runtime();
 // y = a * x + y on device 0 (the CUDA smoke test). Throws ERR_BACKEND_UNAVAILABLE / ERR_CUDA.

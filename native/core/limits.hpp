@@ -19,6 +19,8 @@ constexpr int32_t kMaxBatchCapacity = int32_t{1} << 24;
 constexpr int32_t kMaxBatchLevels = int32_t{1} << 16;
 // A model file is read whole into one Uint8Array.
 constexpr double kMaxModelBytes = 2147483647.0;  // 2^31 - 1
+// How long one measurement of the CPU's peak may run (seconds, per kernel kind).
+constexpr double kMaxPeakSeconds = 10;
 // Host threads of an engine (the CPU backend's forward threads, a staged backend's stagers).
 constexpr int kMaxEngineThreads = 256;
 

@@ -17,7 +17,7 @@ namespace hawkgraph {
 struct CpuOptions {
   // Fp32, or Fp16 / Bf16: half-size weights for the large layers, fp32 accumulation.
   Precision precision = Precision::Fp32;
-  // Threads for forward_batch, the calling thread included (1: no pool).
+  // Threads a batch runs on, the calling thread included (1: no pool).
   int threads = 1;
   // Kernel table: "auto" ($HAWKGRAPH_CPU_KERNELS, else the widest the CPU runs), "amx" (AVX-512
   // with the large layers on AMX tiles), "avx512", "avx2" or "portable".

@@ -28,15 +28,6 @@ int bucket_index(int count) {
   return kBucketCount - 1;
 }
 
-int chunk_count(int count) { return count <= 0 ? 0 : (count + kLargestBucket - 1) / kLargestBucket; }
-
-BatchChunk chunk_at(int count, int k) {
-  BatchChunk c;
-  c.offset = k * kLargestBucket;
-  c.count = std::min(kLargestBucket, count - c.offset);
-  c.bucket = bucket_index(c.count);
-  return c;
-}
 
 StagingLayout staging_layout(const GnnModel& m) {
   StagingLayout s;

@@ -25,16 +25,8 @@ constexpr int kLargestBucket = 16384;
 // Index into kBuckets of the smallest bucket holding `count` books (1 <= count <= kLargestBucket).
 int bucket_index(int count);
 
-struct BatchChunk {
-  int offset = 0;  // first book
-  int count = 0;   // books in this chunk
-  int bucket = 0;  // index into kBuckets
-};
-
-// A batch of `count` books runs as chunk_count(count) replays; chunk k covers full largest
-// buckets first, then the remainder in its own bucket.
-int chunk_count(int count);
-BatchChunk chunk_at(int count, int k);
+// A larger batch runs as runs of kLargestBucket books, then the remainder in its own bucket: the
+// backend takes kLargestBucket books per run (StagedBackend::prepare_batch) and the engine splits.
 
 // Per-book records staged in pinned host memory and mirrored on the device. One record per book,
 // records back to back, so a bucket of b books is one contiguous copy of b * stride floats.
