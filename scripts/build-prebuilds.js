@@ -76,10 +76,24 @@ function cmakeJs(args, env) {
   if (r.status !== 0) fail(`cmake-js ${args[0]} failed (exit ${r.status})`);
 }
 
+// A build folder configured for another source tree (copied from elsewhere) cannot be reused.
+function usableBuildDir(out, fallback) {
+  let cache;
+  try {
+    cache = fs.readFileSync(path.join(root, out, 'CMakeCache.txt'), 'utf8');
+  } catch {
+    return out;
+  }
+  const home = /^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$/m.exec(cache);
+  if (!home || fs.realpathSync(home[1]) === fs.realpathSync(root)) return out;
+  log(`${out}/ was configured for ${home[1]}; building in ${fallback}/ instead`);
+  return fallback;
+}
+
 function buildVariant(variant) {
   const out = variant === 'cpu'
     ? process.env.HAWKGRAPH_PREBUILD_CPU_DIR || 'build-cpu'
-    : process.env.HAWKGRAPH_PREBUILD_CUDA_DIR || 'build';
+    : process.env.HAWKGRAPH_PREBUILD_CUDA_DIR || usableBuildDir('build', 'build-cuda');
   const env = { ...process.env, HAWKGRAPH_CUDA: variant === 'cuda' ? 'ON' : 'OFF' };
   delete env.HAWKGRAPH_CUDA_ARCHITECTURES;
   if (variant === 'cuda' && process.env.HAWKGRAPH_PREBUILD_CUDA_ARCHITECTURES) env.HAWKGRAPH_CUDA_ARCHITECTURES = process.env.HAWKGRAPH_PREBUILD_CUDA_ARCHITECTURES;

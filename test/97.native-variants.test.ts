@@ -46,8 +46,8 @@ catch (e) { console.log(JSON.stringify({ error: { code: e.code, message: e.messa
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Outcome;
 }
 
-/** A binary with CUDA compiled in, or why there is none here. */
-function findCudaBinary(): { file?: string; why: string } {
+/** A binary with CUDA compiled in (and whether it sees a device), or why there is none here. */
+function findCudaBinary(): { file?: string; devices?: number; why: string } {
   const tried: string[] = [];
   // Not build-prebuilds/ unless CI staged it: test/96 may be rebuilding it beside this suite.
   const staged = process.env.HAWKGRAPH_PREBUILDS_FROM ? [path.join(process.env.HAWKGRAPH_PREBUILDS_FROM, platformDir, 'hawkgraph.cuda.node')] : [];
@@ -56,8 +56,9 @@ function findCudaBinary(): { file?: string; why: string } {
       tried.push(`${file} (not found)`);
       continue;
     }
-    const r = spawnSync(process.execPath, ['-e', 'console.log(require(process.argv[1]).runtime().cuda.compiled)', file], { encoding: 'utf8' });
-    if (r.stdout.trim() === 'true') return { file, why: '' };
+    const r = spawnSync(process.execPath, ['-e', 'const c = require(process.argv[1]).runtime().cuda; console.log(c.compiled, c.devices.length)', file], { encoding: 'utf8' });
+    const [compiled, devices] = r.stdout.trim().split(' ');
+    if (compiled === 'true') return { file, devices: Number(devices), why: '' };
     tried.push(`${file} (no CUDA compiled in)`);
   }
   return { why: `no binary with CUDA compiled in: ${tried.join(', ')}` };
@@ -132,7 +133,7 @@ describe('the prebuilt variant choice', () => {
     expect(load(env).binary!.rejected.find((r) => r.variant === 'cuda')!.tested).toMatch(/^child process/);
   });
 
-  it.skipIf(!cuda.file || runtime().cuda.devices.length === 0)('loads the CUDA variant where its child finds a device', () => {
+  it.skipIf(!cuda.devices)('loads the CUDA variant where its child finds a device', () => {
     const pb = prebuilds('device', { cuda: cuda.file, cpu: cpuBinary });
     const binary = load({ HAWKGRAPH_PREBUILDS: pb }).binary!;
     expect(binary.variant).toBe('cuda');

@@ -260,6 +260,8 @@ interface LoadableAddon {
   runtime?(): { cuda?: { compiled?: boolean } };
 }
 
+// A prebuilt's variant is its file name; any other binary is asked (for a CUDA build this
+// queries the driver once, as runtime() would).
 function variantOf(addon: LoadableAddon, c: Candidate): BinaryVariant {
   if (c.variant) return c.variant;
   try {
