@@ -57,11 +57,12 @@ if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned 
   exit 2
 fi
 
-# A moved or renamed core file must fail here, by name, not as a link error.
+# A moved or renamed core file must fail here, by name, not as a link error; one the package no
+# longer builds is worth a look.
 for f in $(printf '%s\n' "${sources[@]}" | tr ' ' '\n' | sort -u); do
-  [[ -f $f ]] || { echo "fuzz: $f does not exist; update the sources in fuzz/run.sh" >&2; exit 2; }
-  grep -q "\"$f\"" native/sources.json || { echo "fuzz: $f is not in native/sources.json; update fuzz/run.sh" >&2; exit 2; }
   case $f in native/core/*) ;; *) echo "fuzz: $f is not a core file" >&2; exit 2 ;; esac
+  [[ -f $f ]] || { echo "fuzz: $f does not exist; update the sources in fuzz/run.sh" >&2; exit 2; }
+  grep -q "${f#native/core/}\"" native/sources.json || echo "fuzz: warning: $f is not in native/sources.json" >&2
 done
 
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS -Inative/core

@@ -1,8 +1,9 @@
 // A policy network runs in float32, so its file is checked there: metadata numbers and F64 weights
 // beyond float32's range, and an input_std that rounds to 0 in float32, are refused with ERR_POLICY
-// naming the key or tensor. Found by fuzz/harness/policy_loader.cpp's invariants: these files were
-// accepted (the checks were on the double values) and ran with infinite normalisation or scales, or
-// divided every input by zero, so the policy quoted nothing or garbage without a word.
+// naming the key or tensor. Found writing fuzz/harness/policy_loader.cpp, whose float32 invariants
+// fail on such files (random mutation had not reached one in 5 million runs): they were accepted
+// (the checks were on the double values) and ran with infinite normalisation or scales, or divided
+// every input by zero, so the policy quoted nothing or garbage without a word.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
