@@ -79,6 +79,8 @@ export const LIMITS = Object.freeze({
   maxModelBytes: 2 ** 31 - 1,
   /** createEngine threads (CPU: predictBatch threads; CUDA: host threads that stage a batch), from 1. */
   maxEngineThreads: 256,
+  /** Seconds one measureCpuPeak call may run (a bench hook: lib/internal.ts). */
+  maxPeakSeconds: 10,
   /** createEngine's stream options (statsIntervalMs is lib's alone: LIB_LIMITS). */
   stream: Object.freeze({
     maxBatch: range(1, 4096, 32),
