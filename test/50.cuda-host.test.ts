@@ -1,6 +1,6 @@
 // The CUDA backend without a GPU: everything but kernel execution. The "host twin" backend runs
 // the CUDA path's own staging (input records, buckets, padding, chunking, output unpacking) and
-// the kernels' per-element math (native/cuda/gnn_cuda_math.hpp, the folds of gnn_cuda_plan.cpp,
+// the kernels' per-element math (native/backends/cuda/gnn_cuda_math.hpp, the folds of gnn_cuda_plan.cpp,
 // fp16 rounding where the tensor-core kernel stores fp16) on the host; these tests hold it to the
 // PyTorch fixtures and a float64 reference. Backend resolution and the CUDA -> CPU fallback are
 // tested here too (the twin can inject a lost device).

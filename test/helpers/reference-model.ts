@@ -1,6 +1,7 @@
 /**
- * An independent float64 implementation of the order-book GNN, written from
- * fixtures/gnn/README.md for tests: random models of any size, and books of any depth.
+ * An independent float64 implementation of the order-book GNN, written from the reference that
+ * made test/fixtures (../shared/tools/torch_reference.py), for tests: random models of any size,
+ * and books of any depth.
  * Deliberately naive (dense loops, no folds) so it shares nothing with the native kernels.
  */
 import { SafetensorsFile, f32 } from './safetensors';
@@ -80,7 +81,7 @@ export function toSafetensors(m: RefModel): SafetensorsFile {
   };
 }
 
-/** The node features of fixtures/gnn/README.md, in float64. */
+/** The node features the reference (../shared/tools/torch_reference.py) builds, in float64. */
 export function referenceFeatures(bids: number[][], asks: number[][], levels: number): number[][] {
   const L = Math.min(levels, bids.length, asks.length);
   const mid = (bids[0][0] + asks[0][0]) / 2;
