@@ -10,20 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { HawkgraphError, createEngine } from '../dist/index.js';
+import { createEngine } from '../dist/index.js';
 import { loadCases, maxAbsDiff, modelPath } from './helpers/fixtures';
 import { randomBook, randomModel, referenceFeatures, referenceForward, toSafetensors } from './helpers/reference-model';
 import { SafetensorsFile, cloneFile, readSafetensors, writeSafetensors } from './helpers/safetensors';
+import { refusal } from './helpers/errors';
 
-function refusal(fn: () => unknown): HawkgraphError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HawkgraphError);
-    return e as HawkgraphError;
-  }
-  throw new Error('expected a HawkgraphError');
-}
 
 function withoutEdges(file: SafetensorsFile): Uint8Array {
   const f = cloneFile(file);

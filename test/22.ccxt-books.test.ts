@@ -4,8 +4,9 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { HawkgraphError, createEngine, normalizeBook } from '../dist/index.js';
+import { createEngine, normalizeBook } from '../dist/index.js';
 import { loadCases, modelPath } from './helpers/fixtures';
+import { refusal } from './helpers/errors';
 
 const root = path.join(__dirname, '..');
 const engine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
@@ -20,15 +21,6 @@ async function wsBooks(): Promise<Record<'OrderBook' | 'CountedOrderBook' | 'Ind
   return import(pathToFileURL(file).href);
 }
 
-function refusal(fn: () => unknown): HawkgraphError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HawkgraphError);
-    return e as HawkgraphError;
-  }
-  throw new Error('accepted');
-}
 
 describe('ccxt books in the typings', () => {
   it('a ccxt bot compiles under strict TypeScript with no casts, and string levels do not', () => {

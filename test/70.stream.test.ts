@@ -1,24 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
-import { HawkgraphError, createEngine } from '../dist/index.js';
+import { createEngine } from '../dist/index.js';
 import type { DroppedEvent, Engine, PredictionEvent, StreamStats } from '../dist/index.js';
 import { loadCases, modelPath, typed } from './helpers/fixtures';
 import { randomBook } from './helpers/reference-model';
+import { refusal } from './helpers/errors';
 
 const cases = loadCases('pooled');
 const nested = (i: number) => ({ bids: cases[i % cases.length].bids, asks: cases[i % cases.length].asks });
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function refusal(fn: () => unknown): HawkgraphError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(HawkgraphError);
-    return e as HawkgraphError;
-  }
-  throw new Error('accepted');
-}
 
 // Every seq must end as exactly one prediction or one drop.
 class Ledger {
