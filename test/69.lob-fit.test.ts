@@ -1,8 +1,9 @@
 // LobModel.fit: a long LobModel simulation fitted back. The jump laws (the simulator's rounding,
 // and the LA spread cap as right-censoring when spreads are given) recover the true location and
 // scale within 3 standard errors; without spreads the LA laws are biased low and the fit says so.
-// The Hawkes part recovers mu and alpha within 3 standard errors once HawkesProcess.fit returns
-// the maximum (issue 14, deliverable 1; the test waits on its certificate, `converged`). The
+// The Hawkes part recovers mu and alpha (within 4 standard errors, at most two of 72 beyond 3) once
+// HawkesProcess.fit returns the maximum (issue 14, deliverable 1; the test waits on its
+// certificate, `converged`, and is skipped, saying so, before). The
 // fitted config runs in runBacktest as it is; hostile feeds and options are refused.
 import { describe, expect, it } from 'vitest';
 
@@ -78,19 +79,22 @@ describe('LobModel.fit', () => {
   });
 
   const certified = 'converged' in fit.hawkes;
-  it.skipIf(!certified)('recovers mu and alpha within 3 standard errors (waits on the rewritten HawkesProcess.fit)', () => {
+  // 72 estimates: one of them beyond 3 standard errors is no surprise (about one seed in six),
+  // so each must be within 4, and at most two beyond 3.
+  it.skipIf(!certified)('recovers mu and alpha within 4 standard errors, at most two beyond 3 (waits on the rewritten HawkesProcess.fit)', () => {
     expect(fit.hawkes.logLikelihood).toBeGreaterThanOrEqual(hawkes.logLikelihood(sim.times, sim.types, END) - 1e-6);
+    const z: number[] = [];
     for (let k = 0; k < 8; k++) {
-      const se = fit.hawkes.stdErr.mu[k];
-      expect(Math.abs(fit.hawkes.params.mu[k] - MU[k]), `mu[${k}]`).toBeLessThan(3 * se);
+      z.push((fit.hawkes.params.mu[k] - MU[k]) / fit.hawkes.stdErr.mu[k]);
       for (let l = 0; l < 8; l++) {
-        const s = fit.hawkes.stdErr.alpha[k][l];
-        const err = Math.abs(fit.hawkes.params.alpha[k][l] - ALPHA[k][l]);
-        // An estimate on the bound 0 has no standard error (NaN): it must be near its true 0.
-        if (Number.isNaN(s)) expect(ALPHA[k][l], `alpha[${k}][${l}] on the bound`).toBe(0);
-        else expect(err, `alpha[${k}][${l}]`).toBeLessThan(3 * s);
+        const se = fit.hawkes.stdErr.alpha[k][l];
+        // An estimate on the bound 0 has no standard error (NaN): its true value must be 0.
+        if (Number.isNaN(se)) expect(ALPHA[k][l], `alpha[${k}][${l}] on the bound`).toBe(0);
+        else z.push((fit.hawkes.params.alpha[k][l] - ALPHA[k][l]) / se);
       }
     }
+    expect(Math.max(...z.map(Math.abs))).toBeLessThan(4);
+    expect(z.filter((x) => Math.abs(x) > 3).length).toBeLessThanOrEqual(2);
     expect(fit.branchingRatio).toBeGreaterThan(0.5);
     expect(fit.branchingRatio).toBeLessThan(0.7);
   });
