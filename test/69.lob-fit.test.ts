@@ -125,16 +125,22 @@ describe('LobModel.fit', () => {
   });
 
   it('shares one law when asked, or for a type with too few jumps', () => {
-    const shared = LobModel.fit({ times: sim.times, types: sim.types, jumps, spreads }, { startTime: 0, endTime: END, beta: BETA, jumpLaw: 'shared' });
+    const n = 50_000;
+    const part = { times: sim.times.subarray(0, n), types: sim.types.subarray(0, n), jumps: jumps.subarray(0, n), spreads: spreads.subarray(0, n) };
+    const shared = LobModel.fit(part, { beta: BETA, jumpLaw: 'shared' });
     for (let k = 0; k < 6; k++) {
       expect(shared.jumps[k].source).toBe('shared');
       expect(shared.jumps[k].location).toBe(shared.sharedJumps.location);
+      expect(shared.config.jumps.scale[k]).toBe(shared.sharedJumps.scale);
     }
-    expect(shared.sharedJumps.exact).toBe(fit.jumps.slice(0, 6).reduce((s, j) => s + j.exact, 0));
-    const few = LobModel.fit({ times: sim.times, types: sim.types, jumps, spreads }, { startTime: 0, endTime: END, beta: BETA, minJumps: 7000 });
+    const few = LobModel.fit(part, { beta: BETA, minJumps: 1500 });
+    expect(few.jumps[2].exact).toBeLessThan(1500);
+    expect(few.jumps[0].exact).toBeGreaterThanOrEqual(1500);
     expect(few.jumps[2].source).toBe('shared');
     expect(few.jumps[0].source).toBe('type');
-    expect(few.warnings.join('\n')).toMatch(/LAb: \d+ exact jumps \(fewer than minJumps = 7000\)/);
+    expect(few.jumps[2].scale).toBe(shared.sharedJumps.scale);
+    expect(few.warnings.join('\n')).toMatch(/LAb: \d+ exact jumps \(fewer than minJumps = 1500\)/);
+    expect(shared.sharedJumps.exact).toBe(few.jumps.slice(0, 6).reduce((sum, j) => sum + j.exact, 0));
   });
 
   it('fits a law whose jumps are all one size as that size with scale 0', () => {
