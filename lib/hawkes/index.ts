@@ -3,5 +3,7 @@ export { HawkesProcess } from './process';
 export { HawkesIntensity } from './intensity';
 export { LobModel } from './lob';
 export type { LobJumps, LobModelOptions, LobSimulation } from './lob';
+export type { LobEvent, LobEventColumns, LobFit, LobFitOptions, LobJumpFit } from './lob-fit';
+export type { JumpLawFit } from './lob-jumps';
 export { LOB_EVENT_TYPES } from './types';
 export type * from './types';

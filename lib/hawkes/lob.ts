@@ -7,6 +7,8 @@ import { HawkgraphError, describe, readInput } from '../errors';
 import { native } from '../native';
 import type { NativeSimulateOptions, NativeSimulation } from '../native';
 import { checkKeys } from '../options';
+import { fitLobModel } from './lob-fit';
+import type { LobEvent, LobEventColumns, LobFit, LobFitOptions } from './lob-fit';
 import { quoteTicks, readJumps } from './lob-params';
 import { HawkesProcess } from './process';
 import { nativeSimulateOptions, runAsync, statsFromRow } from './simulate';
@@ -91,6 +93,15 @@ export class LobModel {
   readonly #scale: Float64Array;
   readonly #bidTicks: number;
   readonly #askTicks: number;
+
+  /**
+   * Fits the model to a classified feed (docs/hawkes.md, "Fitting the LOB model to your own
+   * feed"): the 8-dimensional Hawkes process and the jump laws; `fit.config` is the hawkes and
+   * jumps of a runBacktest config. Blocks like HawkesProcess.fit.
+   */
+  static fit(events: LobEventColumns | ArrayLike<LobEvent>, options?: LobFitOptions): LobFit {
+    return fitLobModel(events, options);
+  }
 
   constructor(options: LobModelOptions) {
     if (options === null || typeof options !== 'object') {
