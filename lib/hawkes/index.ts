@@ -2,6 +2,9 @@
 export { HawkesProcess } from './process';
 export { HawkesIntensity } from './intensity';
 export { LobModel } from './lob';
+export { exp1Qq, goodnessOfFitFor, ksExp1 } from './gof';
+export type { GoodnessOfFitOptions, HawkesGoodnessOfFit, HawkesTypeGoodness, KsTest, QqPoints } from './gof';
+export { kolmogorovSf } from './kolmogorov';
 export type { LobJumps, LobModelOptions, LobSimulation } from './lob';
 export { LOB_EVENT_TYPES } from './types';
 export type * from './types';

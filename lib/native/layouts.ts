@@ -127,6 +127,8 @@ export const LIB_LIMITS = Object.freeze({
   defaultTimeGrid: 100,
   /** A backtest's inventory limit unless inventoryLimit says otherwise. */
   defaultInventoryLimit: 10,
+  /** QQ points of a goodness-of-fit test per event type (at most the type's events). */
+  hawkesQqPoints: range(2, 10_000, 200),
 });
 
 export type Layouts = typeof LAYOUTS;
