@@ -40,9 +40,16 @@ export function smirnovSf(n: number, d: number): number {
   if (d >= 1) return 0;
   const nd = n * d;
   const last = Math.floor(n - nd);
-  let logBinom = 0, max = -Infinity, sum = 0;
+  // log C(n, j) grows to about n log 2: summed plainly its rounding would reach 1e-9 by n = 1e5,
+  // so the running sum carries a compensation term (Kahan).
+  let logBinom = 0, carry = 0, max = -Infinity, sum = 0;
   for (let j = 0; j <= last; j++) {
-    if (j > 0) logBinom += Math.log((n - j + 1) / j);
+    if (j > 0) {
+      const step = Math.log((n - j + 1) / j) - carry;
+      const next = logBinom + step;
+      carry = next - logBinom - step;
+      logBinom = next;
+    }
     const rest = (n - j - nd) / n;  // 0 only where (n - j) > 0: a zero term
     if (rest > 0) {
       const term = logBinom + (n - j) * Math.log(rest) + (j - 1) * Math.log(d + j / n);
