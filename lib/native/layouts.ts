@@ -129,6 +129,11 @@ export const LIB_LIMITS = Object.freeze({
   defaultInventoryLimit: 10,
   /** QQ points of a goodness-of-fit test per event type (at most the type's events). */
   hawkesQqPoints: range(2, 10_000, 200),
+  /**
+   * HawkesIntensity refuses an update after a gap in which the baseline rates alone expect more
+   * events than this (a chance of none below e^-745, the smallest float64): times in another unit.
+   */
+  intensityMaxQuietEvents: 745,
 });
 
 export type Layouts = typeof LAYOUTS;
