@@ -45,7 +45,10 @@ function parseFitArgs(argv: string[], usage: (message?: string) => never): FitAr
       if (!Number.isFinite(v)) usage(`${what} must be a finite number`);
       return v;
     };
-    if (a === '--report') out.report = value();
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(`${FIT_USAGE}\n`);
+      process.exit(0);
+    } else if (a === '--report') out.report = value();
     else if (a === '--json') out.json = value();
     else if (a === '--beta') {
       const v = value().trim();

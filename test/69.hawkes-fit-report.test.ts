@@ -89,6 +89,9 @@ describe('hawkgraph fit', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/--beta must be a number/);
     expect(usage.stderr).toMatch(/usage: hawkgraph fit/);
+    const help = run(['fit', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: hawkgraph fit <events.csv>/);
   });
 
   it('renderFitReport escapes names and marks a rejected type', () => {
