@@ -3,10 +3,12 @@
  * The hawkgraph command line: `hawkgraph backtest config.json --report out.html` runs a study
  * (docs/backtest.md) off the JS thread with a progress bar on stderr, prints the metrics table
  * and writes the self-contained HTML report. Ctrl-C aborts the native threads cleanly.
+ * `hawkgraph fit events.csv --report fit.html` fits a Hawkes process and reports its goodness of fit (cli-fit.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { FIT_USAGE, fitMain } from './cli-fit';
 import { glftOffsets, runStudyAsync, type GlftParams, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
 import { renderReport } from './report/html';
@@ -18,7 +20,9 @@ config.json: a study, e.g.
     "strategies": { "SYM": "sym", "GLFT": { "glft": { "A": 2, "k": 0.5, "sigma": 3, "gamma": 0.01 } },
                     "LIN": { "lin": { "bid": [1.5, 0.3], "ask": [1.5, -0.3] } }, "RL": { "policy": "actor.safetensors" } },
     "noise": [0.1, 0.2, 0.3], "feeSweep": [0, 0.002, 0.004, 0.006] }
-Every backtest config field (docs/backtest.md) may appear at the top level; policy paths are relative to the config file.`;
+Every backtest config field (docs/backtest.md) may appear at the top level; policy paths are relative to the config file.
+
+${FIT_USAGE}`;
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`hawkgraph: ${message}\n`);
@@ -127,6 +131,7 @@ function table(study: StudyResult): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'fit') return fitMain(argv.slice(1), usage);
   const args = parseArgs(argv);
   const config = loadStudyConfig(args.config);
   if (args.threads !== undefined) config.threads = args.threads;

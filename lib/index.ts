@@ -14,6 +14,8 @@ export * from './hawkes';
 export * from './backtest';
 export { renderReport, kde } from './report/html';
 export type { ReportOptions } from './report/html';
+export { renderFitReport } from './report/fit';
+export type { FitReportFit, FitReportInput } from './report/fit';
 
 export type { CudaDevice, LoadedBinary, NativeCpuReport as CpuReport, NativeCudaReport as CudaReport };
 

@@ -78,7 +78,7 @@ describe('HawkesIntensity', () => {
       expect((caught as HawkgraphError).message).toMatch(re);
     };
     expectCode(() => live.update(0, 1), 'ERR_HAWKES_EVENTS', /time 1 is before the last event time 2/);
-    expectCode(() => live.intensities(1.5), 'ERR_HAWKES_EVENTS', /before the last event time 2/);
+    expectCode(() => live.intensities(1.5), 'ERR_INVALID_ARGUMENT', /query time 1.5 is before the last event at 2/);
     expectCode(() => live.update(2, 3), 'ERR_HAWKES_EVENTS', /type must be an integer in \[0, 1\], got 2/);
     expectCode(() => live.update(0, NaN), 'ERR_HAWKES_EVENTS', /time must be a finite number, got NaN/);
     expectCode(() => live.trend(), 'ERR_INVALID_ARGUMENT', /8-dimensional/);

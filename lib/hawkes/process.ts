@@ -7,6 +7,7 @@ import { HawkgraphError, describe, readInput } from '../errors';
 import { native } from '../native';
 import type { NativeSimulateOptions } from '../native';
 import { integerOption, optionError } from '../options';
+import { processGoodnessOfFit, type GoodnessOfFitOptions, type HawkesGoodnessOfFit } from './gof';
 import { MAX_DIMS, endTimeArg, eventArrays, fail, readProcessParams, toBeta, toRows } from './params';
 import { nativeSimulateOptions, runAsync, toSimulation } from './simulate';
 import type { HawkesFit, HawkesFitOptions, HawkesProcessOptions, HawkesSimulation, SimulateAsyncOptions, SimulateOptions } from './types';
@@ -99,6 +100,14 @@ export class HawkesProcess {
   logLikelihood(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number): number {
     const [t, k] = eventArrays(times, types, this.dims - 1);
     return native().addon.hawkesLogLikelihood(this.mu, this.alpha, this.beta, t, k, endTimeArg(endTime));
+  }
+
+  /**
+   * Time-rescaling goodness of fit on [startTime (default 0), endTime]: per type, the residuals
+   * (i.i.d. Exp(1) under this process), their Kolmogorov-Smirnov test and QQ points (docs/hawkes.md).
+   */
+  goodnessOfFit(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number, options: GoodnessOfFitOptions = {}): HawkesGoodnessOfFit {
+    return processGoodnessOfFit(this, times, types, endTime, options);
   }
 
   /**

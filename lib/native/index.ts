@@ -8,11 +8,13 @@ import type { HawkgraphError } from '../errors';
 import type { NativeBacktest } from './backtest';
 import type { NativeBookStreamConstructor, NativeGnnEngineConstructor } from './gnn';
 import type { NativeHawkes } from './hawkes';
+import type { NativeHawkesGof } from './hawkes-gof';
 import { LoadedBinary, loadNative } from './loader';
 
 export type { LoadedBinary } from './loader';
 export * from './gnn';
 export * from './hawkes';
+export * from './hawkes-gof';
 export * from './backtest';
 export { LAYOUTS, LIB_LIMITS, LIMITS } from './layouts';
 export type { Layouts, Limits } from './layouts';
@@ -47,7 +49,7 @@ export interface NativeRuntime {
   cuda: NativeCudaReport;
 }
 
-export interface NativeAddon extends NativeHawkes, NativeBacktest {
+export interface NativeAddon extends NativeHawkes, NativeHawkesGof, NativeBacktest {
   GnnEngine: NativeGnnEngineConstructor;
   BookStream: NativeBookStreamConstructor;
   setErrorClass(errorClass: typeof HawkgraphError): void;

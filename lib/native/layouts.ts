@@ -127,6 +127,13 @@ export const LIB_LIMITS = Object.freeze({
   defaultTimeGrid: 100,
   /** A backtest's inventory limit unless inventoryLimit says otherwise. */
   defaultInventoryLimit: 10,
+  /** QQ points of a goodness-of-fit test per event type (at most the type's events). */
+  hawkesQqPoints: range(2, 10_000, 200),
+  /**
+   * HawkesIntensity refuses an update after a gap in which the baseline rates alone expect more
+   * events than this (a chance of none below e^-745, the smallest float64): times in another unit.
+   */
+  intensityMaxQuietEvents: 745,
 });
 
 export type Layouts = typeof LAYOUTS;

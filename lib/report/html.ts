@@ -3,18 +3,19 @@
  * Gaussian kernel density per strategy, terminal inventory distribution, mean PnL over time with
  * its 95 % band, Sharpe against fee) and the metrics table. No scripts, fonts or external
  * resources: the file opens anywhere. Every drawn mark carries class "mark" and each plot
- * data-plot="<name>", so a test can check that a browser laid out every plot's marks.
+ * data-plot="<name>", so a test can check that a browser laid out every plot's marks. The frame,
+ * line and formatting helpers are shared with the fit report (fit.ts).
  */
 import type { BacktestMetrics, StudyResult } from '../backtest';
 
-const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+export const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const W = 640, H = 320, M = { left: 64, right: 16, top: 28, bottom: 44 };
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function fmt(v: number, digits = 4): string {
+export function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(digits - 1);
   return Number(v.toPrecision(digits)).toString();
@@ -30,12 +31,12 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-interface Scale {
+export interface Scale {
   x(v: number): number;
   y(v: number): number;
 }
 
-function frame(plot: string, title: string, xLabel: string, yLabel: string, x0: number, x1: number, y0: number, y1: number, body: (s: Scale) => string, legend: string[] = []): string {
+export function frame(plot: string, title: string, xLabel: string, yLabel: string, x0: number, x1: number, y0: number, y1: number, body: (s: Scale) => string, legend: string[] = []): string {
   if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
   if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
   const s: Scale = {
@@ -55,7 +56,7 @@ ${yt}${xt}
 ${body(s)}${leg}</svg></figure>`;
 }
 
-function polyline(points: [number, number][], colour: string, extra = ''): string {
+export function polyline(points: [number, number][], colour: string, extra = ''): string {
   return `<path class="mark" d="${points.map(([x, y], i) => `${i ? 'L' : 'M'}${x.toFixed(2)},${y.toFixed(2)}`).join('')}" fill="none" stroke="${colour}" stroke-width="2" ${extra}/>`;
 }
 
@@ -166,10 +167,8 @@ export interface ReportOptions {
   notes?: string[];
 }
 
-/** The study as one self-contained HTML document. */
-export function renderReport(study: StudyResult, options: ReportOptions = {}): string {
-  const title = options.title ?? 'hawkgraph market-making backtest';
-  const notes = (options.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('');
+/** A self-contained HTML page: the shared style, the title, the notes, then `body`. */
+export function htmlPage(title: string, notes: string[], body: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
@@ -182,13 +181,18 @@ td:first-child, td:nth-child(2) { text-align: left; }
 .note { color: #555; font-size: 12px; margin: 2px 0; }
 </style></head><body>
 <h1>${esc(title)}</h1>
-${notes}
-${histogramPlot(study)}
+${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}
+${body}
+</body></html>
+`;
+}
+
+/** The study as one self-contained HTML document. */
+export function renderReport(study: StudyResult, options: ReportOptions = {}): string {
+  return htmlPage(options.title ?? 'hawkgraph market-making backtest', options.notes ?? [], `${histogramPlot(study)}
 ${inventoryPlot(study)}
 ${pnlTimePlot(study)}
 ${sharpeFeePlot(study)}
 <h2>Metrics</h2>
-${metricsTable(study)}
-</body></html>
-`;
+${metricsTable(study)}`);
 }

@@ -8,6 +8,7 @@
 #include "constants_wrap.hpp"
 #include "engine_wrap.hpp"
 #include "backtest_wrap.hpp"
+#include "hawkes_gof_wrap.hpp"
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
@@ -105,6 +106,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtime", Napi::Function::New(env, runtime, "runtime"));
   exports.Set("cudaAxpy", Napi::Function::New(env, cuda_axpy, "cudaAxpy"));
   register_hawkes(env, exports);
+  register_hawkes_gof(env, exports);
   register_backtest(env, exports);
   register_constants(env, exports);
   return exports;
