@@ -55,6 +55,22 @@ constexpr double kStepTolerance = 1e-9;
 constexpr int32_t kMaxTimeGrid = 100000;
 constexpr int64_t kMaxRecordedSteps = int64_t{1} << 22;
 constexpr double kMaxInventoryLimit = 1e15;
+// Hawkes calibration. An observation window [startTime, endTime] is refused when an empty
+// stretch at either end is longer than this many mean gaps between its events (the gaps of a
+// stationary process are about exponential: such a stretch has probability ~e^-1000; in practice
+// it is epoch timestamps read against a window that starts at 0).
+constexpr double kMaxWindowGapRatio = 1000;
+// A fitted row (mu_k, alpha[k][*]) is a maximum when every standardised gradient
+// |g_j| / sqrt(-H_jj) on a free coordinate, and every positive one at a coordinate held at 0,
+// is at most this (a coordinate alone could then gain < 5e-13 nats), and the Newton step's
+// expected gain is below kFitGainTolerance nats.
+constexpr double kFitKktTolerance = 1e-6;
+constexpr double kFitGainTolerance = 1e-9;
+// Newton iterations one row may take before the fit reports converged: false for it (a safety
+// net: the projected Newton method of hawkes_row_solver takes 5 to 40).
+constexpr int kFitMaxIterations = 500;
+// Native threads of a fit (rows run in parallel).
+constexpr int kMaxFitThreads = 256;
 // A policy file (safetensors MLP) is read whole.
 constexpr int64_t kMaxPolicyBytes = int64_t{64} << 20;
 
