@@ -118,7 +118,7 @@ export const LIMITS = Object.freeze({
   /** Hawkes fit / logLikelihood: an empty stretch at either end of [startTime, endTime] longer than this many mean gaps is refused. */
   maxWindowGapRatio: 1000,
   /** A fitted row is a maximum when every standardised gradient |g| / sqrt(-H_jj) (free, or inward at the bound 0) is at most this... */
-  fitKktTolerance: 1e-6,
+  fitKktTolerance: 1e-4,
   /** ...and a further Newton step would gain less than this many nats. */
   fitGainTolerance: 1e-9,
   /** Newton iterations per row before a fit reports converged: false. */

@@ -60,11 +60,12 @@ constexpr double kMaxInventoryLimit = 1e15;
 // stationary process are about exponential: such a stretch has probability ~e^-1000; in practice
 // it is epoch timestamps read against a window that starts at 0).
 constexpr double kMaxWindowGapRatio = 1000;
-// A fitted row (mu_k, alpha[k][*]) is a maximum when every standardised gradient
-// |g_j| / sqrt(-H_jj) on a free coordinate, and every positive one at a coordinate held at 0,
-// is at most this (a coordinate alone could then gain < 5e-13 nats), and the Newton step's
-// expected gain is below kFitGainTolerance nats.
-constexpr double kFitKktTolerance = 1e-6;
+// A fitted row (mu_k, alpha[k][*]) is a maximum when a further Newton step would gain less than
+// kFitGainTolerance nats (half the squared Newton decrement on the free coordinates) and every
+// standardised gradient |g_j| / sqrt(-H_jj) on a free coordinate, and every positive one at a
+// coordinate held at 0, is at most kFitKktTolerance (moving it alone could gain < 5e-9 nats).
+// Tighter is not resolvable: f is a sum of n_k logs, its rounding about 1e-12 |f|.
+constexpr double kFitKktTolerance = 1e-4;
 constexpr double kFitGainTolerance = 1e-9;
 // Newton iterations one row may take before the fit reports converged: false for it (a safety
 // net: the projected Newton method of hawkes_row_solver takes 5 to 40).
