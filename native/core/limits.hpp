@@ -68,7 +68,7 @@ constexpr double kMaxWindowGapRatio = 1000;
 constexpr double kFitKktTolerance = 1e-4;
 constexpr double kFitGainTolerance = 1e-9;
 // Newton iterations one row may take before the fit reports converged: false for it (a safety
-// net: the projected Newton method of hawkes_row_solver takes 5 to 40).
+// net: the projected Newton method of hawkes_row_solver takes 3 to 15 where measured, D = 1 to 64).
 constexpr int kFitMaxIterations = 500;
 // Native threads of a fit (rows run in parallel).
 constexpr int kMaxFitThreads = 256;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "../error.hpp"
 #include "../limits.hpp"
@@ -23,6 +24,53 @@ namespace {
 constexpr int kBetaGrid = 15;
 constexpr int kBetaStarts = 3;
 constexpr double kLogBetaTolerance = 1e-5;
+
+// Brent's method (parabolic steps, golden-section when they misbehave) for the maximum of f on
+// [a, b] from x inside it with f(x) = fx known; to kLogBetaTolerance. About 8 to 12 evaluations
+// where golden section alone takes 24 (the profile is smooth near its maximum).
+template <class F>
+std::pair<double, double> brent_maximum(double a, double x, double b, double fx, F f) {
+  const double cgold = 0.3819660112501051;
+  double w = x, v = x, fw = fx, fv = fx, d = 0, e = 0;
+  for (int it = 0; it < 100; ++it) {
+    const double xm = 0.5 * (a + b), tol1 = 0.5 * kLogBetaTolerance, tol2 = 2 * tol1;
+    if (std::fabs(x - xm) <= tol2 - 0.5 * (b - a)) break;
+    bool golden = true;
+    if (std::fabs(e) > tol1) {
+      // Parabola through (x, fx), (w, fw), (v, fv), for the maximum of f (the minimum of -f).
+      double r = (x - w) * (fv - fx), q = (x - v) * (fw - fx), p = (x - v) * q - (x - w) * r;
+      q = 2 * (q - r);
+      if (q > 0) p = -p;
+      q = std::fabs(q);
+      const double etemp = e;
+      e = d;
+      if (!(std::fabs(p) >= std::fabs(0.5 * q * etemp) || p <= q * (a - x) || p >= q * (b - x))) {
+        d = p / q;
+        const double u = x + d;
+        if (u - a < tol2 || b - u < tol2) d = xm >= x ? tol1 : -tol1;
+        golden = false;
+      }
+    }
+    if (golden) {
+      e = x >= xm ? a - x : b - x;
+      d = cgold * e;
+    }
+    const double u = std::fabs(d) >= tol1 ? x + d : x + (d >= 0 ? tol1 : -tol1);
+    const double fu = f(u);
+    if (fu >= fx) {
+      if (u >= x) a = x; else b = x;
+      v = w; fv = fw; w = x; fw = fx; x = u; fx = fu;
+    } else {
+      if (u < x) a = u; else b = u;
+      if (fu >= fw || w == x) {
+        v = w; fv = fw; w = u; fw = fu;
+      } else if (fu >= fv || v == x || v == w) {
+        v = u; fv = fu;
+      }
+    }
+  }
+  return {x, fx};
+}
 
 struct RowOutcome {
   RowSolution solution;
@@ -59,7 +107,7 @@ class RowFitter {
 
   // Row k's profile likelihood p(beta) = max over (mu_k, alpha[k][*]) with every beta[k][l] = beta,
   // searched on log beta over a bracket around the event rate (decays far slower or faster than
-  // events arrive are not identifiable): a grid, then golden-section searches from the best
+  // events arrive are not identifiable): a grid, then Brent searches from the best
   // local maxima of the grid, each warm-started from its grid point's solution.
   void search_beta(int k, RowOutcome& out) {
     const double rate = static_cast<double>(ev_.count) / (ev_.end_time - ev_.start_time);
@@ -99,34 +147,12 @@ class RowFitter {
     std::sort(peaks.begin(), peaks.end(), [&](int a, int b) { return value[a] > value[b]; });
     if (peaks.size() > static_cast<size_t>(kBetaStarts)) peaks.resize(kBetaStarts);
     double best_value = -std::numeric_limits<double>::infinity(), best_x = grid[peaks[0]];
-    const double invphi = 0.6180339887498949;
     for (size_t s = 0; s < peaks.size(); ++s) {
       const int g = peaks[s];
-      double a = grid[std::max(0, g - 1)], b = grid[std::min(kBetaGrid - 1, g + 1)];
       std::vector<double> w = warm[g];
-      double x1 = b - invphi * (b - a), x2 = a + invphi * (b - a);
-      double f1 = profile(x1, w), f2 = profile(x2, w);
-      while (b - a > kLogBetaTolerance) {
-        if (f1 < f2) {
-          a = x1;
-          x1 = x2;
-          f1 = f2;
-          x2 = a + invphi * (b - a);
-          f2 = profile(x2, w);
-        } else {
-          b = x2;
-          x2 = x1;
-          f2 = f1;
-          x1 = b - invphi * (b - a);
-          f1 = profile(x1, w);
-        }
-      }
-      // The grid point itself when the search could not beat it (a maximum at the bracket's end).
-      double x = f1 >= f2 ? x1 : x2, fx = std::max(f1, f2);
-      if (value[g] > fx) {
-        x = grid[g];
-        fx = value[g];
-      }
+      // Brent keeps the best point it saw, the grid point included.
+      const auto [x, fx] = brent_maximum(grid[std::max(0, g - 1)], grid[g], grid[std::min(kBetaGrid - 1, g + 1)], value[g],
+                                         [&](double u) { return profile(u, w); });
       bs.starts.push_back(std::exp(grid[g]));
       bs.reached.push_back(std::exp(x));
       bs.profile.push_back(fx);
