@@ -219,6 +219,22 @@ describe('HawkesProcess.fitAsync', () => {
     await expect(HawkesProcess.fitAsync(sim.times, sim.types, 3000, { threads: 0 })).rejects.toThrow(/threads must be an integer/);
   });
 
+  it('reports progress (rows done of dims, Newton iterations) about every 100 ms', async () => {
+    const hp4 = new HawkesProcess({ mu: [0.4, 0.3, 0.5, 0.2], alpha: [[0.5, 0.2, 0, 0.3], [0.1, 0.6, 0.2, 0], [0, 0.3, 0.4, 0.2], [0.2, 0, 0.1, 0.5]], beta: 2 });
+    const long = hp4.simulate({ endTime: 20000, seed: 4, paths: 1 });
+    const seen: { dimensionsDone: number; dims: number; iterations: number }[] = [];
+    const started = performance.now();
+    const fit = await HawkesProcess.fitAsync(long.times, long.types, 20000, { onProgress: (p) => seen.push(p) });
+    expect(fit.converged).toBe(true);
+    if (performance.now() - started > 300) expect(seen.length).toBeGreaterThan(0);
+    for (const p of seen) {
+      expect(p.dims).toBe(4);
+      expect(p.dimensionsDone).toBeGreaterThanOrEqual(0);
+      expect(p.dimensionsDone).toBeLessThanOrEqual(4);
+      expect(p.iterations).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('threads do not change the result', () => {
     const a = HawkesProcess.fit(sim.times, sim.types, 3000, { beta: [2, 3] });
     const b = HawkesProcess.fit(sim.times, sim.types, 3000, { beta: [2, 3], threads: 2 });
