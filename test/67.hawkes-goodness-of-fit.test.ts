@@ -231,8 +231,8 @@ describe('the test', () => {
     expect(g.types[1].ks.statistic).toBeNaN();
     expect(g.types[1].ks.pValue).toBeNaN();
     expect(g.types[1].compensator).toBeCloseTo(0.3 * 3 + (0.4 / 1.5) * (2 - Math.exp(-1.5 * 2) - Math.exp(-1.5)), 12);
-    refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { startTime: 1.5 }), 'ERR_HAWKES_EVENTS', /startTime 1.5 is after the first event time 1/);
-    refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { startTime: 3 }), 'ERR_HAWKES_EVENTS', /startTime must be a finite number below endTime 3, got 3/);
+    refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { startTime: 1.5 }), 'ERR_HAWKES_EVENTS', /^times\[0\] must be a finite number >= startTime 1.5, got 1$/);
+    refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { startTime: 3 }), 'ERR_HAWKES_EVENTS', /^endTime must be a finite number > startTime 3, got 3$/);
     refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { startTime: '0' as unknown as number }), 'ERR_HAWKES_EVENTS', /startTime must be a number/);
     refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { start: 0 } as never), 'ERR_INVALID_OPTION', /unknown goodness-of-fit option "start"/);
     refused(() => hp.goodnessOfFit([1, 2], [0, 0], 3, { qqPoints: 1 }), 'ERR_INVALID_OPTION', /qqPoints must be an integer in \[2, 10000\], got 1/);
@@ -240,5 +240,25 @@ describe('the test', () => {
     refused(() => hp.goodnessOfFit([1, 2], [0, 2], 3), 'ERR_HAWKES_EVENTS', /types\[1\]/);
     refused(() => hp.goodnessOfFit([1, 2], [0, 0], 1.5), 'ERR_HAWKES_EVENTS', /endTime 1.5 is before the last event time 2/);
     refused(() => goodnessOfFitFor({ mu: [1], alpha: [[-1]], beta: 1 }, [1], [0], 2), 'ERR_HAWKES_PARAMETER', /alpha\[0\]\[0\]/);
+  });
+});
+
+describe('fit results carry the goodness of fit of the fitted parameters', () => {
+  const hp = new HawkesProcess({ mu: [0.6, 0.4], alpha: [[2, 1], [0.5, 1.5]], beta: [8, 6] });
+  const endTime = 2000;
+  const sim = hp.simulate({ endTime, seed: 11 });
+
+  it('equal to goodnessOfFit on the fitted process over the same window', () => {
+    const fit = HawkesProcess.fit(sim.times, sim.types, endTime + 10, { beta: [8, 6] });
+    expect(fit.converged).toBe(true);
+    expect(fit.goodness).toEqual(new HawkesProcess(fit.params).goodnessOfFit(sim.times, sim.types, endTime + 10));
+    // At a maximum each type's compensator equals its count (the row likelihood is homogeneous).
+    for (const t of fit.goodness!.types) expect(t.compensator / t.events).toBeCloseTo(1, 6);
+    expect(fit.goodness!.overall.pValue).toBeGreaterThan(1e-3);
+  });
+
+  it('skipped with { goodness: false }; a non-boolean is refused', () => {
+    expect(HawkesProcess.fit(sim.times, sim.types, endTime, { beta: [8, 6], goodness: false }).goodness).toBeUndefined();
+    refused(() => HawkesProcess.fit(sim.times, sim.types, endTime, { beta: [8, 6], goodness: 1 as never }), 'ERR_INVALID_OPTION', /^goodness must be a boolean, got 1$/);
   });
 });

@@ -6,11 +6,11 @@
 import { HawkgraphError, describe, readInput } from '../errors';
 import { native } from '../native';
 import type { NativeSimulateOptions } from '../native';
-import { integerOption, optionError } from '../options';
+import { type FitArgs, fitArgs, startTimeOption, toFit } from './fit';
 import { processGoodnessOfFit, type GoodnessOfFitOptions, type HawkesGoodnessOfFit } from './gof';
-import { MAX_DIMS, endTimeArg, eventArrays, fail, readProcessParams, toBeta, toRows } from './params';
+import { endTimeArg, eventArrays, fail, readProcessParams, toRows } from './params';
 import { nativeSimulateOptions, runAsync, toSimulation } from './simulate';
-import type { HawkesFit, HawkesFitOptions, HawkesProcessOptions, HawkesSimulation, SimulateAsyncOptions, SimulateOptions } from './types';
+import type { HawkesFit, HawkesFitAsyncOptions, HawkesFitOptions, HawkesProcessOptions, HawkesSimulation, SimulateAsyncOptions, SimulateOptions } from './types';
 
 /**
  * A D-dimensional Hawkes process with exponential kernels. Parameters are checked once here
@@ -96,10 +96,15 @@ export class HawkesProcess {
     );
   }
 
-  /** The exact log-likelihood of one event stream on [0, endTime], in O(n D). */
-  logLikelihood(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number): number {
+  /**
+   * The exact log-likelihood of one event stream on the window [startTime, endTime] (startTime
+   * default 0; no history before it), in O(n D). Times in the parameters' unit (seconds by
+   * convention). A window implausible for its events is refused (see HawkesFitOptions.startTime).
+   */
+  logLikelihood(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number, options?: { startTime?: number }): number {
     const [t, k] = eventArrays(times, types, this.dims - 1);
-    return native().addon.hawkesLogLikelihood(this.mu, this.alpha, this.beta, t, k, endTimeArg(endTime));
+    const end = endTimeArg(endTime);
+    return native().addon.hawkesLogLikelihood(this.mu, this.alpha, this.beta, t, k, end, startTimeOption(options));
   }
 
   /**
@@ -112,42 +117,28 @@ export class HawkesProcess {
 
   /**
    * Maximum-likelihood estimates of mu and alpha (and beta, one per excited dimension, unless
-   * given) from one event stream, with standard errors from the observed information.
-   * ERR_FIT_UNIDENTIFIABLE when the data cannot identify the model.
+   * given) from one event stream on [startTime, endTime], with standard errors from the observed
+   * information and a certificate (converged, optimality). Blocks the calling thread: fitAsync
+   * runs on a native thread. ERR_FIT_UNIDENTIFIABLE when the data cannot identify the model.
    */
   static fit(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number, options: HawkesFitOptions = {}): HawkesFit {
-    if (options === null || typeof options !== 'object') optionError(`fit options must be an object, got ${describe(options)}`);
-    const given = readInput('ERR_INVALID_OPTION', 'fit options', () => {
-      for (const key of Object.keys(options)) {
-        if (key !== 'dims' && key !== 'beta') optionError(`unknown fit option ${JSON.stringify(key)} (expected dims, beta)`);
-      }
-      return { dims: options.dims, beta: options.beta };
-    });
-    const dims = given.dims === undefined ? undefined : integerOption(given.dims, 'dims', 1, 1, MAX_DIMS);
-    // Without dims, every type must name one of the 64 dimensions a process may have.
-    const [t, k] = eventArrays(times, types, (dims ?? MAX_DIMS) - 1);
-    let D = dims;
-    if (D === undefined) {
-      let max = -1;
-      for (let i = 0; i < k.length; i++) max = Math.max(max, k[i]);
-      if (max < 0) throw new HawkgraphError('ERR_FIT_UNIDENTIFIABLE', 'no events: nothing to fit');
-      D = max + 1;
+    const a = fitArgs(times, types, endTime, options, false);
+    return toFit(native().addon.hawkesFit(a.times, a.types, a.endTime, a.dims, a.beta, a.startTime, a.threads), a);
+  }
+
+  /** Like fit, on a native thread off the JS thread; abortable (rejects with signal.reason), with progress reports. */
+  static fitAsync(times: ArrayLike<number>, types: ArrayLike<number>, endTime: number, options: HawkesFitAsyncOptions = {}): Promise<HawkesFit> {
+    let a: FitArgs;
+    try {
+      a = fitArgs(times, types, endTime, options, true);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    let beta: Float64Array | undefined;
-    if (given.beta !== undefined) {
-      try {
-        beta = readInput('ERR_INVALID_OPTION', 'beta', () => toBeta(given.beta, D!));
-      } catch (err) {
-        if (err instanceof HawkgraphError) throw new HawkgraphError('ERR_INVALID_OPTION', err.message, { cause: err.cause });
-        throw err;
-      }
-    }
-    const r = native().addon.hawkesFit(t, k, endTimeArg(endTime), D, beta);
-    return {
-      params: { mu: Array.from(r.mu), alpha: toRows(r.alpha, D), beta: toRows(r.beta, D) },
-      stdErr: { mu: Array.from(r.stdMu), alpha: toRows(r.stdAlpha, D), beta: toRows(r.stdBeta, D) },
-      logLikelihood: r.logLikelihood,
-      iterations: r.iterations,
-    };
+    const onProgress = options.onProgress;
+    return runAsync(
+      (progress) => native().addon.hawkesFitAsync(a.times, a.types, a.endTime, a.dims, a.beta, a.startTime, a.threads, progress),
+      { signal: options.signal, onProgress: onProgress === undefined ? undefined : (p) => onProgress({ dimensionsDone: p.pathsDone, dims: p.paths, iterations: p.events }) },
+      (raw) => toFit(raw, a),
+    );
   }
 }

@@ -61,6 +61,16 @@ export interface NativeHawkesFit {
   stdBeta: Float64Array;
   logLikelihood: number;
   iterations: number;
+  converged: boolean;
+  /** Empty when converged. */
+  message: string;
+  maxFreeGradient: number;
+  maxBoundViolation: number;
+  kktResidual: number;
+  expectedGain: number;
+  worstDimension: number;
+  /** With beta fitted: one record per row. */
+  betaSearch?: { lower: number; upper: number; starts: Float64Array; reached: Float64Array; profile: Float64Array; winner: number; evaluations: number }[];
 }
 
 /** mu [D], alpha and beta [D * D] row-major, as every Hawkes function takes them. */
@@ -71,6 +81,13 @@ export interface NativeHawkes {
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, allowExplosive: boolean, options: NativeSimulateOptions,
     onProgress?: (p: NativeProgress) => void,
   ): NativeJob<NativeSimulation>;
-  hawkesLogLikelihood(mu: Float64Array, alpha: Float64Array, beta: Float64Array, times: Float64Array, types: Int32Array, endTime: number): number;
-  hawkesFit(times: Float64Array, types: Int32Array, endTime: number, dims: number, beta?: Float64Array): NativeHawkesFit;
+  hawkesLogLikelihood(mu: Float64Array, alpha: Float64Array, beta: Float64Array, times: Float64Array, types: Int32Array, endTime: number, startTime?: number): number;
+  /** Progress of the async fit: pathsDone = rows done, paths = dims, events = Newton iterations. */
+  hawkesFit(
+    times: Float64Array, types: Int32Array, endTime: number, dims: number, beta: Float64Array | undefined, startTime: number, threads: number,
+  ): NativeHawkesFit;
+  hawkesFitAsync(
+    times: Float64Array, types: Int32Array, endTime: number, dims: number, beta: Float64Array | undefined, startTime: number, threads: number,
+    onProgress?: (p: NativeProgress) => void,
+  ): NativeJob<NativeHawkesFit>;
 }

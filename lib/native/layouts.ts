@@ -115,6 +115,16 @@ export const LIMITS = Object.freeze({
   maxInventoryLimit: 1e15,
   /** Bytes of a policy file read from a path (8 layers of 256 x 256 float64 weights are about 4 MiB). */
   maxPolicyBytes: 64 * 1024 * 1024,
+  /** Hawkes fit / logLikelihood: an empty stretch at either end of [startTime, endTime] longer than this many mean gaps is refused. */
+  maxWindowGapRatio: 1000,
+  /** A fitted row is a maximum when every standardised gradient |g| / sqrt(-H_jj) (free, or inward at the bound 0) is at most this... */
+  fitKktTolerance: 1e-4,
+  /** ...and a further Newton step would gain less than this many nats. */
+  fitGainTolerance: 1e-9,
+  /** Newton iterations per row before a fit reports converged: false. */
+  fitMaxIterations: 500,
+  /** Native threads of a fit, from 1. */
+  maxFitThreads: 256,
 });
 
 /** Bounds and defaults lib applies that native code has no counterpart of (it is handed resolved values). */

@@ -57,6 +57,11 @@ Napi::Object limits_object(Napi::Env env) {
   o.Set("maxRecordedSteps", static_cast<double>(kMaxRecordedSteps));
   o.Set("maxInventoryLimit", kMaxInventoryLimit);
   o.Set("maxPolicyBytes", static_cast<double>(kMaxPolicyBytes));
+  o.Set("maxWindowGapRatio", kMaxWindowGapRatio);
+  o.Set("fitKktTolerance", kFitKktTolerance);
+  o.Set("fitGainTolerance", kFitGainTolerance);
+  o.Set("fitMaxIterations", kFitMaxIterations);
+  o.Set("maxFitThreads", kMaxFitThreads);
   return frozen(o);
 }
 

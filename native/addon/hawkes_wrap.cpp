@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/hawkes/hawkes_fit.hpp"
 #include "../core/hawkes/hawkes_likelihood.hpp"
 #include "../core/hawkes/hawkes_model.hpp"
 #include "../core/hawkes/hawkes_simulate.hpp"
@@ -208,42 +209,108 @@ std::pair<ArrayView<double>, ArrayView<int32_t>> event_views(const Napi::Value& 
   return {times, types};
 }
 
-// hawkesLogLikelihood(mu, alpha, beta, times: F64, types: I32, endTime) -> number
+double number_arg(const Napi::Value& v, double fallback) { return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback; }
+
+// hawkesLogLikelihood(mu, alpha, beta, times: F64, types: I32, endTime, startTime?) -> number
 Napi::Value hawkes_log_likelihood(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     HawkesParams p = params_arg(info, 0);
     hawkes::validate_params(p, true);
     const auto [times, types] = event_views(info[3], info[4]);
-    const double end_time = info[5].IsNumber() ? info[5].As<Napi::Number>().DoubleValue() : NAN;
+    hawkes::EventStream ev{times.data, types.data, times.length, number_arg(info[5], NAN), number_arg(info[6], 0.0)};
     HawkesModel model(p);
-    return Napi::Number::New(env, hawkes::log_likelihood(model, {times.data, types.data, times.length, end_time}));
+    return Napi::Number::New(env, hawkes::log_likelihood(model, ev));
   });
 }
 
-// hawkesFit(times: F64, types: I32, endTime, dims, beta?: F64[D*D]) -> fit result
+Napi::Object fit_object(Napi::Env env, const hawkes::FitResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("mu", copy_out<double, Napi::Float64Array>(env, r.params.mu));
+  o.Set("alpha", copy_out<double, Napi::Float64Array>(env, r.params.alpha));
+  o.Set("beta", copy_out<double, Napi::Float64Array>(env, r.params.beta));
+  o.Set("stdMu", copy_out<double, Napi::Float64Array>(env, r.std_mu));
+  o.Set("stdAlpha", copy_out<double, Napi::Float64Array>(env, r.std_alpha));
+  o.Set("stdBeta", copy_out<double, Napi::Float64Array>(env, r.std_beta));
+  o.Set("logLikelihood", r.log_likelihood);
+  o.Set("iterations", r.iterations);
+  o.Set("converged", r.converged);
+  o.Set("message", r.message);
+  o.Set("maxFreeGradient", r.max_free_gradient);
+  o.Set("maxBoundViolation", r.max_bound_violation);
+  o.Set("kktResidual", r.kkt_residual);
+  o.Set("expectedGain", r.expected_gain);
+  o.Set("worstDimension", r.worst_dimension);
+  if (!r.beta_search.empty()) {
+    Napi::Array rows = Napi::Array::New(env, r.beta_search.size());
+    for (size_t k = 0; k < r.beta_search.size(); ++k) {
+      const hawkes::BetaSearchRow& b = r.beta_search[k];
+      Napi::Object row = Napi::Object::New(env);
+      row.Set("lower", b.lower);
+      row.Set("upper", b.upper);
+      row.Set("starts", copy_out<double, Napi::Float64Array>(env, b.starts));
+      row.Set("reached", copy_out<double, Napi::Float64Array>(env, b.reached));
+      row.Set("profile", copy_out<double, Napi::Float64Array>(env, b.profile));
+      row.Set("winner", b.winner);
+      row.Set("evaluations", b.evaluations);
+      rows.Set(static_cast<uint32_t>(k), row);
+    }
+    o.Set("betaSearch", rows);
+  }
+  return o;
+}
+
+// The arguments of hawkesFit / hawkesFitAsync: (times: F64, types: I32, endTime, dims,
+// beta?: F64[D*D] | null, startTime, threads). `copy`: the events are copied (an async fit must not
+// read JS memory from its thread).
+struct FitJob {
+  std::vector<double> times_copy;
+  std::vector<int32_t> types_copy;
+  hawkes::EventStream events{};
+  hawkes::FitOptions options;
+  std::shared_ptr<hawkes::SimulateControl> control = std::make_shared<hawkes::SimulateControl>();
+
+  FitJob(const Napi::CallbackInfo& info, bool copy) {
+    const auto [times, types] = event_views(info[0], info[1]);
+    events = {times.data, types.data, times.length, number_arg(info[2], NAN), number_arg(info[5], 0.0)};
+    if (copy) {
+      times_copy.assign(times.data, times.data + times.length);
+      types_copy.assign(types.data, types.data + types.length);
+      events.times = times_copy.data();
+      events.types = types_copy.data();
+    }
+    options.dims = int_arg(info[3], "dims", 1, hawkes::kMaxDims);
+    if (!info[4].IsUndefined() && !info[4].IsNull()) {
+      auto beta = float64_view(info[4], "beta");
+      options.beta.assign(beta.data, beta.data + beta.length);
+    }
+    options.threads = info[6].IsUndefined() ? 1 : int_arg(info[6], "threads", 1, limits::kMaxFitThreads);
+    hawkes::validate_fit(events, options);
+  }
+
+  hawkes::FitResult run() { return hawkes::fit(events, options, control.get()); }
+  bool cancelled(const hawkes::FitResult& r) const { return r.cancelled; }
+  double paths_total() const { return options.dims; }  // progress: rows done of dims
+  Napi::Value to_js(Napi::Env env, hawkes::FitResult& r) const { return fit_object(env, r); }
+};
+
+// hawkesFit(times, types, endTime, dims, beta?, startTime, threads) -> fit result. Blocks.
 Napi::Value hawkes_fit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
-    const auto [times, types] = event_views(info[0], info[1]);
-    const double end_time = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : NAN;
-    hawkes::FitOptions fo;
-    fo.dims = int_arg(info[3], "dims", 1, hawkes::kMaxDims);
-    if (!info[4].IsUndefined() && !info[4].IsNull()) {
-      auto beta = float64_view(info[4], "beta");
-      fo.beta.assign(beta.data, beta.data + beta.length);
-    }
-    hawkes::FitResult r = hawkes::fit({times.data, types.data, times.length, end_time}, fo);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("mu", copy_out<double, Napi::Float64Array>(env, r.params.mu));
-    o.Set("alpha", copy_out<double, Napi::Float64Array>(env, r.params.alpha));
-    o.Set("beta", copy_out<double, Napi::Float64Array>(env, r.params.beta));
-    o.Set("stdMu", copy_out<double, Napi::Float64Array>(env, r.std_mu));
-    o.Set("stdAlpha", copy_out<double, Napi::Float64Array>(env, r.std_alpha));
-    o.Set("stdBeta", copy_out<double, Napi::Float64Array>(env, r.std_beta));
-    o.Set("logLikelihood", r.log_likelihood);
-    o.Set("iterations", r.iterations);
-    return o;
+    FitJob job(info, false);
+    hawkes::FitResult r = job.run();
+    return fit_object(env, r);
+  });
+}
+
+// hawkesFitAsync(times, types, endTime, dims, beta?, startTime, threads, onProgress?) ->
+// { promise, cancel() }. Everything is validated here, synchronously, before a thread starts.
+Napi::Value hawkes_fit_async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto job = std::make_unique<FitJob>(info, true);
+    return JobWorker<FitJob, hawkes::FitResult>::start(env, "hawkgraph.hawkesFit", std::move(job), info[7], "the fit was aborted");
   });
 }
 
@@ -255,6 +322,7 @@ void register_hawkes(Napi::Env env, Napi::Object exports) {
   exports.Set("hawkesSimulateAsync", Napi::Function::New(env, hawkes_simulate_async, "hawkesSimulateAsync"));
   exports.Set("hawkesLogLikelihood", Napi::Function::New(env, hawkes_log_likelihood, "hawkesLogLikelihood"));
   exports.Set("hawkesFit", Napi::Function::New(env, hawkes_fit, "hawkesFit"));
+  exports.Set("hawkesFitAsync", Napi::Function::New(env, hawkes_fit_async, "hawkesFitAsync"));
 }
 
 hawkes::HawkesParams params_arg(const Napi::CallbackInfo& info, size_t first) {

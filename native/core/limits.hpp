@@ -55,6 +55,23 @@ constexpr double kStepTolerance = 1e-9;
 constexpr int32_t kMaxTimeGrid = 100000;
 constexpr int64_t kMaxRecordedSteps = int64_t{1} << 22;
 constexpr double kMaxInventoryLimit = 1e15;
+// Hawkes calibration. An observation window [startTime, endTime] is refused when an empty
+// stretch at either end is longer than this many mean gaps between its events (the gaps of a
+// stationary process are about exponential: such a stretch has probability ~e^-1000; in practice
+// it is epoch timestamps read against a window that starts at 0).
+constexpr double kMaxWindowGapRatio = 1000;
+// A fitted row (mu_k, alpha[k][*]) is a maximum when a further Newton step would gain less than
+// kFitGainTolerance nats (half the squared Newton decrement on the free coordinates) and every
+// standardised gradient |g_j| / sqrt(-H_jj) on a free coordinate, and every positive one at a
+// coordinate held at 0, is at most kFitKktTolerance (moving it alone could gain < 5e-9 nats).
+// Tighter is not resolvable: f is a sum of n_k logs, its rounding about 1e-12 |f|.
+constexpr double kFitKktTolerance = 1e-4;
+constexpr double kFitGainTolerance = 1e-9;
+// Newton iterations one row may take before the fit reports converged: false for it (a safety
+// net: the projected Newton method of hawkes_row_solver takes 3 to 15 where measured, D = 1 to 64).
+constexpr int kFitMaxIterations = 500;
+// Native threads of a fit (rows run in parallel).
+constexpr int kMaxFitThreads = 256;
 // A policy file (safetensors MLP) is read whole.
 constexpr int64_t kMaxPolicyBytes = int64_t{64} << 20;
 

@@ -1,52 +1,36 @@
-// Likelihood and calibration of exponential-kernel Hawkes processes on an observed event
-// stream. Plain C++; no Node or CUDA headers.
+// The log-likelihood of exponential-kernel Hawkes processes on an observed event stream, and the
+// checks every consumer of a stream applies (ordering, types, the observation window). The fit
+// is in hawkes_fit.hpp. Plain C++; no Node or CUDA headers.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "hawkes_model.hpp"
 
 namespace hawkgraph::hawkes {
 
+// Events observed on the window [start_time, end_time], in any time unit (seconds by convention)
+// as long as the parameters use the same one: mu and alpha are events per unit, beta per unit.
+// The process has no history before start_time.
 struct EventStream {
   const double* times;
   const int32_t* types;
   size_t count;
   double end_time;
+  double start_time = 0;
 };
 
-// ERR_HAWKES_EVENTS naming the first offending index: times finite, >= 0 and non-decreasing,
-// types in [0, dims), end_time finite and >= the last time.
+// ERR_HAWKES_EVENTS naming the first offending index: start_time finite, end_time finite and
+// > start_time, times finite, >= start_time and non-decreasing, types in [0, dims), end_time >=
+// the last time; and the window rule (limits::kMaxWindowGapRatio): with two or more events at
+// distinct times, neither the stretch before the first event nor the one after the last may be
+// longer than kMaxWindowGapRatio mean gaps (t_last - t_first) / (n - 1).
 void validate_events(const EventStream& events, int dims);
 
 // Exact log-likelihood in O(n (G + D)): one exp per decay group and event (G = 1 .. D with one
 // beta per excited dimension), the compensator from the mass each component received.
 // Events at the same instant do not excite each other (the intensity is left-continuous).
 double log_likelihood(const HawkesModel& model, const EventStream& events);
-
-struct FitOptions {
-  int dims = 0;
-  // Given decay rates [D * D] (row-major); empty: one beta per excited dimension is fitted.
-  std::vector<double> beta;
-};
-
-struct FitResult {
-  HawkesParams params;
-  std::vector<double> std_mu;     // [D]
-  std::vector<double> std_alpha;  // [D * D]; NaN where the estimate sits on the bound 0
-  std::vector<double> std_beta;   // [D * D]; 0 where beta was given
-  double log_likelihood = 0;
-  int iterations = 0;
-};
-
-// Maximum likelihood: for fixed beta the problem splits into one concave problem per excited
-// dimension (mu_k and row k of alpha), solved by Newton's method with an active set for the
-// bound alpha >= 0; standard errors from the inverse observed information. With beta fitted,
-// each row's beta maximises the profile likelihood (golden-section search on log beta) and its
-// standard error comes from the profile's curvature. ERR_FIT_UNIDENTIFIABLE when the data
-// cannot identify the model (a type that never occurs, too few events, a singular information).
-FitResult fit(const EventStream& events, const FitOptions& options);
 
 }  // namespace hawkgraph::hawkes

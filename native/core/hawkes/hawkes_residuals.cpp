@@ -1,23 +1,16 @@
 #include "hawkes_residuals.hpp"
 
 #include <cmath>
-#include <string>
 
-#include "../error.hpp"
 
 namespace hawkgraph::hawkes {
 
-Residuals time_rescaling_residuals(const HawkesModel& model, const EventStream& ev, double start_time) {
+Residuals time_rescaling_residuals(const HawkesModel& model, const EventStream& events, double start_time) {
   const HawkesTables& m = model.tables();
+  // The window [start_time, end_time] is checked as the likelihood checks it (validate_events).
+  EventStream ev = events;
+  ev.start_time = start_time;
   validate_events(ev, m.dims);
-  if (!std::isfinite(start_time) || start_time >= ev.end_time) {
-    throw Error("ERR_HAWKES_EVENTS", "startTime must be a finite number below endTime " + format_number(ev.end_time) +
-                                         ", got " + format_number(start_time));
-  }
-  if (ev.count > 0 && ev.times[0] < start_time) {
-    throw Error("ERR_HAWKES_EVENTS", "startTime " + format_number(start_time) + " is after the first event time " +
-                                         format_number(ev.times[0]) + ": the window [startTime, endTime] must hold every event");
-  }
   const int D = m.dims, C = m.comps, G = m.groups;
   std::vector<double> y(C, 0.0), inv_beta(C), decay(G), mass_share(G), acc(D, 0.0);
   for (int c = 0; c < C; ++c) inv_beta[c] = 1.0 / model.comp_beta[c];
