@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { HawkesProcess, LOB_EVENT_TYPES, goodnessOfFitFor, renderFitReport } from '../dist/index.js';
+import { CHROMIUM, hasChromium, renderPlots } from './helpers/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const EPOCH = 1_767_225_600;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-fit-'));
@@ -104,36 +104,10 @@ describe('hawkgraph fit', () => {
     expect(html).toContain('fill="#d62728"'); // rejected types' points are drawn in red
   });
 
-  const hasChromium = fs.existsSync(CHROMIUM);
   if (!hasChromium) console.log(`test/69: ${CHROMIUM} not found, skipping the headless render check (apt-get install chromium to run it)`);
 
   it.skipIf(!hasChromium)('renders in headless chromium: one QQ plot per type and both heat maps draw all their marks', () => {
-    const probe = `<script>
-const out = {};
-for (const svg of document.querySelectorAll('svg[data-plot]')) {
-  let total = 0, drawn = 0;
-  for (const el of svg.querySelectorAll('.mark')) {
-    total++;
-    const b = el.getBBox();
-    if (Number.isFinite(b.x) && Number.isFinite(b.y) && (b.width > 0 || b.height > 0)) drawn++;
-  }
-  const r = svg.getBoundingClientRect();
-  out[svg.dataset.plot] = { total, drawn, width: r.width, height: r.height };
-}
-out.typeRows = document.querySelector('table[data-plot="types"]').tBodies[0].rows.length;
-const pre = document.createElement('pre');
-pre.id = 'hg-check';
-pre.textContent = JSON.stringify(out);
-document.body.appendChild(pre);
-</script></body>`;
-    const file = path.join(dir, 'probe.html');
-    fs.writeFileSync(file, fs.readFileSync(report, 'utf8').replace('</body>', probe));
-    const dom = execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${path.join(dir, 'profile')}`, '--dump-dom', `file://${file}`], {
-      encoding: 'utf8', timeout: 50_000, stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const m = dom.match(/<pre id="hg-check">([^<]*)<\/pre>/);
-    expect(m).not.toBeNull();
-    const check = JSON.parse(m![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    const check = renderPlots(fs.readFileSync(report, 'utf8'), dir, 'types', 'typeRows');
     const qq = Object.keys(check).filter((k) => k.startsWith('qq-'));
     expect(qq.sort()).toEqual(['qq-0', 'qq-1', 'qq-2']);
     for (const p of [...qq, 'alpha', 'branching']) {

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { renderReport, runStudy } from '../dist/index.js';
+import { CHROMIUM, hasChromium, renderPlots } from './helpers/chromium';
 import { policyFile } from './helpers/policy';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PLOTS = ['pnl-histogram', 'inventory', 'pnl-time', 'sharpe-fee'];
 
 const study = runStudy({
@@ -69,38 +69,12 @@ describe('report', () => {
     }
   });
 
-  const hasChromium = fs.existsSync(CHROMIUM);
   if (!hasChromium) console.log(`test/83: ${CHROMIUM} not found, skipping the headless render check (apt-get install chromium to run it)`);
 
   it.skipIf(!hasChromium)('renders in headless chromium with every plot drawing its marks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-report-'));
     try {
-      const probe = `<script>
-const out = {};
-for (const svg of document.querySelectorAll('svg[data-plot]')) {
-  let total = 0, drawn = 0;
-  for (const el of svg.querySelectorAll('.mark')) {
-    total++;
-    const b = el.getBBox();
-    if (Number.isFinite(b.x) && Number.isFinite(b.y) && (b.width > 0 || b.height > 0)) drawn++;
-  }
-  const r = svg.getBoundingClientRect();
-  out[svg.dataset.plot] = { total, drawn, width: r.width, height: r.height };
-}
-out.metricsRows = document.querySelector('table[data-plot="metrics"]').tBodies[0].rows.length;
-const pre = document.createElement('pre');
-pre.id = 'hg-check';
-pre.textContent = JSON.stringify(out);
-document.body.appendChild(pre);
-</script></body>`;
-      const file = path.join(dir, 'report.html');
-      fs.writeFileSync(file, html.replace('</body>', probe));
-      const dom = execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${path.join(dir, 'profile')}`, '--dump-dom', `file://${file}`], {
-        encoding: 'utf8', timeout: 50_000, stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      const m = dom.match(/<pre id="hg-check">([^<]*)<\/pre>/);
-      expect(m).not.toBeNull();
-      const check = JSON.parse(m![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      const check = renderPlots(html, dir, 'metrics', 'metricsRows');
       for (const p of PLOTS) {
         expect(check[p], p).toBeDefined();
         expect(check[p].total, p).toBeGreaterThan(0);
