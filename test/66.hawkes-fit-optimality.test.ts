@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest';
 
 import { HawkesProcess } from '../dist/index.js';
 import { LIMITS } from '../dist/internal.js';
-import { type BetaForm, flatOf, kktByFiniteDifferences, ll, randomFeasible, randomProcess, rng } from './helpers/hawkes-fit-checks';
+import { type BetaForm, flatOf, kktByFiniteDifferences, ll, randomFeasible, randomProcess } from './helpers/hawkes-fit-checks';
+import { mulberry32 as rng } from './helpers/reference-model';
 import { refused } from './helpers/errors';
 
 const FD_TOLERANCE = 1e-3;

@@ -4,18 +4,6 @@
 import { HawkesProcess } from '../../dist/index.js';
 import { native } from '../../dist/internal.js';
 
-/** mulberry32: a small seeded generator, so every process and point is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type BetaForm = 'scalar' | 'perDim' | 'matrix';
 
 export interface Flat {

@@ -23,7 +23,8 @@ export function levelEdges(levels: number): Array<[number, number]> {
   return e;
 }
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded generator, so every model, book and process is reproducible. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
