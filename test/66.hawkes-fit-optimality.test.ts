@@ -243,3 +243,30 @@ describe('HawkesProcess.fitAsync', () => {
     expect(b.params).toEqual(a.params);
   });
 });
+
+describe('rows that share one decay rate', () => {
+  // Rows with the same single rate share its decay factors (kernel values as products of them);
+  // a row with a rate of its own takes exponentials. Same problem, same answer: row 0 has rate 40
+  // in both fits below, shared with row 1 in one and alone in the other. The stream has ties
+  // (times on a 10 ms grid) and type-0 droughts long enough that the products underflow.
+  it('give each row the estimate it gets with its rate alone, ties and long gaps included', () => {
+    const hp = new HawkesProcess({ mu: [0.05, 3], alpha: [[15, 0], [0.5, 6]], beta: [[40, 40], [9, 9]] });
+    const sim = hp.simulate({ endTime: 2000, seed: 66, paths: 1 });
+    const times = sim.times.map((t) => Math.round(t * 100) / 100);
+    const shared = HawkesProcess.fit(times, sim.types, 2000, { beta: [40, 40] });
+    const alone = HawkesProcess.fit(times, sim.types, 2000, { beta: [40, 9] });
+    let ties = 0, longest = 0;
+    for (let i = 1; i < times.length; i++) ties += Number(times[i] === times[i - 1]);
+    for (let i = 0, last = 0; i < times.length; i++) {
+      if (sim.types[i] === 0) [longest, last] = [Math.max(longest, times[i] - last), times[i]];
+    }
+    expect(ties).toBeGreaterThan(100);
+    expect(40 * longest).toBeGreaterThan(Math.log(1e280)); // exp(-40 gap) below the products' floor
+    for (const fit of [shared, alone]) expect(fit.converged, fit.message).toBe(true);
+    const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+    close(shared.params.mu[0], alone.params.mu[0]);
+    for (let l = 0; l < 2; l++) close(shared.params.alpha[0][l], alone.params.alpha[0][l]);
+    const est = new HawkesProcess({ ...shared.params, allowExplosive: true, maxEvents: 1e6 });
+    close(shared.logLikelihood, est.logLikelihood(times, sim.types, 2000));
+  });
+});

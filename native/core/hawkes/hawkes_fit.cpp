@@ -80,17 +80,74 @@ struct RowOutcome {
   std::string search_failure;
 };
 
+// Rows are fitted in batches. The rows whose decay rates are all one rate, shared with another
+// row (a scalar beta: every row), get their statistics from one pass over the stream, in batches
+// within limits::kFitSharedStatisticsBytes; each other row builds its own as it is solved.
+struct RowBatch {
+  std::vector<int> rows;
+  double shared_rate = 0;  // 0: no shared pass
+};
+
+// The one decay rate of row k's given beta, or 0 when its rates differ.
+double row_rate(const FitOptions& opt, int k) {
+  const double* b = &opt.beta[static_cast<size_t>(k) * opt.dims];
+  return std::all_of(b, b + opt.dims, [&](double x) { return x == b[0]; }) ? b[0] : 0.0;
+}
+
+std::vector<RowBatch> row_batches(const EventStream& ev, const FitOptions& opt) {
+  const int D = opt.dims;
+  std::vector<RowBatch> shared, own(1);
+  std::vector<int> rate_rows(D, 0);  // rows with the same single rate as row k
+  for (int k = 0; k < D && !opt.beta.empty(); ++k) {
+    for (int q = 0; q < D; ++q) rate_rows[k] += row_rate(opt, k) != 0 && row_rate(opt, q) == row_rate(opt, k);
+  }
+  std::vector<size_t> count(D, 0);
+  for (size_t q = 0; q < ev.count; ++q) ++count[ev.types[q]];
+  for (int k = 0; k < D; ++k) {
+    if (rate_rows[k] < 2) {
+      own[0].rows.push_back(k);
+      continue;
+    }
+    const double rate = row_rate(opt, k);
+    const int64_t bytes = static_cast<int64_t>(count[k] + kRowPanel) * (D + 1) * static_cast<int64_t>(sizeof(double));
+    auto fits = [&](const RowBatch& b) {
+      int64_t used = 0;
+      for (int q : b.rows) used += static_cast<int64_t>(count[q] + kRowPanel) * (D + 1) * static_cast<int64_t>(sizeof(double));
+      return used + bytes <= limits::kFitSharedStatisticsBytes;
+    };
+    auto it = std::find_if(shared.begin(), shared.end(), [&](const RowBatch& b) { return b.shared_rate == rate && fits(b); });
+    if (it == shared.end()) {
+      shared.push_back({{k}, rate});
+    } else {
+      it->rows.push_back(k);
+    }
+  }
+  if (!own[0].rows.empty()) shared.push_back(own[0]);
+  return shared;
+}
+
 class RowFitter {
  public:
   RowFitter(const EventStream& ev, const FitOptions& opt, SimulateControl* control)
-      : ev_(ev), opt_(opt), control_(control), D_(opt.dims) {}
+      : ev_(ev), opt_(opt), control_(control), D_(opt.dims), prepared_(opt.dims) {}
+
+  // The batch's shared statistics, if it has them, for its rows' fit_row.
+  void prepare(const RowBatch& batch) {
+    if (batch.shared_rate == 0) return;
+    std::vector<RowStatistics> st = shared_rate_statistics(ev_, D_, batch.rows, batch.shared_rate);
+    for (size_t s = 0; s < batch.rows.size(); ++s) prepared_[batch.rows[s]] = std::move(st[s]);
+  }
 
   RowOutcome fit_row(int k) {
     RowOutcome out;
     out.beta_row.resize(D_);
     if (!opt_.beta.empty()) {
       std::copy(opt_.beta.begin() + k * D_, opt_.beta.begin() + (k + 1) * D_, out.beta_row.begin());
-      out.solution = solve(k, out.beta_row.data(), nullptr, true);
+      if (prepared_[k].width > 0) {
+        out.solution = solve_prepared(k, std::move(prepared_[k]), nullptr, true);
+      } else {
+        out.solution = solve(k, out.beta_row.data(), nullptr, true);
+      }
       return out;
     }
     search_beta(k, out);
@@ -99,7 +156,10 @@ class RowFitter {
 
  private:
   RowSolution solve(int k, const double* beta_row, const double* warm, bool want_se) {
-    const RowStatistics st = row_statistics(ev_, D_, k, beta_row);
+    return solve_prepared(k, row_statistics(ev_, D_, k, beta_row), warm, want_se);
+  }
+
+  RowSolution solve_prepared(int k, RowStatistics st, const double* warm, bool want_se) {
     RowSolution s = solve_row(st, k, warm, want_se, control_ ? &control_->cancel : nullptr);
     if (control_) control_->events_done.fetch_add(s.iterations, std::memory_order_relaxed);
     return s;
@@ -179,6 +239,7 @@ class RowFitter {
   const FitOptions& opt_;
   SimulateControl* control_;
   int D_;
+  std::vector<RowStatistics> prepared_;  // [D] a row's shared statistics until it is solved (width 0: none)
 };
 
 }  // namespace
@@ -225,23 +286,32 @@ FitResult fit(const EventStream& ev, const FitOptions& opt, SimulateControl* con
   std::atomic<int> next{0};
   std::atomic<bool> cancelled{false};
   RowFitter fitter(ev, opt, control);
-  auto worker = [&]() {
-    for (int k = next.fetch_add(1); k < D; k = next.fetch_add(1)) {
-      try {
-        rows[k] = fitter.fit_row(k);
-      } catch (const FitCancelled&) {
-        cancelled.store(true);
-      } catch (...) {
-        errors[k] = std::current_exception();
-      }
-      if (control) control->paths_done.fetch_add(1, std::memory_order_relaxed);
+  for (const RowBatch& batch : row_batches(ev, opt)) {
+    if (cancelled.load() || (control && control->cancel.load(std::memory_order_relaxed))) {
+      cancelled.store(true);
+      break;
     }
-  };
-  const int threads = std::min(opt.threads, D);
-  std::vector<std::thread> pool;
-  for (int q = 1; q < threads; ++q) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+    fitter.prepare(batch);
+    std::atomic<size_t> next{0};
+    auto worker = [&]() {
+      for (size_t q = next.fetch_add(1); q < batch.rows.size(); q = next.fetch_add(1)) {
+        const int k = batch.rows[q];
+        try {
+          rows[k] = fitter.fit_row(k);
+        } catch (const FitCancelled&) {
+          cancelled.store(true);
+        } catch (...) {
+          errors[k] = std::current_exception();
+        }
+        if (control) control->paths_done.fetch_add(1, std::memory_order_relaxed);
+      }
+    };
+    const int threads = static_cast<int>(std::min<size_t>(opt.threads, batch.rows.size()));
+    std::vector<std::thread> pool;
+    for (int q = 1; q < threads; ++q) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  }
   FitResult res;
   if (cancelled.load()) {
     res.cancelled = true;

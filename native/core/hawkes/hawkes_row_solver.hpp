@@ -27,11 +27,18 @@ struct RowStatistics {
   size_t events = 0;         // n_k, the events of type k
   std::vector<double> x;     // ceil(n_k / kRowPanel) panels of width * kRowPanel values
   std::vector<double> c;     // [width] the compensator per unit of each coordinate
+  std::vector<double> column_max;  // [width] the largest x of each coordinate over the events
 };
 
 // Row k's statistics for decay rates beta_row[l] = beta[k][l], in one pass over the stream:
 // O(n + n_k D) exponentials (each event's kernel value is folded into R at the next type-k event).
 RowStatistics row_statistics(const EventStream& events, int dims, int k, const double* beta_row);
+
+// The statistics of `rows`, every decay rate of which is `beta` (a scalar beta: all rows), in one
+// pass over the stream: one exponential per instant and O(n D) multiplications for them all,
+// where each row alone costs O(n) exponentials. [rows.size()], in the order of `rows`.
+std::vector<RowStatistics> shared_rate_statistics(const EventStream& events, int dims, const std::vector<int>& rows,
+                                                  double beta);
 
 // Thrown (with no message for users) when a cancel flag is seen; the fit turns it into a
 // cancelled result.
