@@ -244,6 +244,31 @@ describe('HawkesProcess.fitAsync', () => {
   });
 });
 
+describe('long rows', () => {
+  // A cold-started row of at least 8 * 64 panels (32,768 events) is first refined on every 8th
+  // panel; the whole problem's Newton steps then finish it. Checked as any fit: from the
+  // log-likelihood alone.
+  it('reach the maximum when first refined on a subsample, for each beta form', () => {
+    const r = rng(6601);
+    for (const form of ['scalar', 'perDim', 'matrix'] as BetaForm[]) {
+      const proc = randomProcess(3, form, r);
+      const rate = proc.hp.stationaryIntensity();
+      const T = 40000 / Math.min(...rate);
+      const sim = proc.hp.simulate({ endTime: T, seed: 66, paths: 1 });
+      const fit = HawkesProcess.fit(sim.times, sim.types, T, { beta: proc.betaGiven });
+      expect(fit.converged, `${form}: ${fit.message}`).toBe(true);
+      const est = flatOf(fit.params);
+      const best = ll(est, sim.times, sim.types, T);
+      expect(Math.abs(best - fit.logLikelihood)).toBeLessThan(1e-9 * Math.abs(best));
+      expect(best).toBeGreaterThanOrEqual(ll(proc.flat, sim.times, sim.types, T) - 1e-6);
+      for (const p of randomFeasible(proc.flat, est, r, 4)) expect(best).toBeGreaterThanOrEqual(ll(p, sim.times, sim.types, T) - 1e-6);
+      const kkt = kktByFiniteDifferences(est, sim.times, sim.types, T);
+      expect(kkt.free, `${form}: standardised gradient off the bound`).toBeLessThanOrEqual(FD_TOLERANCE);
+      expect(kkt.bound, `${form}: standardised gradient into the interior at 0`).toBeLessThanOrEqual(FD_TOLERANCE);
+    }
+  });
+});
+
 describe('rows that share one decay rate', () => {
   // Rows with the same single rate share its decay factors (kernel values as products of them);
   // a row with a rate of its own takes exponentials. Same problem, same answer: row 0 has rate 40

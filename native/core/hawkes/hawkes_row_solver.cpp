@@ -30,6 +30,12 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kArmijo = 1e-4;
+// A cold start is first refined on every kSubsampleStride-th panel, where the row has at least
+// kSubsamplePanels of them there, to a certificate looser than the subsample's own noise.
+constexpr size_t kSubsampleStride = 8;
+constexpr size_t kSubsamplePanels = 64;
+constexpr double kSubsampleKktTolerance = 0.1;
+constexpr double kSubsampleGainTolerance = 1e-2;
 
 size_t panels_of(size_t n) { return (n + kRowPanel - 1) / kRowPanel; }
 
@@ -83,10 +89,14 @@ double panel_dot(const double* a, const double* b) {
 // live: its alpha is 0 at the maximum, its gradient -c_j).
 class RowObjective {
  public:
-  RowObjective(const RowStatistics& st, std::vector<int> live)
-      : st_(st), live_(std::move(live)), lam_(kRowPanel), ones_(kRowPanel, 1.0), y_(static_cast<size_t>(st.width) * kRowPanel) {}
-
-  const std::vector<int>& live() const { return live_; }
+  // Every `stride`-th panel only, with the compensator scaled to the share of events they hold:
+  // a subsample of the problem, whose maximum is near the whole one's (stride 1: the problem).
+  RowObjective(const RowStatistics& st, const std::vector<int>& live, size_t stride = 1)
+      : st_(st), live_(live), stride_(stride), lam_(kRowPanel), ones_(kRowPanel, 1.0), y_(static_cast<size_t>(st.width) * kRowPanel) {
+    size_t held = 0;
+    for (size_t p = 0; p < panels_of(st.events); p += stride_) held += panel_count(p);
+    share_ = static_cast<double>(held) / static_cast<double>(st.events);
+  }
 
   // f at theta; with g and info (not null), its gradient g[W] and information info[W * W] (lower
   // triangle over live coordinates; the rest 0) from the same pass over the panels. -inf, and g
@@ -94,13 +104,13 @@ class RowObjective {
   double evaluate(const std::vector<double>& theta, std::vector<double>* g, std::vector<double>* info) {
     const int W = st_.width;
     double f = 0;
-    for (int j = 0; j < W; ++j) f -= theta[j] * st_.c[j];
+    for (int j = 0; j < W; ++j) f -= theta[j] * st_.c[j] * share_;
     if (g != nullptr) {
-      for (int j = 0; j < W; ++j) (*g)[j] = -st_.c[j];
+      for (int j = 0; j < W; ++j) (*g)[j] = -st_.c[j] * share_;
       std::fill(info->begin(), info->end(), 0.0);
     }
     const size_t panels = panels_of(st_.events);
-    for (size_t p = 0; p < panels; ++p) {
+    for (size_t p = 0; p < panels; p += stride_) {
       const int cnt = panel_count(p);
       intensities(p, cnt, theta);
       double s = 0;
@@ -152,7 +162,9 @@ class RowObjective {
   }
 
   const RowStatistics& st_;
-  std::vector<int> live_;
+  const std::vector<int>& live_;
+  size_t stride_;
+  double share_ = 1;
   std::vector<double> lam_, ones_, y_;
 };
 
@@ -284,41 +296,23 @@ std::vector<RowStatistics> shared_rate_statistics(const EventStream& ev, int D, 
   return out;
 }
 
-RowSolution solve_row(const RowStatistics& st, int k, const double* start, bool want_std_err,
-                      const std::atomic<bool>* cancel) {
-  const int W = st.width;
-  const double n_k = static_cast<double>(st.events);
-  // A coordinate whose column is all 0 (no event of that type ever precedes a type-k event), or
-  // so small that its square underflows (a decay far faster than the gaps), cannot raise f: it
-  // stays at 0, where its gradient is -c_j < 0 (to rounding).
-  std::vector<int> live{0};
-  for (int a = 1; a < W; ++a) {
-    if (st.column_max[a] > 1e-100) live.push_back(a);
-  }
-  RowObjective obj(st, live);
-  const int L = static_cast<int>(live.size());
+namespace {
 
-  std::vector<double> theta(W, 0.0);
-  if (start != nullptr) {
-    for (int a : live) theta[a] = std::max(0.0, start[a]);
-  }
-  if (start == nullptr || !(theta[0] > 0)) {
-    // Half the events to the baseline, half spread over the excitations: then theta . c = n_k,
-    // which holds at the maximum too.
-    theta[0] = 0.5 * n_k / st.c[0];
-    for (int q = 1; q < L; ++q) theta[live[q]] = 0.5 * n_k / ((L - 1) * st.c[live[q]]);
-  }
-  // Along the ray s * theta, f is n_k log s - s theta . c + const: its maximum s = n_k / theta . c
-  // puts a (warm) start at the right overall scale at no cost.
-  double mass = 0;
-  for (int a : live) mass += theta[a] * st.c[a];
-  for (int a : live) theta[a] *= n_k / mass;
-  RowSolution out;
-  std::vector<double> g(W), info(static_cast<size_t>(W) * W), d(W), trial(W), scale(W, 0.0), chol;
-  std::vector<double> g_trial(W), info_trial(info.size());
-  double f = obj.evaluate(theta, &g, &info);
+// Projected Newton iterations on `obj` from theta (updated in place) until the certificate holds
+// to the tolerances: out gets the iterations, the certificate, f, its gradient, and `info` the
+// information at theta. c0 is the baseline's compensator, n_k the row's events (a fallback start).
+void projected_newton(RowObjective& obj, const std::vector<int>& live, int k, double kkt_tolerance, double gain_tolerance,
+                      double n_k, double c0, const std::atomic<bool>* cancel, std::vector<double>& theta,
+                      std::vector<double>& info, RowSolution& out) {
+  const int W = static_cast<int>(theta.size());
+  std::vector<double>& g = out.gradient;
+  g.assign(W, 0.0);
+  info.assign(static_cast<size_t>(W) * W, 0.0);
+  std::vector<double> d(W), trial(W), scale(W, 0.0), chol, g_trial(W), info_trial(info.size());
+  double& f = out.objective;
+  f = obj.evaluate(theta, &g, &info);
   if (!(f > kNegInf)) {  // a warm start with mu at 0 on an event that nothing excites
-    theta[0] = 0.5 * n_k / st.c[0];
+    theta[0] = 0.5 * n_k / c0;
     f = obj.evaluate(theta, &g, &info);
   }
   bool have_derivatives = true;  // g and info are at theta
@@ -379,7 +373,7 @@ RowSolution solve_row(const RowStatistics& st, int k, const double* start, bool 
     out.kkt_residual = kkt;
     out.expected_gain = 0.5 * std::max(0.0, decrement2);
     out.iterations = it;
-    if (kkt <= limits::kFitKktTolerance && out.expected_gain <= limits::kFitGainTolerance) {
+    if (kkt <= kkt_tolerance && out.expected_gain <= gain_tolerance) {
       out.converged = true;
       break;
     }
@@ -422,7 +416,7 @@ RowSolution solve_row(const RowStatistics& st, int k, const double* start, bool 
     }
     if (!accepted) {
       // No representable increase: a maximum to rounding if the certificate holds anyway.
-      out.converged = kkt <= limits::kFitKktTolerance && out.expected_gain <= limits::kFitGainTolerance;
+      out.converged = kkt <= kkt_tolerance && out.expected_gain <= gain_tolerance;
       if (!out.converged) {
         out.failure = "dimension " + std::to_string(k) + ": the line search found no increase at iteration " +
                       std::to_string(it) + " (standardised KKT residual " + format_number(kkt) + ")";
@@ -436,9 +430,52 @@ RowSolution solve_row(const RowStatistics& st, int k, const double* start, bool 
       info.swap(info_trial);
     }
   }
+}
+
+}  // namespace
+
+RowSolution solve_row(const RowStatistics& st, int k, const double* start, bool want_std_err,
+                      const std::atomic<bool>* cancel) {
+  const int W = st.width;
+  const double n_k = static_cast<double>(st.events);
+  // A coordinate whose column is all 0 (no event of that type ever precedes a type-k event), or
+  // so small that its square underflows (a decay far faster than the gaps), cannot raise f: it
+  // stays at 0, where its gradient is -c_j < 0 (to rounding).
+  std::vector<int> live{0};
+  for (int a = 1; a < W; ++a) {
+    if (st.column_max[a] > 1e-100) live.push_back(a);
+  }
+  const int L = static_cast<int>(live.size());
+
+  std::vector<double> theta(W, 0.0);
+  if (start != nullptr) {
+    for (int a : live) theta[a] = std::max(0.0, start[a]);
+  }
+  if (start == nullptr || !(theta[0] > 0)) {
+    // Half the events to the baseline, half spread over the excitations: then theta . c = n_k,
+    // which holds at the maximum too.
+    theta[0] = 0.5 * n_k / st.c[0];
+    for (int q = 1; q < L; ++q) theta[live[q]] = 0.5 * n_k / ((L - 1) * st.c[live[q]]);
+  }
+  // Along the ray s * theta, f is n_k log s - s theta . c + const: its maximum s = n_k / theta . c
+  // puts a (warm) start at the right overall scale at no cost.
+  double mass = 0;
+  for (int a : live) mass += theta[a] * st.c[a];
+  for (int a : live) theta[a] *= n_k / mass;
+  RowSolution out;
+  std::vector<double> info, chol;
+  if (start == nullptr && panels_of(st.events) >= kSubsampleStride * kSubsamplePanels) {
+    // From a cold start, most iterations only approach the maximum: they run on every
+    // kSubsampleStride-th panel (its maximum is within about sqrt(kSubsampleStride) standard
+    // errors of the whole problem's), and the whole problem's iterations start from there.
+    RowObjective rough(st, live, kSubsampleStride);
+    RowSolution approach;
+    projected_newton(rough, live, k, kSubsampleKktTolerance, kSubsampleGainTolerance, n_k, st.c[0], cancel, theta, info, approach);
+  }
+  RowObjective obj(st, live);
+  projected_newton(obj, live, k, limits::kFitKktTolerance, limits::kFitGainTolerance, n_k, st.c[0], cancel, theta, info, out);
+  const std::vector<double>& g = out.gradient;
   out.theta = theta;
-  out.gradient = g;
-  out.objective = f;
   for (int a = 0; a < W; ++a) {
     if (theta[a] > 0) {
       out.max_free_gradient = std::max(out.max_free_gradient, std::fabs(g[a]));
