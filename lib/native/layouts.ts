@@ -125,6 +125,14 @@ export const LIMITS = Object.freeze({
   fitMaxIterations: 500,
   /** Native threads of a fit, from 1. */
   maxFitThreads: 256,
+  /** DepthModel: levels tracked a side. */
+  maxDepthWindow: 1024,
+  /** DepthModel.simulate: a label horizon in events, at most. */
+  maxDepthHorizonEvents: 1e9,
+  /** DepthModel.simulate: a path's expected events (it keeps them for its labels), at most. */
+  maxDepthExpectedEventsPerPath: 1e7,
+  /** DepthModel.simulate: bytes of snapshots one call returns, at most. */
+  maxDepthOutputBytes: 2 * 1024 ** 3,
 });
 
 /** Bounds and defaults lib applies that native code has no counterpart of (it is handed resolved values). */

@@ -62,6 +62,10 @@ Napi::Object limits_object(Napi::Env env) {
   o.Set("fitGainTolerance", kFitGainTolerance);
   o.Set("fitMaxIterations", kFitMaxIterations);
   o.Set("maxFitThreads", kMaxFitThreads);
+  o.Set("maxDepthWindow", kMaxDepthWindow);
+  o.Set("maxDepthHorizonEvents", static_cast<double>(kMaxDepthHorizonEvents));
+  o.Set("maxDepthExpectedEventsPerPath", kMaxDepthExpectedEventsPerPath);
+  o.Set("maxDepthOutputBytes", static_cast<double>(kMaxDepthOutputBytes));
   return frozen(o);
 }
 

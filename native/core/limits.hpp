@@ -76,6 +76,18 @@ constexpr int kFitMaxIterations = 500;
 constexpr int64_t kFitSharedStatisticsBytes = int64_t{256} << 20;
 // Native threads of a fit (rows run in parallel).
 constexpr int kMaxFitThreads = 256;
+// Full-depth book simulation (core/depth). Levels tracked a side; rates (events per second),
+// mean order sizes and times (seconds) each below a bound that keeps the arithmetic exact enough.
+constexpr int kMaxDepthWindow = 1024;
+constexpr double kMaxDepthRate = 1e9;
+constexpr double kMaxDepthSizeMean = 1e9;
+constexpr double kMaxDepthSeconds = 1e9;
+constexpr int64_t kMaxDepthHorizonEvents = 1000000000;
+// A path keeps its events (time, mid) for the labels: 24 bytes each, so its expected events
+// (baseline rates over 1 - the excitation's spectral radius, times its length) stay below this.
+constexpr double kMaxDepthExpectedEventsPerPath = 1e7;
+// Snapshots one call returns (4 * levels + 8 doubles each with their labels).
+constexpr int64_t kMaxDepthOutputBytes = int64_t{2} << 30;
 // A policy file (safetensors MLP) is read whole.
 constexpr int64_t kMaxPolicyBytes = int64_t{64} << 20;
 

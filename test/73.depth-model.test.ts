@@ -1,0 +1,263 @@
+// DepthModel: the full-depth book simulator (Cont, Stoikov and Talreja order flow with Hawkes
+// excitation between its classes) and its labelled snapshots, checked from outside:
+// - every snapshot is a valid book in the batch layout, and predictBatch reads it as predict() does;
+// - with a snapshot after every event, each step is exactly one CST event on one side;
+// - the classes' event rates match the stationary intensity of the Hawkes process they form when
+//   the cancellations excite nothing (z-test over paths);
+// - labels equal an independent computation from the snapshots after every event;
+// - determinism (seeds, threads, sync and async paths alike), abort, and refused inputs.
+import { describe, expect, it } from 'vitest';
+
+import { DEPTH_CLASSES, DepthModel, createEngine } from '../dist/index.js';
+import { modelPath } from './helpers/fixtures';
+import { refused } from './helpers/errors';
+
+const TICK = 0.01;
+
+interface SideBook {
+  prices: number[];
+  sizes: number[];
+}
+
+function sides(s: ReturnType<DepthModel['simulate']>, i: number): { bids: SideBook; asks: SideBook } {
+  const L = s.levels, base = i * 4 * L;
+  const nb = s.counts[2 * i], na = s.counts[2 * i + 1];
+  const col = (k: number, n: number) => Array.from(s.columns.subarray(base + k * L, base + k * L + n));
+  return { bids: { prices: col(0, nb), sizes: col(1, nb) }, asks: { prices: col(2, na), sizes: col(3, na) } };
+}
+
+const ticks = (p: number) => Math.round(p / TICK);
+
+describe('snapshots', () => {
+  const model = new DepthModel();
+  const s = model.simulate({ paths: 4, seed: 7, duration: 30, interval: 0.05 });
+
+  it('are books in the batch layout: best first, whole ticks apart, positive sizes, uncrossed', () => {
+    expect(s.length).toBe(4 * (Math.floor(30 / 0.05) + 1));
+    expect(s.columns.length).toBe(s.length * 4 * s.levels);
+    for (let i = 0; i < s.length; i++) {
+      const { bids, asks } = sides(s, i);
+      expect(bids.prices.length).toBeGreaterThan(0);
+      expect(asks.prices.length).toBeGreaterThan(0);
+      expect(ticks(bids.prices[0])).toBeLessThan(ticks(asks.prices[0]));
+      expect(s.mid[i]).toBeCloseTo((bids.prices[0] + asks.prices[0]) / 2, 9);
+      for (let k = 1; k < bids.prices.length; k++) expect(ticks(bids.prices[k - 1]) - ticks(bids.prices[k])).toBeGreaterThanOrEqual(1);
+      for (let k = 1; k < asks.prices.length; k++) expect(ticks(asks.prices[k]) - ticks(asks.prices[k - 1])).toBeGreaterThanOrEqual(1);
+      for (const v of [...bids.sizes, ...asks.sizes]) expect(Number.isInteger(v) && v >= 1).toBe(true);
+      // Unused levels are 0, as BookBatch slots are.
+      const L = s.levels, base = i * 4 * L;
+      for (let k = s.counts[2 * i]; k < L; k++) expect(s.columns[base + k]).toBe(0);
+    }
+    // Time order within each path, snapshot times on the grid.
+    for (let i = 1; i < s.length; i++) if (s.path[i] === s.path[i - 1]) expect(s.time[i]).toBeCloseTo(s.time[i - 1] + 0.05, 9);
+  });
+
+  it('go into an engine batch as they are, and predictBatch reads them as predict() does', () => {
+    const engine = createEngine({ model: modelPath('pooled') });
+    try {
+      const n = 16;
+      const batch = engine.createBatch(n);
+      expect(batch.levels).toBe(s.levels);
+      batch.columns.set(s.columns.subarray(0, n * 4 * s.levels));
+      batch.counts.set(s.counts.subarray(0, 2 * n));
+      batch.length = n;
+      const out = engine.predictBatch(batch);
+      for (const i of [0, 5, 15]) {
+        const { bids, asks } = sides(s, i);
+        const one = engine.predict({ bids: bids.prices.map((p, k) => [p, bids.sizes[k]]), asks: asks.prices.map((p, k) => [p, asks.sizes[k]]) });
+        expect(out.probs[3 * i]).toBeCloseTo(one.probs[0], 6);
+        expect(out.probs[3 * i + 2]).toBeCloseTo(one.probs[2], 6);
+      }
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('the order flow', () => {
+  it('changes the book by exactly one CST event on one side between consecutive events', () => {
+    // Unit sizes, no excitation, every tracked level visible (levels = window).
+    const K = 12;
+    const model = new DepthModel({ window: K, alpha: Array.from({ length: 6 }, () => new Array(6).fill(0)) });
+    const s = model.simulate({ paths: 1, seed: 3, warmup: 0, duration: 200, interval: 0, levels: K, horizon: { events: 1 } });
+    expect(s.length).toBeGreaterThan(2000);
+    let checked = 0;
+    for (let i = 1; i < s.length; i++) {
+      const a = sides(s, i - 1), b = sides(s, i);
+      const changedBid = JSON.stringify(a.bids) !== JSON.stringify(b.bids);
+      const changedAsk = JSON.stringify(a.asks) !== JSON.stringify(b.asks);
+      expect(changedBid !== changedAsk, `event ${i}: exactly one side changes`).toBe(true);
+      const [before, after, dir] = changedBid ? [a.bids, b.bids, -1] : [a.asks, b.asks, 1];
+      // The tracked window of a side: K ticks from its best, away from the spread.
+      const window = (book: SideBook) => {
+        const best = ticks(book.prices[0]);
+        return { best, far: best + dir * (K - 1) };
+      };
+      const wa = window(before), wb = window(after);
+      const inside = (p: number, w: { best: number; far: number }) => (dir < 0 ? p <= w.best && p >= w.far : p >= w.best && p <= w.far);
+      const size = (book: SideBook, p: number) => {
+        const k = book.prices.findIndex((q) => ticks(q) === p);
+        return k < 0 ? 0 : book.sizes[k];
+      };
+      // Units at every price both windows track change by +1 at one price (a limit order) or -1
+      // at one (a cancellation, or a unit market order at the best); levels entering the window
+      // from beyond it come with their own depth and are not compared.
+      const prices = new Set<number>([...before.prices, ...after.prices].map(ticks));
+      const diffs: number[] = [];
+      for (const p of prices) {
+        if (!inside(p, wa) || !inside(p, wb)) continue;
+        const d = size(after, p) - size(before, p);
+        if (d !== 0) diffs.push(d);
+      }
+      if (wb.best * dir < wa.best * dir) {
+        // A limit order inside the spread: the new best, one unit; nothing else moves.
+        expect(diffs, `event ${i}: a limit order that becomes the best`).toEqual([]);
+        expect(size(after, wb.best)).toBe(1);
+      } else if (wb.best !== wa.best) {
+        // The best's last unit left (cancelled or traded): the next level is the best.
+        expect(size(before, wa.best), `event ${i}: the best empties`).toBe(1);
+        expect(diffs, `event ${i}: nothing else moves`).toEqual([]);
+        expect(ticks(before.prices[1])).toBe(wb.best);
+      } else {
+        expect(diffs.length, `event ${i}: one price changes`).toBe(1);
+        expect(Math.abs(diffs[0])).toBe(1);
+      }
+      checked++;
+    }
+    expect(checked).toBe(s.length - 1);
+  });
+
+  it('runs each class at the stationary rate of the Hawkes process it forms (z < 4 over 40 paths)', () => {
+    // Market and limit orders excite each other; cancellations excite nothing and are excited by
+    // nothing, so the first four classes form a Hawkes process with constant baseline
+    // (mu, mu, sum limitRate, sum limitRate): rates (I - alpha / beta)^-1 baseline.
+    const beta = 8;
+    const n = [
+      [0.3, 0, 0, 0.1],
+      [0, 0.3, 0.1, 0],
+      [0, 0.2, 0.15, 0],
+      [0.2, 0, 0, 0.15],
+    ];
+    const alpha = Array.from({ length: 6 }, (_, k) => Array.from({ length: 6 }, (__, l) => (k < 4 && l < 4 ? n[k][l] * beta : 0)));
+    const model = new DepthModel({ alpha, beta });
+    const limitTotal = model.params.limitRate.reduce((x, y) => x + y, 0);
+    const base = [model.params.marketRate, model.params.marketRate, limitTotal, limitTotal];
+    const rates = solve(n.map((row, k) => row.map((v, l) => (k === l ? 1 : 0) - v)), base);
+    const paths = 40, T = 300;
+    const s = model.simulate({ paths, seed: 11, warmup: 0, duration: T, interval: 10, horizon: { seconds: 1e-6 } });
+    for (let c = 0; c < 4; c++) {
+      const per = Array.from({ length: paths }, (_, p) => s.classEvents[6 * p + c] / T);
+      const mean = per.reduce((x, y) => x + y, 0) / paths;
+      const sd = Math.sqrt(per.reduce((x, y) => x + (y - mean) ** 2, 0) / (paths - 1));
+      const z = (mean - rates[c]) / (sd / Math.sqrt(paths));
+      expect(Math.abs(z), `${DEPTH_CLASSES[c]}: ${mean.toFixed(3)}/s against ${rates[c].toFixed(3)}/s`).toBeLessThan(4);
+    }
+  });
+});
+
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length, m = a.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < n; c++) {
+    const p = m.reduce((best, row, r) => (r >= c && Math.abs(row[c]) > Math.abs(m[best][c]) ? r : best), c);
+    [m[c], m[p]] = [m[p], m[c]];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  return m.map((row, i) => row[n] / row[i]);
+}
+
+describe('labels', () => {
+  const model = new DepthModel();
+  // A snapshot after every event: the mid path is known event by event.
+  const every = (horizon: { seconds: number } | { events: number }) =>
+    model.simulate({ paths: 2, seed: 5, warmup: 5, duration: 60, interval: 0, horizon, flatBand: 0.5, magnitudeScale: 2 });
+
+  function check(s: ReturnType<typeof every>, future: (i: number) => number | undefined) {
+    let checked = 0;
+    for (let i = 0; i < s.length; i++) {
+      const j = future(i);
+      if (j === undefined) continue;
+      const move = Math.round((2 * (s.mid[j] - s.mid[i])) / TICK) / 2; // mids are on half ticks
+      let squares = 0;
+      for (let k = i + 1; k <= j; k++) squares += ((s.mid[k] - s.mid[k - 1]) / TICK) ** 2;
+      expect(s.labels.move[i]).toBeCloseTo(move, 9);
+      expect(s.labels.volatility[i]).toBeCloseTo(Math.sqrt(squares), 9);
+      expect(s.labels.magnitude[i]).toBeCloseTo(1 - Math.exp(-Math.abs(move) / 2), 12);
+      expect(s.labels.direction[i]).toBe(move > 0.5 ? 2 : move < -0.5 ? 0 : 1);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(1000);
+  }
+
+  it('over a horizon in events: the mid N events later', () => {
+    const N = 7;
+    const s = every({ events: N });
+    check(s, (i) => (i + N < s.length && s.path[i + N] === s.path[i] ? i + N : undefined));
+  });
+
+  it('over a horizon in seconds: the mid at the last event by then', () => {
+    const h = 0.5;
+    const s = every({ seconds: h });
+    check(s, (i) => {
+      let j = i;
+      while (j + 1 < s.length && s.path[j + 1] === s.path[i] && s.time[j + 1] <= s.time[i] + h) j++;
+      // Only where the snapshots reach past the horizon (the last ones' futures lie after the window).
+      return j + 1 < s.length && s.path[j + 1] === s.path[i] ? j : undefined;
+    });
+  });
+
+  it('take every direction, with magnitude in [0, 1) and volatility >= 0', () => {
+    const s = model.simulate({ paths: 2, seed: 1, duration: 120 });
+    const seen = new Set(s.labels.direction);
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+    for (let i = 0; i < s.length; i++) {
+      expect(s.labels.magnitude[i] >= 0 && s.labels.magnitude[i] < 1).toBe(true);
+      expect(s.labels.volatility[i]).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
+describe('runs', () => {
+  const model = new DepthModel();
+  const opts = { paths: 6, seed: 21, duration: 20 };
+
+  it('depend only on the seed: threads and the async path give the same snapshots', async () => {
+    const a = model.simulate({ ...opts, threads: 1 });
+    const b = model.simulate({ ...opts, threads: 2 });
+    const c = await model.simulateAsync({ ...opts, threads: 2 });
+    for (const x of [b, c]) {
+      expect(x.columns).toEqual(a.columns);
+      expect(x.labels.move).toEqual(a.labels.move);
+      expect(x.classEvents).toEqual(a.classEvents);
+    }
+    const d = model.simulate({ ...opts, seed: 22 });
+    expect(d.columns).not.toEqual(a.columns);
+  });
+
+  it('abort with the signal reason, and report progress', async () => {
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const run = model.simulateAsync({ paths: 400, duration: 600, threads: 1, signal: controller.signal, onProgress: (p) => progress.push(p.pathsDone) });
+    setTimeout(() => controller.abort(new Error('stop')), 150);
+    await expect(run).rejects.toThrow('stop');
+    expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('refuse bad parameters and options, naming the field', () => {
+    refused(() => new DepthModel({ window: 0 }), 'ERR_INVALID_OPTION', /window/);
+    refused(() => new DepthModel({ window: 3, limitRate: [1, -1, 1] }), 'ERR_INVALID_OPTION', /limitRate\[1\]/);
+    refused(() => new DepthModel({ window: 3, limitRate: [0, 0, 0] }), 'ERR_INVALID_OPTION', /limitRate/);
+    refused(() => new DepthModel({ marketSizeMean: 0.5 }), 'ERR_INVALID_OPTION', /marketSizeMean/);
+    refused(() => new DepthModel({ alpha: Array.from({ length: 6 }, () => new Array(6).fill(5)), beta: 10 }), 'ERR_HAWKES_UNSTABLE', /spectral radius/);
+    refused(() => new DepthModel({ initialBid: 10, initialAsk: 10 }), 'ERR_INVALID_OPTION', /initial bid/);
+    refused(() => new DepthModel({ speed: 2 } as never), 'ERR_INVALID_OPTION', /speed/);
+    refused(() => model.simulate({ levels: 31 }), 'ERR_INVALID_OPTION', /levels/);
+    refused(() => model.simulate({ horizon: { seconds: 1, events: 2 } as never }), 'ERR_INVALID_OPTION', /horizon/);
+    refused(() => model.simulate({ interval: -1 }), 'ERR_INVALID_OPTION', /interval/);
+    refused(() => model.simulate({ paths: 1e6, duration: 1e4, interval: 0.001 }), 'ERR_INVALID_OPTION', /events|MiB/);
+    refused(() => model.simulate({ signal: new AbortController().signal } as never), 'ERR_INVALID_OPTION', /simulateAsync/);
+  });
+});
