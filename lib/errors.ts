@@ -34,6 +34,7 @@ export type HawkgraphErrorCode =
   | 'ERR_HAWKES_EVENTS'
   | 'ERR_FIT_UNIDENTIFIABLE'
   | 'ERR_POLICY'
+  | 'ERR_DATASET'
   | 'ERR_ABORTED';
 
 export class HawkgraphError extends Error {

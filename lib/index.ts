@@ -13,6 +13,7 @@ export * from './gnn';
 export * from './hawkes';
 export * from './backtest';
 export * from './depth';
+export * from './dataset';
 export { renderReport, kde } from './report/html';
 export type { ReportOptions } from './report/html';
 export { renderFitReport } from './report/fit';
