@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { CHECK_USAGE, checkMain } from './cli-check';
 import { FIT_USAGE, fitMain } from './cli-fit';
 import { glftOffsets, runStudyAsync, type GlftParams, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
@@ -22,7 +23,9 @@ config.json: a study, e.g.
     "noise": [0.1, 0.2, 0.3], "feeSweep": [0, 0.002, 0.004, 0.006] }
 Every backtest config field (docs/backtest.md) may appear at the top level; policy paths are relative to the config file.
 
-${FIT_USAGE}`;
+${FIT_USAGE}
+
+${CHECK_USAGE}`;
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`hawkgraph: ${message}\n`);
@@ -132,6 +135,7 @@ function table(study: StudyResult): string {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'fit') return fitMain(argv.slice(1), usage);
+  if (argv[0] === 'check-model') return checkMain(argv.slice(1), usage);
   const args = parseArgs(argv);
   const config = loadStudyConfig(args.config);
   if (args.threads !== undefined) config.threads = args.threads;
