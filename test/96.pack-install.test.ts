@@ -64,11 +64,20 @@ function userEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** Where Node's resolution finds package `name` from `from` (its package.json may not be exported). */
+function packageDir(name: string, from: string): string {
+  for (let d = from; ; d = path.dirname(d)) {
+    const dir = path.join(d, 'node_modules', name);
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(d) === d) throw new Error(`${name} is not installed under ${from}`);
+  }
+}
+
 /** Packs a dependency (and its own dependencies) from this checkout's node_modules into vendor/. */
 function vendor(name: string, from: string, done: Set<string>): void {
   if (done.has(name)) return;
   done.add(name);
-  const dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [from] }));
+  const dir = packageDir(name, from);
   must(spawnSync(process.execPath, [npmCli, 'pack', '--ignore-scripts', '--pack-destination', path.join(tmp, 'vendor'), dir], { encoding: 'utf8', cwd: tmp }), `npm pack ${name}`);
   const deps = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
   for (const d of Object.keys(deps)) vendor(d, dir, done);
@@ -90,7 +99,8 @@ describe.skipIf(!!whyNot)('npm pack, then npm install into a project with no com
 
     // A copy of what a clean checkout holds for packing; prepare (tsc) makes dist/ in it.
     const src = path.join(tmp, 'src');
-    const entries = new Set(['package.json', 'tsconfig.json', 'lib', 'scripts', ...pkg.files.map((f) => f.replace(/\/$/, ''))]);
+    // A glob entry (train/**/*.py) copies its folder; npm pack applies the pattern.
+    const entries = new Set(['package.json', 'tsconfig.json', 'lib', 'scripts', ...pkg.files.map((f) => f.replace(/\/$/, '').split('/*')[0])]);
     for (const skip of ['dist', 'prebuilds']) entries.delete(skip);
     for (const e of entries) {
       if (fs.existsSync(path.join(root, e))) fs.cpSync(path.join(root, e), path.join(src, e), { recursive: true });
@@ -153,7 +163,8 @@ describe.skipIf(!!whyNot)('npm pack, then npm install into a project with no com
       'dist/index.js', 'dist/index.d.ts', 'dist/native/loader.js', 'dist/cli.js', 'scripts/build-native.js', 'CMakeLists.txt', 'binding.gyp', 'native/sources.json']) {
       expect(has(f), f).toBe(true);
     }
-    expect(tarList.filter((f) => /^package\/(test|bench|lib|build[^/]*|train|fuzz|node_modules)\//.test(f))).toEqual([]);
+    expect(tarList.filter((f) => /^package\/(test|bench|lib|build[^/]*|fuzz|node_modules)\//.test(f) || /__pycache__|\.pyc$/.test(f))).toEqual([]);
+    expect(has('train/hawkgraph_train/train.py')).toBe(true); // check-model's PyTorch side
     // Every relative link in the README resolves inside the installed package.
     const readme = fs.readFileSync(path.join(installed, 'README.md'), 'utf8');
     const links = [...readme.matchAll(/\]\(((?!https?:|#)[^)#\s]+)/g)].map((m) => m[1]);
