@@ -254,7 +254,7 @@ describe('runs', () => {
     refused(() => new DepthModel({ alpha: Array.from({ length: 6 }, () => new Array(6).fill(5)), beta: 10 }), 'ERR_HAWKES_UNSTABLE', /spectral radius/);
     refused(() => new DepthModel({ initialBid: 10, initialAsk: 10 }), 'ERR_INVALID_OPTION', /initial bid/);
     refused(() => new DepthModel({ speed: 2 } as never), 'ERR_INVALID_OPTION', /speed/);
-    refused(() => model.simulate({ levels: 31 }), 'ERR_INVALID_OPTION', /levels/);
+    refused(() => model.simulate({ levels: 61 }), 'ERR_INVALID_OPTION', /levels/);
     refused(() => model.simulate({ horizon: { seconds: 1, events: 2 } as never }), 'ERR_INVALID_OPTION', /horizon/);
     refused(() => model.simulate({ interval: -1 }), 'ERR_INVALID_OPTION', /interval/);
     refused(() => model.simulate({ paths: 1e6, duration: 1e4, interval: 0.001 }), 'ERR_INVALID_OPTION', /events|MiB/);

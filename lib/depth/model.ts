@@ -21,7 +21,7 @@ const CST_POWER_A = 0.52;
 const CST_CANCEL = [0.71, 0.81, 0.68, 0.56, 0.47];
 const CST_MARKET = 0.94;
 
-const DEFAULT_WINDOW = 30;
+const DEFAULT_WINDOW = 60;
 const DEFAULT_BETA = 10;
 // Branching ratios (alpha / beta) of the default excitation. Illustrative, not estimated: market
 // orders excite themselves and refill the side they hit with limit orders; limit orders and
