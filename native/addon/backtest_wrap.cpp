@@ -55,6 +55,15 @@ struct BacktestJob {
     s.z1 = number_field(o, "z1");
     s.z2 = number_field(o, "z2");
     s.z3 = number_field(o, "z3");
+    s.fill_at_sweep_stop = number_field(o, "fillAtSweepStop");
+    const std::string loop = string_field(o, "eventLoop", "exact");
+    if (loop == "exact") {
+      s.event_loop = backtest::kExactLoop;
+    } else if (loop == "published") {
+      s.event_loop = backtest::kPublishedLoop;
+    } else {
+      bad_option("eventLoop must be 'exact' or 'published', got \"" + loop + "\"");
+    }
     s.phi = number_field(o, "phi");
     s.fee_maker = number_field(o, "feeMaker");
     s.fee_taker = number_field(o, "feeTaker");
@@ -204,8 +213,18 @@ Napi::Value BacktestJob::to_js(Napi::Env env, BacktestResult& r) {
     fills.Set("cash", f64(env, rec.fill_cash));
     fills.Set("bid", f64(env, rec.fill_bid));
     fills.Set("ask", f64(env, rec.fill_ask));
+    Napi::Object events = Napi::Object::New(env);
+    events.Set("path", f64(env, rec.event_path));
+    events.Set("step", f64(env, rec.event_step));
+    events.Set("time", f64(env, rec.event_time));
+    events.Set("type", f64(env, rec.event_type));
+    events.Set("agent", f64(env, rec.event_agent));
+    events.Set("bid", f64(env, rec.event_bid));
+    events.Set("ask", f64(env, rec.event_ask));
+    events.Set("intensity", f64(env, rec.event_intensity));
     o.Set("steps", steps);
     o.Set("fills", fills);
+    o.Set("events", events);
   }
   return o;
 }
@@ -284,7 +303,8 @@ Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
         throw Error("ERR_INVALID_ARGUMENT", "the strategy callback must return an action");
       }
       const double* a = ret.As<Napi::Float64Array>().Data();
-      return backtest::quotes_from_action(o, a[ca::kBidOffset], a[ca::kAskOffset], a[ca::kMarket]);
+      const double market = a[ca::kMarket];
+      return backtest::Decision{a[ca::kBidOffset], a[ca::kAskOffset], false, market > 0 ? 1 : market < 0 ? -1 : 0};
     };
     BacktestResult r = backtest::run_backtest(*job.model, job.options, job.strategy, nullptr);
     return job.to_js(env, r);

@@ -125,10 +125,11 @@ struct CallbackStrategy {
   static constexpr bool kCostlyDecision = false;  // CPU only: nothing to gain from the step loop
   const DecideFn* fn;
   int64_t path;
-  Quotes decide(const Observation& o) const { return (*fn)(o, path); }
+  Decision decide(const Observation& o) const { return (*fn)(o, path); }
 };
 
 struct Recorder {
+  static constexpr bool kEvents = true;
   Records* r;
   int64_t path;
   void step(int64_t, double t, int64_t bid, int64_t ask, const Quotes& q, int64_t inv, double cash, double wealth) {
@@ -143,19 +144,30 @@ struct Recorder {
     r->step_cash.push_back(cash);
     r->step_wealth.push_back(wealth);
   }
-  void fill(int64_t k, double t, int side, int64_t px, double fee, bool maker, int64_t inv, double cash, int64_t bid, int64_t ask) {
+  void fill(int64_t k, double t, int side, double px, double fee, bool maker, int64_t inv, double cash, int64_t bid, int64_t ask) {
     const double tick = tick_;
     r->fill_path.push_back(static_cast<double>(path));
     r->fill_step.push_back(static_cast<double>(k));
     r->fill_time.push_back(t);
     r->fill_side.push_back(side);
-    r->fill_price.push_back(static_cast<double>(px) * tick);
+    r->fill_price.push_back(px * tick);
     r->fill_fee.push_back(fee);
     r->fill_maker.push_back(maker ? 1.0 : 0.0);
     r->fill_inventory.push_back(static_cast<double>(inv));
     r->fill_cash.push_back(cash);
     r->fill_bid.push_back(static_cast<double>(bid) * tick);
     r->fill_ask.push_back(static_cast<double>(ask) * tick);
+  }
+  void event(int64_t k, double t, int type, bool agent, int64_t bid, int64_t ask, const double* intensity) {
+    const double tick = tick_;
+    r->event_path.push_back(static_cast<double>(path));
+    r->event_step.push_back(static_cast<double>(k));
+    r->event_time.push_back(t);
+    r->event_type.push_back(type);
+    r->event_agent.push_back(agent ? 1.0 : 0.0);
+    r->event_bid.push_back(static_cast<double>(bid) * tick);
+    r->event_ask.push_back(static_cast<double>(ask) * tick);
+    r->event_intensity.insert(r->event_intensity.end(), intensity, intensity + 8);
   }
   double tick_;
 };
@@ -427,6 +439,12 @@ void validate_backtest_options(const BacktestOptions& o) {
   const double z[3] = {s.z1, s.z2, s.z3};
   for (int i = 0; i < 3; ++i) {
     if (!(z[i] >= 0 && z[i] <= 1)) bad_option("Z" + std::to_string(i + 1) + " must be a probability in [0, 1], got " + format_number(z[i]));
+  }
+  if (!(s.fill_at_sweep_stop >= 0 && s.fill_at_sweep_stop <= 1)) {
+    bad_option("fillAtSweepStop must be a probability in [0, 1], got " + format_number(s.fill_at_sweep_stop));
+  }
+  if (s.event_loop != kExactLoop && s.event_loop != kPublishedLoop) {
+    bad_option("eventLoop must be 'exact' or 'published', got " + std::to_string(s.event_loop));
   }
   if (!std::isfinite(s.phi) || s.phi < 0) bad_option("phi must be a finite number >= 0, got " + format_number(s.phi));
   if (!(s.fee_maker > -1 && s.fee_maker < 1)) bad_option("fees.maker must be a rate in (-1, 1), got " + format_number(s.fee_maker));

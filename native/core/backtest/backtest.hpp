@@ -33,8 +33,8 @@ std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size);
 
 enum class StrategyKind { Sym, Lin, Policy, Callback };
 
-// The JS callback strategy (CPU only, the caller's thread): fills quotes from an observation.
-using DecideFn = std::function<Quotes(const Observation&, int64_t path)>;
+// The JS callback strategy (CPU only, the caller's thread): a decision from an observation.
+using DecideFn = std::function<Decision(const Observation&, int64_t path)>;
 
 struct StrategySpec {
   StrategyKind kind = StrategyKind::Sym;
@@ -43,10 +43,14 @@ struct StrategySpec {
   DecideFn decide;
 };
 
-// Per-step and per-fill records for small runs (tests and debugging).
+// Per-step, per-fill and per-event records for small runs (tests and debugging). A step's
+// bid/ask and quotes are the book and the agent's quotes once it has placed them (NaN: none);
+// an event's are the book after it, event_agent 1 for the agent's own orders, event_intensity
+// the 8 intensities just after it.
 struct Records {
   std::vector<double> step_path, step_time, step_bid, step_ask, step_quote_bid, step_quote_ask, step_inventory, step_cash, step_wealth;
   std::vector<double> fill_path, fill_step, fill_time, fill_side, fill_price, fill_fee, fill_maker, fill_inventory, fill_cash, fill_bid, fill_ask;
+  std::vector<double> event_path, event_step, event_time, event_type, event_agent, event_bid, event_ask, event_intensity;
 };
 
 struct BacktestOptions {
