@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { FIT_USAGE, fitMain } from './cli-fit';
-import { glftOffsets, runStudyAsync, type GlftParams, type Strategy, type StudyConfig, type StudyResult } from './backtest';
+import { runStudyAsync, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
 import { renderReport } from './report/html';
 
@@ -83,7 +83,7 @@ function configPath(file: string): string {
   return path.resolve(shipped).startsWith(examples) && fs.existsSync(shipped) ? shipped : file;
 }
 
-/** Reads a study config; strategies may also be { glft: {...} } and policy paths are relative to the file. */
+/** Reads a study config; policy paths are relative to the file (strategies are read as runBacktest reads them). */
 export function loadStudyConfig(file: string): StudyConfig {
   file = configPath(file);
   let raw: unknown;
@@ -101,9 +101,7 @@ export function loadStudyConfig(file: string): StudyConfig {
   const resolved: Record<string, Strategy> = {};
   for (const [name, s] of Object.entries(strategies as Record<string, unknown>)) {
     let strategy: Strategy;
-    if (s !== null && typeof s === 'object' && 'glft' in s) {
-      strategy = { lin: glftOffsets((s as { glft: GlftParams }).glft) };
-    } else if (s !== null && typeof s === 'object' && 'policy' in s && typeof (s as { policy: unknown }).policy === 'string') {
+    if (s !== null && typeof s === 'object' && 'policy' in s && typeof (s as { policy: unknown }).policy === 'string') {
       strategy = { policy: path.resolve(path.dirname(file), (s as { policy: string }).policy) };
     } else {
       strategy = s as Strategy;
@@ -159,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     const html = renderReport(study, {
       notes: [
         `${first.paths} paths per run, horizon ${first.horizon} s, dt ${first.dt} s, seed ${first.seed}, inventory limit ${first.inventoryLimit}, ` +
-          `Z1/Z2/Z3 ${first.Z1}/${first.Z2}/${first.Z3}, fees ${first.fees.maker}/${first.fees.taker}, backend ${first.backend}`,
+          `Z1/Z2/Z3 ${first.Z1}/${first.Z2}/${first.Z3}, eventLoop ${first.eventLoop}, fees ${first.fees.maker}/${first.fees.taker}, backend ${first.backend}`,
         `${study.rows.length} rows from ${args.config}, computed in ${study.seconds.toFixed(2)} s`,
       ],
     });

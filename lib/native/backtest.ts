@@ -13,15 +13,17 @@ export type NativeStrategy =
 
 export interface NativeBacktestOptions {
   horizon: number; dt: number; tick: number; paths: number; firstPath: number; seed: number; threads: number;
-  inventoryLimit: number; z1: number; z2: number; z3: number; phi: number; feeMaker: number; feeTaker: number;
+  inventoryLimit: number; z1: number; z2: number; z3: number; fillAtSweepStop: number; eventLoop: 'exact' | 'published';
+  phi: number; feeMaker: number; feeTaker: number;
   noiseVariance: number; timeGrid: number; record: boolean; backend: 'cpu' | 'cuda';
   lob: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number };
   strategy: NativeStrategy;
 }
 
-/** Columns of a recorded run (record: true): one value per step, one per fill. */
+/** Columns of a recorded run (record: true): one value per step, one per fill, one per event (intensity: 8 per event). */
 export type NativeStepColumn = 'path' | 'time' | 'bid' | 'ask' | 'quoteBid' | 'quoteAsk' | 'inventory' | 'cash' | 'wealth';
 export type NativeFillColumn = 'path' | 'step' | 'time' | 'side' | 'price' | 'fee' | 'maker' | 'inventory' | 'cash' | 'bid' | 'ask';
+export type NativeEventColumn = 'path' | 'step' | 'time' | 'type' | 'agent' | 'bid' | 'ask' | 'intensity';
 
 /** The per-path columns of a result, and the time grid's (paths x timeGrid, path-major). */
 export const NATIVE_RESULT_COLUMNS = [
@@ -32,6 +34,7 @@ export const NATIVE_RESULT_COLUMNS = [
 export type NativeBacktestResult = Record<(typeof NATIVE_RESULT_COLUMNS)[number], Float64Array> & {
   steps?: Record<NativeStepColumn, Float64Array>;
   fills?: Record<NativeFillColumn, Float64Array>;
+  bookEvents?: Record<NativeEventColumn, Float64Array>;
 };
 
 export interface NativeBacktest {

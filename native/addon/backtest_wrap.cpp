@@ -224,7 +224,7 @@ Napi::Value BacktestJob::to_js(Napi::Env env, BacktestResult& r) {
     events.Set("intensity", f64(env, rec.event_intensity));
     o.Set("steps", steps);
     o.Set("fills", fills);
-    o.Set("events", events);
+    o.Set("bookEvents", events);
   }
   return o;
 }
