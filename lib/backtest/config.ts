@@ -69,7 +69,9 @@ function readConfig(c: Record<string, unknown>): Prepared {
   if (backend !== 'cpu' && backend !== 'cuda') fail(`backend must be 'cpu' or 'cuda', got ${describe(backend)}`);
   if (c.record !== undefined && typeof c.record !== 'boolean') fail(`record must be a boolean, got ${describe(c.record)}`);
   const eventLoop = c.eventLoop ?? D.eventLoop;
-  if (eventLoop !== 'exact' && eventLoop !== 'published') fail(`eventLoop must be 'exact' or 'published', got ${describe(eventLoop)}`);
+  if (eventLoop !== 'exact' && eventLoop !== 'published' && eventLoop !== 'published-fixed') {
+    fail(`eventLoop must be 'exact', 'published' or 'published-fixed', got ${describe(eventLoop)}`);
+  }
   const prob = (x: number) => x >= 0 && x <= 1;
   const resolved: ResolvedBacktestConfig = {
     strategy: strategyName(userStrategy as Strategy),

@@ -58,5 +58,5 @@ export const PAPER_SETTING = Object.freeze({
   Z2: 0.25,
   Z3: 0.25,
   fillAtSweepStop: 0.25,
-  eventLoop: 'exact' as 'exact' | 'published',
+  eventLoop: 'exact' as 'exact' | 'published' | 'published-fixed',
 });

@@ -85,8 +85,8 @@ export interface BacktestConfig {
   Z3?: number;
   /** Probability that an aggressive market order that stops exactly at the agent's quote fills it (one that passes it always does). Default 0.25. */
   fillAtSweepStop?: number;
-  /** 'exact' (default): the order flow simulated exactly; 'published': the seed paper's published event loop, its thinning bug included (rejected candidates are kept), to reproduce its tables. */
-  eventLoop?: 'exact' | 'published';
+  /** 'exact' (default): the order flow simulated exactly; 'published': the seed paper's published event loop, its thinning bug included (rejected candidates are kept), to reproduce its tables; 'published-fixed': that loop with the authors' later fix (candidates rejected, but a type still drawn from the intensities before the decay). */
+  eventLoop?: 'exact' | 'published' | 'published-fixed';
   /** Variance of Gaussian noise added to each baseline intensity, fresh per path, clipped at 0. Default 0. */
   noiseVariance?: number;
   /** Points of pnlOverTime. Default 100 (0: none). */
@@ -117,7 +117,7 @@ export interface ResolvedBacktestConfig {
   Z2: number;
   Z3: number;
   fillAtSweepStop: number;
-  eventLoop: 'exact' | 'published';
+  eventLoop: 'exact' | 'published' | 'published-fixed';
   noiseVariance: number;
   timeGrid: number;
   backend: 'cpu' | 'cuda';

@@ -13,7 +13,7 @@ export type NativeStrategy =
 
 export interface NativeBacktestOptions {
   horizon: number; dt: number; tick: number; paths: number; firstPath: number; seed: number; threads: number;
-  inventoryLimit: number; z1: number; z2: number; z3: number; fillAtSweepStop: number; eventLoop: 'exact' | 'published';
+  inventoryLimit: number; z1: number; z2: number; z3: number; fillAtSweepStop: number; eventLoop: 'exact' | 'published' | 'published-fixed';
   phi: number; feeMaker: number; feeTaker: number;
   noiseVariance: number; timeGrid: number; record: boolean; backend: 'cpu' | 'cuda';
   lob: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number };

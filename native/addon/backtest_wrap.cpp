@@ -61,8 +61,10 @@ struct BacktestJob {
       s.event_loop = backtest::kExactLoop;
     } else if (loop == "published") {
       s.event_loop = backtest::kPublishedLoop;
+    } else if (loop == "published-fixed") {
+      s.event_loop = backtest::kPublishedFixedLoop;
     } else {
-      bad_option("eventLoop must be 'exact' or 'published', got \"" + loop + "\"");
+      bad_option("eventLoop must be 'exact', 'published' or 'published-fixed', got \"" + loop + "\"");
     }
     s.phi = number_field(o, "phi");
     s.fee_maker = number_field(o, "feeMaker");

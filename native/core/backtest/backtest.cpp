@@ -443,8 +443,8 @@ void validate_backtest_options(const BacktestOptions& o) {
   if (!(s.fill_at_sweep_stop >= 0 && s.fill_at_sweep_stop <= 1)) {
     bad_option("fillAtSweepStop must be a probability in [0, 1], got " + format_number(s.fill_at_sweep_stop));
   }
-  if (s.event_loop != kExactLoop && s.event_loop != kPublishedLoop) {
-    bad_option("eventLoop must be 'exact' or 'published', got " + std::to_string(s.event_loop));
+  if (s.event_loop != kExactLoop && s.event_loop != kPublishedLoop && s.event_loop != kPublishedFixedLoop) {
+    bad_option("eventLoop must be 'exact', 'published' or 'published-fixed', got " + std::to_string(s.event_loop));
   }
   if (!std::isfinite(s.phi) || s.phi < 0) bad_option("phi must be a finite number >= 0, got " + format_number(s.phi));
   if (!(s.fee_maker > -1 && s.fee_maker < 1)) bad_option("fees.maker must be a rate in (-1, 1), got " + format_number(s.fee_maker));

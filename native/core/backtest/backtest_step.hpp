@@ -31,6 +31,7 @@ constexpr int kPolicyOutputs = 2;  // bid offset, ask offset (ticks from the mid
 enum EventLoop : int {
   kExactLoop = 0,      // the process simulated exactly (hawkes::exact_next)
   kPublishedLoop = 1,  // the seed paper's published code, its thinning bug included (published_next)
+  kPublishedFixedLoop = 2,  // the same code with the authors' later fix of that bug
 };
 
 // Everything about a run that is the same for every path (host or device memory alike: no pointers).
@@ -267,19 +268,27 @@ HG_HD int64_t lob_jump_at_most(const LobTables& lob, Rng& r, int type, int64_t c
 // candidate at the total intensity of the state's time, its type drawn from the intensities
 // then, and never rejected (the thinning test's "event_type == 0" compares instead of
 // assigning), so events come at the intensity of the last event or step start, not the decayed
-// one. A candidate past end_time ends the step with the state decayed to it (-1).
+// one. With fixed (the authors' later fix) a candidate is kept with probability lambda(t) /
+// bound, but its type is still the one drawn from the intensities before the decay, which
+// exact thinning draws from those at the candidate. A candidate past end_time ends the step
+// with the state decayed to it (-1).
 template <int N, bool G1, class Rng>
-HG_HD int published_next(const HawkesTables& m, PathState& s, Rng& r, double end_time) {
-  double total = m.mu_total;
-  for (int c = 0; c < hawkes::comp_count<N>(m); ++c) total += s.y[c];
-  const double candidate = s.t + hawkes::exponential(r, total);
-  const int type = hawkes::pick_dimension(m, s, hawkes::rng_uniform(r) * total);
-  if (!(candidate < end_time)) {
-    hawkes::decay_to<N, G1>(m, s, end_time);
-    return -1;
+HG_HD int published_next(const HawkesTables& m, PathState& s, Rng& r, double end_time, bool fixed) {
+  for (;;) {
+    double total = m.mu_total;
+    for (int c = 0; c < hawkes::comp_count<N>(m); ++c) total += s.y[c];
+    const double candidate = s.t + hawkes::exponential(r, total);
+    const int type = hawkes::pick_dimension(m, s, hawkes::rng_uniform(r) * total);
+    if (!(candidate < end_time)) {
+      hawkes::decay_to<N, G1>(m, s, end_time);
+      return -1;
+    }
+    hawkes::decay_to<N, G1>(m, s, candidate);
+    if (!fixed) return type;
+    double now = m.mu_total;
+    for (int c = 0; c < hawkes::comp_count<N>(m); ++c) now += s.y[c];
+    if (hawkes::rng_uniform(r) * total < now) return type;
   }
-  hawkes::decay_to<N, G1>(m, s, candidate);
-  return type;
 }
 
 // One path of the interactive model as a resumable state machine. The agent's orders are
@@ -546,7 +555,7 @@ struct PathRun {
       }
       return true;
     }
-    const int type = published_next<N, G1>(*m, *s, *market, t1);
+    const int type = published_next<N, G1>(*m, *s, *market, t1, spec->event_loop == kPublishedFixedLoop);
     if (type < 0) return false;
     if (apply(type)) {
       hawkes::add_excitation<N, G1>(*m, *s, *market, type, false);
