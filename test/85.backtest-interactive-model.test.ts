@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_LOB_HAWKES, runBacktest, type BacktestResult, type StrategyState } from '../dist/index.js';
+import { backtestEnvRollout } from '../dist/internal.js';
 import { mulberry32 } from './helpers/reference-model';
 
 const MAb = 0, MAs = 1, LAb = 2, LAs = 3, CAb = 4, CAs = 5, MNb = 6, MNs = 7;
@@ -186,6 +187,26 @@ describe('fees and the inventory limit', () => {
     const pinned = runBacktest({ strategy: () => ({ market: 'buy' }), paths: 4, seed: 10, record: true });
     expect(Array.from(pinned.paths.inventory)).toEqual([3, 3, 3, 3]);
     expect(Array.from(pinned.paths.trades)).toEqual([3, 3, 3, 3]);
+  });
+});
+
+describe('the step interface a native trainer drives (backtest::MarketMakingEnv)', () => {
+  it("reproduces runBacktest's path p under the same decisions, and its step rewards add up to the path's reward", () => {
+    const sym = runBacktest({ strategy: 'sym', paths: 6, seed: 13 });
+    for (const p of [0, 5]) {
+      const env = backtestEnvRollout({ strategy: 'sym', seed: 13 }, p, new Float64Array(200), true);
+      expect(env.pnl).toBe(sym.paths.pnl[p]);
+      expect(env.trades).toBe(sym.paths.trades[p]);
+      expect(env.rewards.reduce((a, b) => a + b, 0)).toBeCloseTo(sym.paths.reward[p], 9);
+      expect(Array.from(env.observations.slice(0, 4))).toEqual([0, 9995, 10005, MU[MAb] + MU[MNb] - MU[MAs] - MU[MNs]]);
+    }
+    // Offsets from the mid chosen per step, against the same offsets from a JS callback.
+    const rnd = mulberry32(3);
+    const decisions = Float64Array.from({ length: 200 }, () => Math.floor(rnd() * 12) - 3);
+    const viaJs = runBacktest({ strategy: (s) => ({ bidOffset: decisions[2 * s.step], askOffset: decisions[2 * s.step + 1] }), paths: 3, seed: 14 });
+    const env = backtestEnvRollout({ strategy: 'sym', seed: 14 }, 2, decisions, false);
+    expect(env.pnl).toBe(viaJs.paths.pnl[2]);
+    expect(env.trades).toBe(viaJs.paths.trades[2]);
   });
 });
 

@@ -47,6 +47,10 @@ export interface NativeBacktest {
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decide: (state: Float64Array) => Float64Array,
   ): NativeBacktestResult;
   /** Several runs on one Hawkes model; on CUDA they share the device. */
+  /** One path through the native step interface (MarketMakingEnv), decisions [steps x 2] in ticks; for tests. */
+  backtestEnvRollout(
+    mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decisions: Float64Array, fromBest: boolean,
+  ): { observations: Float64Array; rewards: Float64Array; pnl: number; reward: number; trades: number; inventory: number };
   backtestRunMany(mu: Float64Array, alpha: Float64Array, beta: Float64Array, runs: NativeBacktestOptions[]): NativeBacktestResult[];
   backtestRunManyAsync(
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, runs: NativeBacktestOptions[], onProgress?: (p: NativeProgress) => void,

@@ -313,12 +313,49 @@ Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
   });
 }
 
+// backtestEnvRollout(mu, alpha, beta, options, decisions, fromBest) -> { observations, rewards,
+// pnl, reward, trades, inventory }: path options.firstPath driven through MarketMakingEnv (the step
+// interface a native trainer uses) with decisions [steps x 2] (bid and ask offsets, ticks; NaN:
+// no quote), observations [steps x 4] (inventory, bid, ask, trend; ticks). For tests.
+Napi::Value backtest_env_rollout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    BacktestJob job(info);
+    backtest::MarketMakingEnv mm(*job.model, job.options);
+    const int64_t steps = mm.steps();
+    mm.reset(job.options.first_path);
+    auto decisions = float64_view(info[4], "decisions");
+    if (static_cast<int64_t>(decisions.length) != 2 * steps) bad_option("decisions must hold 2 numbers per step (" + std::to_string(2 * steps) + ")");
+    const bool from_best = info[5].ToBoolean().Value();
+    Napi::Float64Array observations = Napi::Float64Array::New(env, static_cast<size_t>(4 * steps));
+    Napi::Float64Array rewards = Napi::Float64Array::New(env, static_cast<size_t>(steps));
+    for (int64_t k = 0; k < steps; ++k) {
+      const backtest::Observation o = mm.observe();
+      observations[4 * k] = static_cast<double>(o.inventory);
+      observations[4 * k + 1] = static_cast<double>(o.bid);
+      observations[4 * k + 2] = static_cast<double>(o.ask);
+      observations[4 * k + 3] = o.trend;
+      rewards[k] = mm.step(backtest::Decision{decisions.data[2 * k], decisions.data[2 * k + 1], from_best, 0});
+    }
+    const backtest::PathResult r = mm.result();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("observations", observations);
+    out.Set("rewards", rewards);
+    out.Set("pnl", r.pnl);
+    out.Set("reward", r.reward);
+    out.Set("trades", static_cast<double>(r.trades));
+    out.Set("inventory", static_cast<double>(r.inventory));
+    return out;
+  });
+}
+
 }  // namespace
 
 void register_backtest(Napi::Env env, Napi::Object exports) {
   exports.Set("backtestRun", Napi::Function::New(env, backtest_run, "backtestRun"));
   exports.Set("backtestRunAsync", Napi::Function::New(env, backtest_run_async, "backtestRunAsync"));
   exports.Set("backtestRunCallback", Napi::Function::New(env, backtest_run_callback, "backtestRunCallback"));
+  exports.Set("backtestEnvRollout", Napi::Function::New(env, backtest_env_rollout, "backtestEnvRollout"));
   exports.Set("backtestRunMany", Napi::Function::New(env, backtest_run_many, "backtestRunMany"));
   exports.Set("backtestRunManyAsync", Napi::Function::New(env, backtest_run_many_async, "backtestRunManyAsync"));
 }

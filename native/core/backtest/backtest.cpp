@@ -493,6 +493,38 @@ void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options,
   if (strategy.kind == StrategyKind::Policy && strategy.policy == nullptr) bad_option("strategy.policy is missing");
 }
 
+MarketMakingEnv::MarketMakingEnv(const hawkes::HawkesModel& model, const BacktestOptions& options) : model_(model), options_(options) {
+  StrategySpec sym;
+  check_run(model, options_, sym);
+  y_.resize(model.comps());
+  next_.resize(model.groups());
+  decay_.resize(model.groups());
+  mu_.resize(model.dims());
+  cdf_.resize(model.dims());
+  state_ = PathState{0.0, 0.0, y_.data(), next_.data(), decay_.data()};
+  lob_ = LobTables{options_.lob.jump_location, options_.lob.jump_scale};
+  reset(0);
+}
+
+void MarketMakingEnv::reset(int64_t path) {
+  const uint64_t p = static_cast<uint64_t>(path);
+  hawkes::rng_init(market_, options_.spec.seed, p);
+  hawkes::rng_init(coins_, options_.spec.seed ^ kCoinKey, p);
+  tables_ = model_.tables();
+  if (options_.spec.noise_std > 0.0) {
+    hawkes::rng_init(noise_, options_.spec.seed ^ kNoiseKey, p);
+    perturb_baseline(tables_, model_.tables(), options_.spec.noise_std, noise_, mu_.data(), cdf_.data());
+  }
+  run_ = Run{&tables_, &lob_, &options_.spec, &unused_strategy_, &market_, &coins_, &state_, &no_recorder_, GridOut{nullptr, nullptr, nullptr}};
+  run_.reset();
+}
+
+PathResult MarketMakingEnv::result() {
+  PathResult out{};
+  run_.finish(out);
+  return out;
+}
+
 std::vector<BacktestResult> run_backtests(const std::vector<RunRef>& runs, hawkes::SimulateControl* control) {
   for (const RunRef& r : runs) check_run(*r.model, *r.options, *r.strategy);
   std::vector<BacktestResult> results;

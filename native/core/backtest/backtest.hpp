@@ -13,6 +13,7 @@
 
 #include "../hawkes/hawkes_model.hpp"
 #include "../limits.hpp"
+#include "../hawkes/hawkes_rng_cpu.hpp"
 #include "../hawkes/hawkes_simulate.hpp"
 #include "backtest_step.hpp"
 
@@ -116,6 +117,42 @@ void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options,
 // control: progress (paths_done, events_done) and cancellation, may be null.
 BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy,
                             hawkes::SimulateControl* control);
+
+// One path of the interactive model driven step by step by a caller that picks the actions
+// itself (a native trainer such as SAC): no JS and no strategy. reset(p) starts path p with its
+// streams from (seed, p) (and its baseline noise), so a rollout is runBacktest's path p under the
+// same decisions. Not thread-safe; one per thread.
+class MarketMakingEnv {
+ public:
+  // ERR_INVALID_OPTION as check_run (the options' strategy is unused); the model must outlive it.
+  MarketMakingEnv(const hawkes::HawkesModel& model, const BacktestOptions& options);
+  MarketMakingEnv(const MarketMakingEnv&) = delete;
+  MarketMakingEnv& operator=(const MarketMakingEnv&) = delete;
+
+  void reset(int64_t path);
+  // The state at the step start, before the step's cancellations, trend included.
+  Observation observe() const { return run_.observe(true); }
+  // Cancels, places the decision's quotes, runs the step's events; the step's reward,
+  // dW - phi * integral of |I| dt (W = cash net of fees + I * mid). Only before done().
+  double step(const Decision& d) { return run_.step(d); }
+  bool done() const { return run_.done(); }
+  int64_t steps() const { return options_.spec.steps; }
+  // The path's totals (after done()).
+  PathResult result();
+
+ private:
+  using Run = PathRun<0, false, hawkes::BatchRng, SymStrategy, NoRecorder>;
+  const hawkes::HawkesModel& model_;
+  BacktestOptions options_;
+  LobTables lob_{};
+  HawkesTables tables_{};
+  PathState state_{};
+  std::vector<double> y_, next_, decay_, mu_, cdf_;
+  hawkes::BatchRng market_{}, coins_{}, noise_{};
+  SymStrategy unused_strategy_{};
+  NoRecorder no_recorder_{};
+  Run run_{};
+};
 
 // Several runs, one after another (each on its own threads), every one checked before the first
 // starts. After a cancellation the rest come back empty, marked cancelled.
