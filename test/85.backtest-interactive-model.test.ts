@@ -2,12 +2,14 @@
 // per-step, per-fill and per-event records: the agent's quote inside the spread becomes the best
 // price and excites LA; an aggressive cancellation never passes the agent's resting quote;
 // Z1 / Z2 / Z3 occur at their rates (binomial, within 4 standard errors: a chance below 1e-4 per
-// check of failing by luck); fees; |I| <= c. Then SYM on the default config (the paper's
-// setting) against an independent simulation of the same rules written plainly below.
+// check of failing by luck); fees; |I| <= c. The step interface a native trainer drives against
+// runBacktest. SYM on the default config (the paper's setting) against an independent simulation
+// of the same rules written plainly below, and each event loop against the authors' code.
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_LOB_HAWKES, runBacktest, type BacktestResult, type StrategyState } from '../dist/index.js';
 import { backtestEnvRollout } from '../dist/internal.js';
+import { refused } from './helpers/errors';
 import { mulberry32 } from './helpers/reference-model';
 
 const MAb = 0, MAs = 1, LAb = 2, LAs = 3, CAb = 4, CAs = 5, MNb = 6, MNs = 7;
@@ -328,4 +330,30 @@ describe('SYM on the default config (the paper\'s setting)', () => {
     expect(ours.metrics.meanTrades).toBeGreaterThan(70);
     expect(ours.metrics.meanTrades).toBeLessThan(86);
   }, 60_000);
+});
+
+describe('the event loops against the authors\' code (SYM, the default config)', () => {
+  // Means and stds of the authors' environment over 1000 episodes: 'published' and
+  // 'published-fixed' as the issue measured the authors' code, 'exact' from its port with exact
+  // thinning (bench/peers/drlformm_env.py --loop exact --seed 1).
+  const targets = [
+    ['published', 9.57, 8.26, 92],
+    ['published-fixed', 4.2, 4.59, 81],
+    ['exact', 1.23, 3.66, 78],
+  ] as const;
+  for (const [eventLoop, mean, std, trades] of targets) {
+    it(`eventLoop '${eventLoop}': mean PnL within 4 standard errors of ${mean}, std within 15 %, trades within 3 %`, () => {
+      const r = runBacktest({ strategy: 'sym', eventLoop, paths: 4000, seed: 21 });
+      const se = Math.sqrt(std ** 2 / 1000 + r.metrics.std ** 2 / 4000);
+      expect(Math.abs(r.metrics.mean - mean)).toBeLessThan(4 * se);
+      expect(Math.abs(r.metrics.std / std - 1)).toBeLessThan(0.15);
+      expect(Math.abs(r.metrics.meanTrades / trades - 1)).toBeLessThan(0.03);
+      expect(r.config.eventLoop).toBe(eventLoop);
+    }, 30_000);
+  }
+
+  it('refuses an unknown event loop and a fillAtSweepStop outside [0, 1], naming the field', () => {
+    refused(() => runBacktest({ strategy: 'sym', eventLoop: 'fast' as never }), 'ERR_INVALID_OPTION', /eventLoop must be 'exact', 'published' or 'published-fixed', got "fast"/);
+    refused(() => runBacktest({ strategy: 'sym', fillAtSweepStop: 1.5 }), 'ERR_INVALID_OPTION', /fillAtSweepStop must be a probability in \[0, 1\], got 1.5/);
+  });
 });
