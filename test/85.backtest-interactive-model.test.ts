@@ -7,7 +7,7 @@
 // of the same rules written plainly below, and each event loop against the authors' code.
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_LOB_HAWKES, runBacktest, type BacktestResult, type StrategyState } from '../dist/index.js';
+import { DEFAULT_LOB_HAWKES, glftOffsets, runBacktest, type BacktestResult, type StrategyState } from '../dist/index.js';
 import { backtestEnvRollout } from '../dist/internal.js';
 import { refused } from './helpers/errors';
 import { mulberry32 } from './helpers/reference-model';
@@ -189,6 +189,17 @@ describe('fees and the inventory limit', () => {
     const pinned = runBacktest({ strategy: () => ({ market: 'buy' }), paths: 4, seed: 10, record: true });
     expect(Array.from(pinned.paths.inventory)).toEqual([3, 3, 3, 3]);
     expect(Array.from(pinned.paths.trades)).toEqual([3, 3, 3, 3]);
+  });
+});
+
+describe('one strategy vocabulary for the API and the CLI', () => {
+  it('{ glft: {...} } runs in runBacktest as the CLI config takes it: the same paths as { lin: glftOffsets(...) }', () => {
+    const params = { A: 2, k: 0.5, sigma: 3, gamma: 0.01 };
+    const a = runBacktest({ strategy: { glft: params }, paths: 20, seed: 15 });
+    const b = runBacktest({ strategy: { lin: glftOffsets(params) }, paths: 20, seed: 15 });
+    expect(Array.from(a.paths.pnl)).toEqual(Array.from(b.paths.pnl));
+    expect(a.config.strategy).toBe('glft');
+    refused(() => runBacktest({ strategy: { glft: { A: 2, k: 0.5, sigma: 3 } as never } }), 'ERR_INVALID_OPTION', /gamma must be a finite number > 0, got undefined/);
   });
 });
 
