@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOB_HAWKES, glftOffsets, runBacktest, type BacktestResult, type StrategyState } from '../dist/index.js';
 import { backtestEnvRollout } from '../dist/internal.js';
 import { refused } from './helpers/errors';
+import { policyFile } from './helpers/policy';
 import { mulberry32 } from './helpers/reference-model';
 
 const MAb = 0, MAs = 1, LAb = 2, LAs = 3, CAb = 4, CAs = 5, MNb = 6, MNs = 7;
@@ -200,6 +201,18 @@ describe('one strategy vocabulary for the API and the CLI', () => {
     expect(Array.from(a.paths.pnl)).toEqual(Array.from(b.paths.pnl));
     expect(a.config.strategy).toBe('glft');
     refused(() => runBacktest({ strategy: { glft: { A: 2, k: 0.5, sigma: 3 } as never } }), 'ERR_INVALID_OPTION', /gamma must be a finite number > 0, got undefined/);
+  });
+});
+
+describe('a policy whose outputs are offsets from the best prices (offsets_from: "best", the paper\'s action)', () => {
+  it('outputs of 0 quote at the best prices: the very paths of SYM; a bad offsets_from is refused', () => {
+    const zero = policyFile({ metadata: { offsets_from: 'best', output_scale: '[0, 0]', output_offset: '[0, 0]' } });
+    const a = runBacktest({ strategy: { policy: zero }, paths: 20, seed: 16 });
+    const b = runBacktest({ strategy: 'sym', paths: 20, seed: 16 });
+    expect(Array.from(a.paths.pnl)).toEqual(Array.from(b.paths.pnl));
+    const fromMid = runBacktest({ strategy: { policy: policyFile({ metadata: { output_scale: '[0, 0]', output_offset: '[0, 0]' } }) }, paths: 20, seed: 16 });
+    expect(Array.from(fromMid.paths.pnl)).not.toEqual(Array.from(b.paths.pnl));
+    refused(() => runBacktest({ strategy: { policy: policyFile({ metadata: { offsets_from: 'bid' } }) }, paths: 1 }), 'ERR_POLICY', /offsets_from" must be "mid" or "best", got "bid"/);
   });
 });
 

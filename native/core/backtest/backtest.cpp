@@ -402,6 +402,15 @@ std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size) {
     v.output_scale[j] = static_cast<float>(scale[j]);
     v.output_offset[j] = static_cast<float>(offset[j]);
   }
+  auto from = file.metadata.find("offsets_from");
+  v.offsets_from_best = 0;
+  if (from != file.metadata.end()) {
+    if (from->second == "best") {
+      v.offsets_from_best = 1;
+    } else if (from->second != "mid") {
+      bad_policy("metadata \"offsets_from\" must be \"mid\" or \"best\", got \"" + from->second + "\"");
+    }
+  }
   auto act = file.metadata.find("output_activation");
   v.output_tanh = 0;
   if (act != file.metadata.end()) {

@@ -29,7 +29,8 @@ struct Policy {
 // `layers.<i>.bias` [out] (F32 or F64), i = 0 .. L-1, input width 3, output width 2, hidden
 // widths <= 256; metadata `input_mean` and `input_std` (JSON arrays of 3 numbers, std > 0),
 // optional `output_activation` ("none" or "tanh"), `output_scale` and `output_offset` (2 numbers
-// each). Throws ERR_POLICY naming the tensor or key.
+// each), `offsets_from` ("mid", the default, or "best": offsets from the best prices, the seed
+// paper's action in ticks). Throws ERR_POLICY naming the tensor or key.
 std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size);
 
 enum class StrategyKind { Sym, Lin, Policy, Callback };

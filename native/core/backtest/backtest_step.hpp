@@ -117,6 +117,7 @@ struct MlpView {
   float input_mean[kPolicyInputs], input_std[kPolicyInputs];
   float output_scale[kPolicyOutputs], output_offset[kPolicyOutputs];
   int output_tanh;
+  int offsets_from_best;  // the outputs are offsets from the best prices (the paper's action), else from the mid
 };
 
 HG_HD void mlp_forward(const MlpView& m, const float* x, float* out, float* a, float* b) {
@@ -147,7 +148,7 @@ HG_HD void mlp_forward(const MlpView& m, const float* x, float* out, float* a, f
 }
 
 // Inputs: inventory (raw; normalise it in the metadata, e.g. mean 0 and std c), spread in
-// ticks, trend; outputs: the bid and ask offsets in ticks from the mid.
+// ticks, trend; outputs: the bid and ask offsets in ticks, from the mid or the best prices.
 template <class Forward>
 struct PolicyStrategy {
   static constexpr bool kNeedsTrend = true;
@@ -159,7 +160,7 @@ struct PolicyStrategy {
     const float x[kPolicyInputs] = {static_cast<float>(o.inventory), static_cast<float>(o.ask - o.bid), static_cast<float>(o.trend)};
     float y[kPolicyOutputs];
     forward(*mlp, x, y, scratch, scratch + kMaxMlpWidth);
-    return offsets_from_mid(y[0], y[1]);
+    return Decision{y[0], y[1], mlp->offsets_from_best != 0, 0};
   }
 };
 
