@@ -16,11 +16,12 @@ import { renderReport } from './report/html';
 const USAGE = `usage: hawkgraph backtest <config.json> [--report out.html] [--json out.json] [--threads N] [--backend cpu|cuda] [--quiet]
 
 config.json: a study, e.g.
-  { "paths": 1000, "horizon": 600, "seed": 1,
+  { "paths": 1000, "seed": 1, "eventLoop": "exact",
     "strategies": { "SYM": "sym", "GLFT": { "glft": { "A": 2, "k": 0.5, "sigma": 3, "gamma": 0.01 } },
                     "LIN": { "lin": { "bid": [1.5, 0.3], "ask": [1.5, -0.3] } }, "RL": { "policy": "actor.safetensors" } },
     "noise": [0.1, 0.2, 0.3], "feeSweep": [0, 0.002, 0.004, 0.006] }
-Every backtest config field (docs/backtest.md) may appear at the top level; policy paths are relative to the config file.
+Every backtest config field (docs/backtest.md) may appear at the top level (each defaults to the seed paper's setting);
+policy paths are relative to the config file.
 
 ${FIT_USAGE}`;
 
