@@ -10,18 +10,19 @@ import * as path from 'node:path';
 
 import { CHECK_USAGE, checkMain } from './cli-check';
 import { FIT_USAGE, fitMain } from './cli-fit';
-import { glftOffsets, runStudyAsync, type GlftParams, type Strategy, type StudyConfig, type StudyResult } from './backtest';
+import { runStudyAsync, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
 import { renderReport } from './report/html';
 
 const USAGE = `usage: hawkgraph backtest <config.json> [--report out.html] [--json out.json] [--threads N] [--backend cpu|cuda] [--quiet]
 
 config.json: a study, e.g.
-  { "paths": 1000, "horizon": 600, "seed": 1,
+  { "paths": 1000, "seed": 1, "eventLoop": "exact",
     "strategies": { "SYM": "sym", "GLFT": { "glft": { "A": 2, "k": 0.5, "sigma": 3, "gamma": 0.01 } },
                     "LIN": { "lin": { "bid": [1.5, 0.3], "ask": [1.5, -0.3] } }, "RL": { "policy": "actor.safetensors" } },
     "noise": [0.1, 0.2, 0.3], "feeSweep": [0, 0.002, 0.004, 0.006] }
-Every backtest config field (docs/backtest.md) may appear at the top level; policy paths are relative to the config file.
+Every backtest config field (docs/backtest.md) may appear at the top level (each defaults to the seed paper's setting);
+policy paths are relative to the config file.
 
 ${FIT_USAGE}
 
@@ -86,7 +87,7 @@ function configPath(file: string): string {
   return path.resolve(shipped).startsWith(examples) && fs.existsSync(shipped) ? shipped : file;
 }
 
-/** Reads a study config; strategies may also be { glft: {...} } and policy paths are relative to the file. */
+/** Reads a study config; policy paths are relative to the file (strategies are read as runBacktest reads them). */
 export function loadStudyConfig(file: string): StudyConfig {
   file = configPath(file);
   let raw: unknown;
@@ -104,9 +105,7 @@ export function loadStudyConfig(file: string): StudyConfig {
   const resolved: Record<string, Strategy> = {};
   for (const [name, s] of Object.entries(strategies as Record<string, unknown>)) {
     let strategy: Strategy;
-    if (s !== null && typeof s === 'object' && 'glft' in s) {
-      strategy = { lin: glftOffsets((s as { glft: GlftParams }).glft) };
-    } else if (s !== null && typeof s === 'object' && 'policy' in s && typeof (s as { policy: unknown }).policy === 'string') {
+    if (s !== null && typeof s === 'object' && 'policy' in s && typeof (s as { policy: unknown }).policy === 'string') {
       strategy = { policy: path.resolve(path.dirname(file), (s as { policy: string }).policy) };
     } else {
       strategy = s as Strategy;
@@ -163,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     const html = renderReport(study, {
       notes: [
         `${first.paths} paths per run, horizon ${first.horizon} s, dt ${first.dt} s, seed ${first.seed}, inventory limit ${first.inventoryLimit}, ` +
-          `Z1/Z2/Z3 ${first.Z1}/${first.Z2}/${first.Z3}, fees ${first.fees.maker}/${first.fees.taker}, backend ${first.backend}`,
+          `Z1/Z2/Z3 ${first.Z1}/${first.Z2}/${first.Z3}, eventLoop ${first.eventLoop}, fees ${first.fees.maker}/${first.fees.taker}, backend ${first.backend}`,
         `${study.rows.length} rows from ${args.config}, computed in ${study.seconds.toFixed(2)} s`,
       ],
     });

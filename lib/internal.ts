@@ -5,6 +5,8 @@
  */
 import { native } from './native';
 import type { NativeCpuPeak } from './native';
+import { prepare } from './backtest/config';
+import type { BacktestConfig } from './backtest/types';
 
 export { native } from './native';
 export type * from './native';
@@ -16,6 +18,18 @@ export type { HostTwinOptions } from './gnn/create';
 export { resolveEngineOptions } from './gnn/options';
 export type { ResolvedEngineOptions } from './gnn/options';
 export { runBacktestsTogether } from './backtest/run';
+
+/**
+ * Path `path` of a backtest config driven through the native step interface a trainer uses
+ * (backtest::MarketMakingEnv: observe, act, one step, its reward), with the given decisions
+ * [steps x 2] (bid and ask offsets in ticks, from the best prices with fromBest, else from the
+ * mid; NaN: no quote). observations: [steps x 4] (inventory, bid, ask, trend; prices in ticks).
+ */
+export function backtestEnvRollout(config: BacktestConfig, path: number, decisions: Float64Array, fromBest: boolean) {
+  const p = prepare(config);
+  const h = p.process;
+  return native().addon.backtestEnvRollout(h.mu, h.alpha, h.beta, { ...p.native, paths: 1, firstPath: path }, decisions, fromBest);
+}
 
 /** y = a x + y on the CUDA device (the CUDA tests' smoke test); ERR_CUDA without a device. */
 export function cudaAxpy(a: number, x: Float32Array, y: Float32Array): void {

@@ -99,10 +99,11 @@ describe('fees and the no-aggression case', () => {
     expect(means[4]).toBeLessThan(means[0]);
   });
 
+  // Z2 = 0: SYM's own cancellations would otherwise be aggressive and move the price.
   it('without aggressive orders and with zero fees, SYM wealth never decreases', () => {
     const mu = DEFAULT_LOB_HAWKES.mu.map((m, k) => (k >= 6 ? m : 0));
     const alpha = (DEFAULT_LOB_HAWKES.alpha as number[][]).map((row, k) => row.map((a, l) => (k >= 6 && l >= 6 ? a : 0)));
-    const r = runBacktest({ strategy: 'sym', hawkes: { mu, alpha, beta: 20 }, paths: 16, horizon: 60, seed: 2, record: true, inventoryLimit: 5 });
+    const r = runBacktest({ strategy: 'sym', hawkes: { mu, alpha, beta: 20 }, paths: 16, horizon: 60, seed: 2, record: true, inventoryLimit: 5, Z2: 0 });
     const s = r.records!.steps;
     const v = violations();
     for (let i = 1; i < s.time.length; i++) {

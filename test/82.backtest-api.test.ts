@@ -8,29 +8,40 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
+  DEFAULT_LOB_HAWKES, HawkesProcess, PAPER_SETTING, quantileSorted, resolveBacktestConfig, runBacktest, runBacktestAsync, runStudy, runStudyAsync, runtime,
 } from '../dist/index.js';
 import { runBacktestsTogether as _runBacktestsTogether } from '../dist/internal.js';
 import { policyFile } from './helpers/policy';
 import { refused } from './helpers/errors';
 
 describe('config', () => {
-  it('fills every default but the strategy', () => {
+  it("fills every default but the strategy with the seed paper's setting (PAPER_SETTING)", () => {
     const c = resolveBacktestConfig({ strategy: 'sym' });
     expect(c).toMatchObject({
-      horizon: 600, dt: 0.1, steps: 6000, paths: 1000, seed: 0, inventoryLimit: 10, fees: { maker: 0, taker: 0 }, phi: 0,
-      Z1: 1, Z2: 0, Z3: 0.5, noiseVariance: 0, timeGrid: 100, backend: 'cpu', tick: 0.01, initialBid: 100, initialAsk: 100.01,
+      horizon: 100, dt: 1, steps: 100, paths: 1000, seed: 0, inventoryLimit: 3, fees: { maker: 0, taker: 0.002 }, phi: 0.01,
+      Z1: 8 / 30, Z2: 0.25, Z3: 0.25, fillAtSweepStop: 0.25, eventLoop: 'exact', noiseVariance: 0, timeGrid: 100, backend: 'cpu',
+      tick: 0.01, initialBid: 99.95, initialAsk: 100.05,
     });
-    expect(c.hawkes.mu).toHaveLength(8);
-    expect(c.jumps.location).toHaveLength(8);
+    expect(c.hawkes.mu).toEqual([0.55, 0.55, 2.6, 2.6, 1.5, 1.5, 1, 1]);
+    // alpha[target][source] = E[source][target]: an MAb adds 3 to LAb's intensity, an LAb 0.4 to MAb's.
+    expect(c.hawkes.alpha[2][0]).toBe(3);
+    expect(c.hawkes.alpha[0][2]).toBe(0.4);
+    expect(c.hawkes.beta.flat().every((b) => b === 100)).toBe(true);
+    expect(c.jumps).toEqual({ location: [1, 1, 1, 1, 1, 1, 1, 1], scale: [8, 8, 8, 8, 8, 8, 8, 8] });
+    const preset = resolveBacktestConfig({ ...PAPER_SETTING, strategy: 'sym' });
+    expect(preset).toEqual(c);
   });
 
-  it('the issue example just runs, and the default model is about 100 events/s', () => {
+  it('the issue example just runs, and the default model runs at its stationary rate less the events the book rules out', () => {
     const r = runBacktest({ strategy: 'sym', paths: 1000, horizon: 600, seed: 1 });
     expect(r.paths.pnl).toHaveLength(1000);
     const events = r.paths.events.reduce((a, b) => a + b, 0);
-    expect(events / 1000 / 600).toBeGreaterThan(90);
-    expect(events / 1000 / 600).toBeLessThan(110);
+    // Lambda = (I - alpha / beta)^-1 mu sums to about 11.9 events/s; LA on a one-tick spread and
+    // CA onto SYM's resting quote do not happen (and do not excite), so fewer come.
+    const rate = new HawkesProcess(DEFAULT_LOB_HAWKES).stationaryIntensity().reduce((a, b) => a + b, 0);
+    expect(rate).toBeCloseTo(11.86, 2);
+    expect(events / 1000 / 600).toBeGreaterThan(0.6 * rate);
+    expect(events / 1000 / 600).toBeLessThan(rate);
     expect(r.pnlOverTime.time).toHaveLength(101);
     expect(r.pnlOverTime.time[100]).toBeCloseTo(600, 9);
     expect(r.pnlOverTime.mean[100]).toBeCloseTo(r.metrics.mean, 6);
@@ -55,7 +66,7 @@ describe('config', () => {
     [{ strategy: 'sym', noiseVariance: -0.1 }, /^noiseVariance must be/],
     [{ strategy: 'sym', tick: 0 }, /^tick must be/],
     [{ strategy: 'sym', initialBid: 100.005 }, /^initialBid 100.005 is not a multiple/],
-    [{ strategy: 'sym', initialAsk: 100 }, /^initialAsk \(100\) must be at least one tick above/],
+    [{ strategy: 'sym', initialAsk: 99.95 }, /^initialAsk \(99.95\) must be at least one tick above/],
     [{ strategy: 'sym', jumps: { scale: [1, 2] } }, /^jumps\.scale must be/],
     [{ strategy: 'sym', backend: 'tpu' }, /^backend must be/],
     [{ strategy: 'sym', horizon: 10, dt: 0.1, paths: 100000, record: true }, /record keeps every step/],
@@ -128,7 +139,7 @@ describe('callback strategy (the slow path)', () => {
     });
     expect(Array.from(viaJs.paths.pnl)).toEqual(Array.from(native.paths.pnl));
     expect(Array.from(viaJs.paths.trades)).toEqual(Array.from(native.paths.trades));
-    expect(seen.states).toBe(6 * 300);
+    expect(seen.states).toBe(6 * 30);
     expect(seen.spreads).toBe(seen.states);
     expect(viaJs.config.strategy).toBe('callback');
   });

@@ -532,6 +532,8 @@ describe('LobModel: hostile options', () => {
 // ---- Backtests --------------------------------------------------------------------------------
 
 const SMALL = { paths: 2, horizon: 1, threads: 1 };
+// The factor that takes the default process's spectral radius to 1.2.
+const EXPLOSIVE = 1.2 / new HawkesProcess(DEFAULT_LOB_HAWKES).branchingRatio();
 
 describe('runBacktest: hostile configs', () => {
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
@@ -553,7 +555,7 @@ describe('runBacktest: hostile configs', () => {
     ['seed negative', { seed: -1 }, 'ERR_INVALID_OPTION', /seed must be an integer in \[0, 9007199254740991\], got -1/],
     ['seed 2^53', { seed: 2 ** 53 }, 'ERR_INVALID_OPTION', /seed .* got 9007199254740992/],
     ['tick 0', { tick: 0 }, 'ERR_INVALID_OPTION', /tick must be a finite number > 0, got 0/],
-    ['tick 1e300 (prices off the grid)', { tick: 1e300 }, 'ERR_INVALID_OPTION', /initialBid 100 is not a multiple of the tick 1e\+300/],
+    ['tick 1e300 (prices off the grid)', { tick: 1e300 }, 'ERR_INVALID_OPTION', /initialBid 99.95 is not a multiple of the tick 1e\+300/],
     ['initialBid 1e300', { initialBid: 1e300, initialAsk: 1e300 + 1e290 }, 'ERR_INVALID_OPTION', /initialBid 1e\+300 is too many ticks/],
     ['initialAsk below initialBid', { initialAsk: 99 }, 'ERR_INVALID_OPTION', /initialAsk \(99\) must be at least one tick above initialBid/],
     ['fees.maker NaN', { fees: { maker: NaN } }, 'ERR_INVALID_OPTION', /fees.maker must be a rate in \(-1, 1\)/],
@@ -573,8 +575,8 @@ describe('runBacktest: hostile configs', () => {
     ['jumps of 1e308 ticks', { jumps: { location: 1e308 } }, 'ERR_INVALID_OPTION', /jumps.location\[0\] must be at most 1000000 ticks/],
     ['an unknown jumps field', { jumps: { locaton: 1 } }, 'ERR_INVALID_OPTION', /unknown field jumps.locaton/],
     ['a 1-dimensional hawkes', { hawkes: { mu: [1], alpha: [[0]], beta: 1 } }, 'ERR_INVALID_OPTION', /hawkes must have 8 dimensions .* got 1/],
-    ['an explosive hawkes', { hawkes: { ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => 2 * x) } }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius/],
-    ['an explosive HawkesProcess instance', { hawkes: new HawkesProcess({ ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => 2 * x), allowExplosive: true, maxEvents: 100 }) }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius of alpha \/ beta is 1.2, not below 1: a backtest needs a stable process/],
+    ['an explosive hawkes', { hawkes: { ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => EXPLOSIVE * x) } }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius/],
+    ['an explosive HawkesProcess instance', { hawkes: new HawkesProcess({ ...DEFAULT_LOB_HAWKES, alpha: lobAlpha((x) => EXPLOSIVE * x), allowExplosive: true, maxEvents: 100 }) }, 'ERR_HAWKES_UNSTABLE', /^hawkes: the spectral radius of alpha \/ beta is 1\.(2|19999)\d*, not below 1: a backtest needs a stable process/],
     ['a hawkes with an unknown key', { hawkes: { ...DEFAULT_LOB_HAWKES, gamma: 1 } }, 'ERR_INVALID_OPTION', /^hawkes: unknown HawkesProcess option "gamma"/],
     ['an unknown field', { colour: 'red' }, 'ERR_INVALID_OPTION', /unknown config field "colour"/],
   ];
@@ -625,8 +627,8 @@ describe('runBacktest: hostile strategies', () => {
     ["'SYM'", 'SYM', 'ERR_INVALID_OPTION', /strategy must be .* got "SYM"/],
     ['a number', 42, 'ERR_INVALID_OPTION', /strategy must be .* got 42/],
     ['an array', ['sym'], 'ERR_INVALID_OPTION', /strategy must be .* got an array of length 1/],
-    ['an empty object', {}, 'ERR_INVALID_OPTION', /an object strategy has one key, lin or policy, got none/],
-    ['both lin and policy', { lin: { bid: [1, 0], ask: [1, 0] }, policy: 'x' }, 'ERR_INVALID_OPTION', /one key, lin or policy, got "lin", "policy"/],
+    ['an empty object', {}, 'ERR_INVALID_OPTION', /an object strategy has one key, lin, glft or policy, got none/],
+    ['both lin and policy', { lin: { bid: [1, 0], ask: [1, 0] }, policy: 'x' }, 'ERR_INVALID_OPTION', /one key, lin, glft or policy, got "lin", "policy"/],
     ['a misspelt kind', { linear: { bid: [1, 0], ask: [1, 0] } }, 'ERR_INVALID_OPTION', /got "linear"/],
     ['lin null', { lin: null }, 'ERR_INVALID_OPTION', /strategy.lin must be \{ bid: \[c0, c1\], ask: \[c0, c1\] \}, got null/],
     ['lin.bid of 3', { lin: { bid: [1, 0, 0], ask: [1, 0] } }, 'ERR_INVALID_OPTION', /strategy.lin.bid must be \[c0, c1\].* got an array of length 3/],
@@ -692,7 +694,7 @@ describe('runBacktest: hostile strategies', () => {
     await expect(runBacktestAsync({ strategy: () => { throw mine; }, ...SMALL })).rejects.toBe(mine);
     // Thrown late in the run, too.
     let calls = 0;
-    expect(() => runBacktest({ strategy: () => { if (++calls === 15) throw mine; return null; }, ...SMALL })).toThrow(mine);
+    expect(() => runBacktest({ strategy: () => { if (++calls === 15) throw mine; return null; }, ...SMALL, horizon: 10 })).toThrow(mine);
     expect(runBacktest({ strategy: 'sym', ...SMALL }).metrics.paths).toBe(2);
   });
 
@@ -721,7 +723,7 @@ describe('runBacktest: hostile strategies', () => {
         }
         return { bidOffset: 1, askOffset: 1 };
       },
-      paths: 200, horizon: 600, threads: 1, timeGrid: 0,
+      paths: 200, horizon: 600, dt: 0.1, threads: 1, timeGrid: 0,
     });
     expect(calls).toBe(1_200_000);
     expect(peak - early).toBeLessThan(20e6);

@@ -2,7 +2,7 @@
 // runBacktest({ strategy: { policy } })). Refusals (hawkgraph::Error, ERR_POLICY) are expected;
 // anything else is a finding. An accepted policy is then run as the backtest runs it: the shared
 // per-step MLP (backtest_step.hpp, the code CPU threads and CUDA threads both execute) on a few
-// observations, with the quotes it turns into checked against the book.
+// observations, with the decision it turns into checked (no market order, the file's reference).
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -55,10 +55,11 @@ void run_policy(const Policy& p) {
       {3.0, 3, 4000000, 4000003, 1e9, 0.0, 7},
   };
   for (const Observation& o : observations) {
-    const Quotes q = strategy.decide(o);
-    if (q.has_bid && q.bid >= o.ask) broken("a bid at or above the best ask");
-    if (q.has_ask && q.ask <= o.bid) broken("an ask at or below the best bid");
-    if (q.has_bid && q.has_ask && q.bid >= q.ask) broken("a crossed pair of quotes");
+    // Any offsets are a valid decision (a quote across the spread is a market order, NaN no
+    // quote); what the file decides is the reference they are measured from.
+    const Decision d = strategy.decide(o);
+    if (d.market != 0) broken("a policy decided a market order");
+    if (d.from_best != (p.view.offsets_from_best != 0)) broken("offsets measured from another reference than the file's offsets_from");
   }
 }
 

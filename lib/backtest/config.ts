@@ -9,7 +9,7 @@ import { HawkesProcess } from '../hawkes/process';
 import type { NativeBacktestOptions } from '../native';
 import { LIB_LIMITS, LIMITS } from '../native/layouts';
 import { checkKeys, integerOption as int, numberOption as num, optionError as fail, simulationThreads } from '../options';
-import { DEFAULT_LOB_HAWKES, DEFAULT_LOB_JUMPS } from './defaults';
+import { PAPER_SETTING as D } from './defaults';
 import { nativeStrategy, strategyName } from './strategy';
 import type { BacktestConfig, ResolvedBacktestConfig, Strategy, StrategyCallback } from './types';
 
@@ -23,7 +23,7 @@ export function stepCount(horizon: number, dt: number): number {
 
 const CONFIG_KEYS = new Set([
   'strategy', 'hawkes', 'jumps', 'tick', 'initialBid', 'initialAsk', 'horizon', 'dt', 'paths', 'seed', 'threads', 'inventoryLimit',
-  'fees', 'phi', 'Z1', 'Z2', 'Z3', 'noiseVariance', 'timeGrid', 'backend', 'record',
+  'fees', 'phi', 'Z1', 'Z2', 'Z3', 'fillAtSweepStop', 'eventLoop', 'noiseVariance', 'timeGrid', 'backend', 'record',
 ]);
 
 /** A config read and checked: what results report, the process, the native options, the callback. */
@@ -45,21 +45,21 @@ function readConfig(c: Record<string, unknown>): Prepared {
   // Read once: a getter may answer differently each time, and the run must be the one named.
   const userStrategy = c.strategy;
   const strategy = nativeStrategy(userStrategy);
-  const process = c.hawkes === undefined ? new HawkesProcess(DEFAULT_LOB_HAWKES) : hawkesOption(c.hawkes);
+  const process = c.hawkes === undefined ? new HawkesProcess(D.hawkes) : hawkesOption(c.hawkes);
   // A HawkesProcess made with allowExplosive: a backtest runs to the horizon, with no event cap.
   if (!(process.branchingRatio() < 1)) {
     throw new HawkgraphError('ERR_HAWKES_UNSTABLE', `hawkes: the spectral radius of alpha / beta is ${process.branchingRatio()}, not below 1: a backtest needs a stable process (it has no event cap)`);
   }
-  const { location, scale } = readJumps(c.jumps, DEFAULT_LOB_JUMPS);
-  const tick = num(c.tick, 'tick', 0.01, (x) => x > 0, 'a finite number > 0');
-  const initialBid = num(c.initialBid, 'initialBid', 100, () => true, 'a finite price');
-  const initialAsk = num(c.initialAsk, 'initialAsk', 100.01, () => true, 'a finite price');
+  const { location, scale } = readJumps(c.jumps, D.jumps);
+  const tick = num(c.tick, 'tick', D.tick, (x) => x > 0, 'a finite number > 0');
+  const initialBid = num(c.initialBid, 'initialBid', D.initialBid, () => true, 'a finite price');
+  const initialAsk = num(c.initialAsk, 'initialAsk', D.initialAsk, () => true, 'a finite price');
   const { bidTicks, askTicks } = quoteTicks(initialBid, initialAsk, tick);
-  const horizon = num(c.horizon, 'horizon', 600, (x) => x > 0, 'a finite number of seconds > 0');
-  const dt = num(c.dt, 'dt', 0.1, (x) => x > 0, 'a finite number of seconds > 0');
+  const horizon = num(c.horizon, 'horizon', D.horizon, (x) => x > 0, 'a finite number of seconds > 0');
+  const dt = num(c.dt, 'dt', D.dt, (x) => x > 0, 'a finite number of seconds > 0');
   const steps = stepCount(horizon, dt);
   if (steps > LIMITS.maxSteps) fail(`horizon / dt must be at most ${LIMITS.maxSteps.toExponential().replace('e+', 'e')} steps, got ${steps}`);
-  const paths = int(c.paths, 'paths', 1000, 1, LIMITS.maxPaths);
+  const paths = int(c.paths, 'paths', D.paths, 1, LIMITS.maxPaths);
   const fees = c.fees === undefined ? {} : c.fees;
   if (fees === null || typeof fees !== 'object') fail(`fees must be an object { maker, taker }, got ${describe(fees)}`);
   const f = fees as Record<string, unknown>;
@@ -68,6 +68,10 @@ function readConfig(c: Record<string, unknown>): Prepared {
   const backend = c.backend ?? 'cpu';
   if (backend !== 'cpu' && backend !== 'cuda') fail(`backend must be 'cpu' or 'cuda', got ${describe(backend)}`);
   if (c.record !== undefined && typeof c.record !== 'boolean') fail(`record must be a boolean, got ${describe(c.record)}`);
+  const eventLoop = c.eventLoop ?? D.eventLoop;
+  if (eventLoop !== 'exact' && eventLoop !== 'published' && eventLoop !== 'published-fixed') {
+    fail(`eventLoop must be 'exact', 'published' or 'published-fixed', got ${describe(eventLoop)}`);
+  }
   const prob = (x: number) => x >= 0 && x <= 1;
   const resolved: ResolvedBacktestConfig = {
     strategy: strategyName(userStrategy as Strategy),
@@ -82,15 +86,17 @@ function readConfig(c: Record<string, unknown>): Prepared {
     paths,
     seed: int(c.seed, 'seed', 0, 0, Number.MAX_SAFE_INTEGER),
     threads: simulationThreads(c.threads, paths),
-    inventoryLimit: int(c.inventoryLimit, 'inventoryLimit', LIB_LIMITS.defaultInventoryLimit, 1, LIMITS.maxInventoryLimit),
+    inventoryLimit: int(c.inventoryLimit, 'inventoryLimit', D.inventoryLimit, 1, LIMITS.maxInventoryLimit),
     fees: {
-      maker: num(f.maker, 'fees.maker', 0, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
-      taker: num(f.taker, 'fees.taker', 0, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
+      maker: num(f.maker, 'fees.maker', D.fees.maker, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
+      taker: num(f.taker, 'fees.taker', D.fees.taker, rate, 'a rate in (-1, 1) (0.002 = 0.2 %)'),
     },
-    phi: num(c.phi, 'phi', 0, (x) => x >= 0, 'a finite number >= 0'),
-    Z1: num(c.Z1, 'Z1', 1, prob, 'a probability in [0, 1]'),
-    Z2: num(c.Z2, 'Z2', 0, prob, 'a probability in [0, 1]'),
-    Z3: num(c.Z3, 'Z3', 0.5, prob, 'a probability in [0, 1]'),
+    phi: num(c.phi, 'phi', D.phi, (x) => x >= 0, 'a finite number >= 0'),
+    Z1: num(c.Z1, 'Z1', D.Z1, prob, 'a probability in [0, 1]'),
+    Z2: num(c.Z2, 'Z2', D.Z2, prob, 'a probability in [0, 1]'),
+    Z3: num(c.Z3, 'Z3', D.Z3, prob, 'a probability in [0, 1]'),
+    fillAtSweepStop: num(c.fillAtSweepStop, 'fillAtSweepStop', D.fillAtSweepStop, prob, 'a probability in [0, 1]'),
+    eventLoop,
     noiseVariance: num(c.noiseVariance, 'noiseVariance', 0, (x) => x >= 0, 'a finite number >= 0'),
     timeGrid: int(c.timeGrid, 'timeGrid', Math.min(LIB_LIMITS.defaultTimeGrid, steps), 0, LIMITS.maxTimeGrid),
     backend,
@@ -103,7 +109,8 @@ function readConfig(c: Record<string, unknown>): Prepared {
     callback: typeof userStrategy === 'function' ? (userStrategy as StrategyCallback) : undefined,
     native: {
       horizon, dt, tick, paths, firstPath: 0, seed: resolved.seed, threads: resolved.threads,
-      inventoryLimit: resolved.inventoryLimit, z1: resolved.Z1, z2: resolved.Z2, z3: resolved.Z3, phi: resolved.phi,
+      inventoryLimit: resolved.inventoryLimit, z1: resolved.Z1, z2: resolved.Z2, z3: resolved.Z3,
+      fillAtSweepStop: resolved.fillAtSweepStop, eventLoop, phi: resolved.phi,
       feeMaker: resolved.fees.maker, feeTaker: resolved.fees.taker, noiseVariance: resolved.noiseVariance,
       timeGrid: resolved.timeGrid, record: resolved.record, backend,
       lob: { location, scale, initialBid: bidTicks, initialAsk: askTicks },

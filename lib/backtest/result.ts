@@ -42,7 +42,7 @@ export function toResult(raw: NativeBacktestResult, r: ResolvedBacktestConfig, f
     pnlOverTime: pnlOverTime(raw, r, fees),
     config: sameFees ? r : { ...r, fees: { ...fees } },
   };
-  if (raw.steps && raw.fills) out.records = { steps: raw.steps, fills: raw.fills };
+  if (raw.steps && raw.fills && raw.bookEvents) out.records = { steps: raw.steps, fills: raw.fills, events: raw.bookEvents };
   return out;
 }
 
@@ -66,8 +66,11 @@ export function concatRaw(parts: NativeBacktestResult[]): NativeBacktestResult {
     for (const k of Object.keys(parts[0].steps) as (keyof BacktestRecords['steps'])[]) steps[k] = cat((r) => r.steps![k]);
     const fills = {} as BacktestRecords['fills'];
     for (const k of Object.keys(parts[0].fills) as (keyof BacktestRecords['fills'])[]) fills[k] = cat((r) => r.fills![k]);
+    const events = {} as BacktestRecords['events'];
+    for (const k of Object.keys(parts[0].bookEvents!) as (keyof BacktestRecords['events'])[]) events[k] = cat((r) => r.bookEvents![k]);
     out.steps = steps;
     out.fills = fills;
+    out.bookEvents = events;
   }
   return out;
 }

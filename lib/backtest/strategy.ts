@@ -1,21 +1,25 @@
 /**
- * A backtest's strategy as native code takes it: 'sym', LIN offsets, a policy's safetensors bytes
- * (read from a path here), or a JS callback (run on the JS thread, step by step).
+ * A backtest's strategy as native code takes it: 'sym', LIN offsets (GLFT's among them), a
+ * policy's safetensors bytes (read from a path here), or a JS callback (run on the JS thread,
+ * step by step). The one reader of strategies: the API and the CLI's JSON configs alike.
  */
 import { describe } from '../errors';
 import type { NativeStrategy } from '../native';
 import { optionError as fail } from '../options';
+import { glftOffsets } from './glft';
 import { readPolicyFile } from './policy-file';
-import type { Strategy } from './types';
+import type { GlftParams, Strategy } from './types';
 
 export function strategyName(s: Strategy): string {
   if (s === 'sym') return 'sym';
   if (typeof s === 'function') return 'callback';
   if ('lin' in s) return 'lin';
+  if ('glft' in s) return 'glft';
   return 'policy';
 }
 
-const STRATEGY_HELP = "'sym', { lin: { bid: [c0, c1], ask: [c0, c1] } }, { policy: <safetensors bytes or path> } or a function";
+const STRATEGY_HELP = "'sym', { lin: { bid: [c0, c1], ask: [c0, c1] } }, { glft: { A, k, sigma, gamma, size? } }, { policy: <safetensors bytes or path> } or a function";
+const OBJECT_KEYS = ['lin', 'glft', 'policy'];
 
 export function nativeStrategy(s: unknown): NativeStrategy {
   if (s === undefined) fail(`strategy is required: ${STRATEGY_HELP}`);
@@ -23,8 +27,8 @@ export function nativeStrategy(s: unknown): NativeStrategy {
   if (typeof s === 'function') return { kind: 'callback' };
   if (s !== null && typeof s === 'object' && !Array.isArray(s)) {
     const keys = Object.keys(s);
-    if (keys.length !== 1 || (keys[0] !== 'lin' && keys[0] !== 'policy')) {
-      fail(`strategy must be ${STRATEGY_HELP}; an object strategy has one key, lin or policy, got ${keys.length === 0 ? 'none' : keys.map((k) => JSON.stringify(k)).join(', ')}`);
+    if (keys.length !== 1 || !OBJECT_KEYS.includes(keys[0])) {
+      fail(`strategy must be ${STRATEGY_HELP}; an object strategy has one key, lin, glft or policy, got ${keys.length === 0 ? 'none' : keys.map((k) => JSON.stringify(k)).join(', ')}`);
     }
   }
   if (s !== null && typeof s === 'object' && 'lin' in s) {
@@ -41,6 +45,10 @@ export function nativeStrategy(s: unknown): NativeStrategy {
       }
     });
     return { kind: 'lin', lin: out };
+  }
+  if (s !== null && typeof s === 'object' && 'glft' in s) {
+    const lin = glftOffsets((s as { glft: GlftParams }).glft);
+    return { kind: 'lin', lin: Float64Array.from([...lin.bid, ...lin.ask]) };
   }
   if (s !== null && typeof s === 'object' && 'policy' in s) {
     const p = (s as { policy: unknown }).policy;

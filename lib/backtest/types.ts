@@ -2,11 +2,11 @@
  * The backtest API's public shapes: strategies, the config and its resolved form, metrics,
  * per-path results, studies. Types only.
  */
-import type { NativeFillColumn, NativeStepColumn } from '../native';
+import type { NativeEventColumn, NativeFillColumn, NativeStepColumn } from '../native';
 import type { HawkesParams, SimulationProgress } from '../hawkes/types';
 import type { HawkesProcess } from '../hawkes/process';
 
-/** What a JS callback strategy sees at the start of each step (prices in price units). */
+/** What a JS callback strategy sees at the start of each step, before its cancellations (prices in price units). */
 export interface StrategyState {
   path: number;
   step: number;
@@ -23,7 +23,11 @@ export interface StrategyState {
   cash: number;
 }
 
-/** A callback's decision: offsets in ticks from the mid (null / undefined: no quote on that side), and an optional market order. */
+/**
+ * A callback's decision: offsets in ticks from the mid after this step's cancellations (null /
+ * undefined: no quote on that side; a quote across the spread is a market order), or a market
+ * order of one unit (it replaces both quotes: aggressive with probability Z1).
+ */
 export interface StrategyAction {
   bidOffset?: number | null;
   askOffset?: number | null;
@@ -41,24 +45,25 @@ export interface LinParams {
 export type Strategy =
   | 'sym'
   | { lin: LinParams }
+  | { glft: GlftParams }
   | { policy: Uint8Array | string }
   | StrategyCallback;
 
 export interface BacktestConfig {
   /** The quoting strategy (required). */
   strategy: Strategy;
-  /** The 8-dimensional Hawkes process of the order flow. Default DEFAULT_LOB_HAWKES. */
+  /** The 8-dimensional Hawkes process of the order flow. Every default below is PAPER_SETTING's (the seed paper's setting). Default DEFAULT_LOB_HAWKES. */
   hawkes?: HawkesParams | HawkesProcess;
   /** Jump laws per type (ticks). Default DEFAULT_LOB_JUMPS. */
   jumps?: { location?: number | ArrayLike<number>; scale?: number | ArrayLike<number> };
   /** Price of a tick. Default 0.01. */
   tick?: number;
-  /** Initial best bid / ask (prices on the tick grid). Default 100 / 100.01. */
+  /** Initial best bid / ask (prices on the tick grid). Default 99.95 / 100.05. */
   initialBid?: number;
   initialAsk?: number;
-  /** Simulated seconds per path. Default 600. */
+  /** Simulated seconds per path. Default 100. */
   horizon?: number;
-  /** Seconds between quote updates. Default 0.1. */
+  /** Seconds between quote updates. Default 1. */
   dt?: number;
   /** Default 1000. */
   paths?: number;
@@ -66,18 +71,22 @@ export interface BacktestConfig {
   seed?: number;
   /** Native threads. Default: available parallelism. */
   threads?: number;
-  /** c: |inventory| <= c (orders that would break it are not placed). Default 10. */
+  /** c: |inventory| <= c (orders that would break it are not placed). Default 3. */
   inventoryLimit?: number;
-  /** Fee rates on traded value (0.002 = 0.2 %). Default 0 and 0. */
+  /** Fee rates on traded value (0.002 = 0.2 %): maker on the agent's limit fills, taker on its market orders. Default 0 and 0.002. */
   fees?: { maker?: number; taker?: number };
-  /** Running inventory penalty per unit of |I| per second, for `reward`. Default 0. */
+  /** Running inventory penalty per unit of |I| per second, for `reward`. Default 0.01. */
   phi?: number;
-  /** Fill probability of a non-aggressive market order against an agent quote inside the spread. Default 1. */
+  /** Probability that the agent's market order (a quote across the spread) is aggressive (MA: it moves the price) rather than non-aggressive (MN). Default 8/30. */
   Z1?: number;
-  /** Fill probability of an agent quote at the level where an aggressive market order stopped. Default 0. */
+  /** Probability that cancelling the agent's quote standing at the best price is an aggressive cancellation (CA: the price moves). Default 0.25. */
   Z2?: number;
-  /** Fill probability of a non-aggressive market order against an agent quote at the best price (queue). Default 0.5. */
+  /** Probability that a non-aggressive market order (MN) fills the agent's quote standing at the best price. Default 0.25. */
   Z3?: number;
+  /** Probability that an aggressive market order that stops exactly at the agent's quote fills it (one that passes it always does). Default 0.25. */
+  fillAtSweepStop?: number;
+  /** 'exact' (default): the order flow simulated exactly; 'published': the seed paper's published event loop, its thinning bug included (rejected candidates are kept), to reproduce its tables; 'published-fixed': that loop with the authors' later fix (candidates rejected, but a type still drawn from the intensities before the decay). */
+  eventLoop?: 'exact' | 'published' | 'published-fixed';
   /** Variance of Gaussian noise added to each baseline intensity, fresh per path, clipped at 0. Default 0. */
   noiseVariance?: number;
   /** Points of pnlOverTime. Default 100 (0: none). */
@@ -107,6 +116,8 @@ export interface ResolvedBacktestConfig {
   Z1: number;
   Z2: number;
   Z3: number;
+  fillAtSweepStop: number;
+  eventLoop: 'exact' | 'published' | 'published-fixed';
   noiseVariance: number;
   timeGrid: number;
   backend: 'cpu' | 'cuda';
@@ -159,10 +170,16 @@ export interface PnlOverTime {
 }
 
 export interface BacktestRecords {
-  /** Columns: path, time, bid, ask, quoteBid, quoteAsk, inventory, cash, wealth. */
+  /** Columns: path, time, bid, ask, quoteBid, quoteAsk, inventory, cash, wealth: the book and the agent once it has placed its quotes (NaN: none placed or resting). */
   steps: Record<NativeStepColumn, Float64Array>;
   /** Columns: path, step, time, side, price, fee, maker, inventory, cash, bid, ask. */
   fills: Record<NativeFillColumn, Float64Array>;
+  /**
+   * Every book event, the agent's own (agent 1) and the market's: path, step, time, type (0..7 in
+   * the order MAb, MAs, LAb, LAs, CAb, CAs, MNb, MNs), agent, bid and ask after it, and intensity
+   * (8 per event: the intensities just after it).
+   */
+  events: Record<NativeEventColumn, Float64Array>;
 }
 
 export interface BacktestResult {

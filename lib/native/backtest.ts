@@ -13,15 +13,17 @@ export type NativeStrategy =
 
 export interface NativeBacktestOptions {
   horizon: number; dt: number; tick: number; paths: number; firstPath: number; seed: number; threads: number;
-  inventoryLimit: number; z1: number; z2: number; z3: number; phi: number; feeMaker: number; feeTaker: number;
+  inventoryLimit: number; z1: number; z2: number; z3: number; fillAtSweepStop: number; eventLoop: 'exact' | 'published' | 'published-fixed';
+  phi: number; feeMaker: number; feeTaker: number;
   noiseVariance: number; timeGrid: number; record: boolean; backend: 'cpu' | 'cuda';
   lob: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number };
   strategy: NativeStrategy;
 }
 
-/** Columns of a recorded run (record: true): one value per step, one per fill. */
+/** Columns of a recorded run (record: true): one value per step, one per fill, one per event (intensity: 8 per event). */
 export type NativeStepColumn = 'path' | 'time' | 'bid' | 'ask' | 'quoteBid' | 'quoteAsk' | 'inventory' | 'cash' | 'wealth';
 export type NativeFillColumn = 'path' | 'step' | 'time' | 'side' | 'price' | 'fee' | 'maker' | 'inventory' | 'cash' | 'bid' | 'ask';
+export type NativeEventColumn = 'path' | 'step' | 'time' | 'type' | 'agent' | 'bid' | 'ask' | 'intensity';
 
 /** The per-path columns of a result, and the time grid's (paths x timeGrid, path-major). */
 export const NATIVE_RESULT_COLUMNS = [
@@ -32,6 +34,7 @@ export const NATIVE_RESULT_COLUMNS = [
 export type NativeBacktestResult = Record<(typeof NATIVE_RESULT_COLUMNS)[number], Float64Array> & {
   steps?: Record<NativeStepColumn, Float64Array>;
   fills?: Record<NativeFillColumn, Float64Array>;
+  bookEvents?: Record<NativeEventColumn, Float64Array>;
 };
 
 export interface NativeBacktest {
@@ -44,6 +47,10 @@ export interface NativeBacktest {
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decide: (state: Float64Array) => Float64Array,
   ): NativeBacktestResult;
   /** Several runs on one Hawkes model; on CUDA they share the device. */
+  /** One path through the native step interface (MarketMakingEnv), decisions [steps x 2] in ticks; for tests. */
+  backtestEnvRollout(
+    mu: Float64Array, alpha: Float64Array, beta: Float64Array, o: NativeBacktestOptions, decisions: Float64Array, fromBest: boolean,
+  ): { observations: Float64Array; rewards: Float64Array; pnl: number; reward: number; trades: number; inventory: number };
   backtestRunMany(mu: Float64Array, alpha: Float64Array, beta: Float64Array, runs: NativeBacktestOptions[]): NativeBacktestResult[];
   backtestRunManyAsync(
     mu: Float64Array, alpha: Float64Array, beta: Float64Array, runs: NativeBacktestOptions[], onProgress?: (p: NativeProgress) => void,

@@ -143,8 +143,6 @@ export const LIB_LIMITS = Object.freeze({
   streamStatsIntervalMs: range(10, 3_600_000, 1000),
   /** pnlOverTime points unless timeGrid says otherwise (at most the steps). */
   defaultTimeGrid: 100,
-  /** A backtest's inventory limit unless inventoryLimit says otherwise. */
-  defaultInventoryLimit: 10,
   /** QQ points of a goodness-of-fit test per event type (at most the type's events). */
   hawkesQqPoints: range(2, 10_000, 200),
   /**

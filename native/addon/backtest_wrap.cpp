@@ -55,6 +55,17 @@ struct BacktestJob {
     s.z1 = number_field(o, "z1");
     s.z2 = number_field(o, "z2");
     s.z3 = number_field(o, "z3");
+    s.fill_at_sweep_stop = number_field(o, "fillAtSweepStop");
+    const std::string loop = string_field(o, "eventLoop", "exact");
+    if (loop == "exact") {
+      s.event_loop = backtest::kExactLoop;
+    } else if (loop == "published") {
+      s.event_loop = backtest::kPublishedLoop;
+    } else if (loop == "published-fixed") {
+      s.event_loop = backtest::kPublishedFixedLoop;
+    } else {
+      bad_option("eventLoop must be 'exact', 'published' or 'published-fixed', got \"" + loop + "\"");
+    }
     s.phi = number_field(o, "phi");
     s.fee_maker = number_field(o, "feeMaker");
     s.fee_taker = number_field(o, "feeTaker");
@@ -204,8 +215,18 @@ Napi::Value BacktestJob::to_js(Napi::Env env, BacktestResult& r) {
     fills.Set("cash", f64(env, rec.fill_cash));
     fills.Set("bid", f64(env, rec.fill_bid));
     fills.Set("ask", f64(env, rec.fill_ask));
+    Napi::Object events = Napi::Object::New(env);
+    events.Set("path", f64(env, rec.event_path));
+    events.Set("step", f64(env, rec.event_step));
+    events.Set("time", f64(env, rec.event_time));
+    events.Set("type", f64(env, rec.event_type));
+    events.Set("agent", f64(env, rec.event_agent));
+    events.Set("bid", f64(env, rec.event_bid));
+    events.Set("ask", f64(env, rec.event_ask));
+    events.Set("intensity", f64(env, rec.event_intensity));
     o.Set("steps", steps);
     o.Set("fills", fills);
+    o.Set("bookEvents", events);
   }
   return o;
 }
@@ -284,10 +305,47 @@ Napi::Value backtest_run_callback(const Napi::CallbackInfo& info) {
         throw Error("ERR_INVALID_ARGUMENT", "the strategy callback must return an action");
       }
       const double* a = ret.As<Napi::Float64Array>().Data();
-      return backtest::quotes_from_action(o, a[ca::kBidOffset], a[ca::kAskOffset], a[ca::kMarket]);
+      const double market = a[ca::kMarket];
+      return backtest::Decision{a[ca::kBidOffset], a[ca::kAskOffset], false, market > 0 ? 1 : market < 0 ? -1 : 0};
     };
     BacktestResult r = backtest::run_backtest(*job.model, job.options, job.strategy, nullptr);
     return job.to_js(env, r);
+  });
+}
+
+// backtestEnvRollout(mu, alpha, beta, options, decisions, fromBest) -> { observations, rewards,
+// pnl, reward, trades, inventory }: path options.firstPath driven through MarketMakingEnv (the step
+// interface a native trainer uses) with decisions [steps x 2] (bid and ask offsets, ticks; NaN:
+// no quote), observations [steps x 4] (inventory, bid, ask, trend; ticks). For tests.
+Napi::Value backtest_env_rollout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    BacktestJob job(info);
+    backtest::MarketMakingEnv mm(*job.model, job.options);
+    const int64_t steps = mm.steps();
+    mm.reset(job.options.first_path);
+    auto decisions = float64_view(info[4], "decisions");
+    if (static_cast<int64_t>(decisions.length) != 2 * steps) bad_option("decisions must hold 2 numbers per step (" + std::to_string(2 * steps) + ")");
+    const bool from_best = info[5].ToBoolean().Value();
+    Napi::Float64Array observations = Napi::Float64Array::New(env, static_cast<size_t>(4 * steps));
+    Napi::Float64Array rewards = Napi::Float64Array::New(env, static_cast<size_t>(steps));
+    for (int64_t k = 0; k < steps; ++k) {
+      const backtest::Observation o = mm.observe();
+      observations[4 * k] = static_cast<double>(o.inventory);
+      observations[4 * k + 1] = static_cast<double>(o.bid);
+      observations[4 * k + 2] = static_cast<double>(o.ask);
+      observations[4 * k + 3] = o.trend;
+      rewards[k] = mm.step(backtest::Decision{decisions.data[2 * k], decisions.data[2 * k + 1], from_best, 0});
+    }
+    const backtest::PathResult r = mm.result();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("observations", observations);
+    out.Set("rewards", rewards);
+    out.Set("pnl", r.pnl);
+    out.Set("reward", r.reward);
+    out.Set("trades", static_cast<double>(r.trades));
+    out.Set("inventory", static_cast<double>(r.inventory));
+    return out;
   });
 }
 
@@ -297,6 +355,7 @@ void register_backtest(Napi::Env env, Napi::Object exports) {
   exports.Set("backtestRun", Napi::Function::New(env, backtest_run, "backtestRun"));
   exports.Set("backtestRunAsync", Napi::Function::New(env, backtest_run_async, "backtestRunAsync"));
   exports.Set("backtestRunCallback", Napi::Function::New(env, backtest_run_callback, "backtestRunCallback"));
+  exports.Set("backtestEnvRollout", Napi::Function::New(env, backtest_env_rollout, "backtestEnvRollout"));
   exports.Set("backtestRunMany", Napi::Function::New(env, backtest_run_many, "backtestRunMany"));
   exports.Set("backtestRunManyAsync", Napi::Function::New(env, backtest_run_many_async, "backtestRunManyAsync"));
 }

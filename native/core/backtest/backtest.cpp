@@ -125,10 +125,11 @@ struct CallbackStrategy {
   static constexpr bool kCostlyDecision = false;  // CPU only: nothing to gain from the step loop
   const DecideFn* fn;
   int64_t path;
-  Quotes decide(const Observation& o) const { return (*fn)(o, path); }
+  Decision decide(const Observation& o) const { return (*fn)(o, path); }
 };
 
 struct Recorder {
+  static constexpr bool kEvents = true;
   Records* r;
   int64_t path;
   void step(int64_t, double t, int64_t bid, int64_t ask, const Quotes& q, int64_t inv, double cash, double wealth) {
@@ -143,19 +144,30 @@ struct Recorder {
     r->step_cash.push_back(cash);
     r->step_wealth.push_back(wealth);
   }
-  void fill(int64_t k, double t, int side, int64_t px, double fee, bool maker, int64_t inv, double cash, int64_t bid, int64_t ask) {
+  void fill(int64_t k, double t, int side, double px, double fee, bool maker, int64_t inv, double cash, int64_t bid, int64_t ask) {
     const double tick = tick_;
     r->fill_path.push_back(static_cast<double>(path));
     r->fill_step.push_back(static_cast<double>(k));
     r->fill_time.push_back(t);
     r->fill_side.push_back(side);
-    r->fill_price.push_back(static_cast<double>(px) * tick);
+    r->fill_price.push_back(px * tick);
     r->fill_fee.push_back(fee);
     r->fill_maker.push_back(maker ? 1.0 : 0.0);
     r->fill_inventory.push_back(static_cast<double>(inv));
     r->fill_cash.push_back(cash);
     r->fill_bid.push_back(static_cast<double>(bid) * tick);
     r->fill_ask.push_back(static_cast<double>(ask) * tick);
+  }
+  void event(int64_t k, double t, int type, bool agent, int64_t bid, int64_t ask, const double* intensity) {
+    const double tick = tick_;
+    r->event_path.push_back(static_cast<double>(path));
+    r->event_step.push_back(static_cast<double>(k));
+    r->event_time.push_back(t);
+    r->event_type.push_back(type);
+    r->event_agent.push_back(agent ? 1.0 : 0.0);
+    r->event_bid.push_back(static_cast<double>(bid) * tick);
+    r->event_ask.push_back(static_cast<double>(ask) * tick);
+    r->event_intensity.insert(r->event_intensity.end(), intensity, intensity + 8);
   }
   double tick_;
 };
@@ -390,6 +402,15 @@ std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size) {
     v.output_scale[j] = static_cast<float>(scale[j]);
     v.output_offset[j] = static_cast<float>(offset[j]);
   }
+  auto from = file.metadata.find("offsets_from");
+  v.offsets_from_best = 0;
+  if (from != file.metadata.end()) {
+    if (from->second == "best") {
+      v.offsets_from_best = 1;
+    } else if (from->second != "mid") {
+      bad_policy("metadata \"offsets_from\" must be \"mid\" or \"best\", got \"" + from->second + "\"");
+    }
+  }
   auto act = file.metadata.find("output_activation");
   v.output_tanh = 0;
   if (act != file.metadata.end()) {
@@ -427,6 +448,12 @@ void validate_backtest_options(const BacktestOptions& o) {
   const double z[3] = {s.z1, s.z2, s.z3};
   for (int i = 0; i < 3; ++i) {
     if (!(z[i] >= 0 && z[i] <= 1)) bad_option("Z" + std::to_string(i + 1) + " must be a probability in [0, 1], got " + format_number(z[i]));
+  }
+  if (!(s.fill_at_sweep_stop >= 0 && s.fill_at_sweep_stop <= 1)) {
+    bad_option("fillAtSweepStop must be a probability in [0, 1], got " + format_number(s.fill_at_sweep_stop));
+  }
+  if (s.event_loop != kExactLoop && s.event_loop != kPublishedLoop && s.event_loop != kPublishedFixedLoop) {
+    bad_option("eventLoop must be 'exact', 'published' or 'published-fixed', got " + std::to_string(s.event_loop));
   }
   if (!std::isfinite(s.phi) || s.phi < 0) bad_option("phi must be a finite number >= 0, got " + format_number(s.phi));
   if (!(s.fee_maker > -1 && s.fee_maker < 1)) bad_option("fees.maker must be a rate in (-1, 1), got " + format_number(s.fee_maker));
@@ -473,6 +500,38 @@ void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options,
   if (model.dims() != 8) bad_option("the backtest needs the 8-dimensional LOB model, got " + std::to_string(model.dims()) + " dimensions");
   check_event_budget(model.params(), options.spec);
   if (strategy.kind == StrategyKind::Policy && strategy.policy == nullptr) bad_option("strategy.policy is missing");
+}
+
+MarketMakingEnv::MarketMakingEnv(const hawkes::HawkesModel& model, const BacktestOptions& options) : model_(model), options_(options) {
+  StrategySpec sym;
+  check_run(model, options_, sym);
+  y_.resize(model.comps());
+  next_.resize(model.groups());
+  decay_.resize(model.groups());
+  mu_.resize(model.dims());
+  cdf_.resize(model.dims());
+  state_ = PathState{0.0, 0.0, y_.data(), next_.data(), decay_.data()};
+  lob_ = LobTables{options_.lob.jump_location, options_.lob.jump_scale};
+  reset(0);
+}
+
+void MarketMakingEnv::reset(int64_t path) {
+  const uint64_t p = static_cast<uint64_t>(path);
+  hawkes::rng_init(market_, options_.spec.seed, p);
+  hawkes::rng_init(coins_, options_.spec.seed ^ kCoinKey, p);
+  tables_ = model_.tables();
+  if (options_.spec.noise_std > 0.0) {
+    hawkes::rng_init(noise_, options_.spec.seed ^ kNoiseKey, p);
+    perturb_baseline(tables_, model_.tables(), options_.spec.noise_std, noise_, mu_.data(), cdf_.data());
+  }
+  run_ = Run{&tables_, &lob_, &options_.spec, &unused_strategy_, &market_, &coins_, &state_, &no_recorder_, GridOut{nullptr, nullptr, nullptr}};
+  run_.reset();
+}
+
+PathResult MarketMakingEnv::result() {
+  PathResult out{};
+  run_.finish(out);
+  return out;
 }
 
 std::vector<BacktestResult> run_backtests(const std::vector<RunRef>& runs, hawkes::SimulateControl* control) {

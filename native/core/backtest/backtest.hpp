@@ -13,6 +13,7 @@
 
 #include "../hawkes/hawkes_model.hpp"
 #include "../limits.hpp"
+#include "../hawkes/hawkes_rng_cpu.hpp"
 #include "../hawkes/hawkes_simulate.hpp"
 #include "backtest_step.hpp"
 
@@ -28,13 +29,14 @@ struct Policy {
 // `layers.<i>.bias` [out] (F32 or F64), i = 0 .. L-1, input width 3, output width 2, hidden
 // widths <= 256; metadata `input_mean` and `input_std` (JSON arrays of 3 numbers, std > 0),
 // optional `output_activation` ("none" or "tanh"), `output_scale` and `output_offset` (2 numbers
-// each). Throws ERR_POLICY naming the tensor or key.
+// each), `offsets_from` ("mid", the default, or "best": offsets from the best prices, the seed
+// paper's action in ticks). Throws ERR_POLICY naming the tensor or key.
 std::unique_ptr<Policy> load_policy(const uint8_t* bytes, size_t size);
 
 enum class StrategyKind { Sym, Lin, Policy, Callback };
 
-// The JS callback strategy (CPU only, the caller's thread): fills quotes from an observation.
-using DecideFn = std::function<Quotes(const Observation&, int64_t path)>;
+// The JS callback strategy (CPU only, the caller's thread): a decision from an observation.
+using DecideFn = std::function<Decision(const Observation&, int64_t path)>;
 
 struct StrategySpec {
   StrategyKind kind = StrategyKind::Sym;
@@ -43,10 +45,14 @@ struct StrategySpec {
   DecideFn decide;
 };
 
-// Per-step and per-fill records for small runs (tests and debugging).
+// Per-step, per-fill and per-event records for small runs (tests and debugging). A step's
+// bid/ask and quotes are the book and the agent's quotes once it has placed them (NaN: none);
+// an event's are the book after it, event_agent 1 for the agent's own orders, event_intensity
+// the 8 intensities just after it.
 struct Records {
   std::vector<double> step_path, step_time, step_bid, step_ask, step_quote_bid, step_quote_ask, step_inventory, step_cash, step_wealth;
   std::vector<double> fill_path, fill_step, fill_time, fill_side, fill_price, fill_fee, fill_maker, fill_inventory, fill_cash, fill_bid, fill_ask;
+  std::vector<double> event_path, event_step, event_time, event_type, event_agent, event_bid, event_ask, event_intensity;
 };
 
 struct BacktestOptions {
@@ -112,6 +118,42 @@ void check_run(const hawkes::HawkesModel& model, const BacktestOptions& options,
 // control: progress (paths_done, events_done) and cancellation, may be null.
 BacktestResult run_backtest(const hawkes::HawkesModel& model, const BacktestOptions& options, const StrategySpec& strategy,
                             hawkes::SimulateControl* control);
+
+// One path of the interactive model driven step by step by a caller that picks the actions
+// itself (a native trainer such as SAC): no JS and no strategy. reset(p) starts path p with its
+// streams from (seed, p) (and its baseline noise), so a rollout is runBacktest's path p under the
+// same decisions. Not thread-safe; one per thread.
+class MarketMakingEnv {
+ public:
+  // ERR_INVALID_OPTION as check_run (the options' strategy is unused); the model must outlive it.
+  MarketMakingEnv(const hawkes::HawkesModel& model, const BacktestOptions& options);
+  MarketMakingEnv(const MarketMakingEnv&) = delete;
+  MarketMakingEnv& operator=(const MarketMakingEnv&) = delete;
+
+  void reset(int64_t path);
+  // The state at the step start, before the step's cancellations, trend included.
+  Observation observe() const { return run_.observe(true); }
+  // Cancels, places the decision's quotes, runs the step's events; the step's reward,
+  // dW - phi * integral of |I| dt (W = cash net of fees + I * mid). Only before done().
+  double step(const Decision& d) { return run_.step(d); }
+  bool done() const { return run_.done(); }
+  int64_t steps() const { return options_.spec.steps; }
+  // The path's totals (after done()).
+  PathResult result();
+
+ private:
+  using Run = PathRun<0, false, hawkes::BatchRng, SymStrategy, NoRecorder>;
+  const hawkes::HawkesModel& model_;
+  BacktestOptions options_;
+  LobTables lob_{};
+  HawkesTables tables_{};
+  PathState state_{};
+  std::vector<double> y_, next_, decay_, mu_, cdf_;
+  hawkes::BatchRng market_{}, coins_{}, noise_{};
+  SymStrategy unused_strategy_{};
+  NoRecorder no_recorder_{};
+  Run run_{};
+};
 
 // Several runs, one after another (each on its own threads), every one checked before the first
 // starts. After a cancellation the rest come back empty, marked cancelled.

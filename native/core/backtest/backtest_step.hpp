@@ -3,10 +3,11 @@
 // the very code a GPU thread runs. Depends only on hawkes_step.hpp: no allocation, no Node or
 // CUDA headers. Prices are integer ticks; cash is in price units (ticks * tick).
 //
-// Streams (all Philox, keyed by seed and counter (block, path)): the market draws from (seed,
-// path) exactly like LobModel.simulate; the agent's fill coins (Z1..Z3) and the baseline noise
-// use their own keys, so the market path of a seed is the same whatever the strategy, the fees or
-// the quotes (common random numbers across strategies and settings).
+// Streams (all Philox, keyed by seed and counter (block, path)): the market's events and jumps
+// draw from (seed, path) like LobModel.simulate; the agent's coins (Z1, Z2, Z3, the fill where a
+// sweep stops) and the jumps of its own aggressive orders, and the baseline noise, use their own
+// keys. The model is interactive (the agent's orders excite the order flow), so a market path is
+// shared across strategies only until the agent's orders first differ.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,13 @@ constexpr int kMaxMlpWidth = 256;
 constexpr int kPolicyInputs = 3;   // inventory, spread (ticks), trend
 constexpr int kPolicyOutputs = 2;  // bid offset, ask offset (ticks from the mid)
 
+// The event loop that drives the order flow between the agent's steps.
+enum EventLoop : int {
+  kExactLoop = 0,      // the process simulated exactly (hawkes::exact_next)
+  kPublishedLoop = 1,  // the seed paper's published code, its thinning bug included (published_next)
+  kPublishedFixedLoop = 2,  // the same code with the authors' later fix of that bug
+};
+
 // Everything about a run that is the same for every path (host or device memory alike: no pointers).
 struct BacktestSpec {
   double tick;
@@ -34,22 +42,37 @@ struct BacktestSpec {
   int64_t steps;            // ceil(horizon / dt); the last step ends at horizon
   int64_t initial_bid, initial_ask;
   int64_t inventory_limit;  // c: |I| <= c always
-  double z1, z2, z3;
+  double z1;                // the agent's market order is aggressive
+  double z2;                // the agent's cancellation of a quote at the best price is aggressive
+  double z3;                // a non-aggressive market order fills the agent's quote at the best price
+  double fill_at_sweep_stop;  // an aggressive market order that stops exactly at the agent's quote fills it
   double phi;
   double fee_maker, fee_taker;
   double noise_std;         // sqrt of the variance of the Gaussian noise on each mu_k (0: none)
   int64_t grid;             // wealth samples over time (0: none)
   uint64_t seed;
+  int event_loop;           // EventLoop
 };
 
-// A quote decision for one step: prices in ticks; market = +1 buy / -1 sell one unit now.
-struct Quotes {
-  bool has_bid, has_ask;
-  int64_t bid, ask;
+// A strategy's decision for one step: offsets in ticks (NaN: no quote on that side), measured
+// from the best prices (from_best: bid = best bid - bid_offset, ask = best ask + ask_offset,
+// rounded to the nearest tick: the seed paper's action, times 1 / tick) or from the mid (the bid
+// rounds down, the ask up); market +1 / -1 replaces the bid by one at the best ask / the ask by
+// one at the best bid, a quote the book takes as a market order. Prices are set after the
+// step's cancellations, from the book they leave.
+struct Decision {
+  double bid_offset, ask_offset;
+  bool from_best;
   int market;
 };
 
-// What a strategy observes at the start of a step.
+// The agent's resting quotes (ticks).
+struct Quotes {
+  bool has_bid, has_ask;
+  int64_t bid, ask;
+};
+
+// What a strategy observes at the start of a step, before its cancellations.
 struct Observation {
   double time;
   int64_t inventory;
@@ -59,40 +82,7 @@ struct Observation {
   int64_t step;
 };
 
-// Offsets (ticks from the mid; NaN: no quote) to prices: the bid rounds down and the ask up to a
-// tick, and neither crosses the market (a quote that would is clipped to one tick inside it).
-HG_HD Quotes quotes_from_offsets(const Observation& o, double bid_offset, double ask_offset) {
-  Quotes q{false, false, 0, 0, 0};
-  const double mid = 0.5 * static_cast<double>(o.bid + o.ask);
-  if (bid_offset == bid_offset) {  // not NaN
-    double p = floor(mid - bid_offset);
-    const double hi = static_cast<double>(o.ask - 1);
-    if (p > hi) p = hi;
-    if (p > -4.0e15) {
-      q.has_bid = true;
-      q.bid = static_cast<int64_t>(p);
-    }
-  }
-  if (ask_offset == ask_offset) {
-    double p = ceil(mid + ask_offset);
-    const double lo = static_cast<double>(o.bid + 1);
-    if (p < lo) p = lo;
-    if (p < 4.0e15) {
-      q.has_ask = true;
-      q.ask = static_cast<int64_t>(p);
-    }
-  }
-  if (q.has_bid && q.has_ask && q.bid >= q.ask) q.has_bid = q.has_ask = false;  // a self-crossing pair is dropped
-  return q;
-}
-
-// A JS strategy's action: offsets as quotes_from_offsets reads them, and a market order now
-// (> 0 buy, < 0 sell, anything else none).
-HG_HD Quotes quotes_from_action(const Observation& o, double bid_offset, double ask_offset, double market) {
-  Quotes q = quotes_from_offsets(o, bid_offset, ask_offset);
-  q.market = market > 0 ? 1 : market < 0 ? -1 : 0;
-  return q;
-}
+HG_HD Decision offsets_from_mid(double bid_offset, double ask_offset) { return Decision{bid_offset, ask_offset, false, 0}; }
 
 // ---- Strategies that run natively (CPU and GPU) -------------------------------------------------
 
@@ -101,7 +91,7 @@ HG_HD Quotes quotes_from_action(const Observation& o, double bid_offset, double 
 struct SymStrategy {
   static constexpr bool kNeedsTrend = false;
   static constexpr bool kCostlyDecision = false;
-  HG_HD Quotes decide(const Observation& o) const { return Quotes{true, true, o.bid, o.ask, 0}; }
+  HG_HD Decision decide(const Observation&) const { return Decision{0.0, 0.0, true, 0}; }
 };
 
 // Offsets linear in inventory (ticks from the mid): delta_b = bid0 + bid1 I, delta_a = ask0 + ask1 I.
@@ -110,9 +100,9 @@ struct LinStrategy {
   static constexpr bool kNeedsTrend = false;
   static constexpr bool kCostlyDecision = false;
   double bid0, bid1, ask0, ask1;
-  HG_HD Quotes decide(const Observation& o) const {
+  HG_HD Decision decide(const Observation& o) const {
     const double i = static_cast<double>(o.inventory);
-    return quotes_from_offsets(o, bid0 + bid1 * i, ask0 + ask1 * i);
+    return offsets_from_mid(bid0 + bid1 * i, ask0 + ask1 * i);
   }
 };
 
@@ -127,6 +117,7 @@ struct MlpView {
   float input_mean[kPolicyInputs], input_std[kPolicyInputs];
   float output_scale[kPolicyOutputs], output_offset[kPolicyOutputs];
   int output_tanh;
+  int offsets_from_best;  // the outputs are offsets from the best prices (the paper's action), else from the mid
 };
 
 HG_HD void mlp_forward(const MlpView& m, const float* x, float* out, float* a, float* b) {
@@ -157,7 +148,7 @@ HG_HD void mlp_forward(const MlpView& m, const float* x, float* out, float* a, f
 }
 
 // Inputs: inventory (raw; normalise it in the metadata, e.g. mean 0 and std c), spread in
-// ticks, trend; outputs: the bid and ask offsets in ticks from the mid.
+// ticks, trend; outputs: the bid and ask offsets in ticks, from the mid or the best prices.
 template <class Forward>
 struct PolicyStrategy {
   static constexpr bool kNeedsTrend = true;
@@ -165,11 +156,11 @@ struct PolicyStrategy {
   const MlpView* mlp;
   Forward forward;
   float* scratch;  // 2 * kMaxMlpWidth floats
-  HG_HD Quotes decide(const Observation& o) const {
+  HG_HD Decision decide(const Observation& o) const {
     const float x[kPolicyInputs] = {static_cast<float>(o.inventory), static_cast<float>(o.ask - o.bid), static_cast<float>(o.trend)};
     float y[kPolicyOutputs];
     forward(*mlp, x, y, scratch, scratch + kMaxMlpWidth);
-    return quotes_from_offsets(o, y[0], y[1]);
+    return Decision{y[0], y[1], mlp->offsets_from_best != 0, 0};
   }
 };
 
@@ -189,11 +180,14 @@ struct PathResult {
   int64_t inventory, trades, events;
 };
 
-// Optional per-step / per-fill records (CPU tests); the no-op recorder compiles away.
+// Optional per-step / per-fill / per-event records (CPU tests); the no-op recorder compiles away.
+// An event's record carries the intensities just after it (kEvents: the recorder wants them).
 struct NoRecorder {
+  static constexpr bool kEvents = false;
   int64_t path = 0;
   HG_HD void step(int64_t, double, int64_t, int64_t, const Quotes&, int64_t, double, double) {}
-  HG_HD void fill(int64_t, double, int, int64_t, double, bool, int64_t, double, int64_t, int64_t) {}
+  HG_HD void fill(int64_t, double, int, double, double, bool, int64_t, double, int64_t, int64_t) {}
+  HG_HD void event(int64_t, double, int, bool, int64_t, int64_t, const double*) {}
 };
 
 // Writes gross wealth and notionals at grid point g (time (g + 1) * horizon / grid).
@@ -243,11 +237,74 @@ HG_HD void perturb_baseline(HawkesTables& m, const HawkesTables& base, double no
   m.mu_total = total;
 }
 
-// One path as a resumable state machine: start(), then advance() until it returns false, then
-// finish(). advance() consumes one market event (or closes a step and opens the next), so the
-// CPU can interleave a few paths event by event to fill the latency of their log/exp chains,
-// while a GPU thread simply loops. At each step the agent's quotes are replaced, then the step's
-// events are simulated one at a time and consumed as they come: nothing is stored.
+// A jump of `type` (ticks): J = max(1, round(location + scale * Exp(1))).
+template <class Rng>
+HG_HD int64_t lob_jump(const LobTables& lob, Rng& r, int type) {
+  const double raw = lob.jump_location[type] + lob.jump_scale[type] * -log(hawkes::rng_uniform(r));
+  const int64_t j = static_cast<int64_t>(floor(raw + 0.5));
+  return j < 1 ? 1 : j;
+}
+
+// A jump of `type` given J <= cap (cap >= 1): the law the seed paper's code gets by redrawing
+// until J <= cap, in one draw by inverting the truncated exponential (J <= cap exactly when
+// location + scale * E < cap + 0.5). A law that cannot reach cap (scale 0 and location above
+// it) gives cap.
+template <class Rng>
+HG_HD int64_t lob_jump_at_most(const LobTables& lob, Rng& r, int type, int64_t cap) {
+  const double loc = lob.jump_location[type], scale = lob.jump_scale[type];
+  const double room = static_cast<double>(cap) + 0.5 - loc;
+  int64_t j = cap;
+  if (scale > 0.0 && room > 0.0) {
+    const double reach = -expm1(-room / scale);  // P(E < room / scale)
+    const double e = -log1p(-hawkes::rng_uniform(r) * reach);
+    j = static_cast<int64_t>(floor(loc + scale * e + 0.5));
+  } else if (room > 0.0) {
+    j = static_cast<int64_t>(floor(loc + 0.5));
+  }
+  if (j < 1) j = 1;
+  return j < cap ? j : cap;
+}
+
+// The published code's event loop (BGasperov/drlformm as the paper's tables were made): a
+// candidate at the total intensity of the state's time, its type drawn from the intensities
+// then, and never rejected (the thinning test's "event_type == 0" compares instead of
+// assigning), so events come at the intensity of the last event or step start, not the decayed
+// one. With fixed (the authors' later fix) a candidate is kept with probability lambda(t) /
+// bound, but its type is still the one drawn from the intensities before the decay, which
+// exact thinning draws from those at the candidate. A candidate past end_time ends the step
+// with the state decayed to it (-1).
+template <int N, bool G1, class Rng>
+HG_HD int published_next(const HawkesTables& m, PathState& s, Rng& r, double end_time, bool fixed) {
+  for (;;) {
+    double total = m.mu_total;
+    for (int c = 0; c < hawkes::comp_count<N>(m); ++c) total += s.y[c];
+    const double candidate = s.t + hawkes::exponential(r, total);
+    const int type = hawkes::pick_dimension(m, s, hawkes::rng_uniform(r) * total);
+    if (!(candidate < end_time)) {
+      hawkes::decay_to<N, G1>(m, s, end_time);
+      return -1;
+    }
+    hawkes::decay_to<N, G1>(m, s, candidate);
+    if (!fixed) return type;
+    double now = m.mu_total;
+    for (int c = 0; c < hawkes::comp_count<N>(m); ++c) now += s.y[c];
+    if (hawkes::rng_uniform(r) * total < now) return type;
+  }
+}
+
+// One path of the interactive model as a resumable state machine. The agent's orders are
+// events of the book: at each step its quotes are cancelled (one standing at the best price
+// aggressively with probability Z2: the price moves and CA is excited), then it places a bid and
+// an ask (inside the spread: the new best price, an LA event; crossing it: a market order, MA
+// with probability Z1, else MN), then the step's market events run one at a time against the
+// book and the agent's resting quotes.
+//
+// Driven by a strategy: start(), then advance() until it returns false, then finish().
+// advance() consumes one market event (or closes a step and opens the next), so the CPU can
+// interleave a few paths event by event to fill the latency of their log/exp chains, while a
+// GPU thread simply loops. Driven by a caller that picks the actions itself (a trainer):
+// reset(), then observe() and step(decision) (the step's reward) until done(), then finish();
+// the Strategy type is then unused.
 template <int N, bool G1, class Rng, class Strategy, class Recorder>
 struct PathRun {
   const HawkesTables* m;
@@ -260,10 +317,14 @@ struct PathRun {
   Recorder* rec;
   GridOut grid;
   int64_t bid = 0, ask = 0, inv = 0, trades = 0, events = 0, k = 0, next_grid = 0;
-  double gross_cash = 0, maker = 0, taker = 0, abs_integral = 0, last_change = 0, t1 = 0;
-  Quotes q{false, false, 0, 0, 0};
+  double gross_cash = 0, maker = 0, taker = 0, abs_integral = 0, last_change = 0, t0 = 0, t1 = 0;
+  double step_start_wealth = 0, step_start_penalty = 0;
+  Quotes q{false, false, 0, 0};
 
   HG_HD double net_cash() const { return gross_cash - spec->fee_maker * maker - spec->fee_taker * taker; }
+  HG_HD double mid() const { return 0.5 * static_cast<double>(bid + ask) * spec->tick; }
+  HG_HD double wealth() const { return net_cash() + static_cast<double>(inv) * mid(); }
+  HG_HD bool done() const { return k == spec->steps; }
 
   HG_HD void move_inventory(int64_t by, double t) {
     abs_integral += static_cast<double>(inv < 0 ? -inv : inv) * (t - last_change);
@@ -271,84 +332,210 @@ struct PathRun {
     inv += by;
   }
 
-  HG_HD void start() {
+  HG_HD void reset() {
     hawkes::hawkes_init<N, G1>(*m, *s, *market);
     bid = spec->initial_bid;
     ask = spec->initial_ask;
     inv = trades = events = k = next_grid = 0;
     gross_cash = maker = taker = abs_integral = last_change = 0.0;
+    q = Quotes{false, false, 0, 0};
+    open_step();
+  }
+
+  HG_HD void start() {
+    reset();
     begin_step();
   }
 
-  // Cancels the previous quotes and places this step's (orders that could break |I| <= c are not placed).
-  HG_HD void begin_step() {
+  HG_HD Observation observe(bool with_trend) const {
     using namespace hawkes;
-    const double t0 = static_cast<double>(k) * spec->dt;
-    t1 = k + 1 == spec->steps ? spec->horizon : static_cast<double>(k + 1) * spec->dt;
     Observation o{t0, inv, bid, ask, 0.0, net_cash(), k};
-    if (Strategy::kNeedsTrend) {
+    if (with_trend) {
       o.trend = intensity_at(*m, *s, MAb, t0) + intensity_at(*m, *s, MNb, t0) - intensity_at(*m, *s, MAs, t0) - intensity_at(*m, *s, MNs, t0);
     }
-    q = strategy->decide(o);
-    const int64_t c = spec->inventory_limit;
-    if (q.market != 0 && (q.market > 0 ? inv < c : inv > -c)) {
-      const int64_t px = q.market > 0 ? ask : bid;
-      const double value = static_cast<double>(px) * spec->tick;
-      move_inventory(q.market > 0 ? 1 : -1, t0);
-      gross_cash += q.market > 0 ? -value : value;
-      taker += value;
-      ++trades;
-      rec->fill(k, t0, q.market, px, spec->fee_taker * value, false, inv, net_cash(), bid, ask);
-    }
-    if (inv >= c) q.has_bid = false;
-    if (inv <= -c) q.has_ask = false;
-    rec->step(k, t0, bid, ask, q, inv, net_cash(), net_cash() + static_cast<double>(inv) * 0.5 * static_cast<double>(bid + ask) * spec->tick);
+    return o;
   }
 
-  // Which agent quote (if any) a market event trades with. Sells hit the agent's bid: an
-  // aggressive market sell sweeps every level above the new best bid (and, with Z2, the level it
-  // stopped at); a non-aggressive one trades at the best bid, first with an agent bid inside the
-  // spread (Z1) or, queueing, with one at the best (Z3); an aggressive limit sell priced at or
-  // below an agent bid inside the spread trades with it. Buys mirror this on the ask.
-  HG_HD void match(int type, int64_t b0, int64_t a0) {
+  HG_HD void begin_step() { act(strategy->decide(observe(Strategy::kNeedsTrend))); }
+
+  // The step's reward: dW - phi * integral of |I| dt over it (W = cash + I * mid).
+  HG_HD double step(const Decision& d) {
+    act(d);
+    while (event()) {
+    }
+    const double penalty = spec->phi * (abs_integral + static_cast<double>(inv < 0 ? -inv : inv) * (t1 - last_change));
+    const double reward = wealth() - step_start_wealth - (penalty - step_start_penalty);
+    close_step();
+    if (!done()) open_step();
+    return reward;
+  }
+
+  HG_HD void open_step() {
+    t0 = static_cast<double>(k) * spec->dt;
+    t1 = k + 1 == spec->steps ? spec->horizon : static_cast<double>(k + 1) * spec->dt;
+    step_start_wealth = wealth();
+    step_start_penalty = spec->phi * (abs_integral + static_cast<double>(inv < 0 ? -inv : inv) * (t0 - last_change));
+  }
+
+  HG_HD bool coin(double p) { return p >= 1.0 || (p > 0.0 && hawkes::rng_uniform32(*coins) < p); }
+
+  // An event of the book: its excitation joins the process (agent: the agent's own order).
+  HG_HD void excite(int type, double t, bool agent) {
+    hawkes::excite_at<N, G1>(*m, *s, *market, type, t, spec->event_loop == kExactLoop);
+    record_event(type, t, agent);
+  }
+
+  HG_HD void record_event(int type, double t, bool agent) {
+    if constexpr (Recorder::kEvents) {
+      double lambda[8];
+      for (int d = 0; d < 8; ++d) lambda[d] = intensity_at(*m, *s, d, t);
+      rec->event(k, t, type, agent, bid, ask, lambda);
+    }
+  }
+
+  // side +1: the agent buys. price in ticks (a half tick for an aggressive market order).
+  HG_HD void fill(int side, double price, bool limit, double t) {
+    const double value = price * spec->tick;
+    move_inventory(side, t);
+    gross_cash += side > 0 ? -value : value;
+    if (limit) maker += value; else taker += value;
+    ++trades;
+    rec->fill(k, t, side, price, (limit ? spec->fee_maker : spec->fee_taker) * value, limit, inv, net_cash(), bid, ask);
+  }
+
+  // The agent's market order (side +1 buy): aggressive with probability Z1 (it fills at the
+  // best price + J / 2 and moves it by J, an MA event), else at the best price (MN). The
+  // published code cancels both of the agent's quotes after it.
+  HG_HD void market_order(int side) {
     using namespace hawkes;
-    bool bid_fill = false, ask_fill = false;
-    const BacktestSpec& sp = *spec;
-    if (q.has_bid) {
-      if (type == MAs) {
-        bid_fill = q.bid > bid || (q.bid == bid && sp.z2 > 0.0 && rng_uniform32(*coins) < sp.z2);
-      } else if (type == MNs) {
-        if (q.bid > b0) {
-          bid_fill = sp.z1 >= 1.0 || rng_uniform32(*coins) < sp.z1;
-        } else if (q.bid == b0) {
-          bid_fill = sp.z3 >= 1.0 || (sp.z3 > 0.0 && rng_uniform32(*coins) < sp.z3);
-        }
-      } else if (type == LAs) {
-        bid_fill = q.bid >= ask;
+    if (coin(spec->z1)) {
+      const int64_t j = lob_jump(*lob, *coins, side > 0 ? MAb : MAs);
+      if (side > 0) {
+        fill(1, static_cast<double>(ask) + 0.5 * static_cast<double>(j), false, t0);
+        ask += j;
+      } else {
+        fill(-1, static_cast<double>(bid) - 0.5 * static_cast<double>(j), false, t0);
+        bid -= j;
+      }
+      excite(side > 0 ? MAb : MAs, t0, true);
+    } else {
+      fill(side, static_cast<double>(side > 0 ? ask : bid), false, t0);
+      excite(side > 0 ? MNb : MNs, t0, true);
+    }
+    q.has_bid = q.has_ask = false;
+  }
+
+  // Cancels the previous quotes, then places the decision's (orders that could break |I| <= c
+  // are not placed), in the published code's order: the ask first.
+  HG_HD void act(const Decision& d) {
+    using namespace hawkes;
+    if (q.has_ask && q.ask == ask && coin(spec->z2)) {
+      ask += lob_jump(*lob, *coins, CAs);
+      excite(CAs, t0, true);
+    }
+    if (q.has_bid && q.bid == bid && coin(spec->z2)) {
+      bid -= lob_jump(*lob, *coins, CAb);
+      excite(CAb, t0, true);
+    }
+    q = Quotes{false, false, 0, 0};
+    const double mid_ticks = 0.5 * static_cast<double>(bid + ask);
+    if (d.bid_offset == d.bid_offset) {  // not NaN
+      const double p = d.from_best ? floor(static_cast<double>(bid) - d.bid_offset + 0.5) : floor(mid_ticks - d.bid_offset);
+      if (p > -4.0e15 && p < 4.0e15) q = Quotes{true, false, static_cast<int64_t>(p), 0};
+    }
+    if (d.ask_offset == d.ask_offset) {
+      const double p = d.from_best ? floor(static_cast<double>(ask) + d.ask_offset + 0.5) : ceil(mid_ticks + d.ask_offset);
+      if (p > -4.0e15 && p < 4.0e15) {
+        q.has_ask = true;
+        q.ask = static_cast<int64_t>(p);
       }
     }
+    if (d.market > 0) q = Quotes{true, false, ask, 0};
+    if (d.market < 0) q = Quotes{false, true, 0, bid};
+    const int64_t c = spec->inventory_limit;
+    if (inv <= -c) q.has_ask = false;
+    if (inv >= c) q.has_bid = false;
+    if (q.has_bid && q.has_ask && q.ask <= q.bid) q.has_bid = q.has_ask = false;
     if (q.has_ask) {
-      if (type == MAb) {
-        ask_fill = q.ask < ask || (q.ask == ask && sp.z2 > 0.0 && rng_uniform32(*coins) < sp.z2);
-      } else if (type == MNb) {
-        if (q.ask < a0) {
-          ask_fill = sp.z1 >= 1.0 || rng_uniform32(*coins) < sp.z1;
-        } else if (q.ask == a0) {
-          ask_fill = sp.z3 >= 1.0 || (sp.z3 > 0.0 && rng_uniform32(*coins) < sp.z3);
-        }
-      } else if (type == LAb) {
-        ask_fill = q.ask <= bid;
+      if (q.ask <= bid) {
+        market_order(-1);
+      } else if (q.ask < ask) {
+        ask = q.ask;
+        excite(LAs, t0, true);
       }
     }
-    if (bid_fill | ask_fill) {
-      const int64_t px = bid_fill ? q.bid : q.ask;
-      const double value = static_cast<double>(px) * sp.tick;
-      move_inventory(bid_fill ? 1 : -1, s->t);
-      gross_cash += bid_fill ? -value : value;
-      maker += value;
-      ++trades;
-      if (bid_fill) q.has_bid = false; else q.has_ask = false;
-      rec->fill(k, s->t, bid_fill ? 1 : -1, px, sp.fee_maker * value, true, inv, net_cash(), bid, ask);
+    if (q.has_bid) {
+      if (q.bid >= ask) {
+        market_order(1);
+      } else if (q.bid > bid) {
+        bid = q.bid;
+        excite(LAb, t0, true);
+      }
+    }
+    rec->step(k, t0, bid, ask, q, inv, net_cash(), wealth());
+  }
+
+  // Applies a market event to the book and the agent's quotes; false when the book rules it
+  // out (LA on a one-tick spread; CA with the best price on the agent's resting quote), and then
+  // it does not excite either.
+  HG_HD bool apply(int type) {
+    using namespace hawkes;
+    const BacktestSpec& sp = *spec;
+    const int64_t c = sp.inventory_limit;
+    const double t = s->t;
+    switch (type) {
+      case MAb:
+        ask += lob_jump(*lob, *market, MAb);
+        if (q.has_ask) {
+          // An order that passes the agent's ask fills it; one that stops exactly at it, sometimes.
+          const double p = q.ask < ask ? 1.0 : q.ask == ask ? sp.fill_at_sweep_stop : 0.0;
+          if (inv > -c && coin(p)) {
+            q.has_ask = false;
+            fill(-1, static_cast<double>(q.ask), true, t);
+          }
+          if (q.has_ask && q.ask < ask) q.has_ask = false;  // passed but the inventory limit stops the fill
+        }
+        return true;
+      case MAs:
+        bid -= lob_jump(*lob, *market, MAs);
+        if (q.has_bid) {
+          const double p = q.bid > bid ? 1.0 : q.bid == bid ? sp.fill_at_sweep_stop : 0.0;
+          if (inv < c && coin(p)) {
+            q.has_bid = false;
+            fill(1, static_cast<double>(q.bid), true, t);
+          }
+          if (q.has_bid && q.bid > bid) q.has_bid = false;
+        }
+        return true;
+      case LAb:
+        if (ask - bid < 2) return false;
+        bid += lob_jump_at_most(*lob, *market, LAb, ask - bid - 1);
+        return true;
+      case LAs:
+        if (ask - bid < 2) return false;
+        ask -= lob_jump_at_most(*lob, *market, LAs, ask - bid - 1);
+        return true;
+      case CAb:
+        // The agent's resting bid holds its level: the best bid cannot fall below it.
+        if (q.has_bid && bid < q.bid + 1) return false;
+        bid -= q.has_bid ? lob_jump_at_most(*lob, *market, CAb, bid - q.bid) : lob_jump(*lob, *market, CAb);
+        return true;
+      case CAs:
+        if (q.has_ask && ask > q.ask - 1) return false;
+        ask += q.has_ask ? lob_jump_at_most(*lob, *market, CAs, q.ask - ask) : lob_jump(*lob, *market, CAs);
+        return true;
+      case MNb:
+        if (q.has_ask && q.ask == ask && inv > -c && coin(sp.z3)) {
+          q.has_ask = false;
+          fill(-1, static_cast<double>(q.ask), true, t);
+        }
+        return true;
+      default:  // MNs
+        if (q.has_bid && q.bid == bid && inv < c && coin(sp.z3)) {
+          q.has_bid = false;
+          fill(1, static_cast<double>(q.bid), true, t);
+        }
+        return true;
     }
   }
 
@@ -357,41 +544,58 @@ struct PathRun {
 
   // The step's next event; false when the step has none left.
   HG_HD bool event() {
-    using namespace hawkes;
-    double lambda;
-    const int type = exact_step<N, G1>(*m, *s, *market, t1, &lambda);
+    if (spec->event_loop == kExactLoop) {
+      hawkes::ExactPending pending;
+      const int type = hawkes::exact_next<N, G1>(*m, *s, *market, t1, pending);
+      if (type < 0) return false;
+      const bool happens = apply(type);
+      hawkes::exact_commit<N, G1>(*m, *s, *market, type, happens, pending);
+      if (happens) {
+        ++events;
+        record_event(type, s->t, false);
+      }
+      return true;
+    }
+    const int type = published_next<N, G1>(*m, *s, *market, t1, spec->event_loop == kPublishedFixedLoop);
     if (type < 0) return false;
-    ++events;
-    const int64_t b0 = bid, a0 = ask;
-    lob_apply(*lob, *market, type, bid, ask);
-    if (q.has_bid | q.has_ask) match(type, b0, a0);
+    if (apply(type)) {
+      hawkes::add_excitation<N, G1>(*m, *s, *market, type, false);
+      ++events;
+      record_event(type, s->t, false);
+    }
     return true;
   }
 
-  // Closes the step (grid samples) and opens the next; false when it was the last.
-  HG_HD bool end_step() {
+  // Closes the step (grid samples).
+  HG_HD void close_step() {
     // Grid point g sits at the end of step floor((g + 1) * steps / grid) - 1.
     while (next_grid < spec->grid && (k + 1) * spec->grid >= (next_grid + 1) * spec->steps) {
       if (grid.gross) {
-        grid.gross[next_grid] = gross_cash + static_cast<double>(inv) * 0.5 * static_cast<double>(bid + ask) * spec->tick;
+        grid.gross[next_grid] = gross_cash + static_cast<double>(inv) * mid();
         grid.maker[next_grid] = maker;
         grid.taker[next_grid] = taker;
       }
       ++next_grid;
     }
-    if (++k == spec->steps) return false;
+    ++k;
+  }
+
+  // Closes the step and opens the next; false when it was the last.
+  HG_HD bool end_step() {
+    close_step();
+    if (done()) return false;
+    open_step();
     begin_step();
     return true;
   }
 
   HG_HD void finish(PathResult& out) {
     move_inventory(0, spec->horizon);
-    const double mid = 0.5 * static_cast<double>(bid + ask) * spec->tick;
     const double fees = spec->fee_maker * maker + spec->fee_taker * taker;
-    out.gross_pnl = gross_cash + static_cast<double>(inv) * mid;
+    out.gross_pnl = gross_cash + static_cast<double>(inv) * mid();
     out.pnl = out.gross_pnl - fees;
     out.cash = gross_cash - fees;
-    out.mid = mid;
+    out.mid = mid();
     out.maker_notional = maker;
     out.taker_notional = taker;
     out.map = abs_integral / spec->horizon;

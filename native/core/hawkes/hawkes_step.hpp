@@ -275,11 +275,18 @@ HG_HD void add_excitation(const HawkesTables& m, PathState& s, Rng& r, int l, bo
 // The exact method: the next event is the earliest of the immigrant clock and each decay
 // group's pending arrival. Within a group every amplitude decays at the same rate, so the
 // arrival belongs to component c with probability y_c / sum(y in group), fixed between events.
-// Only the clock that fired is redrawn. Returns the event type, or -1 when the next event falls
-// after end_time (the state then stays at the last event). *lambda_out gets the intensity of
-// the event's type just before it.
+// Only the clock that fired is redrawn. It comes in two halves for a caller that decides from an
+// event's type whether it happens (a backtest's book rules some out, and those do not excite):
+// exact_next moves the state to the next event and returns its type (or -1 when it falls after
+// end_time; the state then stays at the last event), exact_commit then adds the event's
+// excitation, or only redraws the clock that fired.
+struct ExactPending {
+  int fired;     // the decay group whose clock fired, -1: the immigrant clock
+  double total;  // that group's amplitude at the event
+};
+
 template <int N = 0, bool G1 = false, class Rng>
-HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_time, double* lambda_out) {
+HG_HD int exact_next(const HawkesTables& m, PathState& s, Rng& r, double end_time, ExactPending& pending) {
   double best = s.next_base;
   int fired = -1;
   for (int g = 0; g < (G1 ? 1 : m.groups); ++g) {
@@ -290,54 +297,80 @@ HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_tim
   }
   if (!(best <= end_time)) return -1;
   decay_to<N, G1>(m, s, best);
-  int type;
+  pending.fired = fired;
+  pending.total = 0.0;
   if (fired < 0) {
-    type = pick_immigrant(m, rng_uniform32(r));
+    const int type = pick_immigrant(m, rng_uniform32(r));
     s.next_base = best + exponential(r, m.mu_total);
+    return type;
+  }
+  int c;
+  double total = 0.0;
+  if (G1 || m.groups == 1) {
+    // Every component is in the one group, in order.
+    const int C = comp_count<N>(m);
+    const double* __restrict__ y = s.y;
+    for (int i = 0; i < C; ++i) total += y[i];
+    const double x = rng_uniform32(r) * total;
+    double acc = 0.0;
+    int idx = 0;
+    for (int i = 0; i < C - 1; ++i) {
+      acc += y[i];
+      idx += x >= acc ? 1 : 0;
+    }
+    c = idx;
   } else {
-    int c;
-    double total = 0.0;
-    if (G1 || m.groups == 1) {
-      // Every component is in the one group, in order.
-      const int C = comp_count<N>(m);
-      const double* __restrict__ y = s.y;
-      for (int i = 0; i < C; ++i) total += y[i];
+    const int begin = m.group_comp_begin[fired], end = m.group_comp_begin[fired + 1];
+    const int* __restrict__ members = m.group_comps + begin;
+    const int size = end - begin;
+    for (int i = 0; i < size; ++i) total += s.y[members[i]];
+    c = members[0];
+    if (size > 1) {
+      // Branch-free inverse CDF over the group's amplitudes (counts the prefix sums <= x).
       const double x = rng_uniform32(r) * total;
       double acc = 0.0;
       int idx = 0;
-      for (int i = 0; i < C - 1; ++i) {
-        acc += y[i];
+      for (int i = 0; i < size - 1; ++i) {
+        acc += s.y[members[i]];
         idx += x >= acc ? 1 : 0;
       }
-      c = idx;
-    } else {
-      const int begin = m.group_comp_begin[fired], end = m.group_comp_begin[fired + 1];
-      const int* __restrict__ members = m.group_comps + begin;
-      const int size = end - begin;
-      for (int i = 0; i < size; ++i) total += s.y[members[i]];
-      c = members[0];
-      if (size > 1) {
-        // Branch-free inverse CDF over the group's amplitudes (counts the prefix sums <= x).
-        const double x = rng_uniform32(r) * total;
-        double acc = 0.0;
-        int idx = 0;
-        for (int i = 0; i < size - 1; ++i) {
-          acc += s.y[members[i]];
-          idx += x >= acc ? 1 : 0;
-        }
-        c = members[idx];
-      }
+      c = members[idx];
     }
-    type = m.comp_dim[c];
-    // Given its first arrival is now, the group's remaining mass is again a Poisson process;
-    // add_excitation redraws it together with the mass this event adds to the group.
-    *lambda_out = dim_intensity(m, s, type);
-    add_excitation<N, G1>(m, s, r, type, true, fired, total);
-    return type;
   }
+  pending.total = total;
+  return m.comp_dim[c];
+}
+
+// Given its first arrival is now, the fired group's remaining mass is again a Poisson process:
+// add_excitation redraws it together with the mass the event adds; without the event, alone.
+template <int N = 0, bool G1 = false, class Rng>
+HG_HD void exact_commit(const HawkesTables& m, PathState& s, Rng& r, int type, bool excite, const ExactPending& pending) {
+  if (excite) {
+    add_excitation<N, G1>(m, s, r, type, true, pending.fired, pending.total);
+  } else if (pending.fired >= 0) {
+    const int g = G1 ? 0 : pending.fired;
+    s.next[g] = s.t + decaying_first_arrival(r, pending.total, m.group_beta[g]);
+  }
+}
+
+// *lambda_out gets the intensity of the event's type just before it.
+template <int N = 0, bool G1 = false, class Rng>
+HG_HD int exact_step(const HawkesTables& m, PathState& s, Rng& r, double end_time, double* lambda_out) {
+  ExactPending pending;
+  const int type = exact_next<N, G1>(m, s, r, end_time, pending);
+  if (type < 0) return -1;
   *lambda_out = dim_intensity(m, s, type);
-  add_excitation<N, G1>(m, s, r, type, true);
+  exact_commit<N, G1>(m, s, r, type, true, pending);
   return type;
+}
+
+// An event caused from outside the process (a backtest agent's order) at time t >= s.t: its
+// excitation joins the state like an event of the process's own. exact: the state runs the
+// exact method (the new mass gets its first arrival), else thinning.
+template <int N = 0, bool G1 = false, class Rng>
+HG_HD void excite_at(const HawkesTables& m, PathState& s, Rng& r, int type, double t, bool exact) {
+  decay_to<N, G1>(m, s, t);
+  add_excitation<N, G1>(m, s, r, type, exact);
 }
 
 // Ogata's thinning (the reference): candidates from a Poisson clock at the current total
