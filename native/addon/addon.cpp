@@ -8,6 +8,7 @@
 #include "constants_wrap.hpp"
 #include "engine_wrap.hpp"
 #include "backtest_wrap.hpp"
+#include "sac_wrap.hpp"
 #include "hawkes_gof_wrap.hpp"
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
@@ -108,6 +109,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_hawkes(env, exports);
   register_hawkes_gof(env, exports);
   register_backtest(env, exports);
+  register_sac(env, exports);
   register_constants(env, exports);
   return exports;
 }

@@ -1,0 +1,50 @@
+// Two tasks of a SAC update run side by side (the twin critics are independent networks): on
+// one thread in turn, or on the caller and one spinning helper thread. Each task is the same code
+// on the same data whichever thread runs it, so results do not depend on the thread count.
+// Plain C++.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+namespace hawkgraph::sac {
+
+class TaskPair {
+ public:
+  explicit TaskPair(int threads);
+  ~TaskPair();
+  TaskPair(const TaskPair&) = delete;
+  TaskPair& operator=(const TaskPair&) = delete;
+
+  // Runs f(0) and f(1), returning when both are done; allocates nothing.
+  template <class F>
+  void run(F& f) {
+    if (!worker_.joinable()) {
+      f(0);
+      f(1);
+      return;
+    }
+    fn_ = &call<F>;
+    ctx_ = &f;
+    const uint64_t e = epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    f(0);
+    wait_done(e);
+  }
+
+ private:
+  template <class F>
+  static void call(void* ctx, int k) {
+    (*static_cast<F*>(ctx))(k);
+  }
+  void worker_loop();
+  void wait_done(uint64_t epoch) const;
+
+  std::atomic<uint64_t> epoch_{0}, done_{0};
+  std::atomic<bool> stop_{false};
+  void (*fn_)(void*, int) = nullptr;
+  void* ctx_ = nullptr;
+  std::thread worker_;
+};
+
+}  // namespace hawkgraph::sac
