@@ -12,6 +12,7 @@ export type { HawkgraphErrorCode } from './errors';
 export * from './gnn';
 export * from './hawkes';
 export * from './backtest';
+export * from './train';
 export { renderReport, kde } from './report/html';
 export type { ReportOptions } from './report/html';
 export { renderFitReport } from './report/fit';

@@ -9,6 +9,7 @@ import type { NativeBacktest } from './backtest';
 import type { NativeBookStreamConstructor, NativeGnnEngineConstructor } from './gnn';
 import type { NativeHawkes } from './hawkes';
 import type { NativeHawkesGof } from './hawkes-gof';
+import type { NativeSac } from './sac';
 import { LoadedBinary, loadNative } from './loader';
 
 export type { LoadedBinary } from './loader';
@@ -16,6 +17,7 @@ export * from './gnn';
 export * from './hawkes';
 export * from './hawkes-gof';
 export * from './backtest';
+export * from './sac';
 export { LAYOUTS, LIB_LIMITS, LIMITS } from './layouts';
 export type { Layouts, Limits } from './layouts';
 
@@ -49,7 +51,7 @@ export interface NativeRuntime {
   cuda: NativeCudaReport;
 }
 
-export interface NativeAddon extends NativeHawkes, NativeHawkesGof, NativeBacktest {
+export interface NativeAddon extends NativeHawkes, NativeHawkesGof, NativeBacktest, NativeSac {
   GnnEngine: NativeGnnEngineConstructor;
   BookStream: NativeBookStreamConstructor;
   setErrorClass(errorClass: typeof HawkgraphError): void;
