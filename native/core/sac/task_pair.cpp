@@ -13,9 +13,9 @@ void cpu_relax() {
 #endif
 }
 
-// An update's tasks are tens of microseconds apart, too close for a sleep and wake; between
-// updates (an environment step) the helper yields its core after this many spins.
-constexpr int kSpinsBeforeYield = 4096;
+// About 50 to 100 microseconds of pauses: longer than the gaps between an update's tasks, short
+// enough that a side that waits for a preempted partner soon gives up its core.
+constexpr int kSpinsBeforeSleep = 2048;
 
 }  // namespace
 
@@ -25,32 +25,52 @@ TaskPair::TaskPair(int threads) {
 
 TaskPair::~TaskPair() {
   if (worker_.joinable()) {
-    stop_.store(true, std::memory_order_release);
+    stop_.store(true);
+    wake(worker_sleeping_, work_cv_);
     worker_.join();
   }
+}
+
+void TaskPair::wake(const std::atomic<bool>& sleeping, std::condition_variable& cv) {
+  if (!sleeping.load()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  cv.notify_one();
 }
 
 void TaskPair::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
-    uint64_t e;
     int spins = 0;
-    while ((e = epoch_.load(std::memory_order_acquire)) == seen) {
-      if (stop_.load(std::memory_order_acquire)) return;
-      if (++spins > kSpinsBeforeYield) {
-        std::this_thread::yield();
-      } else {
+    while (epoch_.load() == seen && !stop_.load()) {
+      if (++spins < kSpinsBeforeSleep) {
         cpu_relax();
+        continue;
       }
+      std::unique_lock<std::mutex> lock(mutex_);
+      worker_sleeping_.store(true);
+      work_cv_.wait(lock, [&] { return epoch_.load() != seen || stop_.load(); });
+      worker_sleeping_.store(false);
     }
-    seen = e;
+    if (stop_.load()) return;
+    seen = epoch_.load();
     fn_(ctx_, 1);
-    done_.store(e, std::memory_order_release);
+    done_.store(seen);
+    wake(caller_sleeping_, done_cv_);
   }
 }
 
-void TaskPair::wait_done(uint64_t epoch) const {
-  while (done_.load(std::memory_order_acquire) != epoch) cpu_relax();
+void TaskPair::wait_done(uint64_t epoch) {
+  int spins = 0;
+  while (done_.load() != epoch) {
+    if (++spins < kSpinsBeforeSleep) {
+      cpu_relax();
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    caller_sleeping_.store(true);
+    done_cv_.wait(lock, [&] { return done_.load() == epoch; });
+    caller_sleeping_.store(false);
+  }
 }
 
 }  // namespace hawkgraph::sac
