@@ -5,6 +5,8 @@
  */
 import { native } from './native';
 import type { NativeCpuPeak, NativeSacLossArgs, NativeSacOptions } from './native';
+import { prepare } from './backtest/config';
+import type { BacktestConfig } from './backtest/types';
 
 export { native } from './native';
 export type * from './native';
@@ -40,6 +42,12 @@ export const sacHooks = {
   adamSteps: (params: Float32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number) =>
     native().addon.sacAdamSteps(params, grads, lr, beta1, beta2, eps),
   lossGradients: (args: NativeSacLossArgs) => native().addon.sacLossGradients(args),
+  /** The LOB env's returns under a constant action, on the market `config` describes (as trainPolicy reads it). */
+  lobRollout: (config: BacktestConfig, action: [number, number], episodes: number, actionScale: number, actionOffset: number) => {
+    const p = prepare({ ...config, strategy: 'sym' });
+    const h = p.process;
+    return native().addon.sacLobRollout(h.mu, h.alpha, h.beta, p.native, Float32Array.from(action), { episodes }, actionScale, actionOffset);
+  },
   trainControl: (o: NativeSacOptions, gains: Float64Array, states: Float32Array) => native().addon.sacTrainControl(o, gains, states),
 };
 export { resolveTrainOptions } from './train/options';

@@ -1,6 +1,6 @@
 // trainPolicy and the SAC loop end to end: SAC finds the known optimum of a one-step
 // linear-quadratic problem, the same seed gives the same policy bytes (on 1 and 2 threads), the
-// policy file loads and runs in runBacktest, progress and abort work, and bad options are refused.
+// policy file loads and runs in runBacktest, the env's rewards are the backtester's, progress and abort work, and bad options are refused.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +30,17 @@ describe('SAC on a problem with a known optimum', () => {
     expect(mean(r.episodeReturns.slice(-200))).toBeGreaterThan(0.2 * mean(r.episodeReturns.slice(0, 100)));
     // alpha was tuned down from 1 towards the target entropy.
     expect(r.alpha.at(-1)!).toBeLessThan(0.5);
+  });
+});
+
+describe('the LOB env SAC trains on', () => {
+  it('episode e under a constant action earns what backtest path e earns under the same quotes (rewards dW - phi |q| dt summed)', () => {
+    // action (0.25, 0.5) at scale 8 and offset 1: bid 3 and ask 5 ticks from the mid, a LIN strategy with no inventory term.
+    const m = { ...market, seed: 5, paths: 8, phi: 0.01, fees: { maker: 0.001, taker: 0.002 } };
+    const returns = sacHooks.lobRollout(m, [0.25, 0.5], 8, 8, 1);
+    const bt = runBacktest({ ...m, strategy: { lin: { bid: [3, 0], ask: [5, 0] } } });
+    for (let e = 0; e < 8; e++) expect(Math.abs(returns[e] - bt.paths.reward[e])).toBeLessThan(1e-9);
+    expect(new Set(Array.from(returns)).size).toBe(8);
   });
 });
 

@@ -49,4 +49,9 @@ export interface NativeSac {
   sacMlpBackward(widths: Float64Array, params: Float32Array, input: Float32Array, dOutput: Float32Array): { grad: Float32Array; dInput: Float32Array };
   sacAdamSteps(params: Float32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number): Float32Array;
   sacLossGradients(args: NativeSacLossArgs): NativeSacLosses;
+  /** The LOB env's episode returns under a constant action (episodes 0 .. n-1 = backtest paths). Blocks. */
+  sacLobRollout(
+    mu: Float64Array, alpha: Float64Array, beta: Float64Array, market: NativeBacktestOptions, action: Float32Array, count: { episodes: number },
+    actionScale: number, actionOffset: number,
+  ): Float64Array;
 }

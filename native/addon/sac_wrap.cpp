@@ -346,6 +346,35 @@ Napi::Value sac_loss_gradients(const Napi::CallbackInfo& info) {
   });
 }
 
+// sacLobRollout(mu, alpha, beta, backtestOptions, action: Float32Array(2), episodes, actionScale,
+// actionOffset) -> each episode's return under that constant action (the LOB env's rewards,
+// for comparison with the backtester's per-path reward). Blocks.
+Napi::Value sac_lob_rollout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const hawkes::HawkesParams params = params_arg(info, 0);
+    backtest::check_lob_params(params);
+    const backtest::BacktestOptions market = market_options_arg(info[3]);
+    auto action = float32_view(info[4], "action");
+    if (action.length != 2) bad_argument("action must hold 2 numbers");
+    const int64_t episodes = integer_field(info[5].ToObject(), "episodes", 1, 1 << 20);
+    const hawkes::HawkesModel model(params);
+    sac::LobEnv lob(model, market, info[6].As<Napi::Number>().DoubleValue(), info[7].As<Napi::Number>().DoubleValue());
+    std::vector<double> returns;
+    for (int64_t e = 0; e < episodes; ++e) {
+      lob.reset(static_cast<uint64_t>(e));
+      double total = 0;
+      for (bool done = false; !done;) {
+        const sac::EnvStep r = lob.step(action.data);
+        total += r.reward;
+        done = r.done;
+      }
+      returns.push_back(total);
+    }
+    return f64(env, returns);
+  });
+}
+
 }  // namespace
 
 void register_sac(Napi::Env env, Napi::Object exports) {
@@ -354,6 +383,7 @@ void register_sac(Napi::Env env, Napi::Object exports) {
   exports.Set("sacMlpForward", Napi::Function::New(env, sac_mlp_forward, "sacMlpForward"));
   exports.Set("sacMlpBackward", Napi::Function::New(env, sac_mlp_backward, "sacMlpBackward"));
   exports.Set("sacAdamSteps", Napi::Function::New(env, sac_adam_steps, "sacAdamSteps"));
+  exports.Set("sacLobRollout", Napi::Function::New(env, sac_lob_rollout, "sacLobRollout"));
   exports.Set("sacLossGradients", Napi::Function::New(env, sac_loss_gradients, "sacLossGradients"));
 }
 
