@@ -49,9 +49,13 @@ __attribute__((always_inline)) inline void block(const float* a, ptrdiff_t sa_r,
       for (int v = 0; v < V; ++v) acc[r][v] += s * bv[v];
     }
   }
-  const v16 zero{};
   for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < V; ++v) store16(c + r * ldc + 16 * v, relu ? (acc[r][v] > zero ? acc[r][v] : zero) : acc[r][v]);
+    float* cr = c + r * ldc;
+    for (int v = 0; v < V; ++v) store16(cr + 16 * v, acc[r][v]);
+    // On the stored row rather than with a vector select, which not every compiler takes in C++.
+    if (relu) {
+      for (int j = 0; j < 16 * V; ++j) cr[j] = cr[j] > 0.0f ? cr[j] : 0.0f;
+    }
   }
 }
 
