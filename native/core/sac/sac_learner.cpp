@@ -39,6 +39,7 @@ SacLearner::SacLearner(const SacSettings& settings, SacRng& init_rng)
       critic_adam_{Adam(critic_[0].param_count(), adam_of(settings)), Adam(critic_[1].param_count(), adam_of(settings))},
       alpha_adam_(1, adam_of(settings)),
       log_alpha_(static_cast<float>(std::log(settings.initial_alpha))),
+      noise_{SacRng(init_rng.next()), SacRng(init_rng.next())},
       actor_tape_(actor_, rows_),
       actor_next_tape_(actor_, rows_),
       critic_tape_{MlpTape(critic_[0], rows_), MlpTape(critic_[1], rows_)},
@@ -80,9 +81,13 @@ void SacLearner::critic_input(MlpTape& tape, const float* obs, const float* acti
 }
 
 // The actor's reparameterised actions at s (for its loss and alpha's) and at s' (for the targets).
-void SacLearner::actor_samples(const Minibatch& mb, TaskPair& pair) {
+void SacLearner::actor_samples(const Minibatch& mb, TaskPair& pair, bool draw_noise) {
   const size_t obs_bytes = sizeof(float) * static_cast<size_t>(rows_) * s_.obs_size;
   auto task = [&](int k) {
+    if (draw_noise) {
+      std::vector<float>& eps = k == 0 ? eps_ : eps_next_;
+      noise_[k].fill_normal(eps.data(), eps.size());
+    }
     MlpTape& tape = k == 0 ? actor_tape_ : actor_next_tape_;
     std::memcpy(tape.input(), k == 0 ? mb.obs.data() : mb.next_obs.data(), obs_bytes);
     mlp_forward(actor_, tape, rows_);
@@ -169,11 +174,9 @@ void SacLearner::polyak(int k) {
   for (size_t i = 0; i < n; ++i) t[i] = t[i] * keep + tau * p[i];
 }
 
-SacLosses SacLearner::update(const Minibatch& mb, SacRng& rng, TaskPair& pair) {
-  for (float& e : eps_) e = static_cast<float>(rng.normal());
-  for (float& e : eps_next_) e = static_cast<float>(rng.normal());
+SacLosses SacLearner::update(const Minibatch& mb, TaskPair& pair) {
   const float alpha = std::exp(log_alpha_);  // this update's losses use alpha before its own step
-  actor_samples(mb, pair);
+  actor_samples(mb, pair, true);
   bootstrap_targets(mb, alpha, pair);
   auto critic_step = [&](int k) {
     critic_loss_[k] = critic_loss_grad(k, mb);
@@ -201,7 +204,7 @@ SacLosses SacLearner::evaluate(const Minibatch& mb, const float* eps, const floa
   std::memcpy(eps_.data(), eps, sizeof(float) * eps_.size());
   std::memcpy(eps_next_.data(), eps_next, sizeof(float) * eps_next_.size());
   const float alpha = std::exp(log_alpha_);
-  actor_samples(mb, pair);
+  actor_samples(mb, pair, false);
   bootstrap_targets(mb, alpha, pair);
   auto critic_grads = [&](int k) { critic_loss_[k] = critic_loss_grad(k, mb); };
   pair.run(critic_grads);

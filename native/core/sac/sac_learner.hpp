@@ -35,9 +35,9 @@ class SacLearner {
  public:
   SacLearner(const SacSettings& settings, SacRng& init_rng);
 
-  // One update on mb: noise from rng, the critics, then the actor on the updated critics, then
-  // alpha, then the targets.
-  SacLosses update(const Minibatch& mb, SacRng& rng, TaskPair& pair);
+  // One update on mb: the critics, then the actor on the updated critics, then alpha, then the
+  // targets; the reparameterisation noise from the learner's own two streams (one per task).
+  SacLosses update(const Minibatch& mb, TaskPair& pair);
 
   // The losses and their gradients at the current parameters, for the given noise, with no step
   // (finite-difference tests): d critic loss / d critic k params into critic_grad(k), d actor
@@ -54,7 +54,7 @@ class SacLearner {
   const SacSettings& settings() const { return s_; }
 
  private:
-  void actor_samples(const Minibatch& mb, TaskPair& pair);
+  void actor_samples(const Minibatch& mb, TaskPair& pair, bool draw_noise);
   void bootstrap_targets(const Minibatch& mb, float alpha, TaskPair& pair);
   double critic_loss_grad(int k, const Minibatch& mb);
   double actor_loss_grad(const Minibatch& mb, float alpha, TaskPair& pair);
@@ -69,6 +69,7 @@ class SacLearner {
   Adam critic_adam_[2];
   Adam alpha_adam_;
   float log_alpha_;
+  SacRng noise_[2];  // eps for s (task 0) and for s' (task 1)
   MlpTape actor_tape_, actor_next_tape_;
   MlpTape critic_tape_[2], target_tape_[2], pi_tape_[2];
   std::vector<float> eps_, eps_next_, action_pi_, log_prob_pi_, action_next_, log_prob_next_, y_;

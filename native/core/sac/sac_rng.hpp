@@ -1,9 +1,11 @@
-// The SAC trainer's own random stream (xoshiro256** seeded by splitmix64): minibatch indices,
-// exploration noise and initial weights. One stream, drawn in a fixed order on the trainer's
-// thread, so a seed fixes every draw whatever the thread count. Plain C++.
+// The SAC trainer's random streams (xoshiro256** seeded by splitmix64): minibatch indices,
+// exploration noise, the updates' reparameterisation noise and initial weights. Each stream is
+// drawn in a fixed order by one task, so a seed fixes every draw whatever the thread count.
+// Plain C++.
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace hawkgraph::sac {
@@ -42,6 +44,14 @@ class SacRng {
   double normal() {
     const double u1 = 1.0 - uniform(), u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+  // n standard normals, both of each Box-Muller pair used (half the logs of normal()).
+  void fill_normal(float* out, size_t n) {
+    for (size_t i = 0; i < n; i += 2) {
+      const double r = std::sqrt(-2.0 * std::log(1.0 - uniform())), angle = 6.283185307179586 * uniform();
+      out[i] = static_cast<float>(r * std::cos(angle));
+      if (i + 1 < n) out[i + 1] = static_cast<float>(r * std::sin(angle));
+    }
   }
 
  private:

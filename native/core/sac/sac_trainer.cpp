@@ -125,7 +125,7 @@ SacOutcome train_sac(Env& env, const SacConfig& config, hawkes::SimulateControl*
     if (step + 1 > config.learning_starts && (step + 1) % config.train_freq == 0) {
       for (int64_t g = 0; g < config.gradient_steps; ++g) {
         buffer.sample(rng, mb);
-        window.add(learner.update(mb, rng, pair));
+        window.add(learner.update(mb, pair));
       }
     }
     if ((step + 1) % config.log_interval == 0) window.flush(out.metrics, step);
