@@ -31,6 +31,11 @@ using sac::SacConfig;
 [[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
 [[noreturn]] void bad_argument(const std::string& message) { throw Error("ERR_INVALID_ARGUMENT", message); }
 
+double number_arg(const Napi::Value& v, const char* name) {
+  if (!v.IsNumber()) bad_argument(std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
 Napi::Object object_arg(const Napi::Value& v, const char* name) {
   if (!v.IsObject()) bad_option(std::string(name) + " must be an object");
   return v.As<Napi::Object>();
@@ -279,10 +284,10 @@ Napi::Value sac_adam_steps(const Napi::CallbackInfo& info) {
     auto g = float32_view(info[1], "grads");
     if (p.length == 0 || g.length % p.length != 0) bad_argument("grads must hold whole steps of params.length floats");
     sac::AdamSettings s;
-    s.lr = info[2].As<Napi::Number>().DoubleValue();
-    s.beta1 = info[3].As<Napi::Number>().DoubleValue();
-    s.beta2 = info[4].As<Napi::Number>().DoubleValue();
-    s.eps = info[5].As<Napi::Number>().DoubleValue();
+    s.lr = number_arg(info[2], "lr");
+    s.beta1 = number_arg(info[3], "beta1");
+    s.beta2 = number_arg(info[4], "beta2");
+    s.eps = number_arg(info[5], "eps");
     sac::Adam adam(p.length, s);
     std::vector<float> params(p.data, p.data + p.length);
     for (size_t at = 0; at < g.length; at += p.length) adam.step(params.data(), g.data + at);
@@ -357,9 +362,10 @@ Napi::Value sac_lob_rollout(const Napi::CallbackInfo& info) {
     const backtest::BacktestOptions market = market_options_arg(info[3]);
     auto action = float32_view(info[4], "action");
     if (action.length != 2) bad_argument("action must hold 2 numbers");
-    const int64_t episodes = integer_field(info[5].ToObject(), "episodes", 1, 1 << 20);
+    const int64_t episodes = integer_field(object_arg(info[5], "count"), "episodes", 1, 1 << 20);
+    backtest::check_event_budget(params, market.spec);
     const hawkes::HawkesModel model(params);
-    sac::LobEnv lob(model, market, info[6].As<Napi::Number>().DoubleValue(), info[7].As<Napi::Number>().DoubleValue());
+    sac::LobEnv lob(model, market, number_arg(info[6], "actionScale"), number_arg(info[7], "actionOffset"));
     std::vector<double> returns;
     for (int64_t e = 0; e < episodes; ++e) {
       lob.reset(static_cast<uint64_t>(e));
