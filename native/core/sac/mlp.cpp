@@ -70,4 +70,28 @@ void mlp_backward(const Mlp& net, MlpTape& tape, const float* d_output, float* g
   }
 }
 
+void mlp_backward(const Mlp& net, MlpTape& tape, const float* d_output, float* grad, float* d_input, TaskPair& pair) {
+  const int batch = tape.batch;
+  std::memcpy(tape.delta.data(), d_output, sizeof(float) * static_cast<size_t>(batch) * net.outputs());
+  for (int l = net.layers() - 1; l >= 0; --l) {
+    const int n_in = net.width(l), n_out = net.width(l + 1);
+    const float* x = tape.act[static_cast<size_t>(l)].data();
+    float* dx = l == 0 ? d_input : tape.delta_prev.data();
+    auto layer = [&](int k) {
+      if (k == 0) {
+        float* dw = grad + net.weight_offset(l);
+        dense_weight_grad(x, batch, n_in, tape.delta.data(), n_out, dw, dw + static_cast<size_t>(n_in) * n_out);
+        return;
+      }
+      if (dx == nullptr) return;
+      dense_input_grad(tape.delta.data(), batch, n_out, net.weight(l), n_in, dx, tape.wt_scratch.data());
+      if (l == 0) return;
+      const size_t count = static_cast<size_t>(batch) * n_in;
+      for (size_t i = 0; i < count; ++i) dx[i] = x[i] > 0.0f ? dx[i] : 0.0f;
+    };
+    pair.run(layer);
+    if (l > 0) std::swap(tape.delta, tape.delta_prev);
+  }
+}
+
 }  // namespace hawkgraph::sac

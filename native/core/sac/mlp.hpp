@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sac_rng.hpp"
+#include "task_pair.hpp"
 
 namespace hawkgraph::sac {
 
@@ -57,5 +58,10 @@ void mlp_forward(const Mlp& net, MlpTape& tape, int batch);
 // d loss / d params into `grad` (param_count floats) when it is not null and d loss / d input
 // [batch][inputs] into `d_input` when that is not null.
 void mlp_backward(const Mlp& net, MlpTape& tape, const float* d_output, float* grad, float* d_input);
+
+// The same pass with each layer's weight gradient (task 0) beside the gradient it passes back
+// (task 1): the same kernels on the same data, so the same numbers on one thread or two. For a
+// network whose backward pass has nothing else to run beside it (the actor's).
+void mlp_backward(const Mlp& net, MlpTape& tape, const float* d_output, float* grad, float* d_input, TaskPair& pair);
 
 }  // namespace hawkgraph::sac

@@ -162,7 +162,7 @@ double SacLearner::actor_loss_grad(const Minibatch& mb, float alpha, TaskPair& p
     }
   }
   squash_backward(actor_tape_.output(), eps_.data(), action_pi_.data(), rows_, a, d_action_.data(), d_log_prob_.data(), d_head_.data());
-  mlp_backward(actor_, actor_tape_, d_head_.data(), actor_grad_.data(), nullptr);
+  mlp_backward(actor_, actor_tape_, d_head_.data(), actor_grad_.data(), nullptr, pair);
   return loss / rows_;
 }
 
