@@ -8,6 +8,7 @@
 'use strict';
 
 const { execFileSync } = require('node:child_process');
+const os = require('node:os');
 const path = require('node:path');
 
 // The paper's episode: T = 100 s, dt = 1 s, c = 3 (on today's default market parameters).
@@ -41,9 +42,11 @@ module.exports = {
   async run(ctx) {
     const hg = ctx.hawkgraph;
     const internal = require(path.join(ctx.root, 'dist', 'internal.js'));
-    const steps = ctx.quick ? 2000 : 20000;
-    const torchUpdates = ctx.quick ? 300 : 2000;
+    const steps = ctx.quick ? 2000 : 10000;
+    const torchUpdates = ctx.quick ? 300 : 1000;
     ctx.note(`steps per row: ${steps}; each rate includes the 100 random steps before the first update and, for trainPolicy, a 1000-step normalisation run`);
+    // Every row is one timed run: on a shared machine the load moves it, so say what the load was.
+    ctx.note(`load average at the start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
     const rates = {};
     for (const threads of [1, 2]) {
       const r = await hg.trainPolicy(MARKET, { steps, threads, calibrationSteps: 1000, seed: 1 });
