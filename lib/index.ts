@@ -14,6 +14,7 @@ export * from './hawkes';
 export * from './backtest';
 export * from './depth';
 export * from './dataset';
+export * from './train';
 export { renderReport, kde } from './report/html';
 export type { ReportOptions } from './report/html';
 export { renderFitReport } from './report/fit';

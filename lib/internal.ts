@@ -4,7 +4,7 @@
  * it is in the public typings (dist/index.d.ts). Use the package's main entry point instead.
  */
 import { native } from './native';
-import type { NativeCpuPeak } from './native';
+import type { NativeCpuPeak, NativeSacLossArgs, NativeSacOptions } from './native';
 import { prepare } from './backtest/config';
 import type { BacktestConfig } from './backtest/types';
 
@@ -45,3 +45,21 @@ export function cpuKernels(): string[] {
 export function measureCpuPeak(kernels: string, seconds: number): NativeCpuPeak {
   return native().addon.GnnEngine.measureCpuPeak(kernels, seconds);
 }
+
+/** SAC test hooks (lib/native/sac.ts): the MLP's passes, Adam, the SAC losses' gradients, the control problem. */
+export const sacHooks = {
+  mlpForward: (widths: number[], params: Float32Array, input: Float32Array) => native().addon.sacMlpForward(Float64Array.from(widths), params, input),
+  mlpBackward: (widths: number[], params: Float32Array, input: Float32Array, dOutput: Float32Array) =>
+    native().addon.sacMlpBackward(Float64Array.from(widths), params, input, dOutput),
+  adamSteps: (params: Float32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number) =>
+    native().addon.sacAdamSteps(params, grads, lr, beta1, beta2, eps),
+  lossGradients: (args: NativeSacLossArgs) => native().addon.sacLossGradients(args),
+  /** The LOB env's returns under a constant action, on the market `config` describes (as trainPolicy reads it). */
+  lobRollout: (config: BacktestConfig, action: [number, number], episodes: number, actionScale: number, actionOffset: number) => {
+    const p = prepare({ ...config, strategy: 'sym' });
+    const h = p.process;
+    return native().addon.sacLobRollout(h.mu, h.alpha, h.beta, p.native, Float32Array.from(action), { episodes }, actionScale, actionOffset);
+  },
+  trainControl: (o: NativeSacOptions, gains: Float64Array, states: Float32Array) => native().addon.sacTrainControl(o, gains, states),
+};
+export { resolveTrainOptions } from './train/options';

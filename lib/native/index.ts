@@ -10,6 +10,7 @@ import type { NativeDepth } from './depth';
 import type { NativeBookStreamConstructor, NativeGnnEngineConstructor } from './gnn';
 import type { NativeHawkes } from './hawkes';
 import type { NativeHawkesGof } from './hawkes-gof';
+import type { NativeSac } from './sac';
 import { LoadedBinary, loadNative } from './loader';
 
 export type { LoadedBinary } from './loader';
@@ -18,6 +19,7 @@ export * from './hawkes';
 export * from './hawkes-gof';
 export * from './backtest';
 export * from './depth';
+export * from './sac';
 export { LAYOUTS, LIB_LIMITS, LIMITS } from './layouts';
 export type { Layouts, Limits } from './layouts';
 
@@ -51,7 +53,7 @@ export interface NativeRuntime {
   cuda: NativeCudaReport;
 }
 
-export interface NativeAddon extends NativeHawkes, NativeHawkesGof, NativeBacktest, NativeDepth {
+export interface NativeAddon extends NativeHawkes, NativeHawkesGof, NativeBacktest, NativeDepth, NativeSac {
   GnnEngine: NativeGnnEngineConstructor;
   BookStream: NativeBookStreamConstructor;
   setErrorClass(errorClass: typeof HawkgraphError): void;

@@ -133,6 +133,25 @@ export const LIMITS = Object.freeze({
   maxDepthExpectedEventsPerPath: 1e7,
   /** DepthModel.simulate: bytes of snapshots one call returns, at most. */
   maxDepthOutputBytes: 2 * 1024 ** 3,
+  /** trainPolicy: environment steps (and learningStarts, trainFreq, logInterval), from 1. */
+  maxSacSteps: 2 ** 40,
+  /** trainPolicy: minibatch rows, from 1. */
+  maxSacBatch: 2 ** 16,
+  /** trainPolicy: replay buffer transitions, from 1. */
+  maxSacBuffer: 2 ** 26,
+  /** trainPolicy: updates per trainFreq steps, from 0. */
+  maxSacGradientSteps: 1000,
+  /** trainPolicy: threads of an update (the twin critics side by side), from 1. */
+  maxSacThreads: 2,
+  /** trainPolicy: hidden layers and their widths (a policy file holds at most 8 layers of 256). */
+  maxSacHiddenLayers: 7,
+  maxSacHiddenWidth: 256,
+  /** trainPolicy: learning rate in (0, max], initial alpha in (0, max], |target entropy| <= max. */
+  maxSacLearningRate: 1,
+  maxSacInitialAlpha: 1e6,
+  maxSacTargetEntropy: 1e6,
+  /** trainPolicy: random-action steps that set the z-scores of spread and trend, from 1. */
+  maxSacCalibrationSteps: 2 ** 32,
 });
 
 /** Bounds and defaults lib applies that native code has no counterpart of (it is handed resolved values). */

@@ -9,6 +9,7 @@
 #include "engine_wrap.hpp"
 #include "backtest_wrap.hpp"
 #include "depth_wrap.hpp"
+#include "sac_wrap.hpp"
 #include "hawkes_gof_wrap.hpp"
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
@@ -110,6 +111,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_hawkes_gof(env, exports);
   register_backtest(env, exports);
   register_depth(env, exports);
+  register_sac(env, exports);
   register_constants(env, exports);
   return exports;
 }

@@ -66,6 +66,17 @@ Napi::Object limits_object(Napi::Env env) {
   o.Set("maxDepthHorizonEvents", static_cast<double>(kMaxDepthHorizonEvents));
   o.Set("maxDepthExpectedEventsPerPath", kMaxDepthExpectedEventsPerPath);
   o.Set("maxDepthOutputBytes", static_cast<double>(kMaxDepthOutputBytes));
+  o.Set("maxSacSteps", static_cast<double>(kMaxSacSteps));
+  o.Set("maxSacBatch", kMaxSacBatch);
+  o.Set("maxSacBuffer", static_cast<double>(kMaxSacBuffer));
+  o.Set("maxSacGradientSteps", kMaxSacGradientSteps);
+  o.Set("maxSacThreads", kMaxSacThreads);
+  o.Set("maxSacHiddenLayers", kMaxSacHiddenLayers);
+  o.Set("maxSacHiddenWidth", kMaxSacHiddenWidth);
+  o.Set("maxSacLearningRate", kMaxSacLearningRate);
+  o.Set("maxSacInitialAlpha", kMaxSacInitialAlpha);
+  o.Set("maxSacTargetEntropy", kMaxSacTargetEntropy);
+  o.Set("maxSacCalibrationSteps", static_cast<double>(kMaxSacCalibrationSteps));
   return frozen(o);
 }
 

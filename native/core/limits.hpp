@@ -90,6 +90,27 @@ constexpr double kMaxDepthExpectedEventsPerPath = 1e7;
 constexpr int64_t kMaxDepthOutputBytes = int64_t{2} << 30;
 // A policy file (safetensors MLP) is read whole.
 constexpr int64_t kMaxPolicyBytes = int64_t{64} << 20;
+// ---- SAC training (trainPolicy) ----
+// Environment steps of one training run, and the steps before the first update or between two.
+constexpr int64_t kMaxSacSteps = int64_t{1} << 40;
+// Rows of one minibatch.
+constexpr int32_t kMaxSacBatch = 1 << 16;
+// Transitions the replay buffer holds: 2^26 transitions of the LOB env are about 2.5 GiB.
+constexpr int64_t kMaxSacBuffer = int64_t{1} << 26;
+// Updates after each train_freq steps.
+constexpr int32_t kMaxSacGradientSteps = 1000;
+// Threads of an update: the twin critics' two tasks.
+constexpr int kMaxSacThreads = 2;
+// Hidden layers of the actor and critics: the policy file holds at most 8 layers of at most 256
+// units (backtest::kMaxMlpLayers, kMaxMlpWidth), the output layer among them.
+constexpr int kMaxSacHiddenLayers = 7;
+constexpr int kMaxSacHiddenWidth = 256;
+// Adam's learning rate, the initial entropy coefficient and |target entropy|.
+constexpr double kMaxSacLearningRate = 1;
+constexpr double kMaxSacInitialAlpha = 1e6;
+constexpr double kMaxSacTargetEntropy = 1e6;
+// Environment steps of random actions that set the LOB env's z-scores (spread and trend).
+constexpr int64_t kMaxSacCalibrationSteps = int64_t{1} << 32;
 
 // The step rule: a backtest of `horizon` seconds in steps of `dt` runs ceil(horizon / dt) steps,
 // at least 1, with a tolerance so 0.3 / 0.1 is 3 steps, not 4. 0 when either is not a finite
