@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest, trainPolicy } from '../dist/index.js';
 import { resolveTrainOptions, sacHooks } from '../dist/internal.js';
 import { readSafetensors } from './helpers/safetensors';
+import { policyFile } from './helpers/policy';
 
 // The paper's episode (T = 100 s, dt = 1 s, c = 3) and a small run with small networks.
 const market = { horizon: 100, dt: 1, inventoryLimit: 3 };
@@ -35,10 +36,12 @@ describe('SAC on a problem with a known optimum', () => {
 
 describe('the LOB env SAC trains on', () => {
   it('episode e under a constant action earns what backtest path e earns under the same quotes (rewards dW - phi |q| dt summed)', () => {
-    // action (0.25, 0.5) at scale 8 and offset 1: bid 3 and ask 5 ticks from the mid, a LIN strategy with no inventory term.
+    // action (0.25, 0.5) at scale 8 and offset 1: bid 3 and ask 5 ticks from the best prices (the paper's action),
+    // which a policy with constant outputs 3 and 5 and offsets_from "best" quotes too.
     const m = { ...market, seed: 5, paths: 8, phi: 0.01, fees: { maker: 0.001, taker: 0.002 } };
     const returns = sacHooks.lobRollout(m, [0.25, 0.5], 8, 8, 1);
-    const bt = runBacktest({ ...m, strategy: { lin: { bid: [3, 0], ask: [5, 0] } } });
+    const constant = policyFile({ metadata: { offsets_from: 'best', output_scale: '[0, 0]', output_offset: '[3, 5]' } });
+    const bt = runBacktest({ ...m, strategy: { policy: constant } });
     for (let e = 0; e < 8; e++) expect(Math.abs(returns[e] - bt.paths.reward[e])).toBeLessThan(1e-9);
     expect(new Set(Array.from(returns)).size).toBe(8);
   });

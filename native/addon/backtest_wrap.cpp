@@ -29,6 +29,60 @@ using hawkes::HawkesParams;
 
 [[noreturn]] void bad_option(const std::string& message) { throw Error("ERR_INVALID_OPTION", message); }
 
+}  // namespace
+
+// The market and run fields of backtest options as lib/backtest builds them (everything but the
+// strategy and the backend), in one place for every addon function that runs the backtester.
+backtest::BacktestOptions market_options_arg(const Napi::Object& o) {
+  BacktestOptions options;
+  backtest::BacktestSpec& s = options.spec;
+  s.horizon = number_field(o, "horizon");
+  s.dt = number_field(o, "dt");
+  s.tick = number_field(o, "tick");
+  using namespace limits;
+  s.inventory_limit = integer_field(o, "inventoryLimit", 1, kMaxInventoryLimit);
+  s.z1 = number_field(o, "z1");
+  s.z2 = number_field(o, "z2");
+  s.z3 = number_field(o, "z3");
+  s.fill_at_sweep_stop = number_field(o, "fillAtSweepStop");
+  const std::string loop = string_field(o, "eventLoop", "exact");
+  if (loop == "exact") {
+    s.event_loop = backtest::kExactLoop;
+  } else if (loop == "published") {
+    s.event_loop = backtest::kPublishedLoop;
+  } else if (loop == "published-fixed") {
+    s.event_loop = backtest::kPublishedFixedLoop;
+  } else {
+    bad_option("eventLoop must be 'exact', 'published' or 'published-fixed', got \"" + loop + "\"");
+  }
+  s.phi = number_field(o, "phi");
+  s.fee_maker = number_field(o, "feeMaker");
+  s.fee_taker = number_field(o, "feeTaker");
+  s.noise_std = backtest::noise_std(number_field(o, "noiseVariance"));
+  s.grid = integer_field(o, "timeGrid", 0, kMaxTimeGrid);
+  s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, kMaxSafeInteger));
+  options.paths = integer_field(o, "paths", 1, static_cast<double>(kMaxPaths));
+  options.first_path = integer_field(o, "firstPath", 0, kMaxSafeInteger);
+  options.threads = static_cast<int>(integer_field(o, "threads", 1, kMaxSimulationThreads));
+  options.record = o.Get("record").ToBoolean().Value();
+  if (const int64_t steps = backtest_step_count(s.horizon, s.dt); steps > 0) s.steps = steps;
+  Napi::Value lob_value = o.Get("lob");
+  if (!lob_value.IsObject()) bad_option("lob must be an object");
+  Napi::Object lob = lob_value.As<Napi::Object>();
+  auto loc = float64_view(lob.Get("location"), "jumps.location");
+  auto scale = float64_view(lob.Get("scale"), "jumps.scale");
+  if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
+  std::memcpy(options.lob.jump_location, loc.data, sizeof(double) * 8);
+  std::memcpy(options.lob.jump_scale, scale.data, sizeof(double) * 8);
+  options.lob.initial_bid = integer_field(lob, "initialBid", -kMaxTicks, kMaxTicks);
+  options.lob.initial_ask = integer_field(lob, "initialAsk", -kMaxTicks, kMaxTicks);
+  s.initial_bid = options.lob.initial_bid;
+  s.initial_ask = options.lob.initial_ask;
+  return options;
+}
+
+namespace {
+
 // Everything a run needs, owned together so a pool thread can hold it.
 struct BacktestJob {
   HawkesParams params;
@@ -46,49 +100,7 @@ struct BacktestJob {
     backtest::check_lob_params(params);
     if (!options_value.IsObject()) bad_option("backtest options must be an object");
     Napi::Object o = options_value.As<Napi::Object>();
-    backtest::BacktestSpec& s = options.spec;
-    s.horizon = number_field(o, "horizon");
-    s.dt = number_field(o, "dt");
-    s.tick = number_field(o, "tick");
-    using namespace limits;
-    s.inventory_limit = integer_field(o, "inventoryLimit", 1, kMaxInventoryLimit);
-    s.z1 = number_field(o, "z1");
-    s.z2 = number_field(o, "z2");
-    s.z3 = number_field(o, "z3");
-    s.fill_at_sweep_stop = number_field(o, "fillAtSweepStop");
-    const std::string loop = string_field(o, "eventLoop", "exact");
-    if (loop == "exact") {
-      s.event_loop = backtest::kExactLoop;
-    } else if (loop == "published") {
-      s.event_loop = backtest::kPublishedLoop;
-    } else if (loop == "published-fixed") {
-      s.event_loop = backtest::kPublishedFixedLoop;
-    } else {
-      bad_option("eventLoop must be 'exact', 'published' or 'published-fixed', got \"" + loop + "\"");
-    }
-    s.phi = number_field(o, "phi");
-    s.fee_maker = number_field(o, "feeMaker");
-    s.fee_taker = number_field(o, "feeTaker");
-    s.noise_std = backtest::noise_std(number_field(o, "noiseVariance"));
-    s.grid = integer_field(o, "timeGrid", 0, kMaxTimeGrid);
-    s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, kMaxSafeInteger));
-    options.paths = integer_field(o, "paths", 1, static_cast<double>(kMaxPaths));
-    options.first_path = integer_field(o, "firstPath", 0, kMaxSafeInteger);
-    options.threads = static_cast<int>(integer_field(o, "threads", 1, kMaxSimulationThreads));
-    options.record = o.Get("record").ToBoolean().Value();
-    if (const int64_t steps = backtest_step_count(s.horizon, s.dt); steps > 0) s.steps = steps;
-    Napi::Value lob_value = o.Get("lob");
-    if (!lob_value.IsObject()) bad_option("lob must be an object");
-    Napi::Object lob = lob_value.As<Napi::Object>();
-    auto loc = float64_view(lob.Get("location"), "jumps.location");
-    auto scale = float64_view(lob.Get("scale"), "jumps.scale");
-    if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
-    std::memcpy(options.lob.jump_location, loc.data, sizeof(double) * 8);
-    std::memcpy(options.lob.jump_scale, scale.data, sizeof(double) * 8);
-    options.lob.initial_bid = integer_field(lob, "initialBid", -kMaxTicks, kMaxTicks);
-    options.lob.initial_ask = integer_field(lob, "initialAsk", -kMaxTicks, kMaxTicks);
-    s.initial_bid = options.lob.initial_bid;
-    s.initial_ask = options.lob.initial_ask;
+    options = market_options_arg(o);
     backend = backends::compute_backend_kind(string_field(o, "backend", "cpu"));
     Napi::Value st_value = o.Get("strategy");
     if (!st_value.IsObject()) bad_option("strategy must be an object");

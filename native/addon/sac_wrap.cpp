@@ -18,6 +18,7 @@
 #include "../core/sac/sac_learner.hpp"
 #include "../core/sac/sac_trainer.hpp"
 #include "async_job.hpp"
+#include "backtest_wrap.hpp"
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
@@ -104,35 +105,11 @@ Napi::Object metrics_to_js(Napi::Env env, const sac::SacOutcome& r) {
 
 // The market of a training run: the backtest options lib/backtest's prepare() builds for
 // runBacktest (the fields the LOB env reads).
-backtest::BacktestOptions market_options_arg(const Napi::Value& v) {
-  Napi::Object o = object_arg(v, "backtest options");
-  using namespace limits;
-  backtest::BacktestOptions options;
-  backtest::BacktestSpec& s = options.spec;
-  s.horizon = number_field(o, "horizon");
-  s.dt = number_field(o, "dt");
-  s.tick = number_field(o, "tick");
-  s.inventory_limit = integer_field(o, "inventoryLimit", 1, kMaxInventoryLimit);
-  s.z1 = number_field(o, "z1");
-  s.z2 = number_field(o, "z2");
-  s.z3 = number_field(o, "z3");
-  s.phi = number_field(o, "phi");
-  s.fee_maker = number_field(o, "feeMaker");
-  s.fee_taker = number_field(o, "feeTaker");
-  s.noise_std = backtest::noise_std(number_field(o, "noiseVariance"));
-  s.grid = 0;
-  s.seed = static_cast<uint64_t>(integer_field(o, "seed", 0, kMaxSafeInteger));
-  if (const int64_t steps = backtest_step_count(s.horizon, s.dt); steps > 0) s.steps = steps;
-  Napi::Object lob = object_arg(o.Get("lob"), "lob");
-  auto loc = float64_view(lob.Get("location"), "jumps.location");
-  auto scale = float64_view(lob.Get("scale"), "jumps.scale");
-  if (loc.length != 8 || scale.length != 8) bad_option("jumps.location and jumps.scale must have 8 entries (one per LOB event type)");
-  std::memcpy(options.lob.jump_location, loc.data, sizeof(double) * 8);
-  std::memcpy(options.lob.jump_scale, scale.data, sizeof(double) * 8);
-  options.lob.initial_bid = integer_field(lob, "initialBid", -kMaxTicks, kMaxTicks);
-  options.lob.initial_ask = integer_field(lob, "initialAsk", -kMaxTicks, kMaxTicks);
-  s.initial_bid = options.lob.initial_bid;
-  s.initial_ask = options.lob.initial_ask;
+// The market of a run, as runBacktest reads it (backtest_wrap.cpp), with no time grid (the env
+// needs none).
+backtest::BacktestOptions market_arg(const Napi::Value& v) {
+  backtest::BacktestOptions options = market_options_arg(object_arg(v, "backtest options"));
+  options.spec.grid = 0;
   backtest::validate_backtest_options(options);
   return options;
 }
@@ -156,7 +133,7 @@ struct TrainJob {
   // (mu, alpha, beta, backtestOptions, sacOptions)
   explicit TrainJob(const Napi::CallbackInfo& info) : params(params_arg(info, 0)) {
     backtest::check_lob_params(params);
-    market = market_options_arg(info[3]);
+    market = market_arg(info[3]);
     backtest::check_event_budget(params, market.spec);
     config = sac_config_arg(info[4]);
     Napi::Object o = info[4].As<Napi::Object>();
@@ -359,7 +336,7 @@ Napi::Value sac_lob_rollout(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     const hawkes::HawkesParams params = params_arg(info, 0);
     backtest::check_lob_params(params);
-    const backtest::BacktestOptions market = market_options_arg(info[3]);
+    const backtest::BacktestOptions market = market_arg(info[3]);
     auto action = float32_view(info[4], "action");
     if (action.length != 2) bad_argument("action must hold 2 numbers");
     const int64_t episodes = integer_field(object_arg(info[5], "count"), "episodes", 1, 1 << 20);

@@ -2,89 +2,39 @@
 
 #include <cmath>
 
-#include "../hawkes/hawkes_rng_cpu.hpp"
 #include "sac_rng.hpp"
 
 namespace hawkgraph::sac {
 namespace {
-
-using backtest::Observation;
-using backtest::Quotes;
-
-// The backtester asks a strategy for quotes when a step opens; the env answers later, in
-// step(), so this strategy keeps the observation and quotes nothing until then.
-struct DeferredStrategy {
-  static constexpr bool kNeedsTrend = true;
-  static constexpr bool kCostlyDecision = true;
-  Observation* seen;
-  Quotes decide(const Observation& o) const {
-    *seen = o;
-    return Quotes{false, false, 0, 0, 0};
-  }
-};
-
-using Run = backtest::PathRun<0, false, hawkes::BatchRng, DeferredStrategy, backtest::NoRecorder>;
 
 // The calibration run's episodes are keyed apart from training's (which are backtest paths).
 constexpr uint64_t kCalibrationKey = 0x5851F42D4C957F2Dull;
 
 }  // namespace
 
+// The backtester's step interface over one path at a time (backtest::MarketMakingEnv), and the
+// observation at the current step's start.
 struct LobEnv::Path {
-  hawkes::BatchRng market, coins, noise;
-  hawkes::HawkesTables tables{};
-  hawkes::LobTables lob{};
-  hawkes::PathState state{};
-  std::vector<double> y, next, decay, mu, cdf;
-  Observation seen{};
-  DeferredStrategy strategy{&seen};
-  backtest::NoRecorder recorder;
-  Run run{};
-  bool done = false;
-
-  // The wealth and the integral of |I| dt up to time t (inventory does not move between events).
-  double wealth() const {
-    return run.net_cash() + static_cast<double>(run.inv) * 0.5 * static_cast<double>(run.bid + run.ask) * run.spec->tick;
-  }
-  double abs_integral(double t) const {
-    return run.abs_integral + static_cast<double>(run.inv < 0 ? -run.inv : run.inv) * (t - run.last_change);
-  }
+  std::unique_ptr<backtest::MarketMakingEnv> env;
+  backtest::Observation seen{};
 };
 
 LobEnv::LobEnv(const hawkes::HawkesModel& model, const backtest::BacktestOptions& options, double action_scale, double action_offset)
     : model_(model), options_(options), action_scale_(action_scale), action_offset_(action_offset), path_(std::make_unique<Path>()) {
-  Path& p = *path_;
-  p.y.resize(static_cast<size_t>(model.comps()));
-  p.next.resize(static_cast<size_t>(model.groups()));
-  p.decay.resize(static_cast<size_t>(model.groups()));
-  p.mu.resize(static_cast<size_t>(model.dims()));
-  p.cdf.resize(static_cast<size_t>(model.dims()));
-  p.state = hawkes::PathState{0.0, 0.0, p.y.data(), p.next.data(), p.decay.data()};
-  p.lob = hawkes::LobTables{options_.lob.jump_location, options_.lob.jump_scale};
+  path_->env = std::make_unique<backtest::MarketMakingEnv>(model_, options_);
   norm_.std[0] = static_cast<float>(options_.spec.inventory_limit);
 }
 
 LobEnv::~LobEnv() = default;
 
-// Path `episode` of the run's seed, streams and baseline noise exactly as the backtester's
-// workers draw them (backtest.cpp, Worker::prepare_lane).
+// Path `episode` of the run's seed: the backtester's own streams and baseline noise for it.
 void LobEnv::reset(uint64_t episode) {
-  Path& p = *path_;
-  const backtest::BacktestSpec& spec = options_.spec;
-  hawkes::rng_init(p.market, spec.seed, episode);
-  hawkes::rng_init(p.coins, spec.seed ^ backtest::kCoinKey, episode);
-  p.tables = model_.tables();
-  if (spec.noise_std > 0.0) {
-    hawkes::rng_init(p.noise, spec.seed ^ backtest::kNoiseKey, episode);
-    backtest::perturb_baseline(p.tables, model_.tables(), spec.noise_std, p.noise, p.mu.data(), p.cdf.data());
-  }
-  p.run = Run{&p.tables, &p.lob, &spec, &p.strategy, &p.market, &p.coins, &p.state, &p.recorder, backtest::GridOut{nullptr, nullptr, nullptr}};
-  p.run.start();
-  p.done = false;
+  path_->env->reset(static_cast<int64_t>(episode));
+  path_->seen = path_->env->observe();
 }
 
 void LobEnv::raw_inputs(double* x) const {
-  const Observation& o = path_->seen;
+  const backtest::Observation& o = path_->seen;
   x[0] = static_cast<double>(o.inventory);
   x[1] = static_cast<double>(o.ask - o.bid);
   x[2] = o.trend;
@@ -98,29 +48,23 @@ void LobEnv::observe(float* obs) const {
   for (int i = 0; i < 3; ++i) obs[i] = (static_cast<float>(x[i]) - norm_.mean[i]) / norm_.std[i];
 }
 
+// The paper's action: offsets (ticks) from the best prices, bid = best bid - offset and ask = best
+// ask + offset, as the policy file's offsets_from "best" replays them.
 EnvStep LobEnv::step(const float* action) {
-  Path& p = *path_;
-  Run& run = p.run;
+  backtest::MarketMakingEnv& env = *path_->env;
   const float bid_offset = action[0] * static_cast<float>(action_scale_) + static_cast<float>(action_offset_);
   const float ask_offset = action[1] * static_cast<float>(action_scale_) + static_cast<float>(action_offset_);
-  Quotes q = backtest::quotes_from_offsets(p.seen, bid_offset, ask_offset);
-  // As the backtester's begin_step: orders that could break |I| <= c are not placed.
-  if (run.inv >= options_.spec.inventory_limit) q.has_bid = false;
-  if (run.inv <= -options_.spec.inventory_limit) q.has_ask = false;
-  run.q = q;
-  const double t0 = p.seen.time, t1 = run.t1;
-  const double w0 = p.wealth(), i0 = p.abs_integral(t0);
-  while (run.event()) {
-  }
-  const double w1 = p.wealth(), i1 = p.abs_integral(t1);
-  p.done = !run.end_step();
-  return EnvStep{(w1 - w0) - options_.spec.phi * (i1 - i0), p.done};
+  const double reward = env.step(backtest::Decision{bid_offset, ask_offset, true, 0});
+  const bool done = env.done();
+  if (!done) path_->seen = env.observe();
+  return EnvStep{reward, done};
 }
 
 LobNormalisation LobEnv::calibrate(int64_t steps, uint64_t seed) {
   const LobNormalisation saved = norm_;
-  const uint64_t run_seed = options_.spec.seed;
-  options_.spec.seed = seed ^ kCalibrationKey;
+  backtest::BacktestOptions calibration = options_;
+  calibration.spec.seed = seed ^ kCalibrationKey;
+  path_->env = std::make_unique<backtest::MarketMakingEnv>(model_, calibration);
   SacRng rng(seed ^ kCalibrationKey);
   double sum[2] = {0, 0}, squares[2] = {0, 0};
   uint64_t episode = 0;
@@ -135,7 +79,7 @@ LobNormalisation LobEnv::calibrate(int64_t steps, uint64_t seed) {
     const float action[2] = {static_cast<float>(rng.uniform(-1.0, 1.0)), static_cast<float>(rng.uniform(-1.0, 1.0))};
     if (step(action).done) reset(++episode);
   }
-  options_.spec.seed = run_seed;
+  path_->env = std::make_unique<backtest::MarketMakingEnv>(model_, options_);
   LobNormalisation n = saved;
   n.mean[0] = 0;
   n.std[0] = static_cast<float>(options_.spec.inventory_limit);

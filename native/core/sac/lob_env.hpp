@@ -1,6 +1,6 @@
 // The market-making environment for SAC over the backtester: one env step is one backtest step
 // of dt. Observation (inventory / c, z-scored spread, z-scored trend), as the seed paper's state;
-// action in [-1, 1]^2 mapped to the bid and ask offsets (ticks from the mid) as
+// action in [-1, 1]^2 mapped to the bid and ask offsets (ticks from the best bid and ask, the paper's) as
 // action * action_scale + action_offset, so that tanh of the actor's mean is exactly what a policy
 // file's output_activation "tanh" with output_scale / output_offset computes. Reward dW - phi *
 // integral of |I| dt over the step; an episode's rewards sum to the backtest's per-path reward.

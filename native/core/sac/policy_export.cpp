@@ -49,7 +49,7 @@ std::vector<uint8_t> export_policy(const Mlp& actor, const LobNormalisation& nor
   const float offset[2] = {static_cast<float>(action_offset), static_cast<float>(action_offset)};
   std::string header = "{\"__metadata__\":{\"input_mean\":\"" + json_array(norm.mean, 3) + "\",\"input_std\":\"" + json_array(norm.std, 3) +
                        "\",\"output_activation\":\"tanh\",\"output_scale\":\"" + json_array(scale, 2) + "\",\"output_offset\":\"" +
-                       json_array(offset, 2) + "\",\"producer\":\"hawkgraph trainPolicy (SAC)\"}";
+                       json_array(offset, 2) + "\",\"offsets_from\":\"best\",\"producer\":\"hawkgraph trainPolicy (SAC)\"}";
   size_t at = 0;
   for (const Tensor& t : tensors) {
     const size_t bytes = t.data.size() * sizeof(float);
