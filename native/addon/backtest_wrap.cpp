@@ -341,13 +341,14 @@ Napi::Value backtest_env_rollout(const Napi::CallbackInfo& info) {
     const bool from_best = info[5].ToBoolean().Value();
     Napi::Float64Array observations = Napi::Float64Array::New(env, static_cast<size_t>(4 * steps));
     Napi::Float64Array rewards = Napi::Float64Array::New(env, static_cast<size_t>(steps));
+    double* obs = observations.Data();
     for (int64_t k = 0; k < steps; ++k) {
       const backtest::Observation o = mm.observe();
-      observations[4 * k] = static_cast<double>(o.inventory);
-      observations[4 * k + 1] = static_cast<double>(o.bid);
-      observations[4 * k + 2] = static_cast<double>(o.ask);
-      observations[4 * k + 3] = o.trend;
-      rewards[k] = mm.step(backtest::Decision{decisions.data[2 * k], decisions.data[2 * k + 1], from_best, 0});
+      obs[4 * k] = static_cast<double>(o.inventory);
+      obs[4 * k + 1] = static_cast<double>(o.bid);
+      obs[4 * k + 2] = static_cast<double>(o.ask);
+      obs[4 * k + 3] = o.trend;
+      rewards.Data()[k] = mm.step(backtest::Decision{decisions.data[2 * k], decisions.data[2 * k + 1], from_best, 0});
     }
     const backtest::PathResult r = mm.result();
     Napi::Object out = Napi::Object::New(env);
