@@ -49,7 +49,9 @@ function scipyFit(dir, times, types, n, endTime, maxiter, check) {
   Buffer.from(types.buffer, types.byteOffset, 4 * n).copy(buf, 8 * n);
   fs.writeFileSync(events, buf);
   fs.writeFileSync(spec, JSON.stringify({ n, dims: 8, endTime, beta: BETA, maxiter, check }));
-  const out = execFileSync('python3', [path.join(__dirname, '..', 'peers', 'hawkes_fit_scipy.py'), events, spec], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // One core, as hawkgraph's 1-thread row: numpy's BLAS threads would only contend on a 2-core machine.
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const out = execFileSync('python3', [path.join(__dirname, '..', 'peers', 'hawkes_fit_scipy.py'), events, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env });
   return JSON.parse(out);
 }
 
