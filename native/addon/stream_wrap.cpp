@@ -47,7 +47,8 @@ Napi::Function StreamWrap::define(Napi::Env env) {
   return DefineClass(env, "BookStream",
                      {InstanceMethod<&StreamWrap::submit>("submit"),
                       InstanceMethod<&StreamWrap::close>("close"),
-                      InstanceMethod<&StreamWrap::counters>("counters")});
+                      InstanceMethod<&StreamWrap::counters>("counters"),
+                      InstanceMethod<&StreamWrap::offer_model>("offerModel")});
 }
 
 // new BookStream(engine, maxBatch, maxWaitUs, maxSymbols, dispatch(count, dispatchNs, errCode?, errMessage?),
@@ -193,6 +194,17 @@ Napi::Value StreamWrap::counters(const Napi::CallbackInfo& info) {
     v[n::kInDelivery] = static_cast<double>(c.in_delivery);
     v[n::kReleased] = static_cast<double>(c.released);
     v[n::kBatches] = static_cast<double>(c.batches);
+  });
+  return env.Undefined();
+}
+
+// offerModel(handle): the stream thread runs the prepared model from its next batch on.
+Napi::Value StreamWrap::offer_model(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    stream::BookStream& s = core(env);
+    if (!info[0].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
+    s.offer(info[0].As<Napi::External<PreparedModel>>().Data()->take_run());
   });
   return env.Undefined();
 }

@@ -89,6 +89,15 @@ class BookStream {
   // thread's last act is deliver(nullptr).
   void begin_close(bool drain, std::vector<DroppedBook>* discarded);
 
+  // JS thread: the thread runs `run` (built off the hot path for a model the engine accepted) from
+  // its next batch on; a run offered earlier and not yet taken is freed here. The thread takes it
+  // with one atomic exchange and hands the run it replaces back without allocating; reclaim()
+  // (called here, by release() and at destruction) frees what was handed back.
+  void offer(std::unique_ptr<ModelRun> run);
+
+  // JS thread: frees the runs the thread has stopped using.
+  void reclaim();
+
   // Any thread: stop now (discarding, no final delivery) and join. Idempotent.
   void stop_and_join();
 
@@ -120,6 +129,7 @@ class BookStream {
   int take_batch();  // under lock: moves up to max_batch queued slots into the batch arena
   void compute_batch(int n);                      // no lock held: runs the engine on the arena
   void fill_block(int n, ResultBlock* block) const;  // under lock
+  void adopt_offer();  // the thread, between batches: installs an offered run, retires the old one
 
   std::unique_ptr<GnnEngine> engine_;  // the sibling this thread owns
   const StreamConfig config_;
@@ -159,6 +169,12 @@ class BookStream {
   int64_t batch_start_ns_ = 0, batch_compute_ns_ = 0;
   bool batch_failed_ = false;
   std::string batch_error_code_, batch_error_message_;
+
+  // A swap's handoff: offered_ is filled by offer() and emptied by the thread; retired_ is a
+  // lock-free stack (linked through ModelRun::retired_next) the thread pushes onto and
+  // reclaim() empties in one exchange, so neither side waits or allocates.
+  std::atomic<ModelRun*> offered_{nullptr};
+  std::atomic<ModelRun*> retired_{nullptr};
 
   std::mutex join_mu_;
   std::thread thread_;
