@@ -154,6 +154,9 @@ std::unique_ptr<ModelRun> PreparedModel::take_run() {
   if (runs.empty()) throw Error("ERR_INTERNAL", "the prepared model has no run left to install");
   std::unique_ptr<ModelRun> run = std::move(runs.back());
   runs.pop_back();
+  // The runs share the model; once they are all taken the handle (freed whenever V8 collects
+  // it) must not keep it alive.
+  if (runs.empty()) model.reset();
   return run;
 }
 
