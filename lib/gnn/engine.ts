@@ -345,7 +345,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * made it. Resolves with the new model's id and name once predict() runs it (the stream takes it
    * at its next batch). A model this engine cannot run is refused (ERR_MODEL_INCOMPATIBLE: another
    * levels, node_features, hidden, heads or order_flow; ERR_MODEL_* for a bad file, ERR_MODEL_READ
-   * for a missing one) and the running model stays. Swaps run in call order.
+   * for a missing one) and the running model stays. Swaps run in call order; bytes are copied when
+   * their swap starts, so leave them unchanged until the promise settles.
    */
   swapModel(model: string | Uint8Array): Promise<ModelRef> {
     this.#engine();
