@@ -64,8 +64,11 @@ function submitTimestamp(options: SubmitOptions | undefined): number {
  * 'dropped', 'error', 'stats'; see stream-types.ts).
  */
 export class Engine extends EventEmitter<EngineEvents> {
-  /** Replaced (never mutated) when a CUDA failure moves the engine to the CPU. */
-  info: Readonly<EngineInfo>;
+  // engine.info, replaced (never mutated) when a CUDA failure moves the engine to the CPU or a swap
+  // changes the model; after a swap it is read again from native code on first use, which keeps
+  // that work off the moment of the swap.
+  #info: Readonly<EngineInfo> | null;
+  readonly #binary: LoadedBinary;
   #native: NativeGnnEngine | null;
   readonly #levels: number;
   readonly #embed: number;
@@ -123,7 +126,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#askSz = this.#staging.subarray(3 * L, 4 * L);
     this.#view = { bidPx: this.#bidPx, bidSz: this.#bidSz, bids: 0, askPx: this.#askPx, askSz: this.#askSz, asks: 0 };
     this.#row = new Float64Array(info.rowWidth);
-    this.info = engineInfo(info, binary);
+    this.#binary = binary;
+    this.#info = engineInfo(info, binary);
     this.#serial = info.modelSerial;
     this.#model = { modelId: info.modelId, modelName: info.modelName };
     this.#models.set(this.#serial, this.#model);
@@ -133,8 +137,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   // again from it (backend, precision, fallbackReason, the CPU's fields), then the listener runs.
   #fellBack(reason: string, onFallback: ((event: FallbackEvent) => void) | undefined): void {
     if (!this.#native) return;  // during construction: info is read once the native engine exists
-    this.info = engineInfo(this.#native.info(), this.info.binary);
+    this.#info = engineInfo(this.#native.info(), this.#binary);
     onFallback?.({ from: 'cuda', to: 'cpu', reason });
+  }
+
+  /** What the engine runs: backend, precision, the model's sizes and id (see EngineInfo). */
+  get info(): Readonly<EngineInfo> {
+    if (this.#info === null) this.#info = engineInfo(this.#engine().info(), this.#binary);
+    return this.#info;
   }
 
   /** True after close(). */
@@ -375,7 +385,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const serial of this.#models.keys()) {
       if (serial < oldest) this.#models.delete(serial);
     }
-    this.info = engineInfo(engine.info(), this.info.binary);
+    this.#info = null;
     return ref;
   }
 
@@ -412,6 +422,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (typeof drain !== 'boolean') {
       throw new HawkgraphError('ERR_INVALID_OPTION', `drain must be a boolean, got ${describe(drain)}`);
     }
+    if (this.#native !== null) void this.info;  // still readable once closed
     this.#native?.close();
     this.#native = null;
     const stream = this.#stream;

@@ -148,7 +148,28 @@ class PrepareModelWorker : public Napi::AsyncWorker {
   std::string code_, message_;
 };
 
+class FreeRunsWorker : public Napi::AsyncWorker {
+ public:
+  FreeRunsWorker(Napi::Env env, ModelRun* runs) : Napi::AsyncWorker(env, "hawkgraph.freeModel"), runs_(runs) {}
+
+ protected:
+  void Execute() override {
+    while (runs_ != nullptr) {
+      ModelRun* next = runs_->retired_next;
+      delete runs_;
+      runs_ = next;
+    }
+  }
+
+ private:
+  ModelRun* runs_;
+};
+
 }  // namespace
+
+void free_runs_off_thread(Napi::Env env, ModelRun* runs) {
+  if (runs != nullptr) (new FreeRunsWorker(env, runs))->Queue();
+}
 
 std::unique_ptr<ModelRun> PreparedModel::take_run() {
   if (runs.empty()) throw Error("ERR_INTERNAL", "the prepared model has no run left to install");
@@ -390,14 +411,16 @@ Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
 }
 
 // installModel(handle): predict() and predictBatch() run the prepared model from the next call on;
-// the run it replaces is freed here, on the JS thread, between two calls.
+// the run it replaces is freed on a pool thread.
 Napi::Value EngineWrap::install_model(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
     GnnEngine& e = engine(env);
     if (!info[0].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
     PreparedModel& p = *info[0].As<Napi::External<PreparedModel>>().Data();
-    e.install(p.take_run());
+    std::unique_ptr<ModelRun> old = e.install(p.take_run());
+    old->retired_next = nullptr;
+    free_runs_off_thread(env, old.release());
     model_id_ = p.id;
     model_name_ = p.name;
   });

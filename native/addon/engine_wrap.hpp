@@ -25,6 +25,10 @@ struct PreparedModel {
   std::unique_ptr<ModelRun> take_run();
 };
 
+// Frees runs (a list linked through retired_next) on a libuv pool thread: a backend's teardown
+// (its buffers, a CUDA device's memory and graphs) then costs the JS thread nothing.
+void free_runs_off_thread(Napi::Env env, ModelRun* runs);
+
 class EngineWrap : public Napi::ObjectWrap<EngineWrap>, private FallbackListener {
  public:
   static Napi::Function define(Napi::Env env);

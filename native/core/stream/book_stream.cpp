@@ -56,27 +56,31 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
 BookStream::~BookStream() {
   stop_and_join();
   delete offered_.exchange(nullptr);
-  reclaim();
+  for (ModelRun* run = take_retired(); run != nullptr;) {
+    ModelRun* next = run->retired_next;
+    delete run;
+    run = next;
+  }
 }
 
 void BookStream::offer(std::unique_ptr<ModelRun> run) {
-  delete offered_.exchange(run.release(), std::memory_order_acq_rel);
+  if (ModelRun* stale = offered_.exchange(run.release(), std::memory_order_acq_rel)) retire(stale);
   {
     // Under the lock, so a thread about to sleep sees the offer (or is woken by the notify).
     std::lock_guard<std::mutex> lock(mu_);
     work_hint_.store(true, std::memory_order_release);  // ends a spin at once
   }
   work_cv_.notify_one();
-  reclaim();
 }
 
-void BookStream::reclaim() {
-  if (retired_.load(std::memory_order_relaxed) == nullptr) return;
-  ModelRun* run = retired_.exchange(nullptr, std::memory_order_acquire);
-  while (run != nullptr) {
-    ModelRun* next = run->retired_next;
-    delete run;
-    run = next;
+ModelRun* BookStream::take_retired() {
+  if (retired_.load(std::memory_order_relaxed) == nullptr) return nullptr;
+  return retired_.exchange(nullptr, std::memory_order_acquire);
+}
+
+void BookStream::retire(ModelRun* run) {
+  run->retired_next = retired_.load(std::memory_order_relaxed);
+  while (!retired_.compare_exchange_weak(run->retired_next, run, std::memory_order_release, std::memory_order_relaxed)) {
   }
 }
 
@@ -84,10 +88,7 @@ void BookStream::adopt_offer() {
   if (offered_.load(std::memory_order_relaxed) == nullptr) return;
   ModelRun* next = offered_.exchange(nullptr, std::memory_order_acq_rel);
   if (next == nullptr) return;
-  ModelRun* old = engine_->install(std::unique_ptr<ModelRun>(next)).release();
-  old->retired_next = retired_.load(std::memory_order_relaxed);
-  while (!retired_.compare_exchange_weak(old->retired_next, old, std::memory_order_release, std::memory_order_relaxed)) {
-  }
+  retire(engine_->install(std::unique_ptr<ModelRun>(next)).release());
 }
 
 uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_t* superseded) {
@@ -170,7 +171,6 @@ void BookStream::release(ResultBlock* block) {
     wake = thread_wants_block_;
   }
   if (wake) block_cv_.notify_one();
-  reclaim();
 }
 
 void BookStream::begin_close(bool drain, std::vector<DroppedBook>* discarded) {

@@ -90,13 +90,13 @@ class BookStream {
   void begin_close(bool drain, std::vector<DroppedBook>* discarded);
 
   // JS thread: the thread runs `run` (built off the hot path for a model the engine accepted) from
-  // its next batch on; a run offered earlier and not yet taken is freed here. The thread takes it
-  // with one atomic exchange and hands the run it replaces back without allocating; reclaim()
-  // (called here, by release() and at destruction) frees what was handed back.
+  // its next batch on. The thread takes it with one atomic exchange and hands the run it replaces
+  // back without allocating; so does a run offered earlier and never taken. take_retired() gets them.
   void offer(std::unique_ptr<ModelRun> run);
 
-  // JS thread: frees the runs the thread has stopped using.
-  void reclaim();
+  // JS thread: the runs nothing uses any more, linked through retired_next (null: none), for the
+  // caller to free where freeing costs no thread anything that matters.
+  ModelRun* take_retired();
 
   // Any thread: stop now (discarding, no final delivery) and join. Idempotent.
   void stop_and_join();
@@ -130,6 +130,7 @@ class BookStream {
   void compute_batch(int n);                      // no lock held: runs the engine on the arena
   void fill_block(int n, ResultBlock* block) const;  // under lock
   void adopt_offer();  // the thread, between batches: installs an offered run, retires the old one
+  void retire(ModelRun* run);  // any thread: pushes onto retired_ (lock-free)
 
   std::unique_ptr<GnnEngine> engine_;  // the sibling this thread owns
   const StreamConfig config_;
@@ -172,7 +173,7 @@ class BookStream {
 
   // A swap's handoff: offered_ is filled by offer() and emptied by the thread; retired_ is a
   // lock-free stack (linked through ModelRun::retired_next) the thread pushes onto and
-  // reclaim() empties in one exchange, so neither side waits or allocates.
+  // take_retired() empties in one exchange, so neither side waits or allocates.
   std::atomic<ModelRun*> offered_{nullptr};
   std::atomic<ModelRun*> retired_{nullptr};
 
