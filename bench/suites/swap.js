@@ -1,11 +1,14 @@
 // Hot swap: what swapModel() every 100 ms costs the stream. The open-loop feed of the stream suite
 // (100 symbols, 10k books/s, latency from each book's due time to its 'prediction' listener), run
-// with and without swaps between the two fixture models (same shapes, pooled and levels
-// attention), in alternating runs so drift on a shared machine hits both alike. The swap is given
+// with and without swaps between two models of the same cost (the pooled fixture, and the same
+// weights under another metadata name: other bytes, so another modelId), in alternating runs so
+// drift on a shared machine hits both alike. The swap is given
 // a path, as a bot would: the read, hash, parse and weight preparation run on a pool thread; the
 // JS thread only installs the prepared run and the stream thread takes it between two batches.
 'use strict';
 
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { typedBook } = require('../shared');
 const { openLoop } = require('./stream');
@@ -13,12 +16,27 @@ const { openLoop } = require('./stream');
 const RATE = 10_000;
 const SWAP_EVERY_MS = 100;
 
+// The model file at `from` with `name` added to its metadata, written to a temporary file.
+function renamedCopy(from, name) {
+  const bytes = fs.readFileSync(from);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+  header.__metadata__ = { ...header.__metadata__, name };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-bench-swap-')), `${name}.safetensors`);
+  fs.writeFileSync(file, Buffer.concat([length, json, bytes.subarray(8 + headerLength)]));
+  return file;
+}
+
 module.exports = {
   name: 'swap',
   title: 'Hot swap: submit-to-event latency at 10k books/s with swapModel() every 100 ms (CPU)',
   async run(ctx) {
     const { createEngine } = ctx.hawkgraph;
-    const models = ['gnn_pooled.safetensors', 'gnn_levels.safetensors'].map((f) => path.join(ctx.fixtures, f));
+    const pooled = path.join(ctx.fixtures, 'gnn_pooled.safetensors');
+    const models = [pooled, renamedCopy(pooled, 'pooled-renamed')];
     const typed = require(path.join(ctx.fixtures, 'gnn_pooled_cases.json')).cases.map(typedBook);
     const seconds = ctx.quick ? 1 : 3;
     const warmup = ctx.quick ? 0.2 : 0.5;
