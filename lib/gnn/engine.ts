@@ -342,7 +342,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         throw new HawkgraphError('ERR_INVALID_ARGUMENT', `symbol must be a non-empty string, got ${describe(symbol)}`);
       }
       readInput('ERR_BOOK_TYPE', 'book', () => bookKind(book, 'book'));
-      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this, this.#lookup);
+      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this, this.#lookup, this.#serial);
     }
     return this.#stream.submit(symbol, book, ts);
   }

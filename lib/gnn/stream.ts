@@ -65,11 +65,11 @@ export class BookStreamController {
 
   constructor(
     addon: NativeAddon, engine: NativeGnnEngine, levels: number, options: ResolvedStreamOptions, emitter: Emitter,
-    models: ModelLookup,
+    models: ModelLookup, modelSerial: number,
   ) {
     this.#emitter = emitter;
     this.#models = models;
-    this.#lastModelSerial = engine.info().modelSerial;
+    this.#lastModelSerial = modelSerial;
     this.#options = options;
     this.#levels = levels;
     this.#staging = new Float64Array(4 * levels);

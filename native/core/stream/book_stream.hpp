@@ -1,7 +1,8 @@
 // Streaming inference: books submitted per symbol (latest wins) are micro-batched on one native
-// thread that runs a sibling GnnEngine, and the results leave through a bounded pool of result
-// blocks handed to a delivery callback. Plain C++ (no Node headers): the addon supplies the
-// callback (a thread-safe function) and calls submit/release from the JS thread.
+// thread that runs a sibling GnnEngine (its model replaced between two batches by offer()), and the
+// results leave through a bounded pool of result blocks handed to a delivery callback. Plain C++
+// (no Node headers): the addon supplies the callback (a thread-safe function) and calls
+// submit/release from the JS thread.
 #pragma once
 
 #include <atomic>
