@@ -183,6 +183,26 @@ describe('engine.swapModel', () => {
     expect(order.at(-1)).toBe(b);
   });
 
+  it('gives a stream opened while a swap was prepared the new model too', async () => {
+    const engine = createEngine({ model: pooledBytes, backend: 'cpu', stream: { statsIntervalMs: 0 } });
+    const expected = new Map([[sha256(pooledBytes), reference(pooledBytes)], [sha256(levelsBytes), reference(levelsBytes)]]);
+    const events: PredictionEvent[] = [];
+    engine.on('prediction', (e) => events.push(e));
+    const swap = engine.swapModel(levelsBytes);
+    // Once the swap has started preparing (a microtask later), this opens the stream on the old model.
+    await Promise.resolve();
+    await Promise.resolve();
+    engine.submit('S0', books[0]);
+    const ref = await swap;
+    await tick();
+    engine.submit('S0', books[4]);
+    await engine.close();
+    // The first book may meet either model (the handoff races its batch); the second meets the new one.
+    expect(events.length).toBe(2);
+    expect(events[1].modelId).toBe(ref.modelId);
+    events.forEach((e, k) => expect(worst(e, expected.get(e.modelId)![k === 0 ? 0 : 4])).toBeLessThan(1e-5));
+  });
+
   it('keeps memory bounded across 1,000 swaps with a stream open', async () => {
     const engine = createEngine({ model: pooledBytes, backend: 'cpu', stream: { statsIntervalMs: 0 } });
     let predicted = 0;
