@@ -1,6 +1,7 @@
 /**
  * The GNN inference engine: predict() is synchronous and allocates only its result object;
- * predictBatch() runs many books in one native call; submit() streams books to a native thread.
+ * predictBatch() runs many books in one native call; submit() streams books to a native thread;
+ * swapModel() replaces the model between two calls, the stream's included.
  * Options, info, results and the stream live beside it (options.ts, info.ts, results.ts,
  * stream.ts); createEngine() is in create.ts.
  */
@@ -14,7 +15,7 @@ import { Book, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } fr
 import { EngineInfo, engineInfo } from './info';
 import { PredictionIterator } from './iterator';
 import type { FallbackEvent } from './options';
-import { Prediction, PredictOptions, ROW_EMBEDDING, readPredictionRow } from './prediction';
+import { ModelRef, Prediction, PredictOptions, ROW_EMBEDDING, readPredictionRow, rowModelSerial } from './prediction';
 import { BatchOptions, BatchPrediction, checkBatchInto, checkPredictInto, nameBatchSlot, resultColumns } from './results';
 import { BookStreamController } from './stream';
 import { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats, SubmitOptions, resolveStreamOptions } from './stream-types';
@@ -63,8 +64,11 @@ function submitTimestamp(options: SubmitOptions | undefined): number {
  * 'dropped', 'error', 'stats'; see stream-types.ts).
  */
 export class Engine extends EventEmitter<EngineEvents> {
-  /** Replaced (never mutated) when a CUDA failure moves the engine to the CPU. */
-  info: Readonly<EngineInfo>;
+  // engine.info, replaced (never mutated) when a CUDA failure moves the engine to the CPU or a swap
+  // changes the model; after a swap it is read again from native code on first use, which keeps
+  // that work off the moment of the swap.
+  #info: Readonly<EngineInfo> | null;
+  readonly #binary: LoadedBinary;
   #native: NativeGnnEngine | null;
   readonly #levels: number;
   readonly #embed: number;
@@ -87,6 +91,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   #stream: BookStreamController | null = null;
   #closing: Promise<StreamStats | undefined> | null = null;
   readonly #iterators = new Set<PredictionIterator>();
+
+  // The models predictions may still name, by the serial rows carry: the running one, and older
+  // ones while stream events made by them may still arrive (pruned at each swap).
+  readonly #models = new Map<number, ModelRef>();
+  #serial: number;
+  #model: ModelRef;
+  // Swaps run one after another, in call order.
+  #swapping: Promise<unknown> = Promise.resolve();
+  readonly #lookup = (serial: number): ModelRef => (serial === this.#serial ? this.#model : this.#models.get(serial) ?? this.#model);
 
   /**
    * @internal use createEngine(). `open` builds the native engine, handed the hook it calls when a
@@ -113,15 +126,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#askSz = this.#staging.subarray(3 * L, 4 * L);
     this.#view = { bidPx: this.#bidPx, bidSz: this.#bidSz, bids: 0, askPx: this.#askPx, askSz: this.#askSz, asks: 0 };
     this.#row = new Float64Array(info.rowWidth);
-    this.info = engineInfo(info, binary);
+    this.#binary = binary;
+    this.#info = engineInfo(info, binary);
+    this.#serial = info.modelSerial;
+    this.#model = { modelId: info.modelId, modelName: info.modelName };
+    this.#models.set(this.#serial, this.#model);
   }
 
   // The native engine moved from CUDA to the CPU after a failure (fallback 'cpu'): info is read
   // again from it (backend, precision, fallbackReason, the CPU's fields), then the listener runs.
   #fellBack(reason: string, onFallback: ((event: FallbackEvent) => void) | undefined): void {
     if (!this.#native) return;  // during construction: info is read once the native engine exists
-    this.info = engineInfo(this.#native.info(), this.info.binary);
+    this.#info = engineInfo(this.#native.info(), this.#binary);
     onFallback?.({ from: 'cuda', to: 'cpu', reason });
+  }
+
+  /** What the engine runs: backend, precision, the model's sizes and id (see EngineInfo). */
+  get info(): Readonly<EngineInfo> {
+    if (this.#info === null) this.#info = engineInfo(this.#engine().info(), this.#binary);
+    return this.#info;
   }
 
   /** True after close(). */
@@ -187,6 +210,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const row = this.#row;
     const out = into ?? ({ probs: [0, 0, 0], logits: [0, 0, 0] } as unknown as Prediction);
     readPredictionRow(row, 0, out);
+    const model = this.#lookup(rowModelSerial(row, 0));
+    out.modelId = model.modelId;
+    out.modelName = model.modelName;
     if (embedding) {
       const e = out.embedding?.length === this.#embed ? out.embedding : new Float32Array(this.#embed);
       for (let c = 0; c < this.#embed; c++) e[c] = row[ROW_EMBEDDING + c];
@@ -236,6 +262,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     checkBatchInto(into);
     let out: NativeBatchColumns;
     let n: number;
+    let serial: number;
     if (books instanceof BookBatch) {
       if (books.levels !== this.#levels) {
         throw new HawkgraphError(
@@ -246,7 +273,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       n = books.length;
       out = resultColumns(n, this.#embed, embedding, into);
       try {
-        engine.predictBatch(books.columns, books.counts, n, out);
+        serial = engine.predictBatch(books.columns, books.counts, n, out);
       } catch (err) {
         throw nameBatchSlot(err);
       }
@@ -281,11 +308,14 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
       }
       out = resultColumns(n, this.#embed, embedding, into);
-      engine.predictBatch(this.#batchPacked, this.#batchCounts, n, out);
+      serial = engine.predictBatch(this.#batchPacked, this.#batchCounts, n, out);
     }
     const r = into ?? ({} as BatchPrediction);
     if (out !== r) Object.assign(r, out);
     r.count = n;
+    const model = this.#lookup(serial);
+    r.modelId = model.modelId;
+    r.modelName = model.modelName;
     return r;
   }
 
@@ -312,9 +342,51 @@ export class Engine extends EventEmitter<EngineEvents> {
         throw new HawkgraphError('ERR_INVALID_ARGUMENT', `symbol must be a non-empty string, got ${describe(symbol)}`);
       }
       readInput('ERR_BOOK_TYPE', 'book', () => bookKind(book, 'book'));
-      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this);
+      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this, this.#lookup, this.#serial);
     }
     return this.#stream.submit(symbol, book, ts);
+  }
+
+  /**
+   * Replaces the model (a file path or its bytes, as createEngine's `model`). The file is read,
+   * hashed, parsed, checked and its weights prepared on a native worker thread while predictions
+   * go on; then predict() and predictBatch() switch between two calls and the stream thread between
+   * two batches: no book is lost or predicted twice, and each result's modelId says which model
+   * made it. Resolves with the new model's id and name once predict() runs it (the stream takes it
+   * at its next batch). A model this engine cannot run is refused (ERR_MODEL_INCOMPATIBLE: another
+   * levels, node_features, hidden, heads or order_flow; ERR_MODEL_* for a bad file, ERR_MODEL_READ
+   * for a missing one) and the running model stays. Swaps run in call order; bytes are copied when
+   * their swap starts, so leave them unchanged until the promise settles.
+   */
+  swapModel(model: string | Uint8Array): Promise<ModelRef> {
+    this.#engine();
+    if (!(model instanceof Uint8Array) && (typeof model !== 'string' || model.length === 0)) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `model must be a file path or a Uint8Array, got ${describe(model)}`);
+    }
+    const swap = this.#swapping.then(() => this.#swap(model));
+    this.#swapping = swap.catch(() => undefined);
+    return swap;
+  }
+
+  async #swap(model: string | Uint8Array): Promise<ModelRef> {
+    const hadStream = this.#stream !== null;
+    const prepared = await this.#engine().prepareModel(model, hadStream ? 2 : 1);
+    // A stream opened while the model was prepared needs a run of its own too.
+    const forStream = this.#stream !== null && !hadStream ? await this.#engine().prepareModel(prepared.handle, 1) : prepared;
+    const engine = this.#engine();
+    engine.installModel(prepared.handle);
+    this.#stream?.offer(forStream.handle);
+    const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
+    this.#serial = prepared.serial;
+    this.#model = ref;
+    this.#models.set(prepared.serial, ref);
+    // Events still to come are by the stream's last model or a later one.
+    const oldest = this.#stream?.lastModelSerial() ?? prepared.serial;
+    for (const serial of this.#models.keys()) {
+      if (serial < oldest) this.#models.delete(serial);
+    }
+    this.#info = null;
+    return ref;
   }
 
   /**
@@ -350,6 +422,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (typeof drain !== 'boolean') {
       throw new HawkgraphError('ERR_INVALID_OPTION', `drain must be a boolean, got ${describe(drain)}`);
     }
+    if (this.#native !== null) void this.info;  // still readable once closed
     this.#native?.close();
     this.#native = null;
     const stream = this.#stream;

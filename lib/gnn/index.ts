@@ -14,7 +14,7 @@ export type {
   FlatEngineOptions, Precision,
 } from './options';
 export { DIRECTIONS } from './prediction';
-export type { Direction, Prediction, PredictOptions } from './prediction';
+export type { Direction, ModelRef, Prediction, PredictOptions } from './prediction';
 export type { BatchOptions, BatchPrediction } from './results';
 export type {
   DropReason, DroppedEvent, EngineEvents, LatencySummary, PredictionEvent, StreamOptions, StreamStats, SubmitOptions,

@@ -37,6 +37,10 @@ export interface EngineInfo {
    */
   backendStats?: Readonly<Record<string, number>>;
   metadata: Readonly<Record<string, string>>;
+  /** The running model: SHA-256 (hex) of its file's bytes; every prediction carries it. */
+  modelId: string;
+  /** The running model's metadata `name`, when its file has one. */
+  modelName?: string;
   binary: LoadedBinary;
 }
 
@@ -70,6 +74,8 @@ export function engineInfo(info: NativeEngineInfo, binary: LoadedBinary): Readon
     heads: info.heads,
     attention: info.attention,
     metadata: Object.freeze({ ...info.metadata }),
+    modelId: info.modelId,
+    ...(info.modelName === undefined ? {} : { modelName: info.modelName }),
     binary,
   });
 }

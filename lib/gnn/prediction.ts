@@ -20,6 +20,10 @@ export interface Prediction {
   volatility: number;
   /** min(model levels, bid levels, ask levels). */
   levelsUsed: number;
+  /** The model that made it: SHA-256 (hex) of its file's bytes, as engine.info.modelId. */
+  modelId: string;
+  /** That model's metadata `name`; undefined when its file has none. */
+  modelName: string | undefined;
   /** The LayerNorm output the heads read (embed values), when requested. */
   embedding?: Float32Array;
 }
@@ -34,13 +38,32 @@ export interface PredictOptions {
 // Module constants, read once: the hot path reads no layout object per call.
 const {
   direction: ROW_DIRECTION, logits: ROW_LOGITS, probs: ROW_PROBS, confidence: ROW_CONFIDENCE,
-  magnitude: ROW_MAGNITUDE, volatility: ROW_VOLATILITY, levelsUsed: ROW_LEVELS,
+  magnitude: ROW_MAGNITUDE, volatility: ROW_VOLATILITY, levelsUsed: ROW_LEVELS, model: ROW_MODEL,
 } = LAYOUTS.predictionRow;
+
+/** A model as predictions name it. */
+export interface ModelRef {
+  /** SHA-256 (hex) of the model file's bytes. */
+  modelId: string;
+  /** The file's metadata `name`, when it has one. */
+  modelName: string | undefined;
+}
+
+/** Finds the model a row's serial (LAYOUTS.predictionRow.model) names. */
+export type ModelLookup = (serial: number) => ModelRef;
+
+/** The serial of the model that wrote the row at `at`. */
+export function rowModelSerial(rows: Float64Array, at: number): number {
+  return rows[at + ROW_MODEL];
+}
 
 /** Where a row's embedding starts. */
 export const ROW_EMBEDDING = LAYOUTS.predictionRow.embedding;
 
-/** Copies the row at `at` into `out` (everything but the embedding), reusing its arrays. */
+/**
+ * Copies the row at `at` into `out` (everything but the embedding and the model, which the
+ * caller names from rowModelSerial), reusing its arrays.
+ */
 export function readPredictionRow(rows: Float64Array, at: number, out: Omit<Prediction, 'embedding'>): void {
   out.direction = DIRECTIONS[rows[at + ROW_DIRECTION]];
   out.probs[0] = rows[at + ROW_PROBS];

@@ -26,6 +26,9 @@ export interface BatchPrediction {
   levelsUsed: Int32Array;
   /** [count * embed], when requested. */
   embedding?: Float32Array;
+  /** The model that made every result of this call (a swap takes effect between calls). */
+  modelId: string;
+  modelName: string | undefined;
 }
 
 export interface BatchOptions {
@@ -50,7 +53,7 @@ function assignEachToItself(o: object, keys: readonly string[]): void {
 }
 
 // The fields predict() writes into `into` (and one element of each of its arrays).
-const PREDICTION_FIELDS = ['direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding'] as const;
+const PREDICTION_FIELDS = ['direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding', 'modelId', 'modelName'] as const;
 
 export function checkPredictInto(into: Prediction): void {
   if (into === null || typeof into !== 'object' || !Array.isArray(into.probs) || !Array.isArray(into.logits)) {
@@ -62,7 +65,7 @@ export function checkPredictInto(into: Prediction): void {
 }
 
 // The fields predictBatch writes into a result.
-const RESULT_FIELDS = ['count', 'direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding'] as const;
+const RESULT_FIELDS = ['count', 'direction', 'probs', 'logits', 'confidence', 'magnitude', 'volatility', 'levelsUsed', 'embedding', 'modelId', 'modelName'] as const;
 
 // Whether a result's arrays hold n books (and an embedding of embedLength values, or none when
 // embedLength < 0), so predictBatch can write into them as they are.

@@ -8,10 +8,10 @@ import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
 import type { EventEmitter } from 'eventemitter3';
 
 import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from '../errors';
-import type { NativeAddon, NativeBookStream, NativeGnnEngine } from '../native';
+import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHandle } from '../native';
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
-import { readPredictionRow } from './prediction';
+import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
 import type { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
 
 // A delivered book's record in the inbox (LAYOUTS.streamRecord): its header, then its prediction row.
@@ -59,9 +59,17 @@ export class BookStreamController {
   #closing: Promise<StreamStats> | null = null;
   #resolveClose: ((stats: StreamStats) => void) | null = null;
   #finished = false;
+  readonly #models: ModelLookup;
+  // The serial of the model of the last record dispatched: later ones are by it or a newer one.
+  #lastModelSerial: number;
 
-  constructor(addon: NativeAddon, engine: NativeGnnEngine, levels: number, options: ResolvedStreamOptions, emitter: Emitter) {
+  constructor(
+    addon: NativeAddon, engine: NativeGnnEngine, levels: number, options: ResolvedStreamOptions, emitter: Emitter,
+    models: ModelLookup, modelSerial: number,
+  ) {
     this.#emitter = emitter;
+    this.#models = models;
+    this.#lastModelSerial = modelSerial;
     this.#options = options;
     this.#levels = levels;
     this.#staging = new Float64Array(4 * levels);
@@ -180,8 +188,11 @@ export class BookStreamController {
       const latency = dispatchNs - inbox[r + REC_SUBMIT_NS];
       this.#latency.record(latency >= 1 ? Math.round(latency) : 1);
       this.#predicted++;
-      if (!listening) continue;
       const row = r + REC_ROW;
+      const serial = rowModelSerial(inbox, row);
+      this.#lastModelSerial = serial;
+      if (!listening) continue;
+      const model = this.#models(serial);
       const event: PredictionEvent = {
         symbol: this.#names[inbox[r + REC_SYMBOL]],
         seq: inbox[r + REC_SEQ],
@@ -193,6 +204,8 @@ export class BookStreamController {
         magnitude: 0,
         volatility: 0,
         levelsUsed: 0,
+        modelId: model.modelId,
+        modelName: model.modelName,
         queueNs: inbox[r + REC_QUEUE_NS],
         computeNs: inbox[r + REC_COMPUTE_NS],
         latencyNs: latency,
@@ -205,6 +218,15 @@ export class BookStreamController {
       }
     }
     rethrowLater(firstError);
+  }
+
+  /** The stream thread runs one of the prepared model's runs from its next batch on. */
+  offer(handle: NativePreparedHandle): void {
+    this.#native.offerModel(handle);
+  }
+
+  lastModelSerial(): number {
+    return this.#lastModelSerial;
   }
 
   /** Counters right now (consistent between JS callbacks; see StreamStats). */

@@ -41,6 +41,12 @@ export interface NativeEngineInfo {
   edges: number;
   rowWidth: number;
   metadata: Record<string, string>;
+  /** SHA-256 (hex) of the running model's file. */
+  modelId: string;
+  /** The running model's metadata `name`, when it has one. */
+  modelName?: string;
+  /** What prediction rows carry (LAYOUTS.predictionRow.model) to name the running model. */
+  modelSerial: number;
   /** CPU: the kernel table, its threads, folds and multiply-adds. */
   kernels?: string;
   threads?: number;
@@ -74,13 +80,35 @@ export interface NativeGnnEngine {
     askPx: Float64Array, askSz: Float64Array, askCount: number,
     row: Float64Array,
   ): void;
-  /** Writes the results of `count` packed books into `out`'s columns (embedding only when present). */
-  predictBatch(packed: Float64Array, counts: Int32Array, count: number, out: NativeBatchColumns): void;
+  /**
+   * Writes the results of `count` packed books into `out`'s columns (embedding only when present);
+   * returns the serial of the model that made them.
+   */
+  predictBatch(packed: Float64Array, counts: Int32Array, count: number, out: NativeBatchColumns): number;
+  /**
+   * Reads (a path, on the worker), hashes, parses and checks a model off the JS thread and builds
+   * `runs` runs of it (backends with prepared weights); a handle instead of a source builds more
+   * runs of that prepared model. Rejects with ERR_MODEL_* for a model this engine cannot run.
+   */
+  prepareModel(source: Uint8Array | string | NativePreparedHandle, runs: number): Promise<NativePreparedModel>;
+  /** predict() / predictBatch() run the prepared model from the next call on. */
+  installModel(handle: NativePreparedHandle): void;
   nodeFeatures(
     bidPx: Float64Array, bidSz: Float64Array, bidCount: number,
     askPx: Float64Array, askSz: Float64Array, askCount: number,
   ): Float64Array;
   close(): void;
+}
+
+/** An opaque native handle holding a prepared model's runs until they are installed. */
+export type NativePreparedHandle = { readonly __brand: 'NativePreparedHandle' };
+
+/** What prepareModel resolves with. */
+export interface NativePreparedModel {
+  modelId: string;
+  modelName?: string;
+  serial: number;
+  handle: NativePreparedHandle;
 }
 
 /** Single-thread peak GFLOP/s of a kernel table (the benchmark's floors). */
@@ -112,6 +140,8 @@ export interface NativeBookStream {
   close(drain: boolean): Float64Array;
   /** Writes LAYOUTS.streamCounters into out. */
   counters(out: Float64Array): void;
+  /** The stream thread runs the prepared model (one of its runs) from its next batch on. */
+  offerModel(handle: NativePreparedHandle): void;
 }
 
 export interface NativeBookStreamConstructor {

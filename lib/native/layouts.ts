@@ -10,11 +10,12 @@
 /** Positions in the Float64Arrays the addon fills (or reads), by record. */
 export const LAYOUTS = Object.freeze({
   /**
-   * One prediction (prediction_row): logits and probs are 3 values each (down, flat, up); a row
-   * is `width` values, then the embedding's `embed` values when asked.
+   * One prediction (prediction_row): logits and probs are 3 values each (down, flat, up); `model`
+   * is the serial of the model that made it; a row is `width` values, then the embedding's
+   * `embed` values when asked.
    */
   predictionRow: Object.freeze({
-    direction: 0, logits: 1, probs: 4, confidence: 7, magnitude: 8, volatility: 9, levelsUsed: 10, embedding: 11, width: 11,
+    direction: 0, logits: 1, probs: 4, confidence: 7, magnitude: 8, volatility: 9, levelsUsed: 10, model: 11, embedding: 12, width: 12,
   }),
   /** nodeFeatures(): per node (bid 0, ask 0, bid 1, ...), `width` values each. */
   nodeFeatures: Object.freeze({ width: 8 }),
@@ -30,7 +31,7 @@ export const LAYOUTS = Object.freeze({
    * from `row` on, without the embedding.
    */
   streamRecord: Object.freeze({
-    symbol: 0, seq: 1, ts: 2, submitNs: 3, queueNs: 4, computeNs: 5, row: 6, width: 17,
+    symbol: 0, seq: 1, ts: 2, submitNs: 3, queueNs: 4, computeNs: 5, row: 6, width: 18,
   }),
   /** BookStream.counters(out). */
   streamCounters: Object.freeze({

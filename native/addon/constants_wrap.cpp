@@ -92,6 +92,7 @@ Napi::Object layouts_object(Napi::Env env) {
                                         {"magnitude", r::kMagnitude},
                                         {"volatility", r::kVolatility},
                                         {"levelsUsed", r::kLevelsUsed},
+                                        {"model", r::kModel},
                                         {"embedding", r::kEmbedding},
                                         {"width", r::width(0)}}));
   }

@@ -8,6 +8,8 @@
 #include "../core/gnn_model.hpp"
 #include "../core/layouts.hpp"
 #include "../core/limits.hpp"
+#include "../core/model_file.hpp"
+#include "../core/sha256.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 
@@ -66,7 +68,118 @@ Napi::Value measure_cpu_peak_js(const Napi::CallbackInfo& info) {
   });
 }
 
+std::string model_name(const GnnModel& m) {
+  const auto it = m.metadata.find("name");
+  return it == m.metadata.end() ? "" : it->second;
+}
+
+// prepareModel's work on a libuv pool thread: read (a path), hash, parse and check the model, then
+// build its runs (backends with their weights prepared). Nothing here touches the engine, which
+// keeps predicting on the JS thread meanwhile: the running model and the provider are shared,
+// immutable copies taken when the job was queued.
+class PrepareModelWorker : public Napi::AsyncWorker {
+ public:
+  PrepareModelWorker(Napi::Env env, std::unique_ptr<PreparedModel> prepared, std::vector<uint8_t> bytes,
+                     std::string path, int runs, std::shared_ptr<const GnnModel> running,
+                     std::shared_ptr<const BackendProvider> provider)
+      : Napi::AsyncWorker(env, "hawkgraph.swapModel"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        prepared_(std::move(prepared)),
+        bytes_(std::move(bytes)),
+        path_(std::move(path)),
+        runs_(runs),
+        running_(std::move(running)),
+        provider_(std::move(provider)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      PreparedModel& p = *prepared_;
+      if (!p.model) {
+        if (!path_.empty()) bytes_ = read_model_file(path_);
+        p.id = sha256_hex(bytes_.data(), bytes_.size());
+        auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
+        std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
+        check_swappable(*running_, *model);
+        p.name = model_name(*model);
+        p.model = std::move(model);
+      }
+      for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial));
+    } catch (const Error& e) {
+      code_ = e.code();
+      message_ = e.what();
+    } catch (const std::bad_alloc&) {
+      code_ = "ERR_OUT_OF_MEMORY";
+      message_ = "out of memory";
+    } catch (const std::exception& e) {
+      code_ = "ERR_INTERNAL";
+      message_ = e.what();
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (!code_.empty()) {
+      deferred_.Reject(make_error(env, code_, message_).Value());
+      return;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("modelId", prepared_->id);
+    if (!prepared_->name.empty()) o.Set("modelName", prepared_->name);
+    o.Set("serial", prepared_->serial);
+    o.Set("handle", Napi::External<PreparedModel>::New(env, prepared_.release(),
+                                                       [](Napi::Env, PreparedModel* p) { delete p; }));
+    deferred_.Resolve(o);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<PreparedModel> prepared_;
+  std::vector<uint8_t> bytes_;
+  std::string path_;
+  int runs_;
+  std::shared_ptr<const GnnModel> running_;
+  std::shared_ptr<const BackendProvider> provider_;
+  std::string code_, message_;
+};
+
+class FreeRunsWorker : public Napi::AsyncWorker {
+ public:
+  FreeRunsWorker(Napi::Env env, ModelRun* runs) : Napi::AsyncWorker(env, "hawkgraph.freeModel"), runs_(runs) {}
+
+ protected:
+  void Execute() override {
+    while (runs_ != nullptr) {
+      ModelRun* next = runs_->retired_next;
+      delete runs_;
+      runs_ = next;
+    }
+  }
+
+ private:
+  ModelRun* runs_;
+};
+
 }  // namespace
+
+void free_runs_off_thread(Napi::Env env, ModelRun* runs) {
+  if (runs != nullptr) (new FreeRunsWorker(env, runs))->Queue();
+}
+
+std::unique_ptr<ModelRun> PreparedModel::take_run() {
+  if (runs.empty()) throw Error("ERR_INTERNAL", "the prepared model has no run left to install");
+  std::unique_ptr<ModelRun> run = std::move(runs.back());
+  runs.pop_back();
+  // The runs share the model; once they are all taken the handle (freed whenever V8 collects
+  // it) must not keep it alive.
+  if (runs.empty()) model.reset();
+  return run;
+}
 
 Napi::Function EngineWrap::define(Napi::Env env) {
   Napi::Function cls = DefineClass(env, "GnnEngine",
@@ -74,6 +187,8 @@ Napi::Function EngineWrap::define(Napi::Env env) {
                       InstanceMethod<&EngineWrap::predict>("predict"),
                       InstanceMethod<&EngineWrap::predict_batch>("predictBatch"),
                       InstanceMethod<&EngineWrap::node_features>("nodeFeatures"),
+                      InstanceMethod<&EngineWrap::prepare_model>("prepareModel"),
+                      InstanceMethod<&EngineWrap::install_model>("installModel"),
                       InstanceMethod<&EngineWrap::close>("close")});
   cls.Set("cpuKernels", Napi::Function::New(env, cpu_kernels_js, "cpuKernels"));
   cls.Set("measureCpuPeak", Napi::Function::New(env, measure_cpu_peak_js, "measureCpuPeak"));
@@ -91,6 +206,8 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     auto provider = backends::gnn_backends(backend_options(info[1], info[2]));
     if (info[3].IsFunction()) on_fallback_ = Napi::Persistent(info[3].As<Napi::Function>());
     auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes.Data(), bytes.ByteLength()));
+    model_id_ = sha256_hex(bytes.Data(), bytes.ByteLength());
+    model_name_ = model_name(*model);
     engine_ = std::make_unique<GnnEngine>(std::move(model), std::move(provider));
     engine_->set_fallback_listener(this);
   });
@@ -139,6 +256,9 @@ Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
     Napi::Object meta = Napi::Object::New(env);
     for (const auto& [k, v] : m.metadata) meta.Set(k, v);
     o.Set("metadata", meta);
+    o.Set("modelId", model_id_);
+    if (!model_name_.empty()) o.Set("modelName", model_name_);
+    o.Set("modelSerial", e.model_serial());
     return o;
   });
 }
@@ -206,7 +326,7 @@ PredictionColumns result_columns(const Napi::Value& v, size_t count, size_t embe
 // are counts[2k], counts[2k + 1] (<= L). Results land in `out`'s columns (result_columns).
 Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  guard(env, [&] {
+  return guard(env, [&] {
     GnnEngine& e = engine(env);
     auto packed = float64_view(info[0], "packed");
     auto counts = int32_view(info[1], "counts");
@@ -232,8 +352,8 @@ Napi::Value EngineWrap::predict_batch(const Napi::CallbackInfo& info) {
       views[k] = BookView{{base + c::kBidPrice * L, base + c::kBidSize * L, nb}, {base + c::kAskPrice * L, base + c::kAskSize * L, na}};
     }
     e.predict_batch(views, count, out);
+    return Napi::Number::New(env, e.model_serial());
   });
-  return env.Undefined();
 }
 
 void EngineWrap::on_fallback(const std::string& reason) {
@@ -252,6 +372,59 @@ Napi::Value EngineWrap::node_features(const Napi::CallbackInfo& info) {
     std::copy(out.begin(), out.begin() + result.ElementLength(), result.Data());
     return result;
   });
+}
+
+// prepareModel(source: Uint8Array | string | handle, runs) -> Promise<{ modelId, modelName?, serial,
+// handle }>: a model file's bytes (copied now: JS may reuse them), its path (read on the worker) or
+// the handle of a model prepared before (more runs for it, as its serial). lib/ has checked types.
+Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const GnnEngine& e = engine(env);
+    const int runs = int_arg(info[1], "runs", 0, 2);
+    auto prepared = std::make_unique<PreparedModel>();
+    std::vector<uint8_t> bytes;
+    std::string path;
+    if (info[0].IsExternal()) {
+      const PreparedModel& before = *info[0].As<Napi::External<PreparedModel>>().Data();
+      prepared->model = before.model;
+      prepared->id = before.id;
+      prepared->name = before.name;
+      prepared->serial = before.serial;
+    } else {
+      if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+        auto view = info[0].As<Napi::Uint8Array>();
+        bytes.assign(view.Data(), view.Data() + view.ByteLength());
+      } else if (info[0].IsString()) {
+        path = info[0].As<Napi::String>().Utf8Value();
+      } else {
+        throw make_error(env, "ERR_INVALID_ARGUMENT", "model must be a file path or a Uint8Array");
+      }
+      prepared->serial = next_serial_++;
+    }
+    auto* worker = new PrepareModelWorker(env, std::move(prepared), std::move(bytes), std::move(path), runs,
+                                          e.shared_model(), e.provider());
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+// installModel(handle): predict() and predictBatch() run the prepared model from the next call on;
+// the run it replaces is freed on a pool thread.
+Napi::Value EngineWrap::install_model(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    GnnEngine& e = engine(env);
+    if (!info[0].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
+    PreparedModel& p = *info[0].As<Napi::External<PreparedModel>>().Data();
+    std::unique_ptr<ModelRun> old = e.install(p.take_run());
+    old->retired_next = nullptr;
+    free_runs_off_thread(env, old.release());
+    model_id_ = p.id;
+    model_name_ = p.name;
+  });
+  return env.Undefined();
 }
 
 Napi::Value EngineWrap::close(const Napi::CallbackInfo& info) {

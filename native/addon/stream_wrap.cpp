@@ -47,7 +47,8 @@ Napi::Function StreamWrap::define(Napi::Env env) {
   return DefineClass(env, "BookStream",
                      {InstanceMethod<&StreamWrap::submit>("submit"),
                       InstanceMethod<&StreamWrap::close>("close"),
-                      InstanceMethod<&StreamWrap::counters>("counters")});
+                      InstanceMethod<&StreamWrap::counters>("counters"),
+                      InstanceMethod<&StreamWrap::offer_model>("offerModel")});
 }
 
 // new BookStream(engine, maxBatch, maxWaitUs, maxSymbols, dispatch(count, dispatchNs, errCode?, errMessage?),
@@ -197,6 +198,18 @@ Napi::Value StreamWrap::counters(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// offerModel(handle): the stream thread runs the prepared model from its next batch on.
+Napi::Value StreamWrap::offer_model(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    stream::BookStream& s = core(env);
+    if (!info[0].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
+    s.offer(info[0].As<Napi::External<PreparedModel>>().Data()->take_run());
+    free_runs_off_thread(env, s.take_retired());
+  });
+  return env.Undefined();
+}
+
 namespace {
 
 // Calls a JS function through the C API: when JS cannot run (a worker being terminated), the
@@ -284,6 +297,7 @@ void StreamWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::
   // The block goes back before JS runs: its records are in the inbox, and a listener that
   // throws must not strand it.
   core_->release(block);
+  free_runs_off_thread(env, core_->take_retired());
   outstanding_ -= std::min<uint64_t>(outstanding_, static_cast<uint64_t>(count));
   if (outstanding_ == 0) let_go(env);
   if (failed) {

@@ -25,6 +25,7 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   Napi::Value submit(const Napi::CallbackInfo& info);
   Napi::Value close(const Napi::CallbackInfo& info);
   Napi::Value counters(const Napi::CallbackInfo& info);
+  Napi::Value offer_model(const Napi::CallbackInfo& info);
 
   stream::BookStream& core(Napi::Env env);
   void dispatch_block(Napi::Env env, Napi::Function dispatch, stream::ResultBlock* block);

@@ -11,25 +11,72 @@
 
 namespace hawkgraph {
 
-GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider)
-    : model_(std::move(model)), provider_(std::move(provider)) {
-  BackendProvider::Choice choice = provider_->create(*model_);
-  fallback_reason_ = std::move(choice.fallback_reason);
-  adopt(std::move(choice.backend));
-  embedding_.resize(model_->embed);
+ModelRun::ModelRun() = default;
+ModelRun::~ModelRun() = default;
+
+namespace {
+
+// A backend with the staging pool it asks for (its threads start here, off the hot path).
+void adopt_backend(ModelRun& run, std::unique_ptr<InferenceBackend> backend) {
+  run.backend = std::move(backend);
+  const int threads = run.backend->stage_threads();
+  run.host_pool = threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr;
+}
+
+std::string metadata_or(const GnnModel& m, const std::string& key, const std::string& absent) {
+  const auto it = m.metadata.find(key);
+  return it == m.metadata.end() ? absent : it->second;
+}
+
+}  // namespace
+
+std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
+                                            uint32_t serial) {
+  auto run = std::make_unique<ModelRun>();
+  BackendProvider::Choice choice = provider.create(*model);
+  run->model = std::move(model);
+  run->serial = serial;
+  run->fallback_reason = std::move(choice.fallback_reason);
+  adopt_backend(*run, std::move(choice.backend));
+  return run;
+}
+
+void check_swappable(const GnnModel& running, const GnnModel& next) {
+  auto refuse = [](const std::string& field, const std::string& engine, const std::string& model) {
+    throw Error("ERR_MODEL_INCOMPATIBLE", "model " + field + " is " + model + " but this engine runs " + engine +
+                                              "; a swap keeps the engine's " + field);
+  };
+  const struct {
+    const char* field;
+    int engine, model;
+  } sizes[] = {{"levels", running.levels, next.levels},
+               {"node_features", running.node_features, next.node_features},
+               {"hidden", running.hidden, next.hidden},
+               {"heads", running.heads, next.heads}};
+  for (const auto& s : sizes) {
+    if (s.engine != s.model) refuse(s.field, std::to_string(s.engine), std::to_string(s.model));
+  }
+  const std::string flow = metadata_or(running, "order_flow", "none"), next_flow = metadata_or(next, "order_flow", "none");
+  if (flow != next_flow) refuse("order_flow", flow, next_flow);
+}
+
+GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider,
+                     uint32_t serial)
+    : provider_(std::move(provider)) {
+  run_ = prepare_model_run(std::move(model), *provider_, serial);
+  embedding_.resize(run_->model->embed);
 }
 
 GnnEngine::~GnnEngine() = default;
 
-void GnnEngine::adopt(std::unique_ptr<InferenceBackend> backend) {
-  backend_ = std::move(backend);
-  const int threads = backend_->stage_threads();
-  host_pool_ = threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr;
+std::unique_ptr<ModelRun> GnnEngine::install(std::unique_ptr<ModelRun> next) {
+  run_.swap(next);
+  return next;
 }
 
 int GnnEngine::node_features(const BookView& book, double* out) const {
-  validate_book(book, model_->levels);
-  return build_node_features(book, model_->levels, nullptr, out);
+  validate_book(book, run_->model->levels);
+  return build_node_features(book, run_->model->levels, nullptr, out);
 }
 
 namespace {
@@ -75,32 +122,33 @@ void GnnEngine::write_row(const ForwardOutput& out, int levels, double* row) con
   row[r::kMagnitude] = out.magnitude;
   row[r::kVolatility] = out.volatility;
   row[r::kLevelsUsed] = levels;
-  for (int c = 0; c < model_->embed; ++c) row[r::kEmbedding + c] = out.embedding[c];
+  row[r::kModel] = run_->serial;
+  for (int c = 0; c < run_->model->embed; ++c) row[r::kEmbedding + c] = out.embedding[c];
 }
 
 bool GnnEngine::recover(const Error& failure) {
-  std::unique_ptr<InferenceBackend> next = provider_->replace(*model_, *backend_, failure);
+  std::unique_ptr<InferenceBackend> next = provider_->replace(*run_->model, *run_->backend, failure);
   if (!next) return false;
-  fallback_reason_ = failure.what();
+  run_->fallback_reason = failure.what();
   fallback_untold_ = true;
-  adopt(std::move(next));
+  adopt_backend(*run_, std::move(next));
   return true;
 }
 
 void GnnEngine::tell_fallback() {
   fallback_untold_ = false;
-  if (listener_ != nullptr) listener_->on_fallback(fallback_reason_);
+  if (listener_ != nullptr) listener_->on_fallback(run_->fallback_reason);
 }
 
 void GnnEngine::predict(const BookView& book, double* row) {
-  validate_book(book, model_->levels);
+  validate_book(book, run_->model->levels);
   ForwardOutput out{};
   out.embedding = embedding_.data();
   int levels = 0;
   // A backend the provider replaces runs the call again; the CPU one is never replaced.
   for (;;) {
     try {
-      levels = backend_->forward_book(book, nullptr, &out);
+      levels = run_->backend->forward_book(book, nullptr, &out);
       break;
     } catch (const Error& e) {
       if (!recover(e)) throw;
@@ -112,7 +160,7 @@ void GnnEngine::predict(const BookView& book, double* row) {
 
 void GnnEngine::run_batch(const BookView* books, int count, const double* const* order_flows, float* embeddings) {
   const size_t n = static_cast<size_t>(count);
-  const size_t E = static_cast<size_t>(model_->embed);
+  const size_t E = static_cast<size_t>(run_->model->embed);
   if (batch_levels_.size() < n) {
     batch_levels_.resize(n);
     batch_outputs_.resize(n);
@@ -132,19 +180,19 @@ void GnnEngine::run_batch(const BookView* books, int count, const double* const*
 }
 
 void GnnEngine::run_batch_once(const BookView* books, int count, const double* const* order_flows) {
-  const int per_run = backend_->prepare_batch(count);
+  const int per_run = run_->backend->prepare_batch(count);
   if (count <= per_run) {
     // Each book is validated and staged in one pass; a bad book throws before anything runs.
     stage_books(books, 0, count, order_flows, true);
-    backend_->run_staged(count, batch_outputs_.data());
+    run_->backend->run_staged(count, batch_outputs_.data());
     return;
   }
   // More books than one run takes: every book is validated before the first run.
-  for (int k = 0; k < count; ++k) validate_batch_book(books[k], static_cast<size_t>(k), model_->levels);
+  for (int k = 0; k < count; ++k) validate_batch_book(books[k], static_cast<size_t>(k), run_->model->levels);
   for (int first = 0; first < count; first += per_run) {
     const int m = std::min(per_run, count - first);
     stage_books(books, first, m, order_flows, false);
-    backend_->run_staged(m, batch_outputs_.data() + first);
+    run_->backend->run_staged(m, batch_outputs_.data() + first);
   }
 }
 
@@ -191,26 +239,26 @@ void GnnEngine::stage_books(const BookView* books, int first, int count, const d
   if (order_flows != nullptr) order_flows += first;
   int* levels = batch_levels_.data() + first;
   const int items = (count + kStageBlock - 1) / kStageBlock;
-  if (!host_pool_ || items <= 1) {
+  if (!run_->host_pool || items <= 1) {
     for (int k = 0; k < count; ++k) {
-      if (validate) validate_batch_book(books[k], static_cast<size_t>(first + k), model_->levels);
-      levels[k] = backend_->stage(k, books[k], order_flows ? order_flows[k] : nullptr);
+      if (validate) validate_batch_book(books[k], static_cast<size_t>(first + k), run_->model->levels);
+      levels[k] = run_->backend->stage(k, books[k], order_flows ? order_flows[k] : nullptr);
     }
     return;
   }
-  StageJob job{backend_.get(), books, order_flows, levels, count, model_->levels, validate};
-  host_pool_->run(items, &StageJob::call, &job);
+  StageJob job{run_->backend.get(), books, order_flows, levels, count, run_->model->levels, validate};
+  run_->host_pool->run(items, &StageJob::call, &job);
   const int bad = job.first_bad.load();
   if (bad >= count) return;
   // Validating the first refused book again throws its error, named; else staging it throws its own.
-  validate_batch_book(books[bad], static_cast<size_t>(first + bad), model_->levels);
-  backend_->stage(bad, books[bad], order_flows ? order_flows[bad] : nullptr);
+  validate_batch_book(books[bad], static_cast<size_t>(first + bad), run_->model->levels);
+  run_->backend->stage(bad, books[bad], order_flows ? order_flows[bad] : nullptr);
   throw Error("ERR_INTERNAL", "books[" + std::to_string(first + bad) + "] could not be staged");
 }
 
 void GnnEngine::predict_batch(const BookView* books, int count, double* rows, const double* const* order_flows) {
   if (count <= 0) return;
-  const size_t n = static_cast<size_t>(count), E = static_cast<size_t>(model_->embed);
+  const size_t n = static_cast<size_t>(count), E = static_cast<size_t>(run_->model->embed);
   if (batch_embeddings_.size() < n * E) batch_embeddings_.resize(n * E);
   run_batch(books, count, order_flows, batch_embeddings_.data());
   const int width = row_width();

@@ -2,7 +2,9 @@
 // hands them to the backend (which builds its own inputs) and derives probabilities and the
 // direction. Its backends come from a BackendProvider (the registry, backends/registry.hpp), which
 // also decides whether a failure mid-run moves it to another backend. Not thread-safe: one caller
-// at a time (the addon calls it from the JS thread). Plain C++; no backend header.
+// at a time (the addon calls it from the JS thread). A hot swap builds a ModelRun for the new model
+// on any thread (prepare_model_run), and the engine's own thread installs it between two calls.
+// Plain C++; no backend header.
 #pragma once
 
 #include <cstdint>
@@ -41,21 +43,58 @@ class FallbackListener {
   virtual void on_fallback(const std::string& reason) = 0;
 };
 
+// One model made ready to run: the (shared, immutable) model, a backend of its own with its
+// weights prepared, and the staging pool that backend wants. `serial` names the model in every
+// prediction row it writes (prediction_row::kModel). Built off the hot path; an engine owns the
+// one it runs, and a stream hands retired ones back through `retired_next` without allocating.
+struct ModelRun {
+  std::shared_ptr<const GnnModel> model;
+  uint32_t serial = 0;
+  std::unique_ptr<InferenceBackend> backend;
+  std::unique_ptr<ThreadPool> host_pool;
+  std::string fallback_reason;  // why it is not on the backend asked for ("" when it is)
+  ModelRun* retired_next = nullptr;
+
+  ModelRun();
+  ~ModelRun();
+};
+
+// The backend for `model` from `provider`, its weights prepared. Any thread: the provider is
+// immutable. Throws hawkgraph::Error when no backend may run the model.
+std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
+                                            uint32_t serial);
+
+// Refuses (ERR_MODEL_INCOMPATIBLE) a model an engine built for `running` cannot swap to: another
+// depth, node features, hidden size or heads (its buffers, rows and the stream's slots are sized
+// by them) or order-flow mode (the stream's slots compute it or not). The message names the field
+// and both values.
+void check_swappable(const GnnModel& running, const GnnModel& next);
+
 class GnnEngine {
  public:
   // Starts on provider->create(*model). Throws hawkgraph::Error when no backend may run it.
-  GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider);
+  GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider, uint32_t serial = 1);
   ~GnnEngine();
 
   // A new engine on the same (shared, immutable) model and provider, with its own backend and
   // buffers: for a second thread, since one engine serves one thread at a time. It tells no
   // listener of its fallbacks.
-  std::unique_ptr<GnnEngine> sibling() const { return std::make_unique<GnnEngine>(model_, provider_); }
+  std::unique_ptr<GnnEngine> sibling() const {
+    return std::make_unique<GnnEngine>(run_->model, provider_, run_->serial);
+  }
 
-  const GnnModel& model() const { return *model_; }
+  const GnnModel& model() const { return *run_->model; }
+  const std::shared_ptr<const GnnModel>& shared_model() const { return run_->model; }
+  const std::shared_ptr<const BackendProvider>& provider() const { return provider_; }
+  uint32_t model_serial() const { return run_->serial; }
   // The running backend, described for engine.info.
-  BackendDescription describe_backend() const { return backend_->describe(); }
-  int row_width() const { return prediction_row::width(model_->embed); }
+  BackendDescription describe_backend() const { return run_->backend->describe(); }
+  int row_width() const { return prediction_row::width(run_->model->embed); }
+
+  // Runs `next` from the next call on and returns the run it replaces, for the caller to free
+  // where freeing costs nothing that matters. Swaps two pointers: no lock, no allocation.
+  // `next` was built by prepare_model_run for a model check_swappable accepted.
+  std::unique_ptr<ModelRun> install(std::unique_ptr<ModelRun> next);
 
   // Validates the book, runs the model and writes one prediction row (row_width() doubles).
   // Throws hawkgraph::Error for a bad book; `row` is then left untouched.
@@ -72,7 +111,7 @@ class GnnEngine {
 
   // Why the engine does not run on the backend asked for ("" when it does): set at creation, or
   // by a failure mid-run that moved it (the provider decides).
-  const std::string& fallback_reason() const { return fallback_reason_; }
+  const std::string& fallback_reason() const { return run_->fallback_reason; }
   // Told of a fallback mid-run, once, after the call that failed has completed (null: nobody).
   void set_fallback_listener(FallbackListener* listener) { listener_ = listener; }
 
@@ -80,13 +119,8 @@ class GnnEngine {
   int node_features(const BookView& book, double* out) const;
 
  private:
-  std::shared_ptr<const GnnModel> model_;
   std::shared_ptr<const BackendProvider> provider_;
-  std::unique_ptr<InferenceBackend> backend_;
-  // For backends that stage on several threads: validates and stages a batch's books in parallel
-  // (the host side of a large CUDA batch costs about as much as the device's).
-  std::unique_ptr<ThreadPool> host_pool_;
-  std::string fallback_reason_;
+  std::unique_ptr<ModelRun> run_;
   FallbackListener* listener_ = nullptr;
   bool fallback_untold_ = false;
   std::vector<float> embedding_;
@@ -95,7 +129,6 @@ class GnnEngine {
   std::vector<ForwardOutput> batch_outputs_;
   std::vector<float> batch_embeddings_;
 
-  void adopt(std::unique_ptr<InferenceBackend> backend);
   // Validates the books and runs them, leaving raw outputs in batch_outputs_ and levels used in
   // batch_levels_. Embeddings go to `embeddings` + k * E, or nowhere when it is null.
   void run_batch(const BookView* books, int count, const double* const* order_flows, float* embeddings);

@@ -16,7 +16,8 @@ constexpr int kConfidence = 7;
 constexpr int kMagnitude = 8;
 constexpr int kVolatility = 9;
 constexpr int kLevelsUsed = 10;
-constexpr int kEmbedding = 11;  // E values
+constexpr int kModel = 11;      // the serial of the model that made it (the addon maps it to its id)
+constexpr int kEmbedding = 12;  // E values
 constexpr int width(int embed) { return kEmbedding + embed; }
 }  // namespace prediction_row
 

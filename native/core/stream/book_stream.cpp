@@ -53,7 +53,43 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
   thread_ = std::thread([this] { run(); });
 }
 
-BookStream::~BookStream() { stop_and_join(); }
+BookStream::~BookStream() {
+  stop_and_join();
+  delete offered_.exchange(nullptr);
+  for (ModelRun* run = take_retired(); run != nullptr;) {
+    ModelRun* next = run->retired_next;
+    delete run;
+    run = next;
+  }
+}
+
+void BookStream::offer(std::unique_ptr<ModelRun> run) {
+  if (ModelRun* stale = offered_.exchange(run.release(), std::memory_order_acq_rel)) retire(stale);
+  {
+    // Under the lock, so a thread about to sleep sees the offer (or is woken by the notify).
+    std::lock_guard<std::mutex> lock(mu_);
+    work_hint_.store(true, std::memory_order_release);  // ends a spin at once
+  }
+  work_cv_.notify_one();
+}
+
+ModelRun* BookStream::take_retired() {
+  if (retired_.load(std::memory_order_relaxed) == nullptr) return nullptr;
+  return retired_.exchange(nullptr, std::memory_order_acquire);
+}
+
+void BookStream::retire(ModelRun* run) {
+  run->retired_next = retired_.load(std::memory_order_relaxed);
+  while (!retired_.compare_exchange_weak(run->retired_next, run, std::memory_order_release, std::memory_order_relaxed)) {
+  }
+}
+
+void BookStream::adopt_offer() {
+  if (offered_.load(std::memory_order_relaxed) == nullptr) return;
+  ModelRun* next = offered_.exchange(nullptr, std::memory_order_acq_rel);
+  if (next == nullptr) return;
+  retire(engine_->install(std::unique_ptr<ModelRun>(next)).release());
+}
 
 uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_t* superseded) {
   validate_book(book, levels_);
@@ -271,10 +307,19 @@ void BookStream::run() {
   for (;;) {
     if (config_.spin_us > 0 && counters_.queued == 0 && mode_ == Mode::Run) spin_for_work(lock);
     thread_idle_ = true;
-    work_cv_.wait(lock, [&] { return counters_.queued > 0 || mode_ != Mode::Run; });
+    work_cv_.wait(lock, [&] {
+      return counters_.queued > 0 || mode_ != Mode::Run || offered_.load(std::memory_order_relaxed) != nullptr;
+    });
     thread_idle_ = false;
     if (mode_ == Mode::Discard) break;
-    if (counters_.queued == 0) break;  // draining, and nothing is left
+    if (counters_.queued == 0) {
+      if (mode_ != Mode::Run) break;  // draining, and nothing is left
+      // Woken by an offer: take the model now, so the one it replaces is freed without waiting
+      // for a book.
+      adopt_offer();
+      work_hint_.store(false, std::memory_order_relaxed);
+      continue;
+    }
     if (mode_ == Mode::Run && config_.max_wait_us > 0 && counters_.queued < static_cast<uint64_t>(config_.max_batch)) {
       thread_batching_ = true;
       work_cv_.wait_for(lock, std::chrono::microseconds(config_.max_wait_us), [&] {
@@ -285,6 +330,8 @@ void BookStream::run() {
     }
     const int n = take_batch();
     lock.unlock();
+    // Between two batches: a whole batch runs on one model.
+    adopt_offer();
     // Books keep arriving (and superseding) in their slots while this batch computes.
     compute_batch(n);
     lock.lock();

@@ -1,7 +1,8 @@
 // Streaming inference: books submitted per symbol (latest wins) are micro-batched on one native
-// thread that runs a sibling GnnEngine, and the results leave through a bounded pool of result
-// blocks handed to a delivery callback. Plain C++ (no Node headers): the addon supplies the
-// callback (a thread-safe function) and calls submit/release from the JS thread.
+// thread that runs a sibling GnnEngine (its model replaced between two batches by offer()), and the
+// results leave through a bounded pool of result blocks handed to a delivery callback. Plain C++
+// (no Node headers): the addon supplies the callback (a thread-safe function) and calls
+// submit/release from the JS thread.
 #pragma once
 
 #include <atomic>
@@ -89,6 +90,15 @@ class BookStream {
   // thread's last act is deliver(nullptr).
   void begin_close(bool drain, std::vector<DroppedBook>* discarded);
 
+  // JS thread: the thread runs `run` (built off the hot path for a model the engine accepted) from
+  // its next batch on. The thread takes it with one atomic exchange and hands the run it replaces
+  // back without allocating; so does a run offered earlier and never taken. take_retired() gets them.
+  void offer(std::unique_ptr<ModelRun> run);
+
+  // JS thread: the runs nothing uses any more, linked through retired_next (null: none), for the
+  // caller to free where freeing costs no thread anything that matters.
+  ModelRun* take_retired();
+
   // Any thread: stop now (discarding, no final delivery) and join. Idempotent.
   void stop_and_join();
 
@@ -120,6 +130,8 @@ class BookStream {
   int take_batch();  // under lock: moves up to max_batch queued slots into the batch arena
   void compute_batch(int n);                      // no lock held: runs the engine on the arena
   void fill_block(int n, ResultBlock* block) const;  // under lock
+  void adopt_offer();  // the thread, between batches: installs an offered run, retires the old one
+  void retire(ModelRun* run);  // any thread: pushes onto retired_ (lock-free)
 
   std::unique_ptr<GnnEngine> engine_;  // the sibling this thread owns
   const StreamConfig config_;
@@ -159,6 +171,12 @@ class BookStream {
   int64_t batch_start_ns_ = 0, batch_compute_ns_ = 0;
   bool batch_failed_ = false;
   std::string batch_error_code_, batch_error_message_;
+
+  // A swap's handoff: offered_ is filled by offer() and emptied by the thread; retired_ is a
+  // lock-free stack (linked through ModelRun::retired_next) the thread pushes onto and
+  // take_retired() empties in one exchange, so neither side waits or allocates.
+  std::atomic<ModelRun*> offered_{nullptr};
+  std::atomic<ModelRun*> retired_{nullptr};
 
   std::mutex join_mu_;
   std::thread thread_;
