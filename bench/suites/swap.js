@@ -48,13 +48,15 @@ module.exports = {
       let failed = null;
       const byModel = new Map();
       engine.on('prediction', (e) => byModel.set(e.modelId, (byModel.get(e.modelId) || 0) + 1));
+      let inFlight = Promise.resolve();
       const timer = swapping
         ? setInterval(() => {
-            engine.swapModel(models[++swaps % 2]).catch((err) => (failed = err));
+            inFlight = engine.swapModel(models[++swaps % 2]).catch((err) => (failed = err));
           }, SWAP_EVERY_MS)
         : null;
       const r = await openLoop(engine, typed, RATE, seconds, warmup);
       if (timer) clearInterval(timer);
+      await inFlight; // a swap still being prepared finishes before the engine closes
       await engine.close();
       if (failed) throw failed;
       return { r, swaps, models: byModel.size };
