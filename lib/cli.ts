@@ -10,6 +10,7 @@ import * as path from 'node:path';
 
 import { CHECK_USAGE, checkMain } from './cli-check';
 import { FIT_USAGE, fitMain } from './cli-fit';
+import { PAPER_USAGE, paperMain } from './cli-paper';
 import { runStudyAsync, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
 import { renderReport } from './report/html';
@@ -26,7 +27,9 @@ policy paths are relative to the config file.
 
 ${FIT_USAGE}
 
-${CHECK_USAGE}`;
+${CHECK_USAGE}
+
+${PAPER_USAGE}`;
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`hawkgraph: ${message}\n`);
@@ -135,6 +138,7 @@ function table(study: StudyResult): string {
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'fit') return fitMain(argv.slice(1), usage);
   if (argv[0] === 'check-model') return checkMain(argv.slice(1), usage);
+  if (argv[0] === 'paper') return paperMain(argv.slice(1), usage);
   const args = parseArgs(argv);
   const config = loadStudyConfig(args.config);
   if (args.threads !== undefined) config.threads = args.threads;

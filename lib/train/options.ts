@@ -34,7 +34,7 @@ export interface TrainPolicyOptions {
   gradientSteps?: number;     // default 1
   initialAlpha?: number;      // default 1 (entropy coefficient, then tuned)
   targetEntropy?: number;     // default -2 (-action dimensions)
-  /** Ticks of offset per unit of action: offsets = action * actionScale + actionOffset (ticks from the mid). Default 1 / tick (the paper's actions are +-1 in price). */
+  /** Ticks of offset per unit of action: offsets = action * actionScale + actionOffset (ticks from the best bid and ask, the paper's action). Default 1 / tick (the paper's actions are +-1 in price). */
   actionScale?: number;
   actionOffset?: number;      // default 0
   /** Steps of uniform random actions whose spread and trend statistics set the z-scores (the paper's normalisation run). Default 10000. */
