@@ -36,7 +36,9 @@ export type HawkgraphErrorCode =
   | 'ERR_FIT_UNIDENTIFIABLE'
   | 'ERR_POLICY'
   | 'ERR_DATASET'
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  | 'ERR_MISSING_DEPENDENCY'
+  | 'ERR_SHARD_FAILED';
 
 export class HawkgraphError extends Error {
   readonly code: HawkgraphErrorCode;

@@ -14,7 +14,7 @@ import { toResult } from './result';
 import { manyArgs, runManyRaw, runRaw, runRawAsync } from './run';
 import type { BacktestResult, Strategy, StudyAsyncOptions, StudyConfig, StudyResult, StudyRow } from './types';
 
-function studyPlan(config: StudyConfig) {
+export function studyPlan(config: StudyConfig) {
   if (config === null || typeof config !== 'object') fail(`study config must be an object, got ${describe(config)}`);
   const read = readInput('ERR_INVALID_OPTION', 'study config', () => {
     const { strategies, noise, feeSweep, ...rest } = config;
@@ -50,10 +50,10 @@ function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-type StudyPlan = ReturnType<typeof studyPlan>;
+export type StudyPlan = ReturnType<typeof studyPlan>;
 
 // One run of a study: its prepared config, a label for progress, and what its result becomes.
-interface StudyRun {
+export interface StudyRun {
   p: Prepared;
   label: string;
   strategy: string;
@@ -65,7 +65,7 @@ interface StudyRun {
 // The runs of a study in order: each strategy's base run, its noise runs and, for a callback, a
 // run per fee. Quotes of natively evaluated strategies never depend on fees, so their base run
 // gives every fee exactly (net = gross - fee * notional); a callback sees its cash and is re-run.
-function studyRuns(plan: StudyPlan): StudyRun[] {
+export function studyRuns(plan: StudyPlan): StudyRun[] {
   const runs: StudyRun[] = [];
   for (const [name, p] of plan.base) {
     runs.push({ p, label: name, strategy: name, kind: 'base', value: 0 });
@@ -84,7 +84,7 @@ function studyRuns(plan: StudyPlan): StudyRun[] {
 
 // The study's rows and results from its runs' raw results (in studyRuns order): per strategy its
 // base row, its noise rows, then its fee rows.
-function assembleStudy(plan: StudyPlan, runs: StudyRun[], raws: NativeBacktestResult[]): Omit<StudyResult, 'seconds'> {
+export function assembleStudy(plan: StudyPlan, runs: StudyRun[], raws: NativeBacktestResult[]): Omit<StudyResult, 'seconds'> {
   const rows: StudyRow[] = [];
   const base: Record<string, BacktestResult> = {};
   const fees: Record<string, BacktestResult[]> = {};
