@@ -11,6 +11,7 @@ import * as path from 'node:path';
 
 import { readDataset } from './dataset';
 import { createEngine } from './gnn';
+import { readArgs } from './cli-args';
 
 export const CHECK_USAGE = `usage: hawkgraph check-model <model.safetensors> <data.arrows> [--books N] [--tolerance T] [--python PATH] [--train-dir DIR]
 
@@ -31,13 +32,7 @@ interface CheckArgs {
 function parseCheckArgs(argv: string[], usage: (message?: string) => never): CheckArgs {
   const positional: string[] = [];
   const out = { books: 512, tolerance: 1e-4, python: 'python3', trainDir: path.join(__dirname, '..', 'train') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
+  for (const { arg: a, value } of readArgs(argv, usage)) {
     if (a === '--books') out.books = Number(value());
     else if (a === '--tolerance') out.tolerance = Number(value());
     else if (a === '--python') out.python = value();

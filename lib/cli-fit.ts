@@ -10,6 +10,7 @@ import { HawkgraphError } from './errors';
 import { HawkesProcess, LOB_EVENT_TYPES, goodnessOfFitFor } from './hawkes';
 import type { HawkesGoodnessOfFit } from './hawkes/gof';
 import { renderFitReport } from './report/fit';
+import { readArgs } from './cli-args';
 
 export const FIT_USAGE = `usage: hawkgraph fit <events.csv> [--report fit.html] [--json fit.json] [--beta B] [--dims D] [--start-time T] [--end-time T] [--quiet]
 
@@ -33,13 +34,7 @@ interface FitArgs {
 
 function parseFitArgs(argv: string[], usage: (message?: string) => never): FitArgs {
   const out: Partial<FitArgs> = { quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
+  for (const { arg: a, value } of readArgs(argv, usage)) {
     const number = (what: string) => {
       const v = Number(value());
       if (!Number.isFinite(v)) usage(`${what} must be a finite number`);

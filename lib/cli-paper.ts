@@ -10,6 +10,7 @@ import { PAPER_FEES, PAPER_REFERENCE } from './paper/reference';
 import { type PaperResult, runPaper } from './paper/experiment';
 import { esc, fmt } from './report/html';
 import { renderReport } from './report/html';
+import { readArgs } from './cli-args';
 
 export const PAPER_USAGE = `usage: hawkgraph paper [--report out.html] [--json out.json] [--steps N] [--paths N] [--seed S] [--event-loop exact|published] [--threads N] [--quick] [--quiet]
 
@@ -32,13 +33,7 @@ interface PaperArgs {
 
 function parsePaperArgs(argv: string[], usage: (message?: string) => never): PaperArgs {
   const out: PaperArgs = { quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
+  for (const { arg: a, value } of readArgs(argv, usage)) {
     const int = (name: string) => {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 0) usage(`${name} must be a non-negative integer`);

@@ -4,18 +4,23 @@
  * (docs/backtest.md) off the JS thread with a progress bar on stderr, prints the metrics table
  * and writes the self-contained HTML report. Ctrl-C aborts the native threads cleanly.
  * `hawkgraph fit events.csv --report fit.html` fits a Hawkes process and reports its goodness of fit (cli-fit.ts).
+ * `hawkgraph study config.json --redis URL` runs the study on the workers of a BullMQ queue (cli-study.ts),
+ * `hawkgraph worker --redis URL` is one of them (cli-worker.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { CHECK_USAGE, checkMain } from './cli-check';
 import { FIT_USAGE, fitMain } from './cli-fit';
+import { readArgs } from './cli-args';
 import { PAPER_USAGE, paperMain } from './cli-paper';
+import { STUDY_FLAGS, STUDY_USAGE, type StudyCliOptions, readStudyOption, runStudyOnQueue } from './cli-study';
+import { WORKER_USAGE, workerMain } from './cli-worker';
 import { runStudyAsync, type Strategy, type StudyConfig, type StudyResult } from './backtest';
 import { HawkgraphError } from './errors';
 import { renderReport } from './report/html';
 
-const USAGE = `usage: hawkgraph backtest <config.json> [--report out.html] [--json out.json] [--threads N] [--backend cpu|cuda] [--quiet]
+const USAGE = `usage: hawkgraph backtest|study <config.json> [--report out.html] [--json out.json] [--threads N] [--backend cpu|cuda] [--quiet]
 
 config.json: a study, e.g.
   { "paths": 1000, "seed": 1, "eventLoop": "exact",
@@ -24,6 +29,10 @@ config.json: a study, e.g.
     "noise": [0.1, 0.2, 0.3], "feeSweep": [0, 0.002, 0.004, 0.006] }
 Every backtest config field (docs/backtest.md) may appear at the top level (each defaults to the seed paper's setting);
 policy paths are relative to the config file.
+
+${STUDY_USAGE}
+
+${WORKER_USAGE}
 
 ${FIT_USAGE}
 
@@ -44,6 +53,8 @@ interface Args {
   threads?: number;
   backend?: 'cpu' | 'cuda';
   quiet: boolean;
+  /** --redis: the study runs on the queue's workers (cli-study.ts). */
+  distributed?: StudyCliOptions;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -51,15 +62,10 @@ function parseArgs(argv: string[]): Args {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (argv[0] !== 'backtest') usage(argv[0] === undefined ? undefined : `unknown command ${JSON.stringify(argv[0])}`);
+  if (argv[0] !== 'backtest' && argv[0] !== 'study') usage(argv[0] === undefined ? undefined : `unknown command ${JSON.stringify(argv[0])}`);
   const out: Partial<Args> = { quiet: false };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
+  const distributed: Partial<StudyCliOptions> = {};
+  for (const { arg: a, value } of readArgs(argv.slice(1), usage)) {
     if (a === '--report') out.report = value();
     else if (a === '--json') out.json = value();
     else if (a === '--threads') {
@@ -71,11 +77,17 @@ function parseArgs(argv: string[]): Args {
       if (b !== 'cpu' && b !== 'cuda') usage('--backend must be cpu or cuda');
       out.backend = b;
     } else if (a === '--quiet') out.quiet = true;
+    else if (readStudyOption(a, value, distributed, usage)) continue;
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else if (out.config === undefined) out.config = a;
     else usage(`unexpected argument ${JSON.stringify(a)}`);
   }
   if (out.config === undefined) usage('missing the config file');
+  if (distributed.redis !== undefined) out.distributed = distributed as StudyCliOptions;
+  else if (Object.keys(distributed).length > 0) {
+    const flags = Object.keys(distributed).map((k) => STUDY_FLAGS[k as keyof StudyCliOptions]);
+    usage(`${flags.join(', ')} need${flags.length === 1 ? 's' : ''} --redis`);
+  }
   return out as Args;
 }
 
@@ -139,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'fit') return fitMain(argv.slice(1), usage);
   if (argv[0] === 'check-model') return checkMain(argv.slice(1), usage);
   if (argv[0] === 'paper') return paperMain(argv.slice(1), usage);
+  if (argv[0] === 'worker') return workerMain(argv.slice(1), usage);
   const args = parseArgs(argv);
   const config = loadStudyConfig(args.config);
   if (args.threads !== undefined) config.threads = args.threads;
@@ -148,17 +161,19 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const tty = process.stderr.isTTY === true;
   let lastLabel = '';
-  const study = await runStudyAsync(config, {
-    signal: ac.signal,
-    onProgress: (p) => {
-      if (args.quiet) return;
-      const fraction = (p.run + (p.paths > 0 ? p.pathsDone / p.paths : 0)) / p.runs;
-      const text = `${bar(fraction)} run ${p.run + 1}/${p.runs} ${p.label}`;
-      if (tty) process.stderr.write(`\r${text.padEnd(80)}`);
-      else if (p.label !== lastLabel) process.stderr.write(`${text}\n`);
-      lastLabel = p.label;
-    },
-  }).finally(() => process.removeListener('SIGINT', onSigint));
+  const progress = (fraction: number, label: string) => {
+    if (args.quiet) return;
+    const text = `${bar(fraction)} ${label}`;
+    if (tty) process.stderr.write(`\r${text.padEnd(80)}`);
+    else if (label !== lastLabel) process.stderr.write(`${text}\n`);
+    lastLabel = label;
+  };
+  const study = await (args.distributed
+    ? runStudyOnQueue(config, args.distributed, ac.signal, progress)
+    : runStudyAsync(config, {
+      signal: ac.signal,
+      onProgress: (p) => progress((p.run + (p.paths > 0 ? p.pathsDone / p.paths : 0)) / p.runs, `run ${p.run + 1}/${p.runs} ${p.label}`),
+    })).finally(() => process.removeListener('SIGINT', onSigint));
   if (!args.quiet && tty) process.stderr.write(`\r${bar(1)} done in ${study.seconds.toFixed(2)} s`.padEnd(81) + '\n');
   process.stdout.write(`${table(study)}\n`);
   if (args.report) {
