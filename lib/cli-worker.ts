@@ -7,8 +7,10 @@ import { createWorker } from './distributed';
 import { connectionFromUrl } from './distributed/queue';
 import type { WorkerOptions } from './distributed';
 
-export const WORKER_USAGE = `usage: hawkgraph worker --redis redis://host:port [--queue NAME] [--prefix P] [--concurrency N] [--threads T] [--policy-dir DIR] [--name NAME] [--quiet]
-  Runs study shards from the queue on this machine's threads. Policy files named by jobs are opened only inside --policy-dir.`;
+export const WORKER_USAGE = `usage: hawkgraph worker --redis redis://host:port [--queue NAME] [--prefix P] [--concurrency N] [--threads T] [--policy-dir DIR] [--name NAME]
+                        [--lock-duration MS] [--stalled-interval MS] [--quiet]
+  Runs study shards from the queue on this machine's threads. Policy files named by jobs are opened only inside --policy-dir.
+  A killed worker's shard goes to another after about lock-duration + stalled-interval (default 10000 + 5000 ms).`;
 
 export async function workerMain(argv: string[], usage: (message?: string) => never): Promise<number> {
   let redis: string | undefined;
@@ -27,6 +29,8 @@ export async function workerMain(argv: string[], usage: (message?: string) => ne
     else if (a === '--threads') o.threads = positive(a, value());
     else if (a === '--policy-dir') o.policyDir = value();
     else if (a === '--name') o.name = value();
+    else if (a === '--lock-duration') o.lockDuration = positive(a, value());
+    else if (a === '--stalled-interval') o.stalledInterval = positive(a, value());
     else if (a === '--quiet') quiet = true;
     else usage(`unknown option ${a}`);
   }

@@ -91,8 +91,13 @@ export async function runStudyDistributed(config: StudyConfig, options: StudyDis
   };
 
   let settle!: (err?: unknown) => void;
+  let over = false;
   const finished = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err === undefined ? resolve() : reject(err));
+    settle = (err) => {
+      over = true;
+      if (err === undefined) resolve();
+      else reject(err);
+    };
   });
   const check = () => {
     if (done.size === shards.length) settle();
@@ -100,7 +105,10 @@ export async function runStudyDistributed(config: StudyConfig, options: StudyDis
 
   // A shard's job as Redis holds it: merged once (a second completion of the same id is ignored).
   const inspect = async (s: PlannedShard, job: Job | undefined, reused: boolean) => {
-    if (!job || done.has(s.jobId)) return;
+    if (over || done.has(s.jobId)) return;
+    // Gone before this coordinator merged it (another coordinator of the same study merged and
+    // removed it, or it expired): queued again under the same id.
+    if (!job) return void (await addShards(queue, [s], o));
     const state = await job.getState();
     if (state === 'completed') {
       if (done.has(s.jobId)) return;
@@ -192,12 +200,17 @@ async function enqueue(
     if ((await job.getState()) === 'failed') await job.retry('failed');
     else await inspect(s, job, true);
   }
+  await addShards(queue, fresh, o);
+}
+
+// Adding a job id Redis already holds is a no-op (BullMQ keeps the first), so no shard is queued twice.
+async function addShards(queue: Queue, shards: PlannedShard[], o: ReturnType<typeof readOptions>): Promise<void> {
   const opts = {
     attempts: o.attempts, backoff: { type: 'fixed', delay: 1000 },
     removeOnComplete: { age: o.ttl }, removeOnFail: { age: o.ttl },
   };
-  for (let i = 0; i < fresh.length; i += 100) {
-    await queue.addBulk(fresh.slice(i, i + 100).map((s) => ({ name: SHARD_JOB, data: s.data, opts: { ...opts, jobId: s.jobId } })));
+  for (let i = 0; i < shards.length; i += 100) {
+    await queue.addBulk(shards.slice(i, i + 100).map((s) => ({ name: SHARD_JOB, data: s.data, opts: { ...opts, jobId: s.jobId } })));
   }
 }
 
