@@ -7,35 +7,7 @@
 'use strict';
 
 const { runBacktestJs } = require('../peers/backtest-js.js');
-
-// The 2 x 64 actor used by the study: deterministic weights, input normalisation in the metadata.
-function policyBytes() {
-  let a = 12345;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-  const widths = [3, 64, 64, 2];
-  const header = { __metadata__: { input_mean: '[0, 2, 0]', input_std: '[5, 2, 10]', output_activation: 'tanh', output_scale: '[2, 2]', output_offset: '[2, 2]' } };
-  const chunks = [];
-  let off = 0;
-  for (let l = 0; l < 3; l++) {
-    for (const [name, shape] of [[`layers.${l}.weight`, [widths[l + 1], widths[l]]], [`layers.${l}.bias`, [widths[l + 1]]]]) {
-      const n = shape.reduce((x, y) => x * y, 1);
-      const f = new Float32Array(n).map(() => rnd() * 0.5);
-      header[name] = { dtype: 'F32', shape, data_offsets: [off, off + 4 * n] };
-      off += 4 * n;
-      chunks.push(Buffer.from(f.buffer));
-    }
-  }
-  const h = Buffer.from(JSON.stringify(header));
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(h.length));
-  return new Uint8Array(Buffer.concat([len, h, ...chunks]));
-}
+const { policyBytes } = require('../shared.js');
 
 function sum(a) {
   let s = 0;

@@ -188,8 +188,10 @@ async function enqueue(
   inspect: (s: PlannedShard, job: Job | undefined, reused: boolean) => Promise<void>, fetchShard: (s: PlannedShard) => Promise<Job | undefined>,
 ): Promise<void> {
   const fresh: PlannedShard[] = [];
-  for (const s of shards) {
-    const job = await fetchShard(s);
+  const found: (Job | undefined)[] = [];
+  for (let i = 0; i < shards.length; i += 100) found.push(...(await Promise.all(shards.slice(i, i + 100).map(fetchShard))));
+  for (const [i, s] of shards.entries()) {
+    const job = found[i];
     if (!job) {
       fresh.push(s);
       continue;

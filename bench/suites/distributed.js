@@ -1,0 +1,160 @@
+// Distributed studies (docs/distributed.md): the noise-and-fees study (SYM, LIN from the GLFT
+// helper, a 2 x 64 policy; 3 noise levels, 4 fees) through 1, 2 and 4 worker processes of one
+// native thread each, on a redis-server this suite starts on a free loopback port, against
+// runStudy in the same run (1 thread: the one-process baseline of the speed-up; 2 threads: all of
+// this machine); each distributed result is checked bit-identical to the local one first. Then the
+// queue's cost per shard from a sweep of shard sizes. Skipped, saying so, without redis-server.
+'use strict';
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const { policyBytes } = require('../shared.js');
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// A child process, resolved once `ready` appears in its output.
+function start(cmd, args, ready) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${cmd} did not start: ${out}`)), 20_000);
+    const onData = (d) => {
+      out += d.toString();
+      if (out.includes(ready)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${cmd} exited (${code}): ${out}`)));
+  });
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+// The same numbers, bit for bit: every per-path column of every base and fee result, and every row.
+function checkSame(local, d, what) {
+  const cols = (r) => Object.entries(r.paths);
+  for (const [name, r] of Object.entries(local.base)) {
+    for (const [k, col] of cols(r)) {
+      const other = d.base[name].paths[k];
+      for (let i = 0; i < col.length; i++) if (!Object.is(col[i], other[i])) throw new Error(`distributed (${what}): ${name}.${k}[${i}] ${other[i]} differs from runStudy's ${col[i]}`);
+    }
+  }
+  const metrics = (s) => JSON.stringify(s.rows, (k, v) => (typeof v === 'number' ? `${Object.is(v, -0) ? '-0' : v}` : v));
+  if (metrics(local) !== metrics(d)) throw new Error(`distributed (${what}): rows differ from runStudy's`);
+}
+
+module.exports = {
+  name: 'distributed',
+  title: 'Distributed studies over BullMQ on Redis: 1, 2, 4 worker processes vs runStudy, and the cost per shard',
+  async run(ctx) {
+    const hg = ctx.hawkgraph;
+    try {
+      execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    } catch {
+      ctx.note('distributed: skipped: redis-server is not installed (Debian: apt-get install redis-server)');
+      return;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-bench-redis-'));
+    const port = await freePort();
+    const redis = await start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], 'Ready to accept connections');
+    const url = `redis://127.0.0.1:${port}`;
+    const connection = { host: '127.0.0.1', port };
+    const cli = path.join(ctx.root, 'dist', 'cli.js');
+    const workers = [];
+    const load = () => os.loadavg()[0].toFixed(2);
+    const statsOf = (seconds, items) => {
+      const us = seconds * 1e6;
+      return { samples: 1, p50: us, p90: us, p99: us, p999: us, max: us, mean: us, throughput: items / seconds, itemsPerCall: items };
+    };
+    const timed = async (fn) => {
+      const l0 = load();
+      const t0 = process.hrtime.bigint();
+      const r = await fn();
+      return { r, seconds: Number(process.hrtime.bigint() - t0) / 1e9, load: `load ${l0} -> ${load()}` };
+    };
+    try {
+      const paths = ctx.quick ? 100 : Number(ctx.args.paths ?? 1000);
+      const horizon = Number(ctx.args.horizon ?? 100);
+      const glft = hg.glftOffsets({ A: 2, k: 0.5, sigma: 3, gamma: 0.01 });
+      const config = {
+        strategies: { SYM: 'sym', LIN: { lin: glft }, POLICY: { policy: policyBytes() } },
+        paths, horizon, seed: 1, noise: [0.1, 0.2, 0.3], feeSweep: [0, 0.002, 0.004, 0.006],
+      };
+      const runs = 3 * 4;
+      const totalPaths = runs * paths;
+      const what = `${runs} runs x ${paths} paths x ${horizon} s`;
+      hg.runStudy({ ...config, paths: 8, threads: 1 });
+      const local1 = await timed(() => hg.runStudy({ ...config, threads: 1 }));
+      ctx.addRow({ name: `runStudy, 1 process, 1 thread (${what})`, stats: statsOf(local1.seconds, totalPaths), note: `baseline of the speed-ups; ${local1.load}` });
+      const local2 = await timed(() => hg.runStudy({ ...config, threads: 2 }));
+      ctx.addRow({ name: 'runStudy, 1 process, 2 threads', stats: statsOf(local2.seconds, totalPaths), ratio: local1.seconds / local2.seconds, note: `ratio: speed-up over 1 thread; ${local2.load}` });
+      const shardPaths = Math.max(1, Math.round(paths / 4));
+      let queue = 0;
+      const distributed = async (n, shards) => {
+        const queueName = `bench-${++queue}`;
+        while (workers.length > 0) await stop(workers.pop());
+        for (let i = 0; i < n; i++) workers.push(await start(process.execPath, [cli, 'worker', '--redis', url, '--queue', queueName, '--threads', '1', '--name', `w${i}`], 'ready'));
+        // Warm each worker (addon loaded, first run) before timing.
+        await hg.runStudyDistributed({ ...config, paths: 2 * n, noise: [], feeSweep: [] }, { connection, queueName, shardPaths: 1 });
+        return timed(() => hg.runStudyDistributed(config, { connection, queueName, shardPaths: shards }));
+      };
+      const seconds = {};
+      for (const n of [1, 2, 4]) {
+        const d = await distributed(n, shardPaths);
+        checkSame(local1.r, d.r, `${n} workers`);
+        seconds[n] = d.seconds;
+        const shards = d.r.provenance.shards.length;
+        const used = new Set(d.r.provenance.shards.map((s) => s.worker)).size;
+        ctx.addRow({
+          name: `${n} worker process${n > 1 ? 'es' : ''} x 1 thread, shards of ${shardPaths} paths`,
+          stats: statsOf(d.seconds, totalPaths),
+          ratio: local1.seconds / d.seconds,
+          note: `ratio: speed-up over runStudy on 1 thread; ${n > 1 ? `${(seconds[1] / d.seconds).toFixed(2)}x over 1 worker; ` : ''}${shards} shards on ${used} workers, bit-identical; ${d.load}`,
+        });
+      }
+      ctx.record('speedupTwoWorkersOverOne', seconds[1] / seconds[2]);
+      // The queue's cost per shard: one worker, the base runs only, smaller and smaller shards.
+      const base = { ...config, noise: [], feeSweep: [] };
+      const baseLocal = await timed(() => hg.runStudy({ ...base, threads: 1 }));
+      for (const shards of ctx.quick ? [paths] : [paths, 100, 25, 5]) {
+        const queueName = `bench-${++queue}`;
+        while (workers.length > 0) await stop(workers.pop());
+        workers.push(await start(process.execPath, [cli, 'worker', '--redis', url, '--queue', queueName, '--threads', '1'], 'ready'));
+        await hg.runStudyDistributed({ ...base, paths: 2 }, { connection, queueName, shardPaths: 1 });
+        const d = await timed(() => hg.runStudyDistributed(base, { connection, queueName, shardPaths: shards }));
+        const count = d.r.provenance.shards.length;
+        ctx.addRow({
+          name: `1 worker, base runs (3 x ${paths} paths), shards of ${shards} paths`,
+          stats: statsOf(d.seconds, 3 * paths),
+          ratio: baseLocal.seconds / d.seconds,
+          note: `${count} shards; ${(((d.seconds - baseLocal.seconds) / count) * 1000).toFixed(1)} ms per shard over runStudy's ${baseLocal.seconds.toFixed(2)} s; ${d.load}`,
+        });
+      }
+    } finally {
+      while (workers.length > 0) await stop(workers.pop());
+      await stop(redis);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
