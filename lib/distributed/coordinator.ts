@@ -110,6 +110,8 @@ export async function runStudyDistributed(config: StudyConfig, options: StudyDis
     // removed it, or it expired): queued again under the same id.
     if (!job) return void (await addShards(queue, [s], o));
     const state = await job.getState();
+    // The job was read before its state: read again when it finished in between.
+    if (state === 'completed' || state === 'failed') job = (await fetchShard(s)) ?? job;
     if (state === 'completed') {
       if (done.has(s.jobId)) return;
       const r = decodeResult(job.returnvalue, s.data.config.paths, runs[s.run].p.resolved.timeGrid, s.jobId);
