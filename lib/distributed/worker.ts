@@ -116,7 +116,7 @@ class Worker extends EventEmitter implements StudyWorker {
         const paths = p.resolved.paths;
         const raw = await runRawAsync(p, {
           signal: ac.signal,
-          onProgress: (q) => void job.updateProgress({ pathsDone: q.pathsDone, paths, worker: this.name }).catch(() => {}),
+          onProgress: (q) => void job.updateProgress({ done: q.pathsDone, total: paths, worker: this.name }).catch(() => {}),
         });
         return encodeResult(raw, this.name, (performance.now() - t0) / 1000);
       } finally {

@@ -1,0 +1,197 @@
+/**
+ * Following a batch of jobs through BullMQ, for every kind of distributed work (study shards,
+ * training runs): queues those Redis does not already hold (a job id is queued once: a restarted
+ * coordinator reuses finished jobs and retries failed ones), follows them through QueueEvents
+ * with a periodic sweep for events missed while disconnected, takes each finished job once, and
+ * on abort removes the jobs not yet running.
+ */
+import type { Job, Queue } from 'bullmq';
+
+import { HawkgraphError } from '../errors';
+import { bullmq } from './bullmq';
+import type { readQueueOptions } from './queue';
+
+const SWEEP_MS = 2000;
+
+/** A job to run: its id, BullMQ name and data, a label for errors, and its weight in progress (paths, steps). */
+export interface PlannedJob {
+  jobId: string;
+  name: string;
+  label: string;
+  weight: number;
+  data: object;
+}
+
+export interface FinishedJob<T> {
+  value: T;
+  worker: string;
+  seconds: number;
+  /** Attempts BullMQ started (a stalled attempt recovered after a killed worker counts). */
+  attempts: number;
+  /** Times the job was found stalled (its worker died or blocked) and handed to another. */
+  stalls: number;
+  /** Already finished in Redis when this coordinator started. */
+  reused: boolean;
+}
+
+export interface JobsProgress {
+  done: number;
+  jobs: number;
+  weightDone: number;
+  weight: number;
+  resumed: number;
+  workers: Record<string, number>;
+}
+
+export interface JobRunOptions {
+  queue: ReturnType<typeof readQueueOptions>;
+  attempts: number;
+  ttl: number;
+  keepResults: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: JobsProgress) => void;
+  /** What the batch is called in errors ('studyId', 'gridId'). */
+  idField: string;
+}
+
+/** A finished job's return value decoded (throws ERR_SHARD_FAILED when it does not fit the job). */
+export type Decode<T> = (value: unknown, job: PlannedJob) => { value: T; worker: string; seconds: number };
+
+export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, decode: Decode<T>): Promise<Map<string, FinishedJob<T>>> {
+  const { Queue, QueueEvents } = bullmq();
+  const base = { connection: o.queue.connection, ...(o.queue.prefix === undefined ? {} : { prefix: o.queue.prefix }) };
+  const queue = new Queue(o.queue.queueName, base);
+  const events = new QueueEvents(o.queue.queueName, base);
+  const byId = new Map(jobs.map((j) => [j.jobId, j]));
+  const done = new Map<string, FinishedJob<T>>();
+  const running = new Map<string, { worker: string; done: number }>();
+  let resumed = 0;
+  const weight = jobs.reduce((n, j) => n + j.weight, 0);
+  const { signal, onProgress } = o;
+
+  const report = () => {
+    if (!onProgress) return;
+    const workers: Record<string, number> = {};
+    let weightDone = 0;
+    const add = (worker: string, w: number) => {
+      workers[worker] = (workers[worker] ?? 0) + w;
+      weightDone += w;
+    };
+    for (const [id, d] of done) add(d.worker, byId.get(id)!.weight);
+    for (const r of running.values()) add(r.worker, r.done);
+    onProgress({ done: done.size, jobs: jobs.length, weightDone, weight, resumed, workers });
+  };
+
+  let settle!: (err?: unknown) => void;
+  let over = false;
+  const finished = new Promise<void>((resolve, reject) => {
+    settle = (err) => {
+      over = true;
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+  });
+  const fetch = (j: PlannedJob) => queue.getJob(j.jobId) as Promise<Job | undefined>;
+
+  // A job as Redis holds it: taken once (a second completion of the same id is ignored).
+  const inspect = async (j: PlannedJob, job: Job | undefined, reused: boolean) => {
+    if (over || done.has(j.jobId)) return;
+    // Gone before this coordinator took it (another coordinator of the batch took and removed
+    // it, or it expired): queued again under the same id.
+    if (!job) return void (await addJobs(queue, [j], o));
+    const state = await job.getState();
+    // The job was read before its state: read again when it finished in between.
+    if (state === 'completed' || state === 'failed') job = (await fetch(j)) ?? job;
+    if (over || done.has(j.jobId)) return;
+    if (state === 'completed') {
+      const r = decode(job.returnvalue, j);
+      done.set(j.jobId, {
+        ...r, attempts: job.attemptsStarted ?? job.attemptsMade, stalls: job.stalledCounter ?? 0, reused,
+      });
+      if (reused) resumed++;
+      running.delete(j.jobId);
+      report();
+      if (done.size === jobs.length) settle();
+    } else if (state === 'failed') {
+      settle(new HawkgraphError('ERR_SHARD_FAILED', `job ${j.jobId} (${j.label}) failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`));
+    }
+  };
+  const onEvent = (jobId: string) => {
+    const j = byId.get(jobId);
+    if (j && !done.has(jobId)) fetch(j).then((job) => inspect(j, job, false)).catch(settle);
+  };
+  events.on('completed', ({ jobId }) => onEvent(jobId));
+  events.on('failed', ({ jobId }) => onEvent(jobId));
+  events.on('progress', ({ jobId, data }) => {
+    if (!byId.has(jobId) || done.has(jobId) || data === null || typeof data !== 'object') return;
+    const d = data as { done?: unknown; worker?: unknown };
+    if (typeof d.done === 'number' && typeof d.worker === 'string') running.set(jobId, { worker: d.worker, done: d.done });
+    report();
+  });
+  const onAbort = () => settle(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let sweeper: NodeJS.Timeout | undefined;
+  try {
+    await Promise.all([events.waitUntilReady(), queue.waitUntilReady()]);
+    await enqueue(queue, jobs, o, inspect, fetch);
+    report();
+    if (done.size === jobs.length) settle();
+    // Events missed while a connection dropped are caught by a sweep of the jobs still pending.
+    const sweep = () => {
+      const pending = jobs.filter((j) => !done.has(j.jobId));
+      Promise.all(pending.map((j) => fetch(j).then((job) => inspect(j, job, false))))
+        .catch(settle)
+        .finally(() => {
+          if (!over) sweeper = setTimeout(sweep, SWEEP_MS);
+        });
+    };
+    sweeper = setTimeout(sweep, SWEEP_MS);
+    await finished;
+    if (!o.keepResults) await Promise.all(jobs.map((j) => queue.remove(j.jobId)));
+    return done;
+  } catch (err) {
+    // After an abort: the jobs not yet done leave the queue (one running keeps its lock and
+    // finishes; its result expires after the ttl).
+    if (signal?.aborted) await Promise.allSettled(jobs.filter((j) => !done.has(j.jobId)).map((j) => queue.remove(j.jobId)));
+    throw err;
+  } finally {
+    clearTimeout(sweeper);
+    signal?.removeEventListener('abort', onAbort);
+    await Promise.allSettled([events.close(), queue.close()]);
+  }
+}
+
+// Queues the jobs Redis does not hold; reuses finished ones; retries failed ones (a restart
+// after a fault). A job id holding other work (a reused batch id) is refused.
+async function enqueue(
+  queue: Queue, jobs: PlannedJob[], o: JobRunOptions,
+  inspect: (j: PlannedJob, job: Job | undefined, reused: boolean) => Promise<void>, fetch: (j: PlannedJob) => Promise<Job | undefined>,
+): Promise<void> {
+  const fresh: PlannedJob[] = [];
+  const found: (Job | undefined)[] = [];
+  for (let i = 0; i < jobs.length; i += 100) found.push(...(await Promise.all(jobs.slice(i, i + 100).map(fetch))));
+  for (const [i, j] of jobs.entries()) {
+    const job = found[i];
+    if (!job) {
+      fresh.push(j);
+      continue;
+    }
+    if (job.name !== j.name || JSON.stringify(job.data) !== JSON.stringify(j.data)) {
+      throw new HawkgraphError('ERR_INVALID_OPTION', `${o.idField}: Redis already holds other work under this id (job ${j.jobId} differs); pick another ${o.idField}`);
+    }
+    if ((await job.getState()) === 'failed') await job.retry('failed');
+    else await inspect(j, job, true);
+  }
+  await addJobs(queue, fresh, o);
+}
+
+// Adding a job id Redis already holds is a no-op (BullMQ keeps the first), so no job is queued twice.
+async function addJobs(queue: Queue, jobs: PlannedJob[], o: JobRunOptions): Promise<void> {
+  const opts = {
+    attempts: o.attempts, backoff: { type: 'fixed', delay: 1000 },
+    removeOnComplete: { age: o.ttl }, removeOnFail: { age: o.ttl },
+  };
+  for (let i = 0; i < jobs.length; i += 100) {
+    await queue.addBulk(jobs.slice(i, i + 100).map((j) => ({ name: j.name, data: j.data, opts: { ...opts, jobId: j.jobId } })));
+  }
+}
