@@ -39,6 +39,24 @@ function expectSameBits(a: unknown, b: unknown, where = 'result'): void {
   }
 }
 
+// A column of a shard's binary result in Redis, read as docs/distributed.md lays it out: u32
+// header length, JSON [name, count] per column, padding to 8 bytes, the float64 columns in order.
+async function shardColumn(q: Queue, key: string, name: string): Promise<Float64Array> {
+  const buf = (await (await q.client as unknown as { getBuffer(k: string): Promise<Buffer> }).getBuffer(key));
+  const n = buf.readUInt32LE(0);
+  const header = JSON.parse(buf.subarray(4, 4 + n).toString()) as [string, number][];
+  let off = Math.ceil((4 + n) / 8) * 8;
+  for (const [k, count] of header) {
+    if (k === name) return new Float64Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + 8 * count));
+    off += 8 * count;
+  }
+  throw new Error(`no column ${name}`);
+}
+
+async function keysLike(q: Queue, pattern: string): Promise<string[]> {
+  return (await q.client as unknown as { keys(p: string): Promise<string[]> }).keys(pattern);
+}
+
 interface Child {
   proc: ChildProcess;
   output: () => string;
@@ -139,6 +157,7 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
     // Merged results leave Redis.
     const q = queueOf('bits');
     expect(Object.values(await q.getJobCounts()).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(await keysLike(q, '*hawkgraph-result*')).toEqual([]);
     await q.close();
   }, 180_000);
 
@@ -275,9 +294,7 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
       // A policy named inside the policy directory runs: paths 5..8 of the local run, bit for bit.
       const ok = await finished('backtest-shard', { v: 1, firstPath: 5, config: { ...base, strategy: { policy: 'actor.safetensors' } } });
       expect(await ok.getState()).toBe('completed');
-      const b64 = (ok.returnvalue as { columns: Record<string, string> }).columns.pnl;
-      const buf = Buffer.from(b64, 'base64');
-      const pnl = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const pnl = await shardColumn(q, (ok.returnvalue as { key: string }).key, 'pnl');
       const local = runBacktest({ horizon: 10, seed: 2, paths: 9, strategy: { policy: bytes } }).paths.pnl.subarray(5);
       expectSameBits(local, pnl, 'pnl of paths 5..8');
     } finally {

@@ -15,61 +15,89 @@ export function decodeBytes(s: string): Uint8Array {
   return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
-function decodeColumn(s: unknown, field: string): Float64Array {
-  if (typeof s !== 'string') throw new HawkgraphError('ERR_SHARD_FAILED', `shard result: ${field} must be a base64 string`);
-  const bytes = decodeBytes(s);
-  if (bytes.byteLength % 8 !== 0) throw new HawkgraphError('ERR_SHARD_FAILED', `shard result: ${field} holds ${bytes.byteLength} bytes, not a whole number of float64`);
-  return new Float64Array(bytes.buffer);
-}
-
 const RECORD_GROUPS = ['steps', 'fills', 'bookEvents'] as const;
 
-/** A shard's result as job return value. */
+/**
+ * A shard's result: its columns in one binary Redis value (the float64 bits as they are: no
+ * base64, no JSON, which cost more than the run itself for short paths), and as the job's return
+ * value only where that value lies and who computed it.
+ */
 export interface ShardResult {
-  v: 1;
+  v: 2;
   worker: string;
   seconds: number;
-  columns: Record<string, string>;
-  records?: Record<string, Record<string, string>>;
+  /** The Redis key of the columns (set by the worker with the job's result ttl). */
+  key: string;
+  bytes: number;
 }
 
-export function encodeResult(raw: NativeBacktestResult, worker: string, seconds: number): ShardResult {
-  const columns: Record<string, string> = {};
-  for (const k of NATIVE_RESULT_COLUMNS) columns[k] = encodeBytes(new Uint8Array(raw[k].buffer, raw[k].byteOffset, raw[k].byteLength));
-  const out: ShardResult = { v: 1, worker, seconds, columns };
+// Binary layout: u32 header length, the header (JSON: [name, values] per column, in order), zero
+// padding to 8 bytes, then every column's float64 values back to back.
+export function packColumns(raw: NativeBacktestResult): Buffer {
+  const cols: [string, Float64Array][] = NATIVE_RESULT_COLUMNS.map((k) => [k, raw[k]]);
   if (raw.steps && raw.fills && raw.bookEvents) {
-    out.records = {};
-    for (const g of RECORD_GROUPS) {
-      const group: Record<string, string> = {};
-      for (const [k, col] of Object.entries(raw[g] as Record<string, Float64Array>)) group[k] = encodeBytes(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-      out.records[g] = group;
-    }
+    for (const g of RECORD_GROUPS) for (const [k, col] of Object.entries(raw[g] as Record<string, Float64Array>)) cols.push([`${g}.${k}`, col]);
+  }
+  const header = Buffer.from(JSON.stringify(cols.map(([k, c]) => [k, c.length])));
+  const at = Math.ceil((4 + header.length) / 8) * 8;
+  const out = Buffer.alloc(at + 8 * cols.reduce((n, [, c]) => n + c.length, 0));
+  out.writeUInt32LE(header.length, 0);
+  header.copy(out, 4);
+  let off = at;
+  for (const [, c] of cols) {
+    Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(out, off);
+    off += c.byteLength;
   }
   return out;
 }
 
-/**
- * A shard's raw result back from Redis, its lengths checked against the shard's paths and time
- * grid (a result that does not fit is refused, never merged).
- */
-export function decodeResult(value: unknown, paths: number, timeGrid: number, jobId: string): { raw: NativeBacktestResult; worker: string; seconds: number } {
+function refuse(jobId: string, why: string): never {
+  throw new HawkgraphError('ERR_SHARD_FAILED', `shard ${jobId}: ${why}`);
+}
+
+/** The return value of a shard job, checked. */
+export function readShardResult(value: unknown, jobId: string): ShardResult {
   const v = value as Partial<ShardResult> | null;
-  if (v === null || typeof v !== 'object' || v.v !== 1 || v.columns === null || typeof v.columns !== 'object') {
-    throw new HawkgraphError('ERR_SHARD_FAILED', `shard ${jobId}: its result is not a hawkgraph shard result`);
+  if (v === null || typeof v !== 'object' || v.v !== 2 || typeof v.key !== 'string' || typeof v.worker !== 'string' || typeof v.seconds !== 'number') {
+    refuse(jobId, 'its result is not a hawkgraph shard result');
+  }
+  return v as ShardResult;
+}
+
+/**
+ * A shard's raw result from its binary value, its lengths checked against the shard's paths
+ * and time grid (a result that does not fit is refused, never merged).
+ */
+export function unpackColumns(buf: Buffer | null, paths: number, timeGrid: number, jobId: string): NativeBacktestResult {
+  if (buf === null) refuse(jobId, 'its columns are no longer in Redis (expired or removed): run the study again');
+  if (buf.length < 4) refuse(jobId, 'its columns are truncated');
+  const n = buf.readUInt32LE(0);
+  let header: [string, number][];
+  try {
+    header = JSON.parse(buf.subarray(4, 4 + n).toString('utf8'));
+  } catch {
+    return refuse(jobId, 'its columns have no readable header');
+  }
+  let off = Math.ceil((4 + n) / 8) * 8;
+  const data = new Map<string, Float64Array>();
+  for (const [name, count] of header) {
+    if (typeof name !== 'string' || !Number.isInteger(count) || count < 0 || off + 8 * count > buf.length) refuse(jobId, `column ${String(name)} does not fit its value`);
+    const col = new Float64Array(count);
+    new Uint8Array(col.buffer).set(buf.subarray(off, off + 8 * count));
+    data.set(name, col);
+    off += 8 * count;
   }
   const raw = {} as NativeBacktestResult;
   for (const k of NATIVE_RESULT_COLUMNS) {
-    const col = decodeColumn(v.columns[k], `${jobId}.${k}`);
+    const col = data.get(k);
     const want = k.startsWith('grid') ? paths * timeGrid : paths;
-    if (col.length !== want) throw new HawkgraphError('ERR_SHARD_FAILED', `shard ${jobId}: column ${k} has ${col.length} values, expected ${want}`);
+    if (!col || col.length !== want) refuse(jobId, `column ${k} has ${col?.length ?? 0} values, expected ${want}`);
     raw[k] = col;
   }
-  if (v.records) {
-    for (const g of RECORD_GROUPS) {
-      const group: Record<string, Float64Array> = {};
-      for (const [k, s] of Object.entries(v.records[g] ?? {})) group[k] = decodeColumn(s, `${jobId}.${g}.${k}`);
-      (raw as Record<string, unknown>)[g] = group;
-    }
+  for (const g of RECORD_GROUPS) {
+    const group: Record<string, Float64Array> = {};
+    for (const [name, col] of data) if (name.startsWith(`${g}.`)) group[name.slice(g.length + 1)] = col;
+    if (Object.keys(group).length > 0) (raw as Record<string, unknown>)[g] = group;
   }
-  return { raw, worker: typeof v.worker === 'string' ? v.worker : 'unknown', seconds: typeof v.seconds === 'number' ? v.seconds : NaN };
+  return raw;
 }

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 
 import { studyPlan, studyRuns } from '../backtest/study';
 import type { StudyConfig } from '../backtest/types';
-import { describe } from '../errors';
+import { HawkgraphError, describe } from '../errors';
 import type { NativeBacktestResult } from '../native';
 import { LIMITS } from '../native/layouts';
 import { integerOption as int, optionError as fail } from '../options';
-import { decodeResult } from './codec';
+import { readShardResult, unpackColumns } from './codec';
 import { type JobRunOptions, type PlannedJob, runQueuedJobs } from './jobs';
 import { mergeStudy } from './merge';
 import { readQueueOptions } from './queue';
@@ -63,6 +63,7 @@ export async function runStudyDistributed(config: StudyConfig, options: StudyDis
     jobId: s.jobId, name: SHARD_JOB, data: s.data, weight: s.data.config.paths,
     label: `run ${JSON.stringify(s.label)}, paths ${s.data.firstPath} to ${s.data.firstPath + s.data.config.paths - 1}`,
   }));
+  const byJob = new Map(jobs.map((j, i) => [j, shards[i]]));
   const onProgress = options.onProgress;
   const done = await runQueuedJobs<NativeBacktestResult>(
     jobs,
@@ -70,10 +71,12 @@ export async function runStudyDistributed(config: StudyConfig, options: StudyDis
       ...o,
       onProgress: onProgress && ((p) => onProgress({ shardsDone: p.done, shards: p.jobs, pathsDone: p.weightDone, paths: p.weight, resumed: p.resumed, workers: p.workers })),
     },
-    (value, job) => {
-      const s = shards[jobs.indexOf(job)];
-      const r = decodeResult(value, s.data.config.paths, runs[s.run].p.resolved.timeGrid, s.jobId);
-      return { value: r.raw, worker: r.worker, seconds: r.seconds };
+    async (value, job, redis, key) => {
+      const s = byJob.get(job)!;
+      const r = readShardResult(value, s.jobId);
+      if (r.key !== key) throw new HawkgraphError('ERR_SHARD_FAILED', `shard ${s.jobId}: its result names the key ${JSON.stringify(r.key)}, not ${JSON.stringify(key)}`);
+      const raw = unpackColumns(await redis.getBuffer(key), s.data.config.paths, runs[s.run].p.resolved.timeGrid, s.jobId);
+      return { value: raw, worker: r.worker, seconds: r.seconds };
     },
   );
   const study = mergeStudy(plan, runs, shards, new Map([...done].map(([id, d]) => [id, d.value])));

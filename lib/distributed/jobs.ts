@@ -55,7 +55,26 @@ export interface JobRunOptions {
 }
 
 /** A finished job's return value decoded (throws ERR_SHARD_FAILED when it does not fit the job). */
-export type Decode<T> = (value: unknown, job: PlannedJob) => { value: T; worker: string; seconds: number };
+export type Decode<T> = (
+  value: unknown, job: PlannedJob, redis: RedisClient, resultKey: string,
+) => Promise<{ value: T; worker: string; seconds: number }>;
+
+/** What hawkgraph does with BullMQ's ioredis connection besides the queue: one binary value per job. */
+export interface RedisClient {
+  getBuffer(key: string): Promise<Buffer | null>;
+  set(key: string, value: Buffer, mode: 'EX', seconds: number): Promise<unknown>;
+  del(key: string): Promise<number>;
+}
+
+/** BullMQ's connection of a queue or worker (ioredis, whose binary calls its own types leave out). */
+export async function redisOf(q: { client: Promise<unknown> }): Promise<RedisClient> {
+  return (await q.client) as RedisClient;
+}
+
+/** Where a job's binary result lies (beside the queue's own keys, under its prefix). */
+export function resultKey(queue: { toKey: (type: string) => string }, jobId: string): string {
+  return queue.toKey(`hawkgraph-result:${jobId}`);
+}
 
 export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, decode: Decode<T>): Promise<Map<string, FinishedJob<T>>> {
   const { Queue, QueueEvents } = bullmq();
@@ -93,18 +112,20 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
   });
   const fetch = (j: PlannedJob) => queue.getJob(j.jobId) as Promise<Job | undefined>;
 
-  // A job as Redis holds it: taken once (a second completion of the same id is ignored).
-  const inspect = async (j: PlannedJob, job: Job | undefined, reused: boolean) => {
+  // A job as Redis holds it: taken once (a second completion of the same id is ignored). Its
+  // state first (cheap), the job with its result only once it has finished.
+  const inspect = async (j: PlannedJob, reused: boolean) => {
     if (over || done.has(j.jobId)) return;
+    const state = await queue.getJobState(j.jobId);
     // Gone before this coordinator took it (another coordinator of the batch took and removed
     // it, or it expired): queued again under the same id.
-    if (!job) return void (await addJobs(queue, [j], o));
-    const state = await job.getState();
-    // The job was read before its state: read again when it finished in between.
-    if (state === 'completed' || state === 'failed') job = (await fetch(j)) ?? job;
-    if (over || done.has(j.jobId)) return;
+    if (state === 'unknown') return void (await addJobs(queue, [j], o));
+    if (state !== 'completed' && state !== 'failed') return;
+    const job = await fetch(j);
+    if (!job || over || done.has(j.jobId)) return;
     if (state === 'completed') {
-      const r = decode(job.returnvalue, j);
+      const r = await decode(job.returnvalue, j, await redisOf(queue), resultKey(queue, j.jobId));
+      if (over || done.has(j.jobId)) return;
       done.set(j.jobId, {
         ...r, attempts: job.attemptsStarted ?? job.attemptsMade, stalls: job.stalledCounter ?? 0, reused,
       });
@@ -112,13 +133,13 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
       running.delete(j.jobId);
       report();
       if (done.size === jobs.length) settle();
-    } else if (state === 'failed') {
+    } else {
       settle(new HawkgraphError('ERR_SHARD_FAILED', `job ${j.jobId} (${j.label}) failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`));
     }
   };
   const onEvent = (jobId: string) => {
     const j = byId.get(jobId);
-    if (j && !done.has(jobId)) fetch(j).then((job) => inspect(j, job, false)).catch(settle);
+    if (j && !done.has(jobId)) inspect(j, false).catch(settle);
   };
   events.on('completed', ({ jobId }) => onEvent(jobId));
   events.on('failed', ({ jobId }) => onEvent(jobId));
@@ -133,13 +154,13 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
   let sweeper: NodeJS.Timeout | undefined;
   try {
     await Promise.all([events.waitUntilReady(), queue.waitUntilReady()]);
-    await enqueue(queue, jobs, o, inspect, fetch);
+    await enqueue(queue, jobs, o, inspect);
     report();
     if (done.size === jobs.length) settle();
     // Events missed while a connection dropped are caught by a sweep of the jobs still pending.
     const sweep = () => {
       const pending = jobs.filter((j) => !done.has(j.jobId));
-      Promise.all(pending.map((j) => fetch(j).then((job) => inspect(j, job, false))))
+      Promise.all(pending.map((j) => inspect(j, false)))
         .catch(settle)
         .finally(() => {
           if (!over) sweeper = setTimeout(sweep, SWEEP_MS);
@@ -147,7 +168,10 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
     };
     sweeper = setTimeout(sweep, SWEEP_MS);
     await finished;
-    if (!o.keepResults) await Promise.all(jobs.map((j) => queue.remove(j.jobId)));
+    if (!o.keepResults) {
+      const redis = await redisOf(queue);
+      await Promise.all(jobs.map((j) => Promise.all([queue.remove(j.jobId), redis.del(resultKey(queue, j.jobId))])));
+    }
     return done;
   } catch (err) {
     // After an abort: the jobs not yet done leave the queue (one running keeps its lock and
@@ -163,15 +187,16 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
 
 // Queues the jobs Redis does not hold; reuses finished ones; retries failed ones (a restart
 // after a fault). A job id holding other work (a reused batch id) is refused.
-async function enqueue(
-  queue: Queue, jobs: PlannedJob[], o: JobRunOptions,
-  inspect: (j: PlannedJob, job: Job | undefined, reused: boolean) => Promise<void>, fetch: (j: PlannedJob) => Promise<Job | undefined>,
-): Promise<void> {
+async function enqueue(queue: Queue, jobs: PlannedJob[], o: JobRunOptions, inspect: (j: PlannedJob, reused: boolean) => Promise<void>): Promise<void> {
   const fresh: PlannedJob[] = [];
-  const found: (Job | undefined)[] = [];
-  for (let i = 0; i < jobs.length; i += 100) found.push(...(await Promise.all(jobs.slice(i, i + 100).map(fetch))));
+  const states: string[] = [];
+  for (let i = 0; i < jobs.length; i += 100) states.push(...(await Promise.all(jobs.slice(i, i + 100).map((j) => queue.getJobState(j.jobId)))));
   for (const [i, j] of jobs.entries()) {
-    const job = found[i];
+    if (states[i] === 'unknown') {
+      fresh.push(j);
+      continue;
+    }
+    const job = (await queue.getJob(j.jobId)) as Job | undefined;
     if (!job) {
       fresh.push(j);
       continue;
@@ -180,7 +205,7 @@ async function enqueue(
       throw new HawkgraphError('ERR_INVALID_OPTION', `${o.idField}: Redis already holds other work under this id (job ${j.jobId} differs); pick another ${o.idField}`);
     }
     if ((await job.getState()) === 'failed') await job.retry('failed');
-    else await inspect(j, job, true);
+    else await inspect(j, true);
   }
   await addJobs(queue, fresh, o);
 }

@@ -19,11 +19,13 @@ import { HawkgraphError, describe } from '../errors';
 import { LIMITS } from '../native/layouts';
 import { integerOption as int, optionError as fail } from '../options';
 import { bullmq } from './bullmq';
-import { decodeBytes, encodeResult, type ShardResult } from './codec';
+import { type ShardResult, decodeBytes, packColumns } from './codec';
+import { redisOf, resultKey } from './jobs';
 import { readQueueOptions } from './queue';
 import { SHARD_JOB, type ShardJobData } from './shards';
 import type { StudyWorker, WorkerOptions } from './types';
 
+const DEFAULT_RESULT_TTL = 7 * 86400;
 const DATA_KEYS = new Set(['v', 'study', 'run', 'shard', 'firstPath', 'config']);
 
 function jobError(message: string): never {
@@ -118,7 +120,14 @@ class Worker extends EventEmitter implements StudyWorker {
           signal: ac.signal,
           onProgress: (q) => void job.updateProgress({ done: q.pathsDone, total: paths, worker: this.name }).catch(() => {}),
         });
-        return encodeResult(raw, this.name, (performance.now() - t0) / 1000);
+        const seconds = (performance.now() - t0) / 1000;
+        // The columns wait in Redis as long as the job's result would (removeOnComplete.age).
+        const keep = job.opts.removeOnComplete as { age?: unknown } | undefined;
+        const ttl = typeof keep === 'object' && keep !== null && typeof keep.age === 'number' && keep.age > 0 ? Math.ceil(keep.age) : DEFAULT_RESULT_TTL;
+        const key = resultKey(this.worker, job.id!);
+        const columns = packColumns(raw);
+        await (await redisOf(this.worker)).set(key, columns, 'EX', ttl);
+        return { v: 2, worker: this.name, seconds, key, bytes: columns.length };
       } finally {
         this.running.delete(ac);
       }
