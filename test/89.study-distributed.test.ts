@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createWorker, runBacktest, runStudy, runStudyDistributed } from '../dist/index.js';
+import { createWorker, runBacktest, runStudy, runStudyDistributed, trainPolicy, trainPolicyGridDistributed } from '../dist/index.js';
 import { policyFile } from './helpers/policy';
 import { type RedisServer, redisServerMissing, startRedis } from './helpers/redis';
 
@@ -257,6 +257,35 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
     expect(Object.values(await q.getJobCounts()).reduce((a, b) => a + b, 0)).toBe(0);
     await q.close();
   }, 30_000);
+
+  it('a grid of trainings on the queue gives trainPolicy\'s policies and metrics bit for bit, with their configs', async () => {
+    const market = { horizon: 100, dt: 1, inventoryLimit: 3, seed: 7 };
+    const quick = { steps: 400, batchSize: 32, hidden: [16, 16], calibrationSteps: 200, learningStarts: 100 };
+    const points = [{ config: market, options: { ...quick, seed: 3 } }, { config: { ...market, phi: 0.05 }, options: { ...quick, seed: 4 } }];
+    const w = createWorker({ connection, queueName: 'train', threads: 1 });
+    await w.ready();
+    try {
+      const grid = await trainPolicyGridDistributed(points, { connection, queueName: 'train' });
+      expect(grid.runs.length).toBe(2);
+      for (const [i, p] of points.entries()) {
+        const local = await trainPolicy(p.config, { ...p.options, threads: 1 });
+        const run = grid.runs[i];
+        expect(Buffer.from(run.policy).equals(Buffer.from(local.policy))).toBe(true);
+        expectSameBits(local.metrics, run.metrics, `runs[${i}].metrics`);
+        expect(run.inputMean).toEqual(local.inputMean);
+        expect(run.steps).toBe(local.steps);
+        expect(run.config.phi).toBe(i === 0 ? 0.01 : 0.05);
+        expect(run.provenance.index).toBe(i);
+      }
+      // A bad point is refused before anything is queued, naming it.
+      await expect(trainPolicyGridDistributed([points[0], { options: { steps: -1 } }], { connection, queueName: 'train' }))
+        .rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/^points\[1\]: steps must be an integer/) });
+      await expect(trainPolicyGridDistributed([{ options: { path: '/tmp/x' } as never }], { connection, queueName: 'train' }))
+        .rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/points\[0\]\.options\.path cannot travel to a worker/) });
+    } finally {
+      await w.close();
+    }
+  }, 120_000);
 
   it('hostile and malformed jobs fail with a coded error, are not retried, and the worker keeps serving', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-policies-'));

@@ -44,7 +44,7 @@ function jobStrategy(s: NativeStrategy, label: string): JobStrategy {
 }
 
 // Every field the run resolved to, as prepare() reads it back on a worker (threads are the worker's).
-function jobConfig(p: Prepared, label: string): JobConfig {
+export function jobConfig(p: Prepared, label: string): JobConfig {
   const r = p.resolved;
   return {
     strategy: jobStrategy(p.native.strategy, label),
