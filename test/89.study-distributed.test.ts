@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createWorker, runBacktest, runStudy, runStudyDistributed, trainPolicy, trainPolicyGridDistributed } from '../dist/index.js';
+import { createWorker, renderReport, runBacktest, runStudy, runStudyDistributed, trainPolicy, trainPolicyGridDistributed } from '../dist/index.js';
 import { policyFile } from './helpers/policy';
 import { type RedisServer, redisServerMissing, startRedis } from './helpers/redis';
 
@@ -154,6 +154,13 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
       expect(d.provenance.configHash).toMatch(/^[0-9a-f]{64}$/);
       expect(d.provenance.package).toEqual({ name: 'hawkgraph', version: JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version });
     }
+    // The report of a distributed study is the local one; recorded runs (every step, fill and event) merge too.
+    const d = await runStudyDistributed(studyConfig, { connection, queueName: 'bits', shardPaths: 30 });
+    expect(renderReport(d, { notes: ['n'] })).toBe(renderReport(local, { notes: ['n'] }));
+    const recorded = { paths: 9, horizon: 5, seed: 2, record: true, noise: [0.2], feeSweep: [0], strategies: { SYM: 'sym' as const } };
+    const r = await runStudyDistributed(recorded, { connection, queueName: 'bits', shardPaths: 4 });
+    expectSameBits(runStudy(recorded), r, 'recorded study');
+    expect(r.base.SYM.records!.fills.path.length).toBeGreaterThan(0);
     // Merged results leave Redis.
     const q = queueOf('bits');
     expect(Object.values(await q.getJobCounts()).reduce((a, b) => a + b, 0)).toBe(0);
