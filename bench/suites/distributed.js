@@ -51,6 +51,24 @@ async function stop(child) {
   await exited;
 }
 
+// CPU seconds a process has used (Linux: /proc/<pid>/stat utime + stime, in clock ticks); NaN elsewhere.
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function cpuSecondsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 // The same numbers, bit for bit: every per-path column of every base and fee result, and every row.
 function checkSame(local, d, what) {
   const cols = (r) => Object.entries(r.paths);
@@ -87,11 +105,14 @@ module.exports = {
       const us = seconds * 1e6;
       return { samples: 1, p50: us, p90: us, p99: us, p999: us, max: us, mean: us, throughput: items / seconds, itemsPerCall: items };
     };
+    // Wall seconds, and CPU seconds of this process and every worker (the load moves the first, hardly the second).
     const timed = async (fn) => {
       const l0 = load();
+      const cpu = () => workers.reduce((n, w) => n + cpuSecondsOf(w.pid), cpuSecondsOf(process.pid));
+      const c0 = cpu();
       const t0 = process.hrtime.bigint();
       const r = await fn();
-      return { r, seconds: Number(process.hrtime.bigint() - t0) / 1e9, load: `load ${l0} -> ${load()}` };
+      return { r, seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu: cpu() - c0, load: `load ${l0} -> ${load()}` };
     };
     try {
       const paths = ctx.quick ? 100 : Number(ctx.args.paths ?? 1000);
@@ -106,9 +127,9 @@ module.exports = {
       const what = `${runs} runs x ${paths} paths x ${horizon} s`;
       hg.runStudy({ ...config, paths: 8, threads: 1 });
       const local1 = await timed(() => hg.runStudy({ ...config, threads: 1 }));
-      ctx.addRow({ name: `runStudy, 1 process, 1 thread (${what})`, stats: statsOf(local1.seconds, totalPaths), note: `baseline of the speed-ups; ${local1.load}` });
+      ctx.addRow({ name: `runStudy, 1 process, 1 thread (${what})`, stats: statsOf(local1.seconds, totalPaths), note: `baseline of the speed-ups; ${local1.cpu.toFixed(2)} CPU-s; ${local1.load}` });
       const local2 = await timed(() => hg.runStudy({ ...config, threads: 2 }));
-      ctx.addRow({ name: 'runStudy, 1 process, 2 threads', stats: statsOf(local2.seconds, totalPaths), ratio: local1.seconds / local2.seconds, note: `ratio: speed-up over 1 thread; ${local2.load}` });
+      ctx.addRow({ name: 'runStudy, 1 process, 2 threads', stats: statsOf(local2.seconds, totalPaths), ratio: local1.seconds / local2.seconds, note: `ratio: speed-up over 1 thread (what this machine's load leaves of its 2 cores); ${local2.cpu.toFixed(2)} CPU-s; ${local2.load}` });
       const shardPaths = Math.max(1, Math.round(paths / 4));
       let queue = 0;
       const distributed = async (n, shards) => {
@@ -130,7 +151,7 @@ module.exports = {
           name: `${n} worker process${n > 1 ? 'es' : ''} x 1 thread, shards of ${shardPaths} paths`,
           stats: statsOf(d.seconds, totalPaths),
           ratio: local1.seconds / d.seconds,
-          note: `ratio: speed-up over runStudy on 1 thread; ${n > 1 ? `${(seconds[1] / d.seconds).toFixed(2)}x over 1 worker; ` : ''}${shards} shards on ${used} workers, bit-identical; ${d.load}`,
+          note: `ratio: speed-up over runStudy on 1 thread; ${n > 1 ? `${(seconds[1] / d.seconds).toFixed(2)}x over 1 worker; ` : ''}${shards} shards on ${used} workers, bit-identical; ${d.cpu.toFixed(2)} CPU-s (coordinator + workers; runStudy ${local1.cpu.toFixed(2)}); ${d.load}`,
         });
       }
       ctx.record('speedupTwoWorkersOverOne', seconds[1] / seconds[2]);
@@ -148,7 +169,7 @@ module.exports = {
           name: `1 worker, base runs (3 x ${paths} paths), shards of ${shards} paths`,
           stats: statsOf(d.seconds, 3 * paths),
           ratio: baseLocal.seconds / d.seconds,
-          note: `${count} shards; ${(((d.seconds - baseLocal.seconds) / count) * 1000).toFixed(1)} ms per shard over runStudy's ${baseLocal.seconds.toFixed(2)} s; ${d.load}`,
+          note: `${count} shards; ${(((d.seconds - baseLocal.seconds) / count) * 1000).toFixed(1)} ms wall and ${(((d.cpu - baseLocal.cpu) / count) * 1000).toFixed(1)} ms CPU per shard over runStudy's ${baseLocal.seconds.toFixed(2)} s, ${baseLocal.cpu.toFixed(2)} CPU-s; ${d.load}`,
         });
       }
     } finally {

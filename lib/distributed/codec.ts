@@ -68,8 +68,7 @@ export function readShardResult(value: unknown, jobId: string): ShardResult {
  * A shard's raw result from its binary value, its lengths checked against the shard's paths
  * and time grid (a result that does not fit is refused, never merged).
  */
-export function unpackColumns(buf: Buffer | null, paths: number, timeGrid: number, jobId: string): NativeBacktestResult {
-  if (buf === null) refuse(jobId, 'its columns are no longer in Redis (expired or removed): run the study again');
+export function unpackColumns(buf: Buffer, paths: number, timeGrid: number, jobId: string): NativeBacktestResult {
   if (buf.length < 4) refuse(jobId, 'its columns are truncated');
   const n = buf.readUInt32LE(0);
   let header: [string, number][];

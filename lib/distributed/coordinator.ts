@@ -75,7 +75,9 @@ export async function runStudyDistributed(config: StudyConfig, options: StudyDis
       const s = byJob.get(job)!;
       const r = readShardResult(value, s.jobId);
       if (r.key !== key) throw new HawkgraphError('ERR_SHARD_FAILED', `shard ${s.jobId}: its result names the key ${JSON.stringify(r.key)}, not ${JSON.stringify(key)}`);
-      const raw = unpackColumns(await redis.getBuffer(key), s.data.config.paths, runs[s.run].p.resolved.timeGrid, s.jobId);
+      const columns = await redis.getBuffer(key);
+      if (columns === null) return undefined;
+      const raw = unpackColumns(columns, s.data.config.paths, runs[s.run].p.resolved.timeGrid, s.jobId);
       return { value: raw, worker: r.worker, seconds: r.seconds };
     },
   );

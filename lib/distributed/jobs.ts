@@ -54,10 +54,10 @@ export interface JobRunOptions {
   idField: string;
 }
 
-/** A finished job's return value decoded (throws ERR_SHARD_FAILED when it does not fit the job). */
+/** A finished job's return value decoded (throws ERR_SHARD_FAILED when it does not fit the job; undefined when its result is gone from Redis). */
 export type Decode<T> = (
   value: unknown, job: PlannedJob, redis: RedisClient, resultKey: string,
-) => Promise<{ value: T; worker: string; seconds: number }>;
+) => Promise<{ value: T; worker: string; seconds: number } | undefined>;
 
 /** What hawkgraph does with BullMQ's ioredis connection besides the queue: one binary value per job. */
 export interface RedisClient {
@@ -110,6 +110,8 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
       else reject(err);
     };
   });
+  // Settled while queueing (an abort, a failed job) is awaited below; never an unhandled rejection meanwhile.
+  finished.catch(() => {});
   const fetch = (j: PlannedJob) => queue.getJob(j.jobId) as Promise<Job | undefined>;
 
   // A job as Redis holds it: taken once (a second completion of the same id is ignored). Its
@@ -126,6 +128,11 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
     if (state === 'completed') {
       const r = await decode(job.returnvalue, j, await redisOf(queue), resultKey(queue, j.jobId));
       if (over || done.has(j.jobId)) return;
+      // Its result went (taken and removed by another coordinator of the batch, or expired): run it again.
+      if (r === undefined) {
+        await queue.remove(j.jobId);
+        return void (await addJobs(queue, [j], o));
+      }
       done.set(j.jobId, {
         ...r, attempts: job.attemptsStarted ?? job.attemptsMade, stalls: job.stalledCounter ?? 0, reused,
       });
