@@ -5,7 +5,7 @@
  * with a periodic sweep for events missed while disconnected, takes each finished job once, and
  * on abort removes the jobs not yet running.
  */
-import type { Job, Queue } from 'bullmq';
+import type { ConnectionOptions, Job, Queue } from 'bullmq';
 
 import { HawkgraphError } from '../errors';
 import { bullmq } from './bullmq';
@@ -78,7 +78,7 @@ export function resultKey(queue: { toKey: (type: string) => string }, jobId: str
 
 export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, decode: Decode<T>): Promise<Map<string, FinishedJob<T>>> {
   const { Queue, QueueEvents } = bullmq();
-  const base = { connection: o.queue.connection, ...(o.queue.prefix === undefined ? {} : { prefix: o.queue.prefix }) };
+  const base = { connection: o.queue.connection as ConnectionOptions, ...(o.queue.prefix === undefined ? {} : { prefix: o.queue.prefix }) };
   const queue = new Queue(o.queue.queueName, base);
   const events = new QueueEvents(o.queue.queueName, base);
   const byId = new Map(jobs.map((j) => [j.jobId, j]));

@@ -10,7 +10,7 @@ export function readQueueOptions(o: DistributedQueueOptions) {
   const queueName = o.queueName ?? DEFAULT_QUEUE;
   if (typeof queueName !== 'string' || queueName.length === 0 || queueName.includes(':')) fail(`queueName must be a non-empty string without ':', got ${describe(queueName)}`);
   if (o.prefix !== undefined && (typeof o.prefix !== 'string' || o.prefix.length === 0)) fail(`prefix must be a non-empty string, got ${describe(o.prefix)}`);
-  return { connection: o.connection as import('bullmq').ConnectionOptions, queueName, prefix: o.prefix };
+  return { connection: o.connection, queueName, prefix: o.prefix };
 }
 
 /** ioredis options from a redis:// or rediss:// URL (the CLI's --redis). */

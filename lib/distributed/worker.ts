@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { EventEmitter } from 'eventemitter3';
-import type { Job } from 'bullmq';
+import type { ConnectionOptions, Job } from 'bullmq';
 
 import { prepare } from '../backtest/config';
 import { readPolicyFile } from '../backtest/policy-file';
@@ -135,7 +135,7 @@ class Worker extends EventEmitter implements StudyWorker {
       }
     };
     this.worker = new BullWorker(queueName, processor, {
-      connection, ...(prefix === undefined ? {} : { prefix }), concurrency, name: this.name, lockDuration, stalledInterval, maxStalledCount, autorun: true,
+      connection: connection as ConnectionOptions, ...(prefix === undefined ? {} : { prefix }), concurrency, name: this.name, lockDuration, stalledInterval, maxStalledCount, autorun: true,
     });
     this.worker.on('completed', (job) => this.emit('completed', job.id));
     this.worker.on('failed', (job, err) => this.emit('failed', job?.id, err));
