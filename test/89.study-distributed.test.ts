@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createWorker, renderReport, runBacktest, runStudy, runStudyDistributed, trainPolicy, trainPolicyGridDistributed } from '../dist/index.js';
@@ -293,6 +293,23 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
       await w.close();
     }
   }, 120_000);
+
+  it('a shard that fails for good, or comes back not fitting its shard, fails the study with ERR_SHARD_FAILED naming it', async () => {
+    const config = { paths: 10, horizon: 5, noise: [], feeSweep: [0], strategies: { SYM: 'sym' as const } };
+    for (const [queueName, processor, why] of [
+      ['fail', async () => { throw new UnrecoverableError('no such luck'); }, /\(run "SYM", paths 0 to 9\) failed after 1 attempt\(s\): no such luck/],
+      ['forged', async () => ({ v: 2, worker: 'forger', seconds: 0, key: 'elsewhere', bytes: 0 }), /its result names the key "elsewhere"/],
+    ] as const) {
+      const w = new Worker(queueName, processor, { connection });
+      await w.waitUntilReady();
+      try {
+        await expect(runStudyDistributed(config, { connection, queueName, shardPaths: 10 }))
+          .rejects.toMatchObject({ name: 'HawkgraphError', code: 'ERR_SHARD_FAILED', message: expect.stringMatching(why) });
+      } finally {
+        await w.close();
+      }
+    }
+  }, 30_000);
 
   it('hostile and malformed jobs fail with a coded error, are not retried, and the worker keeps serving', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-policies-'));
