@@ -383,6 +383,7 @@ describe('runStudyDistributed refuses bad input before touching Redis', () => {
     expect(() => createWorker({ connection, concurrency: 0 })).toThrow(/concurrency must be an integer in \[1, 1024\], got 0/);
     expect(() => createWorker({ connection, policyDir: '/no/such/dir' })).toThrow(/policyDir "\/no\/such\/dir"/);
     expect(() => createWorker({ connection, lockDuration: 5 })).toThrow(/lockDuration must be an integer in \[100/);
+    expect(() => createWorker({ connection, concurency: 2 } as never)).toThrow(/unknown worker option "concurency"/);
   });
 
   it('without bullmq installed: ERR_MISSING_DEPENDENCY with possible solutions', () => {

@@ -17,7 +17,7 @@ import { runRawAsync } from '../backtest/run';
 import type { Strategy } from '../backtest/types';
 import { HawkgraphError, describe } from '../errors';
 import { LIMITS } from '../native/layouts';
-import { integerOption as int, optionError as fail } from '../options';
+import { checkKeys, integerOption as int, optionError as fail } from '../options';
 import { bullmq } from './bullmq';
 import { type ShardResult, decodeBytes, packColumns } from './codec';
 import { redisOf, resultKey } from './jobs';
@@ -27,6 +27,7 @@ import { TRAIN_JOB, runTrainJob } from './train-grid';
 import type { StudyWorker, WorkerOptions } from './types';
 
 const DEFAULT_RESULT_TTL = 7 * 86400;
+const WORKER_KEYS = new Set(['connection', 'queueName', 'prefix', 'concurrency', 'threads', 'policyDir', 'name', 'lockDuration', 'stalledInterval', 'maxStalledCount']);
 const DATA_KEYS = new Set(['v', 'study', 'run', 'shard', 'firstPath', 'config']);
 
 function jobError(message: string): never {
@@ -84,6 +85,7 @@ class Worker extends EventEmitter implements StudyWorker {
   constructor(options: WorkerOptions) {
     super();
     if (options === null || typeof options !== 'object') fail(`worker options must be an object, got ${describe(options)}`);
+    checkKeys(options, WORKER_KEYS, 'worker option');
     const { connection, queueName, prefix } = readQueueOptions(options);
     const concurrency = int(options.concurrency, 'concurrency', 1, 1, 1024);
     const threads = options.threads === undefined ? undefined : int(options.threads, 'threads', 1, 1, LIMITS.maxSimulationThreads);
