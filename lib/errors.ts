@@ -36,7 +36,8 @@ export type HawkgraphErrorCode =
   | 'ERR_FIT_UNIDENTIFIABLE'
   | 'ERR_POLICY'
   | 'ERR_DATASET'
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  | 'ERR_OPTIONAL_DEPENDENCY';
 
 export class HawkgraphError extends Error {
   readonly code: HawkgraphErrorCode;

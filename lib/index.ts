@@ -15,6 +15,7 @@ export * from './backtest';
 export * from './depth';
 export * from './dataset';
 export * from './train';
+export * from './ops';
 export { renderReport, kde } from './report/html';
 export type { ReportOptions } from './report/html';
 export { renderFitReport } from './report/fit';
