@@ -39,6 +39,12 @@ export interface SubmitOptions {
 }
 
 
+/**
+ * Which of the stream's models answered: 'primary' (the engine's model), 'B' (the A/B split's
+ * model, StreamOptions.split) or, in a 'shadow' event, the shadow's name.
+ */
+export type ModelSlot = 'primary' | 'B' | (string & {});
+
 /** A prediction from the stream: predict()'s result (without the embedding) plus where and when. */
 export interface PredictionEvent extends Omit<Prediction, 'embedding'> {
   symbol: string;
@@ -46,6 +52,13 @@ export interface PredictionEvent extends Omit<Prediction, 'embedding'> {
   seq: number;
   /** The book's timestamp (SubmitOptions.ts). */
   ts: number;
+  /**
+   * The book's mid price, (best bid + best ask) / 2, as submitted: what a scorer compares with the
+   * symbol's mid some horizon later to label the prediction's outcome.
+   */
+  mid: number;
+  /** The slot of the model that made it ('primary', 'B', or a shadow's name); modelId names the file. */
+  model: ModelSlot;
   /** Submit to the start of the book's batch on the inference thread. */
   queueNs: number;
   /** The forward pass of the whole batch. */

@@ -12,13 +12,14 @@ import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHand
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
 import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
-import type { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
+import type { EngineEvents, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
 
 // A delivered book's record in the inbox (LAYOUTS.streamRecord): its header, then its prediction row.
 const {
   symbol: REC_SYMBOL, seq: REC_SEQ, ts: REC_TS, submitNs: REC_SUBMIT_NS, queueNs: REC_QUEUE_NS,
-  computeNs: REC_COMPUTE_NS, row: REC_ROW, width: REC_WIDTH,
+  computeNs: REC_COMPUTE_NS, mid: REC_MID, slot: REC_SLOT, row: REC_ROW, width: REC_WIDTH,
 } = LAYOUTS.streamRecord;
+const SLOT_NAMES: readonly ModelSlot[] = ['primary', 'B'];
 const { superseded: OUT_SUPERSEDED, width: OUT_WIDTH } = LAYOUTS.streamSubmitOut;
 const COUNTERS = LAYOUTS.streamCounters;
 const DISCARDED = LAYOUTS.streamDiscarded;
@@ -197,6 +198,8 @@ export class BookStreamController {
         symbol: this.#names[inbox[r + REC_SYMBOL]],
         seq: inbox[r + REC_SEQ],
         ts: inbox[r + REC_TS],
+        mid: inbox[r + REC_MID],
+        model: SLOT_NAMES[inbox[r + REC_SLOT]],
         direction: 'flat',
         probs: [0, 0, 0],
         logits: [0, 0, 0],

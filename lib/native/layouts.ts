@@ -27,12 +27,15 @@ export const LAYOUTS = Object.freeze({
   /** A packed book's level counts, one pair per book. */
   batchCounts: Object.freeze({ bids: 0, asks: 1, width: 2 }),
   /**
-   * One streamed book as delivered to JS (stream::record): its header, then the prediction row
-   * from `row` on, without the embedding.
+   * One streamed book as delivered to JS (stream::record): its header (`mid`: the book's mid price
+   * at submit; `slot`: which model answered, streamModelSlot), then the prediction row from `row`
+   * on, without the embedding.
    */
   streamRecord: Object.freeze({
-    symbol: 0, seq: 1, ts: 2, submitNs: 3, queueNs: 4, computeNs: 5, row: 6, width: 18,
+    symbol: 0, seq: 1, ts: 2, submitNs: 3, queueNs: 4, computeNs: 5, mid: 6, slot: 7, row: 8, width: 20,
   }),
+  /** A stream record's `slot`: the primary model, the A/B split's B, or a shadow. */
+  streamModelSlot: Object.freeze({ primary: 0, B: 1, shadow: 2 }),
   /** BookStream.counters(out). */
   streamCounters: Object.freeze({
     submitted: 0, superseded: 1, discarded: 2, queued: 3, inFlight: 4, inDelivery: 5, released: 6, batches: 7, width: 8,

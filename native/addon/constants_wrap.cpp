@@ -116,8 +116,12 @@ Napi::Object layouts_object(Napi::Env env) {
                                        {"submitNs", r::kSubmitNs},
                                        {"queueNs", r::kQueueNs},
                                        {"computeNs", r::kComputeNs},
+                                       {"mid", r::kMid},
+                                       {"slot", r::kSlot},
                                        {"row", r::kRow},
                                        {"width", r::kWidth}}));
+    namespace m = stream::model_slot;
+    o.Set("streamModelSlot", record(env, {{"primary", m::kPrimary}, {"B", m::kB}, {"shadow", m::kShadow}}));
     namespace n = stream::counter;
     o.Set("streamCounters", record(env, {{"submitted", n::kSubmitted},
                                          {"superseded", n::kSuperseded},

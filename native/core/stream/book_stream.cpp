@@ -49,6 +49,8 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
   batch_symbol_.resize(B);
   batch_seq_.resize(B);
   batch_ts_.resize(B);
+  batch_mid_.resize(B);
+  batch_slot_.resize(B, model_slot::kPrimary);
   batch_submit_ns_.resize(B);
   thread_ = std::thread([this] { run(); });
 }
@@ -146,6 +148,7 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
     slot.na = na;
     slot.seq = seq;
     slot.ts = ts;
+    slot.mid = 0.5 * (book.bids.price[0] + book.asks.price[0]);  // validated: both sides have a level
     slot.submit_ns = now;
   }
   if (wake) work_cv_.notify_one();
@@ -234,6 +237,7 @@ int BookStream::take_batch() {
     batch_symbol_[k] = symbol;
     batch_seq_[k] = slot.seq;
     batch_ts_[k] = slot.ts;
+    batch_mid_[k] = slot.mid;
     batch_submit_ns_[k] = slot.submit_ns;
   }
   counters_.queued -= static_cast<uint64_t>(n);
@@ -276,6 +280,8 @@ void BookStream::fill_block(int n, ResultBlock* block) const {
     r[record::kSubmitNs] = static_cast<double>(batch_submit_ns_[k]);
     r[record::kQueueNs] = static_cast<double>(batch_start_ns_ - batch_submit_ns_[k]);
     r[record::kComputeNs] = static_cast<double>(batch_compute_ns_);
+    r[record::kMid] = batch_mid_[k];
+    r[record::kSlot] = batch_slot_[k];
     if (!batch_failed_) {
       std::memcpy(r + record::kRow, batch_rows_.data() + static_cast<size_t>(k) * width,
                   sizeof(double) * prediction_row::kEmbedding);

@@ -114,6 +114,7 @@ class BookStream {
     int nb = 0, na = 0;
     uint64_t seq = 0;
     double ts = 0;
+    double mid = 0;  // at submit: what a scorer compares a later mid with
     int64_t submit_ns = 0;
     bool pending = false;
     bool allocated = false;  // JS thread only
@@ -166,7 +167,8 @@ class BookStream {
   std::vector<BookView> batch_views_;
   std::vector<int> batch_symbol_;
   std::vector<uint64_t> batch_seq_;
-  std::vector<double> batch_ts_;
+  std::vector<double> batch_ts_, batch_mid_;
+  std::vector<int> batch_slot_;  // model_slot:: of each book
   std::vector<int64_t> batch_submit_ns_;
   int64_t batch_start_ns_ = 0, batch_compute_ns_ = 0;
   bool batch_failed_ = false;
