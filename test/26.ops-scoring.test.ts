@@ -64,6 +64,25 @@ function expectScores(got: Scores, want: ReturnType<typeof plainScores>): void {
   });
 }
 
+// Each book's direction label, plainly from docs/depth.md#labels: the mid of the symbol's last book
+// at or before t + h (a later book past t + h must exist), or of its N-th next book; -1 when unknown.
+function plainLabels(time: ArrayLike<number>, mid: (i: number) => number, symbol: string[], horizon: { seconds: number } | { events: number }): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < symbol.length; i++) {
+    const rows = [...symbol.keys()].filter((r) => symbol[r] === symbol[i]).sort((a, b) => time[a] - time[b] || a - b);
+    const k = rows.indexOf(i);
+    let j: number | undefined;
+    if ('events' in horizon) j = rows[k + horizon.events];
+    else if (rows.some((r) => time[r] > time[i] + horizon.seconds)) j = rows.filter((r) => time[r] <= time[i] + horizon.seconds).pop();
+    if (j === undefined) out.push(-1);
+    else {
+      const move = (mid(j) - mid(i)) / TICK;
+      out.push(move > 0 ? 2 : move < 0 ? 0 : 1);
+    }
+  }
+  return out;
+}
+
 // Nearest-rank percentile, plainly.
 function rank(values: number[], q: number): number {
   const v = [...values].sort((a, b) => a - b);
@@ -99,6 +118,7 @@ describe('createScorer on DepthModel books', () => {
       const shadowEngine = createEngine({ model: modelPath('pooled'), backend: 'cpu' });
       const scorer = createScorer(engine, { tick: TICK, horizon, window: 1_000_000, intervalMs: 0 });
       const labels = labelBooks({ levels: L, length: sim.length, columns: sim.columns, counts: sim.counts, time: sim.time, symbol: symbols }, { tick: TICK, horizon });
+      expect(Array.from(labels.direction)).toEqual(plainLabels(sim.time, mid, symbols, horizon));
       const rand = mulberry32(5);
       const primary: { probs: number[]; predicted: number; label: number }[] = [];
       const shadow: typeof primary = [];

@@ -12,12 +12,9 @@ declare module '../gnn/stream-types' {
   }
 }
 
-// The stream helper's contract (branch i17-stream), until it is merged.
+
+// The 'shadow' event of the stream's shadows (branch i17-stream), until it is merged.
 declare module '../gnn/stream-types' {
-  interface PredictionEvent {
-    mid: number;
-    model: string;
-  }
   interface EngineEvents {
     shadow: (event: PredictionEvent) => void;
   }
