@@ -12,7 +12,8 @@ import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHand
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
 import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
-import type { EngineEvents, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
+import { symbolRoute } from './split';
+import type { EngineEvents, FeatureDrift, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
 
 // A delivered book's record in the inbox (LAYOUTS.streamRecord): its header, then its prediction row.
 const {
@@ -84,8 +85,9 @@ export class BookStreamController {
       engine, options.maxBatch, options.maxWaitUs, options.maxSymbols,
       (count: number, dispatchNs: number, code?: string, message?: string) => this.#dispatch(count, dispatchNs, code, message),
       () => this.#finish(),
-      this.#inbox, this.#submitOut, options.spinUs,
+      this.#inbox, this.#submitOut, options.spinUs, options.driftWindowBooks,
     );
+    if (options.shareB > 0) this.#native.setShareB(options.shareB);
     if (options.statsIntervalMs > 0) {
       this.#statsTimer = setInterval(() => this.#emitStats(), options.statsIntervalMs);
       this.#statsTimer.unref();
@@ -108,6 +110,9 @@ export class BookStreamController {
       }
       index = this.#names.length;
     }
+    // The symbol's route is set before its first book can reach the thread (and again, harmlessly,
+    // if that book is refused).
+    if (!known) this.#native.routeSymbol(index, symbolRoute(symbol));
     let seq: number;
     try {
       if (bookKind(book, 'book') === 'typed') {
@@ -226,6 +231,35 @@ export class BookStreamController {
   /** The stream thread runs one of the prepared model's runs from its next batch on. */
   offer(handle: NativePreparedHandle): void {
     this.#native.offerModel(handle);
+  }
+
+  /** Model B of the A/B split (its first, or a swap of it) from the thread's next batch on. */
+  offerB(handle: NativePreparedHandle): void {
+    this.#native.offerModelB(handle);
+  }
+
+  /** Symbols whose route is below `share` go to model B. */
+  setShareB(share: number): void {
+    this.#native.setShareB(share);
+  }
+
+  /** The native stream, for a shadow to attach to. */
+  get native(): NativeBookStream {
+    return this.#native;
+  }
+
+  get maxBatch(): number {
+    return this.#options.maxBatch;
+  }
+
+  /** Symbol names by index, for the shadows' events. */
+  get names(): readonly string[] {
+    return this.#names;
+  }
+
+  /** The drift window's statistics per feature, or undefined when the stream keeps none. */
+  featureDrift(): FeatureDrift[] | undefined {
+    return this.#native.featureDrift()?.map(({ feature, psi, ks, windowBooks, values, bins }) => ({ feature, psi, ks, windowBooks, values, bins }));
   }
 
   lastModelSerial(): number {

@@ -40,6 +40,10 @@ export const LAYOUTS = Object.freeze({
   streamCounters: Object.freeze({
     submitted: 0, superseded: 1, discarded: 2, queued: 3, inFlight: 4, inDelivery: 5, released: 6, batches: 7, width: 8,
   }),
+  /** Shadow.counters(out). */
+  shadowCounters: Object.freeze({
+    offered: 0, dropped: 1, discarded: 2, queued: 3, delivered: 4, failed: 5, batches: 6, width: 7,
+  }),
   /** BookStream.submit()'s second result: the seq of the book it superseded (0: none). */
   streamSubmitOut: Object.freeze({ superseded: 0, width: 1 }),
   /** BookStream.close(): the books it discarded, as (symbol, seq) pairs. */
@@ -91,6 +95,10 @@ export const LIMITS = Object.freeze({
     maxWaitUs: range(0, 1_000_000, 0),
     maxSymbols: range(1, 2 ** 16, 1024),
     spinUs: range(0, 10_000, 0),
+    /** stream.drift.windowBooks (0 turns drift off). */
+    driftWindowBooks: range(100, 100_000_000, 10_000),
+    /** addShadow's queueBooks. */
+    shadowQueueBooks: range(1, 2 ** 20, 4096),
   }),
   /** Dimensions of a Hawkes process. */
   maxHawkesDims: 64,

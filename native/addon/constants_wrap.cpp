@@ -42,6 +42,8 @@ Napi::Object limits_object(Napi::Env env) {
   stream.Set("maxWaitUs", range(env, kStreamMaxWaitUs));
   stream.Set("maxSymbols", range(env, kStreamMaxSymbols));
   stream.Set("spinUs", range(env, kStreamSpinUs));
+  stream.Set("driftWindowBooks", range(env, kDriftWindowBooks));
+  stream.Set("shadowQueueBooks", range(env, kShadowQueueBooks));
   o.Set("stream", frozen(stream));
   o.Set("maxHawkesDims", kMaxHawkesDims);
   o.Set("defaultMaxEvents", static_cast<double>(kDefaultMaxEvents));
@@ -132,6 +134,15 @@ Napi::Object layouts_object(Napi::Env env) {
                                          {"released", n::kReleased},
                                          {"batches", n::kBatches},
                                          {"width", n::kWidth}}));
+    namespace sc = stream::shadow_counter;
+    o.Set("shadowCounters", record(env, {{"offered", sc::kOffered},
+                                         {"dropped", sc::kDropped},
+                                         {"discarded", sc::kDiscarded},
+                                         {"queued", sc::kQueued},
+                                         {"delivered", sc::kDelivered},
+                                         {"failed", sc::kFailed},
+                                         {"batches", sc::kBatches},
+                                         {"width", sc::kWidth}}));
     o.Set("streamSubmitOut", record(env, {{"superseded", stream::submit_out::kSuperseded},
                                           {"width", stream::submit_out::kWidth}}));
     namespace d = stream::discarded;

@@ -41,10 +41,27 @@ std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> mode
   return run;
 }
 
+namespace {
+
+[[noreturn]] void refuse_model(const char* what, const std::string& field, const std::string& engine,
+                               const std::string& model) {
+  throw Error("ERR_MODEL_INCOMPATIBLE", "model " + field + " is " + model + " but this engine runs " + engine + "; " +
+                                            what + " keeps the engine's " + field);
+}
+
+}  // namespace
+
+void check_shadowable(const GnnModel& running, const GnnModel& next) {
+  if (running.levels != next.levels) {
+    refuse_model("a shadow", "levels", std::to_string(running.levels), std::to_string(next.levels));
+  }
+  const std::string flow = metadata_or(running, "order_flow", "none"), next_flow = metadata_or(next, "order_flow", "none");
+  if (flow != next_flow) refuse_model("a shadow", "order_flow", flow, next_flow);
+}
+
 void check_swappable(const GnnModel& running, const GnnModel& next) {
   auto refuse = [](const std::string& field, const std::string& engine, const std::string& model) {
-    throw Error("ERR_MODEL_INCOMPATIBLE", "model " + field + " is " + model + " but this engine runs " + engine +
-                                              "; a swap keeps the engine's " + field);
+    refuse_model("a swap", field, engine, model);
   };
   const struct {
     const char* field;
@@ -64,6 +81,11 @@ GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<cons
                      uint32_t serial)
     : provider_(std::move(provider)) {
   run_ = prepare_model_run(std::move(model), *provider_, serial);
+  embedding_.resize(run_->model->embed);
+}
+
+GnnEngine::GnnEngine(std::unique_ptr<ModelRun> run, std::shared_ptr<const BackendProvider> provider)
+    : provider_(std::move(provider)), run_(std::move(run)) {
   embedding_.resize(run_->model->embed);
 }
 

@@ -70,10 +70,17 @@ std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> mode
 // and both values.
 void check_swappable(const GnnModel& running, const GnnModel& next);
 
+// Refuses (ERR_MODEL_INCOMPATIBLE) a shadow model a stream of `running` cannot feed: another depth
+// (the stream's slots hold `levels` levels) or order-flow mode. Other sizes may differ: a shadow
+// has its own buffers.
+void check_shadowable(const GnnModel& running, const GnnModel& next);
+
 class GnnEngine {
  public:
   // Starts on provider->create(*model). Throws hawkgraph::Error when no backend may run it.
   GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider, uint32_t serial = 1);
+  // Starts on a run prepare_model_run built (off the hot path): a stream's model B or a shadow.
+  GnnEngine(std::unique_ptr<ModelRun> run, std::shared_ptr<const BackendProvider> provider);
   ~GnnEngine();
 
   // A new engine on the same (shared, immutable) model and provider, with its own backend and

@@ -72,6 +72,18 @@ constexpr int kBatches = 7;
 constexpr int kWidth = 8;
 }  // namespace counter
 
+// A shadow's counters(out), in this order (ShadowCounters).
+namespace shadow_counter {
+constexpr int kOffered = 0;
+constexpr int kDropped = 1;
+constexpr int kDiscarded = 2;
+constexpr int kQueued = 3;
+constexpr int kDelivered = 4;
+constexpr int kFailed = 5;
+constexpr int kBatches = 6;
+constexpr int kWidth = 7;
+}  // namespace shadow_counter
+
 // submit()'s submitOut: the seq of the book it superseded, or 0.
 namespace submit_out {
 constexpr int kSuperseded = 0;
