@@ -47,7 +47,7 @@ function parseExposition(text: string) {
 function documented(): Map<string, { type: string; labels: string[] }> {
   const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'model-ops.md'), 'utf8');
   const out = new Map<string, { type: string; labels: string[] }>();
-  for (const m of doc.matchAll(/^\| `(hawkgraph_[a-z_]+)` \| (counter|gauge|histogram) \| ([^|]*) \|/gm)) {
+  for (const m of doc.matchAll(/^\| `(hawkgraph_[a-z_]+)` \| (counter|gauge|histogram) \|([^|]*)\|/gm)) {
     out.set(m[1], { type: m[2], labels: [...m[3].matchAll(/`([a-z_]+)`/g)].map((l) => l[1]).sort() });
   }
   return out;
@@ -60,8 +60,14 @@ async function serve(registry: Registry): Promise<{ url: string; close: () => Pr
       res.end();
       return;
     }
-    res.setHeader('Content-Type', registry.contentType);
-    res.end(await registry.metrics());
+    try {
+      const text = await registry.metrics();
+      res.setHeader('Content-Type', registry.contentType);
+      res.end(text);
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err));
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -70,7 +76,7 @@ async function serve(registry: Registry): Promise<{ url: string; close: () => Pr
 
 async function scrape(url: string) {
   const res = await fetch(url);
-  expect(res.status).toBe(200);
+  expect([res.status, res.status === 200 ? '' : await res.text()]).toEqual([200, '']);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return parseExposition(await res.text());
 }
@@ -104,11 +110,11 @@ describe('registerMetrics', () => {
     engine.on('stats', (s: StreamStats) => s.batchSizes.forEach((c, n) => c > 0 && batchSizes.set(n, (batchSizes.get(n) ?? 0) + c)));
     const server = await serve(registry);
     try {
-      // Bursts of the four paths' books (as four symbols), the burst's books submitted at once, so
+      // Bursts of four books of each of the four paths (four symbols), submitted at once, so
       // some supersede others.
       const perPath = sim.length / 4;
-      for (let k = 0; k < perPath; k += 25) {
-        for (let j = k; j < Math.min(perPath, k + 25); j++) {
+      for (let k = 0; k < perPath; k += 4) {
+        for (let j = k; j < Math.min(perPath, k + 4); j++) {
           for (let p = 0; p < 4; p++) {
             const i = p * perPath + j, at = i * 4 * L;
             engine.submit(`S${p}`, {
@@ -172,12 +178,20 @@ describe('registerMetrics', () => {
       expect(value(samples, 'bot_cuda_fallbacks_total')).toBe(0);
       // The online scores are the scorer's.
       const [m] = scorer.modelReport().models;
-      expect(m.sinceStart.predictions).toBeGreaterThan(1000);
+      expect(m.sinceStart.predictions).toBeGreaterThan(300);
       const at = (window: string) => ({ model: 'primary', model_id: m.modelId, window });
       expect(value(samples, 'bot_online_accuracy_ratio', at('since_start'))).toBeCloseTo(m.sinceStart.accuracy, 12);
       expect(value(samples, 'bot_online_log_loss', at('sliding'))).toBeCloseTo(m.window.logLoss, 12);
       expect(value(samples, 'bot_online_brier_score', at('since_start'))).toBeCloseTo(m.sinceStart.brier, 12);
       expect(value(samples, 'bot_online_scored_total', { model: 'primary', model_id: m.modelId })).toBe(m.sinceStart.predictions);
+
+      // Drift: engine.featureDrift()'s rows, one series per node feature.
+      const drift = engine.featureDrift()!;
+      expect(drift.length).toBeGreaterThan(0);
+      for (const d of drift) {
+        expect(value(samples, 'bot_feature_drift_psi', { feature: d.feature })).toBeCloseTo(d.psi, 12);
+        expect(value(samples, 'bot_feature_drift_ks', { feature: d.feature })).toBeCloseTo(d.ks, 12);
+      }
 
       // A swap shows in the model info and the swap count.
       const swapped = await engine.swapModel(renamed(new Uint8Array(fs.readFileSync(exampleModelPath)), 'second'));

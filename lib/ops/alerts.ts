@@ -9,10 +9,8 @@ import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
 
 import { describe } from '../errors';
 import type { Engine } from '../gnn/engine';
-import type { PredictionEvent, StreamStats } from '../gnn/stream-types';
+import type { FeatureDrift, PredictionEvent, StreamStats } from '../gnn/stream-types';
 import { checkKeys, integerOption, numberOption, optionError } from '../options';
-import type { FeatureDrift } from './drift';
-import { featureDriftOf } from './drift';
 import type { ModelScorer } from './scorer';
 import './events';
 
@@ -42,8 +40,8 @@ export interface AlertRule {
   clearFor?: number;
   /** latencyP99Ms, accuracy, logLoss: the model slot ('primary', 'B', a shadow's name). Latency default: every prediction. */
   model?: string;
-  /** driftPsi: one node feature (its index); default the largest. */
-  feature?: number;
+  /** driftPsi: one node feature (its name, as engine.featureDrift() gives it); default the largest. */
+  feature?: string;
   /** accuracy, logLoss: the least scored predictions in the window for it to count (1..1e6); default 100. */
   minPredictions?: number;
 }
@@ -68,7 +66,7 @@ export interface AlertEvent {
   /** Windows in a row the value stayed past it. */
   windows: number;
   model?: string;
-  feature?: number;
+  feature?: string;
   /** ms since the epoch. */
   at: number;
 }
@@ -85,7 +83,7 @@ interface ResolvedRule {
   for: number;
   clearFor: number;
   model: string | undefined;
-  feature: number | undefined;
+  feature: string | undefined;
   minPredictions: number;
   latency: RecordableHistogram | null;
   firing: boolean;
@@ -117,7 +115,8 @@ function resolveRule(rule: AlertRule, k: number, hasScorer: boolean): ResolvedRu
   if (rule.model !== undefined && (typeof rule.model !== 'string' || rule.model.length === 0)) optionError(`${at}.model must be a model slot name, got ${describe(rule.model)}`);
   if (rule.model !== undefined && !['latencyP99Ms', 'accuracy', 'logLoss'].includes(metric)) optionError(`${at}.model applies to latencyP99Ms, accuracy and logLoss rules, not ${metric}`);
   if (rule.feature !== undefined && metric !== 'driftPsi') optionError(`${at}.feature applies to driftPsi rules, not ${metric}`);
-  const feature = rule.feature === undefined ? undefined : integerOption(rule.feature, `${at}.feature`, 0, 0, 1 << 20);
+  if (rule.feature !== undefined && (typeof rule.feature !== 'string' || rule.feature.length === 0)) optionError(`${at}.feature must be a node feature's name, got ${describe(rule.feature)}`);
+  const feature = rule.feature;
   const model = rule.model ?? (metric === 'accuracy' || metric === 'logLoss' ? 'primary' : undefined);
   const name = rule.name ?? [metric, model, feature].filter((x) => x !== undefined).join(':');
   if (typeof name !== 'string' || name.length === 0) optionError(`${at}.name must be a non-empty string, got ${describe(rule.name)}`);
@@ -155,7 +154,6 @@ export class Alerts {
       if (names.has(r.name)) optionError(`two rules are named ${describe(r.name)}: give each a distinct name`);
       names.add(r.name);
     }
-    if (this.#rules.some((r) => r.metric === 'driftPsi')) featureDriftOf(engine);
     const intervalMs = integerOption(options.intervalMs, 'intervalMs', 10000, 0, 86400000);
     if (intervalMs !== 0 && intervalMs < 100) optionError(`intervalMs must be 0 (windows by evaluate() only) or at least 100, got ${intervalMs}`);
     this.#engine = engine;
@@ -181,7 +179,7 @@ export class Alerts {
     const last = this.#last;
     this.#last = stats;
     const report = this.#rules.some((r) => r.metric === 'accuracy' || r.metric === 'logLoss') ? this.#scorer!.modelReport() : undefined;
-    const drift = this.#rules.some((r) => r.metric === 'driftPsi') && !this.#engine.closed ? featureDriftOf(this.#engine)() : undefined;
+    const drift = this.#rules.some((r) => r.metric === 'driftPsi') && !this.#engine.closed ? this.#engine.featureDrift() : undefined;
     const events: AlertEvent[] = [];
     for (const r of this.#rules) {
       const value = this.#value(r, stats, last, report, drift);

@@ -13,9 +13,3 @@ declare module '../gnn/stream-types' {
 }
 
 
-// The 'shadow' event of the stream's shadows (branch i17-stream), until it is merged.
-declare module '../gnn/stream-types' {
-  interface EngineEvents {
-    shadow: (event: PredictionEvent) => void;
-  }
-}

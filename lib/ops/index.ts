@@ -6,4 +6,3 @@ export { registerMetrics } from './metrics';
 export type { EngineMetrics, MetricsOptions, MetricsRegistry } from './metrics';
 export { createAlerts } from './alerts';
 export type { AlertEvent, AlertMetric, AlertOptions, AlertRule, Alerts } from './alerts';
-export type { FeatureDrift } from './drift';

@@ -12,7 +12,6 @@ import { HawkgraphError, describe } from '../errors';
 import type { Engine } from '../gnn/engine';
 import type { PredictionEvent, StreamStats } from '../gnn/stream-types';
 import { checkKeys, isArrayLike, optionError } from '../options';
-import { featureDriftOf } from './drift';
 import type { ModelScorer } from './scorer';
 
 /** What registerMetrics needs of a registry: a prom-client Registry (or one of its copies). */
@@ -288,12 +287,12 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
     });
   }
   if (drift) {
-    const rows = () => (engine.closed ? [] : featureDriftOf(engine)());
+    const rows = () => (engine.closed ? undefined : engine.featureDrift()) ?? [];
     gauge('feature_drift_psi', "Population stability index of each node feature's live values against the model's training set.", ['feature'], (set) => {
-      for (const d of rows()) if (Number.isFinite(d.psi)) set({ feature: String(d.feature) }, d.psi);
+      for (const d of rows()) if (Number.isFinite(d.psi)) set({ feature: d.feature }, d.psi);
     });
     gauge('feature_drift_ks', 'Kolmogorov-Smirnov statistic of each node feature against the training set.', ['feature'], (set) => {
-      for (const d of rows()) if (Number.isFinite(d.ks)) set({ feature: String(d.feature) }, d.ks);
+      for (const d of rows()) if (Number.isFinite(d.ks)) set({ feature: d.feature }, d.ks);
     });
   }
 
