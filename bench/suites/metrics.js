@@ -76,7 +76,7 @@ module.exports = {
       ctx.addRow({
         name: `'prediction' event: ${name} (µs per prediction)`,
         stats: perPrediction(s),
-        note: c === 0 ? `median of ${rounds} rounds` : `+${added.toFixed(0)} ns a prediction vs the bot's listener only${c === 1 ? ' (target < 200)' : ''}; means of each round: ${samples[c].map((x) => ((x.mean / BATCH) * 1000).toFixed(0)).join(', ')} ns`,
+        note: c === 0 ? `median of ${rounds} rounds` : `+${added.toFixed(0)} ns a prediction vs the bot's listener only${c === 1 ? ' (target < 200)' : ''}; each round's mean, listener included: ${samples[c].map((x) => ((x.mean / BATCH) * 1000).toFixed(0)).join(', ')} ns`,
       });
       ctx.record(`addedNs:${name}`, added);
     });

@@ -140,6 +140,24 @@ function readBuckets(v: unknown): number[] {
   return out as number[];
 }
 
+// One read per scrape: the registry collects every metric in one synchronous pass, so a value is
+// read once and kept until the microtasks after that pass.
+function perScrape<T>(read: () => T): () => T {
+  let value: T | undefined;
+  let fresh = false;
+  return () => {
+    if (!fresh) {
+      value = read();
+      fresh = true;
+      queueMicrotask(() => {
+        fresh = false;
+        value = undefined;
+      });
+    }
+    return value as T;
+  };
+}
+
 function bucketOf(boundsNs: Float64Array, ns: number): number {
   let b = 0;
   while (b < boundsNs.length && ns > boundsNs[b]) b++;
@@ -185,11 +203,12 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
     s.compute[bucketOf(boundsNs, e.computeNs)]++;
     s.computeSumNs += e.computeNs;
   };
+  const batchBounds = Float64Array.from(BATCH_BUCKETS);
   const onStats = (stats: StreamStats): void => {
     const sizes = stats.batchSizes;
     for (let n = 1; n < sizes.length; n++) {
       if (sizes[n] === 0) continue;
-      batchCounts[bucketOf(Float64Array.from(BATCH_BUCKETS), n)] += sizes[n];
+      batchCounts[bucketOf(batchBounds, n)] += sizes[n];
       batchSum += n * sizes[n];
     }
   };
@@ -198,13 +217,7 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
   engine.on('stats', onStats);
 
   // The stream's counters at this scrape (zeros before the first submit or once closed).
-  const streamStats = (): StreamStats | undefined => {
-    try {
-      return engine.closed ? undefined : engine.streamStats();
-    } catch {
-      return undefined;
-    }
-  };
+  const streamStats = perScrape((): StreamStats | undefined => (engine.closed ? undefined : engine.streamStats()));
   let lastModelId = engine.info.modelId;
   let swaps = 0;
   const names: string[] = [];
@@ -264,9 +277,10 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
   });
   counter('cuda_fallbacks_total', 'Times the engine moved from CUDA to the CPU after a CUDA failure (0 or 1).', [], (set) => set({}, engine.info.fallbackReason === undefined ? 0 : 1));
   if (scorer !== undefined) {
+    const report = perScrape(() => scorer.modelReport());
     const scores = (name: string, help: string, read: (s: import('./scores').Scores) => number): void => {
       gauge(name, help, ['model', 'model_id', 'window'], (set) => {
-        for (const m of scorer.modelReport().models) {
+        for (const m of report().models) {
           for (const [window, s] of [['sliding', m.window], ['since_start', m.sinceStart]] as const) {
             if (s.predictions > 0) set({ model: m.model, model_id: m.modelId, window }, read(s));
           }
@@ -277,17 +291,17 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
     scores('online_log_loss', 'Mean log-loss of the scored predictions.', (s) => s.logLoss);
     scores('online_brier_score', 'Mean Brier score (summed over the three classes) of the scored predictions.', (s) => s.brier);
     counter('online_scored_total', 'Predictions scored online since start.', ['model', 'model_id'], (set) => {
-      for (const m of scorer.modelReport().models) set({ model: m.model, model_id: m.modelId }, m.sinceStart.predictions);
+      for (const m of report().models) set({ model: m.model, model_id: m.modelId }, m.sinceStart.predictions);
     });
     gauge('model_agreement_ratio', "Share of books on which a shadow ('with') predicted the direction of the model that answered them.", ['model', 'with', 'window'], (set) => {
-      for (const a of scorer.modelReport().agreement) {
+      for (const a of report().agreement) {
         if (a.window.books > 0) set({ model: a.model, with: a.with, window: 'sliding' }, a.window.agreement);
         if (a.sinceStart.books > 0) set({ model: a.model, with: a.with, window: 'since_start' }, a.sinceStart.agreement);
       }
     });
   }
   if (drift) {
-    const rows = () => (engine.closed ? undefined : engine.featureDrift()) ?? [];
+    const rows = perScrape(() => (engine.closed ? undefined : engine.featureDrift()) ?? []);
     gauge('feature_drift_psi', "Population stability index of each node feature's live values against the model's training set.", ['feature'], (set) => {
       for (const d of rows()) if (Number.isFinite(d.psi)) set({ feature: d.feature }, d.psi);
     });

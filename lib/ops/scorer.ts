@@ -95,26 +95,22 @@ interface Answer {
   p2: number;
 }
 
-// A book of the stream waiting for its label: the model that answered it and any shadows.
-interface WaitingBook extends Answer {
+// A book of the stream: the model that answered it and any shadows while it waits for its label
+// (-1 until then); once labelled it is kept a while for late shadows.
+interface StreamBook extends Answer {
   seq: number;
   index: number;
   shadows: Answer[] | null;
-}
-
-// A labelled book, kept a while for late shadows.
-interface SettledBook extends Answer {
-  seq: number;
   label: number;
 }
 
 class SymbolTrack {
   readonly labeller: MidPathLabeller;
-  readonly waiting: WaitingBook[] = [];
+  // Books waiting for their label, in seq order from waitingHead.
+  readonly waiting: StreamBook[] = [];
   waitingHead = 0;
-  readonly bySeq = new Map<number, WaitingBook>();
   readonly early = new Map<number, Answer[]>();
-  readonly recent: (SettledBook | undefined)[] = new Array(RECENT_BOOKS);
+  readonly recent: (StreamBook | undefined)[] = new Array(RECENT_BOOKS);
   recentNext = 0;
   lastSeq = -1;
 
@@ -122,21 +118,28 @@ class SymbolTrack {
     this.labeller = new MidPathLabeller(rule, (index, label) => settle(this, index, label), capacity);
   }
 
-  shiftWaiting(): WaitingBook {
+  shiftWaiting(): StreamBook {
     const book = this.waiting[this.waitingHead++];
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
       this.waitingHead = 0;
     }
-    this.bySeq.delete(book.seq);
     return book;
   }
 
-  get waitingCount(): number {
-    return this.waiting.length - this.waitingHead;
+  // The waiting book of this seq (binary search: seqs increase along the queue).
+  findWaiting(seq: number): StreamBook | undefined {
+    let lo = this.waitingHead, hi = this.waiting.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, at = this.waiting[mid].seq;
+      if (at === seq) return this.waiting[mid];
+      if (at < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
-  findSettled(seq: number): SettledBook | undefined {
+  findSettled(seq: number): StreamBook | undefined {
     for (const s of this.recent) if (s !== undefined && s.seq === seq) return s;
     return undefined;
   }
@@ -154,6 +157,8 @@ export class ModelScorer {
   readonly #bins: number;
   readonly #capacity: number;
   readonly #models = new Map<string, ModelEntry>();
+  // Each slot's entry of its latest model id: most events find theirs here without building a key.
+  readonly #current = new Map<string, ModelEntry>();
   readonly #agreement = new Map<string, { model: string; with: string; book: AgreementBook }>();
   readonly #tracks = new Map<string, SymbolTrack>();
   readonly #settle = (track: SymbolTrack, index: number, label: number): void => this.#settled(track, index, label);
@@ -193,12 +198,16 @@ export class ModelScorer {
   }
 
   #entry(model: string, modelId: string, modelName: string | undefined): ModelEntry {
-    const key = `${model}\u0000${modelId}`;
-    let entry = this.#models.get(key);
-    if (entry === undefined) {
-      if (this.#models.size >= MAX_MODELS) this.#forgetLeastActive();
-      entry = new ModelEntry(model, modelId, modelName, this.#window, this.#bins);
-      this.#models.set(key, entry);
+    let entry = this.#current.get(model);
+    if (entry === undefined || entry.modelId !== modelId) {
+      const key = `${model}\u0000${modelId}`;
+      entry = this.#models.get(key);
+      if (entry === undefined) {
+        if (this.#models.size >= MAX_MODELS) this.#forgetLeastActive();
+        entry = new ModelEntry(model, modelId, modelName, this.#window, this.#bins);
+        this.#models.set(key, entry);
+      }
+      this.#current.set(model, entry);
     }
     entry.lastActive = ++this.#activity;
     return entry;
@@ -212,15 +221,18 @@ export class ModelScorer {
         oldest = key;
       }
     }
-    if (oldest !== undefined) this.#models.delete(oldest);
+    if (oldest === undefined) return;
+    const entry = this.#models.get(oldest)!;
+    this.#models.delete(oldest);
+    if (this.#current.get(entry.model) === entry) this.#current.delete(entry.model);
   }
 
-  #answer(e: ScoredEvent): Answer {
-    const direction = DIRECTION_INDEX[e.direction];
+  // The event's model entry, its prediction and latency counted.
+  #count(e: ScoredEvent): ModelEntry {
     const entry = this.#entry(e.model, e.modelId, e.modelName);
     entry.predictions++;
     entry.latency.record(e.latencyNs);
-    return { entry, direction, p0: e.probs[0], p1: e.probs[1], p2: e.probs[2] };
+    return entry;
   }
 
   /**
@@ -235,19 +247,17 @@ export class ModelScorer {
       this.#tracks.set(e.symbol, track);
     }
     const time = e.ts / 1000;
+    const entry = this.#count(e);
     if (!(time >= track.labeller.lastTime) || !Number.isFinite(e.mid)) {
-      this.#answer(e);
       this.#outOfOrder++;
       return;
     }
-    const answer = this.#answer(e);
     const labeller = track.labeller;
     const abandonedBefore = labeller.abandoned;
     const index = labeller.push(time, e.mid);
-    const book: WaitingBook = { ...answer, seq: e.seq, index, shadows: null };
-    answer.entry.waiting++;
+    const book: StreamBook = { entry, direction: DIRECTION_INDEX[e.direction], p0: e.probs[0], p1: e.probs[1], p2: e.probs[2], seq: e.seq, index, shadows: null, label: -1 };
+    entry.waiting++;
     track.waiting.push(book);
-    track.bySeq.set(e.seq, book);
     track.lastSeq = e.seq;
     for (let k = labeller.abandoned - abandonedBefore; k > 0; k--) this.#abandon(track.shiftWaiting());
     if (track.early.size > 0) this.#joinEarly(track, book);
@@ -255,9 +265,9 @@ export class ModelScorer {
 
   /** A shadow's prediction (a 'shadow' event): scored against the label of the same book. */
   shadow(e: ScoredEvent): void {
-    const answer = this.#answer(e);
+    const answer: Answer = { entry: this.#count(e), direction: DIRECTION_INDEX[e.direction], p0: e.probs[0], p1: e.probs[1], p2: e.probs[2] };
     const track = this.#tracks.get(e.symbol);
-    const waiting = track?.bySeq.get(e.seq);
+    const waiting = track?.findWaiting(e.seq);
     if (waiting !== undefined) {
       this.#attach(waiting, answer);
       return;
@@ -293,7 +303,7 @@ export class ModelScorer {
   }
 
   // Shadows held for this book join it; those for earlier books whose event never came are unmatched.
-  #joinEarly(track: SymbolTrack, book: WaitingBook): void {
+  #joinEarly(track: SymbolTrack, book: StreamBook): void {
     for (const [seq, answers] of track.early) {
       if (seq > book.seq) continue;
       track.early.delete(seq);
@@ -305,7 +315,7 @@ export class ModelScorer {
     }
   }
 
-  #attach(book: WaitingBook, answer: Answer): void {
+  #attach(book: StreamBook, answer: Answer): void {
     this.#agree(book, answer);
     answer.entry.waiting++;
     (book.shadows ??= []).push(answer);
@@ -321,7 +331,7 @@ export class ModelScorer {
     pair.book.add(main.direction === shadow.direction, totalVariation(main, shadow));
   }
 
-  #abandon(book: WaitingBook): void {
+  #abandon(book: StreamBook): void {
     this.#abandoned += 1 + (book.shadows?.length ?? 0);
     book.entry.waiting--;
     for (const s of book.shadows ?? []) s.entry.waiting--;
@@ -336,7 +346,9 @@ export class ModelScorer {
       s.entry.waiting--;
       s.entry.scores.add(label, s.direction, s.p0, s.p1, s.p2);
     }
-    track.recent[track.recentNext] = { entry: book.entry, direction: book.direction, p0: book.p0, p1: book.p1, p2: book.p2, seq: book.seq, label };
+    book.label = label;
+    book.shadows = null;
+    track.recent[track.recentNext] = book;
     track.recentNext = (track.recentNext + 1) % RECENT_BOOKS;
   }
 
