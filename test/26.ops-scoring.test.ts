@@ -7,11 +7,17 @@
 // refused options.
 import { describe, expect, it } from 'vitest';
 
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import { DepthModel, createEngine, createScorer, exampleModelPath, labelBooks } from '../dist/index.js';
 import type { Engine, ModelReport, PredictionEvent, Scores } from '../dist/index.js';
+import { snapshotBook } from './helpers/depth-books';
 import { refused } from './helpers/errors';
 import { modelPath } from './helpers/fixtures';
 import { mulberry32 } from './helpers/reference-model';
+import { readSafetensors, writeSafetensors } from './helpers/safetensors';
 
 const TICK = 0.01;
 const DIRS = ['down', 'flat', 'up'] as const;
@@ -102,11 +108,7 @@ describe('createScorer on DepthModel books', () => {
   const sim = new DepthModel().simulate({ paths: 3, seed: 17, duration: 40, interval: 0.1, levels: 20 });
   const L = sim.levels;
   const symbols = Array.from(sim.path, (p) => `S${p}`);
-  const book = (i: number) => ({
-    bidPx: sim.columns.subarray(i * 4 * L, i * 4 * L + L), bidSz: sim.columns.subarray(i * 4 * L + L, i * 4 * L + 2 * L),
-    askPx: sim.columns.subarray(i * 4 * L + 2 * L, i * 4 * L + 3 * L), askSz: sim.columns.subarray(i * 4 * L + 3 * L, i * 4 * L + 4 * L),
-    bids: sim.counts[2 * i], asks: sim.counts[2 * i + 1],
-  });
+  const book = (i: number) => snapshotBook(sim, i);
   // The mid as labelBooks takes it from the book (DepthModel's own mid may differ in the last bit).
   const mid = (i: number) => 0.5 * (sim.columns[i * 4 * L] + sim.columns[i * 4 * L + 2 * L]);
   // Books interleaved across the three paths (symbols) in time order, as a live feed delivers them.
@@ -187,6 +189,63 @@ describe('createScorer on DepthModel books', () => {
     expectScores(m.sinceStart, plainScores(rows, 10));
     expectScores(m.window, plainScores(rows.slice(-200), 10));
     engine.close();
+  });
+});
+
+describe('createScorer on a live stream', () => {
+  it("scores the primary, B and a shadow from the stream's own events as computed plainly from them", async () => {
+    const sim = new DepthModel().simulate({ paths: 6, seed: 23, duration: 20, interval: 0.05, levels: 20 });
+    const perPath = sim.length / 6;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-score-'));
+    fs.copyFileSync(exampleModelPath, path.join(dir, 'a.safetensors'));
+    const file = readSafetensors(path.join(dir, 'a.safetensors'));
+    file.metadata = { ...file.metadata, name: 'candidate-b' };
+    const bModel = writeSafetensors(file);
+    const engine = createEngine({ model: exampleModelPath, backend: 'cpu', stream: { split: { B: 0.5 }, statsIntervalMs: 0 } });
+    const horizon = { events: 2 } as const;
+    const scorer = createScorer(engine, { tick: TICK, horizon, intervalMs: 0 });
+    const main: Event[] = [];
+    const shadows: Event[] = [];
+    engine.on('prediction', (e) => main.push(e as Event));
+    engine.on('shadow', (e) => shadows.push(e as Event));
+    await engine.swapModel(bModel, { slot: 'B' });
+    await engine.addShadow(modelPath('pooled'), { name: 'cand' });
+    for (let j = 0; j < perPath; j++) {
+      for (let p = 0; p < 6; p++) {
+        const i = p * perPath + j;
+        engine.submit(`S${p}`, snapshotBook(sim, i), { ts: sim.time[i] * 1000 });
+      }
+      if (j % 8 === 7) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    while (engine.streamStats()!.pending > 0 || engine.shadowStats().some((s) => s.pending > 0)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const report = scorer.modelReport();
+    // Plainly: each main event's label from the later main events of its symbol.
+    const labels = plainLabels(main.map((e) => e.ts), (k) => main[k].mid, main.map((e) => e.symbol), horizon);
+    const bySeq = new Map(main.map((e, k) => [`${e.symbol}:${e.seq}`, k]));
+    const rows = (events: Event[], model: string) => events.filter((e) => e.model === model).flatMap((e) => {
+      const label = labels[bySeq.get(`${e.symbol}:${e.seq}`)!];
+      return label < 0 ? [] : [{ probs: e.probs, predicted: DIRS.indexOf(e.direction), label }];
+    });
+    expect(new Set(main.map((e) => e.model))).toEqual(new Set(['primary', 'B']));
+    expect(shadows.length).toBeGreaterThan(300);
+    expect(shadows.every((e) => bySeq.has(`${e.symbol}:${e.seq}`))).toBe(true);
+    for (const [model, events] of [['primary', main], ['B', main], ['cand', shadows]] as const) {
+      const m = report.models.find((x) => x.model === model)!;
+      expect(m.modelId).toBe(events.find((e) => e.model === model)!.modelId);
+      expect(m.predictions).toBe(events.filter((e) => e.model === model).length);
+      expectScores(m.sinceStart, plainScores(rows(events, model), 10));
+    }
+    expect(report.models.find((m) => m.model === 'B')!.modelName).toBe('candidate-b');
+    expect(report.unscored).toEqual({ abandoned: 0, unmatched: 0, outOfOrder: 0 });
+    // Agreement: each shadow answer against the answer of the book's own model.
+    for (const model of ['primary', 'B']) {
+      const pairs = shadows.map((s) => [main[bySeq.get(`${s.symbol}:${s.seq}`)!], s]).filter(([m]) => m.model === model);
+      const a = report.agreement.find((x) => x.model === model && x.with === 'cand')!;
+      expect(a.sinceStart.books).toBe(pairs.length);
+      expect(a.sinceStart.agreement).toBeCloseTo(pairs.filter(([m, s]) => m.direction === s.direction).length / pairs.length, 12);
+    }
+    scorer.close();
+    await engine.close();
   });
 });
 

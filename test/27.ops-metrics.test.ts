@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DepthModel, createEngine, createScorer, exampleModelPath, registerMetrics } from '../dist/index.js';
 import type { DroppedEvent, PredictionEvent, StreamStats } from '../dist/index.js';
+import { snapshotBook } from './helpers/depth-books';
 import { refused } from './helpers/errors';
 import { readSafetensors, writeSafetensors } from './helpers/safetensors';
 
@@ -97,7 +98,6 @@ function renamed(bytes: Uint8Array, name: string): Uint8Array {
 describe('registerMetrics', () => {
   it('serves every documented metric on /metrics, each value as counted from the events', async () => {
     const sim = new DepthModel().simulate({ paths: 4, seed: 3, duration: 30, interval: 0.05, levels: 20 });
-    const L = sim.levels;
     const engine = createEngine({ model: exampleModelPath, backend: 'cpu', stream: { statsIntervalMs: 50, maxBatch: 16 } });
     const scorer = createScorer(engine, { tick: 0.01, horizon: { events: 2 }, intervalMs: 0 });
     const registry = new Registry();
@@ -116,12 +116,8 @@ describe('registerMetrics', () => {
       for (let k = 0; k < perPath; k += 4) {
         for (let j = k; j < Math.min(perPath, k + 4); j++) {
           for (let p = 0; p < 4; p++) {
-            const i = p * perPath + j, at = i * 4 * L;
-            engine.submit(`S${p}`, {
-              bidPx: sim.columns.subarray(at, at + L), bidSz: sim.columns.subarray(at + L, at + 2 * L),
-              askPx: sim.columns.subarray(at + 2 * L, at + 3 * L), askSz: sim.columns.subarray(at + 3 * L, at + 4 * L),
-              bids: sim.counts[2 * i], asks: sim.counts[2 * i + 1],
-            }, { ts: sim.time[i] * 1000 });
+            const i = p * perPath + j;
+            engine.submit(`S${p}`, snapshotBook(sim, i), { ts: sim.time[i] * 1000 });
           }
         }
         await new Promise((resolve) => setImmediate(resolve));

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DepthModel, createAlerts, createEngine, createScorer, exampleModelPath } from '../dist/index.js';
 import type { AlertEvent, Engine, PredictionEvent } from '../dist/index.js';
+import { snapshotBook } from './helpers/depth-books';
 import { refused } from './helpers/errors';
 
 const base = {
@@ -101,12 +102,7 @@ describe('createAlerts', () => {
 
   it("reads a real stream's drop rate from its counters, and drift from engine.featureDrift()", async () => {
     const sim = new DepthModel().simulate({ paths: 1, seed: 4, duration: 20, interval: 0.05, levels: 20 });
-    const L = sim.levels;
-    const book = (i: number) => ({
-      bidPx: sim.columns.subarray(i * 4 * L, i * 4 * L + L), bidSz: sim.columns.subarray(i * 4 * L + L, i * 4 * L + 2 * L),
-      askPx: sim.columns.subarray(i * 4 * L + 2 * L, i * 4 * L + 3 * L), askSz: sim.columns.subarray(i * 4 * L + 3 * L, i * 4 * L + 4 * L),
-      bids: sim.counts[2 * i], asks: sim.counts[2 * i + 1],
-    });
+    const book = (i: number) => snapshotBook(sim, i);
     const engine = createEngine({ model: exampleModelPath, backend: 'cpu', stream: { statsIntervalMs: 0 } });
     const alerts = createAlerts(engine, { intervalMs: 0, rules: [{ metric: 'dropRate', above: 0.5, clearBelow: 0.1 }, { metric: 'driftPsi', above: 0 }] });
     const idle = async () => {
