@@ -2,8 +2,9 @@
 // registry, scraped with fetch() while an engine streams DepthModel books, parsed, and checked:
 // every name, type and label set as docs/model-ops.md's table documents it; each value against a
 // count made here from the events themselves (predictions by direction, the latency and compute
-// histograms bucket by bucket, batch sizes, submitted / dropped / pending books, the model info,
-// a swap, the online scores); and the refusals, prom-client missing included.
+// histograms bucket by bucket, batch sizes, submitted / dropped / pending books, a shadow's
+// predictions and books, the model info, a swap, the online scores, the drift); the types; and the
+// refusals, prom-client missing included.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -17,6 +18,7 @@ import { DepthModel, createEngine, createScorer, exampleModelPath, registerMetri
 import type { DroppedEvent, PredictionEvent, StreamStats } from '../dist/index.js';
 import { snapshotBook } from './helpers/depth-books';
 import { refused } from './helpers/errors';
+import { modelPath } from './helpers/fixtures';
 import { readSafetensors, writeSafetensors } from './helpers/safetensors';
 
 interface Sample {
@@ -108,13 +110,16 @@ describe('registerMetrics', () => {
     engine.on('prediction', (e) => events.push(e));
     engine.on('dropped', (d) => drops.push(d));
     engine.on('stats', (s: StreamStats) => s.batchSizes.forEach((c, n) => c > 0 && batchSizes.set(n, (batchSizes.get(n) ?? 0) + c)));
+    await engine.addShadow(modelPath('pooled'), { name: 'cand' });
+    const shadowEvents: PredictionEvent[] = [];
+    engine.on('shadow', (e) => shadowEvents.push(e));
     const server = await serve(registry);
     try {
-      // Bursts of four books of each of the four paths (four symbols), submitted at once, so
+      // Bursts of two books of each of the four paths (four symbols), submitted at once, so
       // some supersede others.
       const perPath = sim.length / 4;
-      for (let k = 0; k < perPath; k += 4) {
-        for (let j = k; j < Math.min(perPath, k + 4); j++) {
+      for (let k = 0; k < perPath; k += 2) {
+        for (let j = k; j < Math.min(perPath, k + 2); j++) {
           for (let p = 0; p < 4; p++) {
             const i = p * perPath + j;
             engine.submit(`S${p}`, snapshotBook(sim, i), { ts: sim.time[i] * 1000 });
@@ -122,7 +127,7 @@ describe('registerMetrics', () => {
         }
         await new Promise((resolve) => setImmediate(resolve));
       }
-      while (engine.streamStats()!.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (engine.streamStats()!.pending > 0 || engine.shadowStats()[0].pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
       // One more stats event: every batch's size has been reported.
       await new Promise((resolve) => engine.once('stats', resolve));
       const stats = engine.streamStats()!;
@@ -143,6 +148,18 @@ describe('registerMetrics', () => {
       expect(events.length).toBe(stats.predicted);
       for (const d of ['down', 'flat', 'up']) {
         expect(value(samples, 'bot_predictions_total', { model: 'primary', direction: d })).toBe(events.filter((e) => e.direction === d).length);
+      }
+      // The shadow's predictions and books, as its events and engine.shadowStats() count them.
+      const [shadow] = engine.shadowStats();
+      expect(shadowEvents.length).toBe(shadow.predicted);
+      expect(shadow.predicted).toBeGreaterThan(100);
+      for (const d of ['down', 'flat', 'up']) {
+        expect(value(samples, 'bot_predictions_total', { model: 'cand', direction: d })).toBe(shadowEvents.filter((e) => e.direction === d).length);
+      }
+      expect(value(samples, 'bot_prediction_latency_seconds_count', { model: 'cand' })).toBe(shadowEvents.length);
+      expect(value(samples, 'bot_shadow_books_offered_total', { model: 'cand' })).toBe(shadow.offered);
+      for (const reason of ['queueFull', 'closed', 'error'] as const) {
+        expect(value(samples, 'bot_shadow_books_dropped_total', { model: 'cand', reason })).toBe(shadow.dropped[reason]);
       }
       // The latency and compute histograms, bucket by bucket (le is inclusive).
       for (const [name, field] of [['bot_prediction_latency_seconds', 'latencyNs'], ['bot_compute_seconds', 'computeNs']] as const) {
@@ -169,12 +186,16 @@ describe('registerMetrics', () => {
       expect(value(samples, 'bot_books_pending')).toBe(0);
       expect(stats.submitted).toBe(events.length + drops.length);
       const info = samples.filter((s) => s.name === 'bot_model_info');
-      expect(info).toEqual([{ name: 'bot_model_info', value: 1, labels: { model: 'primary', model_id: engine.info.modelId, model_name: engine.info.modelName ?? '', levels: '20', precision: engine.info.precision, backend: 'cpu' } }]);
+      const common = { levels: '20', precision: engine.info.precision, backend: 'cpu' };
+      expect(info).toEqual([
+        { name: 'bot_model_info', value: 1, labels: { model: 'primary', model_id: engine.info.modelId, model_name: engine.info.modelName ?? '', ...common } },
+        { name: 'bot_model_info', value: 1, labels: { model: 'cand', model_id: shadow.modelId, model_name: shadow.modelName ?? '', ...common } },
+      ]);
       expect(value(samples, 'bot_model_swaps_total')).toBe(0);
       expect(value(samples, 'bot_cuda_fallbacks_total')).toBe(0);
       // The online scores are the scorer's.
       const [m] = scorer.modelReport().models;
-      expect(m.sinceStart.predictions).toBeGreaterThan(300);
+      expect(m.sinceStart.predictions).toBeGreaterThan(50);
       const at = (window: string) => ({ model: 'primary', model_id: m.modelId, window });
       expect(value(samples, 'bot_online_accuracy_ratio', at('since_start'))).toBeCloseTo(m.sinceStart.accuracy, 12);
       expect(value(samples, 'bot_online_log_loss', at('sliding'))).toBeCloseTo(m.window.logLoss, 12);
@@ -205,6 +226,17 @@ describe('registerMetrics', () => {
       scorer.close();
       await engine.close();
     }
+  });
+
+  it('types compile as test/types/model-ops.ts expects (a prom-client Registry is a registry; the events are typed)', () => {
+    const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc');
+    let output = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', path.join(__dirname, 'types', 'tsconfig.ops.json')], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      output = String((err as { stdout?: string }).stdout ?? err);
+    }
+    expect(output).toBe('');
   });
 
   it('refuses a registry that is not one, bad options, and says how to install prom-client when it is missing', () => {

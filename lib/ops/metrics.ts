@@ -45,6 +45,7 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 const DIRECTION_NAMES = ['down', 'flat', 'up'] as const;
 const METRICS_OPTIONS = new Set(['prefix', 'scorer', 'drift', 'latencyBuckets']);
 const DROP_REASONS = ['superseded', 'closed', 'error'] as const;
+const SHADOW_DROP_REASONS = ['queueFull', 'closed', 'error'] as const;
 
 let prom: typeof PromClient | undefined;
 
@@ -167,6 +168,7 @@ function bucketOf(boundsNs: Float64Array, ns: number): number {
 /**
  * Exports the engine's metrics to a prom-client registry: predictions by model and direction,
  * latency and compute histograms, batch sizes, submitted, dropped (by reason) and pending books,
+ * the books each shadow was offered and dropped,
  * the model info, swaps, CUDA fallbacks, the online scores (with `scorer`) and input drift.
  * Throws ERR_OPTIONAL_DEPENDENCY when prom-client is not installed, ERR_INVALID_ARGUMENT for a
  * registry that is not one, ERR_INVALID_OPTION for a bad option.
@@ -260,6 +262,13 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
   counter('books_dropped_total', 'Books dropped, by reason (superseded, closed, error).', ['reason'], (set) => {
     const d = streamStats()?.dropped;
     for (const reason of DROP_REASONS) set({ reason }, d?.[reason] ?? 0);
+  });
+  const shadows = perScrape(() => (engine.closed ? [] : engine.shadowStats()));
+  counter('shadow_books_offered_total', 'Books the stream handed each shadow.', ['model'], (set) => {
+    for (const s of shadows()) set({ model: s.name }, s.offered);
+  });
+  counter('shadow_books_dropped_total', "Books a shadow did not predict, by reason: queueFull (it fell behind), closed, error.", ['model', 'reason'], (set) => {
+    for (const s of shadows()) for (const reason of SHADOW_DROP_REASONS) set({ model: s.name, reason }, s.dropped[reason]);
   });
   gauge('books_pending', 'Books accepted and neither predicted nor dropped yet.', [], (set) => set({}, streamStats()?.pending ?? 0));
   gauge('model_info', "The models answering, by slot: their id (SHA-256) and name, and the engine's levels, precision and backend. Always 1.",

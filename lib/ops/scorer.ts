@@ -241,11 +241,7 @@ export class ModelScorer {
    * engine's stream (a replay, a test).
    */
   prediction(e: ScoredEvent): void {
-    let track = this.#tracks.get(e.symbol);
-    if (track === undefined) {
-      track = new SymbolTrack(this.#rule, this.#capacity, this.#settle);
-      this.#tracks.set(e.symbol, track);
-    }
+    const track = this.#tracks.get(e.symbol) ?? this.#track(e.symbol);
     const time = e.ts / 1000;
     const entry = this.#count(e);
     if (!(time >= track.labeller.lastTime) || !Number.isFinite(e.mid)) {
@@ -283,12 +279,13 @@ export class ModelScorer {
       return;
     }
     // The book's own event has not arrived yet.
-    if (track === undefined) {
-      const t = new SymbolTrack(this.#rule, this.#capacity, this.#settle);
-      this.#tracks.set(e.symbol, t);
-      return this.#hold(t, e.seq, answer);
-    }
-    this.#hold(track, e.seq, answer);
+    this.#hold(track ?? this.#track(e.symbol), e.seq, answer);
+  }
+
+  #track(symbol: string): SymbolTrack {
+    const track = new SymbolTrack(this.#rule, this.#capacity, this.#settle);
+    this.#tracks.set(symbol, track);
+    return track;
   }
 
   #hold(track: SymbolTrack, seq: number, answer: Answer): void {
