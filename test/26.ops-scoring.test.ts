@@ -363,6 +363,8 @@ describe('createScorer bookkeeping', () => {
     refused(() => createScorer(engine, { tick: 0.01, horizon: null as never }), 'ERR_INVALID_OPTION', /horizon/);
     refused(() => createScorer(engine, { tick: 0.01, windw: 5 } as never), 'ERR_INVALID_OPTION', /unknown scorer option "windw"/);
     expect(engine.listenerCount('prediction')).toBe(0);
+    refused(() => createScorer({} as never, { tick: 0.01 }), 'ERR_INVALID_ARGUMENT', /createScorer's engine must be an engine from createEngine\(\), got an object/);
     engine.close();
+    refused(() => createScorer(engine, { tick: 0.01 }), 'ERR_ENGINE_CLOSED', /createScorer: the engine is closed/);
   });
 });

@@ -249,10 +249,24 @@ describe('registerMetrics', () => {
     refused(() => registerMetrics(engine, registry, { prefx: 'x' } as never), 'ERR_INVALID_OPTION', /unknown registerMetrics option "prefx"/);
     refused(() => registerMetrics(engine, registry, { drift: 'yes' } as never), 'ERR_INVALID_OPTION', /drift must be a boolean/);
     expect(registry.getMetricsAsArray()).toEqual([]);
-    // Twice on one registry: prom-client refuses the duplicate name.
-    registerMetrics(engine, registry);
-    expect(() => registerMetrics(engine, registry)).toThrow(/already been registered/);
+    // Twice on one registry: refused, and the second call leaves nothing behind.
+    const first = registerMetrics(engine, registry);
+    const before = registry.getMetricsAsArray().length;
+    refused(() => registerMetrics(engine, registry), 'ERR_INVALID_ARGUMENT', /registry refused metric hawkgraph_predictions_total .*already been registered/);
+    expect(registry.getMetricsAsArray().length).toBe(before);
+    expect(engine.listenerCount('prediction')).toBe(1);
+    // Another prefix is another set of names; a registry without prom-client's duplicate check
+    // refusing midway leaves nothing either.
+    registerMetrics(engine, registry, { prefix: 'second_' }).close();
+    let calls = 0;
+    const flaky = { registerMetric: () => { if (++calls === 5) throw new Error('full'); }, removeSingleMetric: () => calls-- };
+    refused(() => registerMetrics(engine, flaky), 'ERR_INVALID_ARGUMENT', /registry refused metric .*full/);
+    expect(calls).toBe(1);
+    expect(engine.listenerCount('prediction')).toBe(1);
+    first.close();
+    refused(() => registerMetrics('engine' as never, registry), 'ERR_INVALID_ARGUMENT', /registerMetrics's engine must be an engine from createEngine\(\), got "engine"/);
     engine.close();
+    refused(() => registerMetrics(engine, registry), 'ERR_ENGINE_CLOSED', /registerMetrics: the engine is closed/);
 
     // prom-client not resolvable: a child process whose resolver refuses it.
     const dist = path.join(__dirname, '..', 'dist', 'index.js');

@@ -170,6 +170,8 @@ describe('createAlerts', () => {
     refused(make([{ metric: 'dropRate', above: 0.1 }, { metric: 'dropRate', above: 0.2 }]), 'ERR_INVALID_OPTION', /two rules are named "dropRate"/);
     refused(make([{ metric: 'dropRate', above: 0.1 }], { intervalMs: 5 }), 'ERR_INVALID_OPTION', /intervalMs must be 0 .* or at least 100, got 5/);
     expect(engine.listenerCount('prediction')).toBe(0);
+    refused(() => createAlerts(null as never, { rules: [{ metric: 'dropRate', above: 0.1 }] }), 'ERR_INVALID_ARGUMENT', /createAlerts's engine must be an engine from createEngine\(\), got null/);
     engine.close();
+    refused(make([{ metric: 'dropRate', above: 0.1 }]), 'ERR_ENGINE_CLOSED', /createAlerts: the engine is closed/);
   });
 });

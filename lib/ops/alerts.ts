@@ -12,6 +12,7 @@ import type { Engine } from '../gnn/engine';
 import type { FeatureDrift, PredictionEvent, StreamStats } from '../gnn/stream-types';
 import { checkKeys, integerOption, numberOption, optionError } from '../options';
 import type { ModelScorer } from './scorer';
+import { checkEngine } from './engine';
 import './events';
 
 export type AlertMetric = 'latencyP99Ms' | 'dropRate' | 'errorRate' | 'driftPsi' | 'accuracy' | 'logLoss';
@@ -145,6 +146,7 @@ export class Alerts {
 
   /** @internal use createAlerts(). */
   constructor(engine: Engine, options: AlertOptions) {
+    checkEngine(engine, 'createAlerts');
     if (options === null || typeof options !== 'object') optionError(`alert options must be an object with rules, got ${describe(options)}`);
     checkKeys(options, new Set(['rules', 'scorer', 'intervalMs']), 'alert option');
     if (!Array.isArray(options.rules) || options.rules.length === 0) optionError(`rules must be a non-empty array of alert rules, got ${describe(options.rules)}`);

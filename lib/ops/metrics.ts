@@ -12,6 +12,7 @@ import { HawkgraphError, describe } from '../errors';
 import type { Engine } from '../gnn/engine';
 import type { PredictionEvent, StreamStats } from '../gnn/stream-types';
 import { checkKeys, isArrayLike, optionError } from '../options';
+import { checkEngine } from './engine';
 import type { ModelScorer } from './scorer';
 
 /** What registerMetrics needs of a registry: a prom-client Registry (or one of its copies). */
@@ -174,6 +175,7 @@ function bucketOf(boundsNs: Float64Array, ns: number): number {
  * registry that is not one, ERR_INVALID_OPTION for a bad option.
  */
 export function registerMetrics(engine: Engine, registry: MetricsRegistry, options: MetricsOptions = {}): EngineMetrics {
+  checkEngine(engine, 'registerMetrics');
   if (options === null || typeof options !== 'object') optionError(`registerMetrics options must be an object, got ${describe(options)}`);
   checkKeys(options, METRICS_OPTIONS, 'registerMetrics option');
   const prefix = options.prefix ?? 'hawkgraph_';
@@ -214,17 +216,19 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
       batchSum += n * sizes[n];
     }
   };
-  engine.on('prediction', onPrediction);
-  engine.on('shadow', onPrediction);
-  engine.on('stats', onStats);
-
   // The stream's counters at this scrape (zeros before the first submit or once closed).
   const streamStats = perScrape((): StreamStats | undefined => (engine.closed ? undefined : engine.streamStats()));
   let lastModelId = engine.info.modelId;
   let swaps = 0;
   const names: string[] = [];
   const add = (name: string, m: unknown): void => {
-    registry.registerMetric(m);
+    try {
+      registry.registerMetric(m);
+    } catch (err) {
+      // Nothing stays half-registered: the metrics registered so far go again.
+      for (const done of names) registry.removeSingleMetric(done);
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `registry refused metric ${name} (${(err as Error)?.message}): registerMetrics once per registry and prefix`, { cause: err });
+    }
     names.push(name);
   };
   const counter = (name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, v: number) => void) => void): void => {
@@ -319,6 +323,9 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
     });
   }
 
+  engine.on('prediction', onPrediction);
+  engine.on('shadow', onPrediction);
+  engine.on('stats', onStats);
   let closed = false;
   return {
     names,

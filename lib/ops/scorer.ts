@@ -13,6 +13,7 @@ import type { PredictionEvent } from '../gnn/stream-types';
 import type { LatencySummary } from '../gnn/stream-types';
 import { checkKeys, integerOption, optionError } from '../options';
 import { AgreementBook, AgreementScores, LatencyRecord, ModelScoreBook, Scores } from './scores';
+import { checkEngine } from './engine';
 import './events';
 
 export interface ScorerOptions extends LabelOptions {
@@ -172,6 +173,7 @@ export class ModelScorer {
 
   /** @internal use createScorer(). */
   constructor(engine: Engine, options: ScorerOptions) {
+    checkEngine(engine, 'createScorer');
     if (options === null || typeof options !== 'object') optionError(`scorer options must be an object with at least tick, got ${describe(options)}`);
     checkKeys(options, SCORER_OPTIONS, 'scorer option');
     this.#rule = labelRule(options, 'scorer options');
