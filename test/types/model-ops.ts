@@ -1,4 +1,4 @@
-// Compiled by tsc (test/27.ops-metrics.test.ts runs it, noEmit): each @ts-expect-error line must
+// Compiled by tsc (test/28.ops-metrics.test.ts runs it, noEmit): each @ts-expect-error line must
 // be an error (tsc fails on an unused one) and every other line must compile.
 import { Registry, register } from 'prom-client';
 
