@@ -41,7 +41,7 @@ ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shadow
       throw make_error(env, "ERR_INVALID_ARGUMENT", "inbox is too small");
     }
     auto engine = std::make_unique<GnnEngine>(info[1].As<Napi::External<PreparedModel>>().Data()->take_run(),
-                                              owner->provider());
+                                              owner->provider(), max_batch);
     const bool order_flow = stream::model_uses_order_flow(engine->model());
     inbox_ref_ = Napi::Persistent(info[6].As<Napi::Float64Array>());
     inbox_ = inbox.data;
