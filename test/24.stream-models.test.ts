@@ -218,9 +218,12 @@ describe('shadow models', () => {
     await engine.addShadow(modelPath('pooled'), { name: 'b' });
     for (let i = 0; i < 50; i++) engine.submit(`S${i % 5}`, books[i % books.length]);
     while (engine.streamStats()!.pending > 0) await tick();
+    // The shadows run at lowered priority: on a busy machine they catch up after the primary.
+    while (engine.shadowStats().some((s) => s.pending > 0)) await tick();
     const final = await engine.removeShadow('a');
-    expect(final).toMatchObject({ name: 'a', modelId: sha256(levelsBytes), pending: 0 });
-    expect(final.offered).toBe(final.predicted + final.dropped.total);
+    expect(final).toMatchObject({ name: 'a', modelId: sha256(levelsBytes), pending: 0, dropped: { total: 0 } });
+    expect(final.offered).toBe(engine.streamStats()!.predicted);
+    expect(final.predicted).toBe(final.offered);
     expect(byName.get('a')).toBe(final.predicted);
     expect(engine.shadowStats().map((s) => s.name)).toEqual(['b']);
     for (let i = 0; i < 50; i++) engine.submit(`S${i % 5}`, books[i % books.length]);

@@ -405,7 +405,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   // Model B of the A/B split: one run, for the stream's thread (opened now if need be).
   async #swapB(model: string | Uint8Array): Promise<ModelRef> {
-    const prepared = await this.#engine().prepareModel(model, 1);
+    const prepared = await this.#engine().prepareModel(model, 1, false, this.#streamOptions.maxBatch);
     this.#engine();
     const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
     this.#remember(prepared.serial, ref);
@@ -446,7 +446,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   async #attachShadow(model: string | Uint8Array, name: string, queueBooks: number): Promise<ModelRef> {
-    const prepared = await this.#engine().prepareModel(model, 1, true);
+    const prepared = await this.#engine().prepareModel(model, 1, true, this.#streamOptions.maxBatch);
     this.#engine();  // closed while the model was prepared: the handle's runs are freed with it
     const stream = this.#openStream();
     const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
@@ -489,9 +489,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async #swap(model: string | Uint8Array): Promise<ModelRef> {
     const hadStream = this.#stream !== null;
-    const prepared = await this.#engine().prepareModel(model, hadStream ? 2 : 1);
+    // Each run's batch staging is sized for a stream batch, so the stream thread allocates nothing at the swap.
+    const reserve = this.#streamOptions.maxBatch;
+    const prepared = await this.#engine().prepareModel(model, hadStream ? 2 : 1, false, reserve);
     // A stream opened while the model was prepared needs a run of its own too.
-    const forStream = this.#stream !== null && !hadStream ? await this.#engine().prepareModel(prepared.handle, 1) : prepared;
+    const forStream = this.#stream !== null && !hadStream ? await this.#engine().prepareModel(prepared.handle, 1, false, reserve) : prepared;
     const engine = this.#engine();
     engine.installModel(prepared.handle);
     this.#stream?.offer(forStream.handle);

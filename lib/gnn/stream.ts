@@ -3,7 +3,7 @@
  * symbol) and predictions come back as typed events. This file holds the plumbing between the
  * native BookStream and the engine's emitter; it knows nothing of models or kernels.
  */
-import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
+import type { RecordableHistogram } from 'node:perf_hooks';
 
 import type { EventEmitter } from 'eventemitter3';
 
@@ -11,6 +11,7 @@ import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from '../err
 import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHandle } from '../native';
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
+import { giveBackHistogram, takeHistogram } from './histograms';
 import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
 import { symbolRoute } from './split';
 import type { EngineEvents, FeatureDrift, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
@@ -56,7 +57,9 @@ export class BookStreamController {
   #predicted = 0;
   #dropped = { superseded: 0, closed: 0, error: 0 };
   readonly #batchSizes: Float64Array;
-  readonly #latency: RecordableHistogram = createHistogram();
+  // Given back when the stream finishes; its last summary stays readable.
+  #latency: RecordableHistogram | null = takeHistogram();
+  #finalLatency: StreamStats['latencyNs'] | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #closing: Promise<StreamStats> | null = null;
   #resolveClose: ((stats: StreamStats) => void) | null = null;
@@ -192,7 +195,7 @@ export class BookStreamController {
     for (let k = 0; k < count; k++) {
       const r = k * REC_WIDTH;
       const latency = dispatchNs - inbox[r + REC_SUBMIT_NS];
-      this.#latency.record(latency >= 1 ? Math.round(latency) : 1);
+      this.#latency!.record(latency >= 1 ? Math.round(latency) : 1);
       this.#predicted++;
       const row = r + REC_ROW;
       const serial = rowModelSerial(inbox, row);
@@ -273,8 +276,6 @@ export class BookStreamController {
     const submitted = c[COUNTERS.submitted], queued = c[COUNTERS.queued], inFlight = c[COUNTERS.inFlight];
     const inDelivery = c[COUNTERS.inDelivery], released = c[COUNTERS.released], batches = c[COUNTERS.batches];
     const closedPending = this.#closedDrops ? this.#closedDrops.length / DISCARDED.width : 0;
-    const h = this.#latency;
-    const some = h.count > 0;
     const total = this.#dropped.superseded + this.#dropped.closed + this.#dropped.error;
     return {
       submitted,
@@ -283,23 +284,14 @@ export class BookStreamController {
       pending: queued + inFlight + inDelivery + this.#dropCount + closedPending,
       batches,
       batchSizes: Array.from(this.#batchSizes),
-      latencyNs: {
-        count: h.count,
-        min: some ? h.min : 0,
-        p50: some ? h.percentile(50) : 0,
-        p90: some ? h.percentile(90) : 0,
-        p99: some ? h.percentile(99) : 0,
-        p999: some ? h.percentile(99.9) : 0,
-        max: some ? h.max : 0,
-        mean: some ? h.mean : 0,
-      },
+      latencyNs: this.#finalLatency ?? summarize(this.#latency!),
       native: { queued, inFlight, inDelivery, released },
     };
   }
 
   #emitStats(): void {
     const stats = this.stats();
-    this.#latency.reset();
+    this.#latency?.reset();
     this.#batchSizes.fill(0);
     this.#emitter.emit('stats', stats);
   }
@@ -339,6 +331,9 @@ export class BookStreamController {
       }
     }
     const stats = this.stats();
+    this.#finalLatency = stats.latencyNs;
+    giveBackHistogram(this.#latency!);
+    this.#latency = null;
     try {
       if (this.#options.statsIntervalMs > 0) this.#emitter.emit('stats', stats);
     } catch (err) {
@@ -348,6 +343,20 @@ export class BookStreamController {
     this.#resolveClose = null;
     rethrowLater(firstError);
   }
+}
+
+function summarize(h: RecordableHistogram): StreamStats['latencyNs'] {
+  const some = h.count > 0;
+  return {
+    count: h.count,
+    min: some ? h.min : 0,
+    p50: some ? h.percentile(50) : 0,
+    p90: some ? h.percentile(90) : 0,
+    p99: some ? h.percentile(99) : 0,
+    p999: some ? h.percentile(99.9) : 0,
+    max: some ? h.max : 0,
+    mean: some ? h.mean : 0,
+  };
 }
 
 // A listener's exception must not cut a batch short (the books would go uncounted), so it is

@@ -89,9 +89,10 @@ export interface NativeGnnEngine {
    * Reads (a path, on the worker), hashes, parses and checks a model off the JS thread and builds
    * `runs` runs of it (backends with prepared weights); a handle instead of a source builds more
    * runs of that prepared model. Rejects with ERR_MODEL_* for a model this engine cannot run
-   * (`shadow`: beside this model, same levels and order flow; else in its place, same sizes).
+   * (`shadow`: beside this model, same levels and order flow; else in its place, same sizes);
+   * `reserveBooks`: each run's batch staging is sized for that many books.
    */
-  prepareModel(source: Uint8Array | string | NativePreparedHandle, runs: number, shadow?: boolean): Promise<NativePreparedModel>;
+  prepareModel(source: Uint8Array | string | NativePreparedHandle, runs: number, shadow?: boolean, reserveBooks?: number): Promise<NativePreparedModel>;
   /** predict() / predictBatch() run the prepared model from the next call on. */
   installModel(handle: NativePreparedHandle): void;
   nodeFeatures(

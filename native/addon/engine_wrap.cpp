@@ -10,6 +10,7 @@
 #include "../core/limits.hpp"
 #include "../core/model_file.hpp"
 #include "../core/sha256.hpp"
+#include "../core/thread_pool.hpp"
 #include "async_job.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
@@ -81,7 +82,7 @@ std::string model_name(const GnnModel& m) {
 class PrepareModelWorker : public Napi::AsyncWorker {
  public:
   PrepareModelWorker(Napi::Env env, std::unique_ptr<PreparedModel> prepared, std::vector<uint8_t> bytes,
-                     std::string path, int runs, bool shadow, std::shared_ptr<const GnnModel> running,
+                     std::string path, int runs, bool shadow, int reserve_books, std::shared_ptr<const GnnModel> running,
                      std::shared_ptr<const BackendProvider> provider)
       : Napi::AsyncWorker(env, "hawkgraph.swapModel"),
         deferred_(Napi::Promise::Deferred::New(env)),
@@ -90,6 +91,7 @@ class PrepareModelWorker : public Napi::AsyncWorker {
         path_(std::move(path)),
         runs_(runs),
         shadow_(shadow),
+        reserve_books_(reserve_books),
         running_(std::move(running)),
         provider_(std::move(provider)) {}
 
@@ -122,19 +124,24 @@ class PrepareModelWorker : public Napi::AsyncWorker {
   void prepare() {
     PreparedModel& p = *prepared_;
     if (!p.model) {
-      if (!path_.empty()) bytes_ = read_model_file(path_);
-      p.id = sha256_hex(bytes_.data(), bytes_.size());
-      auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
-      std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
-      if (shadow_) {
-        check_shadowable(*running_, *model);
-      } else {
-        check_swappable(*running_, *model);
-      }
-      p.name = model_name(*model);
-      p.model = std::move(model);
+      // Reading, hashing and parsing create no thread: they run at lowered priority, so a swap on a
+      // busy machine takes its CPU from nobody's stream. The runs below may start backend threads,
+      // which must not inherit it.
+      run_in_background([&] {
+        if (!path_.empty()) bytes_ = read_model_file(path_);
+        p.id = sha256_hex(bytes_.data(), bytes_.size());
+        auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
+        std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
+        if (shadow_) {
+          check_shadowable(*running_, *model);
+        } else {
+          check_swappable(*running_, *model);
+        }
+        p.name = model_name(*model);
+        p.model = std::move(model);
+      });
     }
-    for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial));
+    for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
   }
 
   Napi::Promise::Deferred deferred_;
@@ -143,6 +150,7 @@ class PrepareModelWorker : public Napi::AsyncWorker {
   std::string path_;
   int runs_;
   bool shadow_;
+  int reserve_books_;
   std::shared_ptr<const GnnModel> running_;
   std::shared_ptr<const BackendProvider> provider_;
   std::string code_, message_;
@@ -154,11 +162,14 @@ class FreeRunsWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    while (runs_ != nullptr) {
-      ModelRun* next = runs_->retired_next;
-      delete runs_;
-      runs_ = next;
-    }
+    // Freeing joins threads but starts none: at lowered priority, like a model's preparation.
+    run_in_background([&] {
+      while (runs_ != nullptr) {
+        ModelRun* next = runs_->retired_next;
+        delete runs_;
+        runs_ = next;
+      }
+    });
   }
 
  private:
@@ -374,10 +385,11 @@ Napi::Value EngineWrap::node_features(const Napi::CallbackInfo& info) {
   });
 }
 
-// prepareModel(source: Uint8Array | string | handle, runs, shadow?) -> Promise<{ modelId, modelName?,
+// prepareModel(source: Uint8Array | string | handle, runs, shadow?, reserveBooks?) -> Promise<{ modelId, modelName?,
 // serial, handle }>: a model file's bytes (copied now: JS may reuse them), its path (read on the
 // worker) or the handle of a model prepared before (more runs for it, as its serial). `shadow`: the
-// model runs beside this one (check_shadowable), not in its place (check_swappable). lib/ has
+// model runs beside this one (check_shadowable), not in its place (check_swappable).
+// `reserveBooks`: each run's batch staging is sized for a stream batch of that many. lib/ has
 // checked types.
 Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -385,6 +397,7 @@ Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
     const GnnEngine& e = engine(env);
     const int runs = int_arg(info[1], "runs", 0, 2);
     const bool shadow = info[2].ToBoolean();
+    const int reserve_books = info[3].IsUndefined() ? 0 : int_arg(info[3], "reserveBooks", 0, limits::kStreamMaxBatch.max);
     auto prepared = std::make_unique<PreparedModel>();
     std::vector<uint8_t> bytes;
     std::string path;
@@ -406,7 +419,7 @@ Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
       prepared->serial = next_serial_++;
     }
     auto* worker = new PrepareModelWorker(env, std::move(prepared), std::move(bytes), std::move(path), runs, shadow,
-                                          e.shared_model(), e.provider());
+                                          reserve_books, e.shared_model(), e.provider());
     Napi::Promise promise = worker->promise();
     worker->Queue();
     return promise;

@@ -30,6 +30,8 @@ ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shadow
     }
     if (!info[1].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
     StreamWrap* owner = StreamWrap::Unwrap(info[0].As<Napi::Object>());
+    // Checked before anything is built: attach() below then cannot fail.
+    if (!owner->live()) throw make_error(env, "ERR_ENGINE_CLOSED", "engine is closed");
     using namespace limits;
     const int max_batch = int_arg(info[2], "maxBatch", kStreamMaxBatch.min, kStreamMaxBatch.max);
     const int queue_books = int_arg(info[3], "queueBooks", kShadowQueueBooks.min, kShadowQueueBooks.max);
@@ -41,7 +43,7 @@ ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shadow
       throw make_error(env, "ERR_INVALID_ARGUMENT", "inbox is too small");
     }
     auto engine = std::make_unique<GnnEngine>(info[1].As<Napi::External<PreparedModel>>().Data()->take_run(),
-                                              owner->provider());
+                                              owner->provider(), max_batch);
     const bool order_flow = stream::model_uses_order_flow(engine->model());
     inbox_ref_ = Napi::Persistent(info[6].As<Napi::Float64Array>());
     inbox_ = inbox.data;

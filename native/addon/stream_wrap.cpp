@@ -257,7 +257,7 @@ Napi::Value StreamWrap::offer_model_b(const Napi::CallbackInfo& info) {
     if (s.has_b()) {
       s.offer_b(std::move(run));
     } else {
-      s.offer_b_engine(std::make_unique<GnnEngine>(std::move(run), provider_));
+      s.offer_b_engine(std::make_unique<GnnEngine>(std::move(run), provider_, s.config().max_batch));
     }
     free_runs_off_thread(env, s.take_retired());
   });

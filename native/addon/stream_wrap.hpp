@@ -34,6 +34,7 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   void attach(Napi::Env env, ShadowWrap* wrap, stream::ShadowRunner* runner);
   void detach(ShadowWrap* wrap, stream::ShadowRunner* runner);
   const std::shared_ptr<const BackendProvider>& provider() const { return provider_; }
+  bool live() const { return core_ != nullptr; }
 
  private:
   using Tsfn = Napi::TypedThreadSafeFunction<StreamWrap, stream::ResultBlock, &StreamWrap::call_js>;

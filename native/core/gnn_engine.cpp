@@ -31,13 +31,14 @@ std::string metadata_or(const GnnModel& m, const std::string& key, const std::st
 }  // namespace
 
 std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
-                                            uint32_t serial) {
+                                            uint32_t serial, int reserve_books) {
   auto run = std::make_unique<ModelRun>();
   BackendProvider::Choice choice = provider.create(*model);
   run->model = std::move(model);
   run->serial = serial;
   run->fallback_reason = std::move(choice.fallback_reason);
   adopt_backend(*run, std::move(choice.backend));
+  if (reserve_books > 0) run->backend->prepare_batch(reserve_books);
   return run;
 }
 
@@ -84,9 +85,13 @@ GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<cons
   embedding_.resize(run_->model->embed);
 }
 
-GnnEngine::GnnEngine(std::unique_ptr<ModelRun> run, std::shared_ptr<const BackendProvider> provider)
+GnnEngine::GnnEngine(std::unique_ptr<ModelRun> run, std::shared_ptr<const BackendProvider> provider, int reserve_books)
     : provider_(std::move(provider)), run_(std::move(run)) {
   embedding_.resize(run_->model->embed);
+  const size_t n = static_cast<size_t>(std::max(reserve_books, 0));
+  batch_levels_.resize(n);
+  batch_outputs_.resize(n);
+  batch_embeddings_.resize(n * static_cast<size_t>(run_->model->embed));
 }
 
 GnnEngine::~GnnEngine() = default;

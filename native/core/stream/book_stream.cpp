@@ -58,6 +58,12 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
   batch_ts_.resize(B);
   batch_mid_.resize(B);
   batch_slot_.resize(B, model_slot::kPrimary);
+  batch_rank_.resize(B);
+  for (int m = 0; m < 2; ++m) {
+    model_views_[m].resize(B);
+    model_flows_[m].resize(B);
+  }
+  b_rows_.resize(B * static_cast<size_t>(engine_->row_width()));
   batch_submit_ns_.resize(B);
   thread_ = std::thread([this] { run(); });
 }
@@ -296,48 +302,37 @@ int BookStream::take_batch() {
   return n;
 }
 
-void BookStream::swap_batch_books(int i, int j) {
-  batch_books_[i].swap(batch_books_[j]);
-  std::swap(batch_views_[i], batch_views_[j]);
-  batch_flows_[i].swap(batch_flows_[j]);
-  std::swap(batch_flow_ptrs_[i], batch_flow_ptrs_[j]);
-  std::swap(batch_symbol_[i], batch_symbol_[j]);
-  std::swap(batch_seq_[i], batch_seq_[j]);
-  std::swap(batch_ts_[i], batch_ts_[j]);
-  std::swap(batch_mid_[i], batch_mid_[j]);
-  std::swap(batch_slot_[i], batch_slot_[j]);
-  std::swap(batch_submit_ns_[i], batch_submit_ns_[j]);
-}
-
-int BookStream::route_batch(int n) {
-  if (!engine_b_) {
+void BookStream::route_batch(int n) {
+  batch_split_ = engine_b_ != nullptr;
+  if (!batch_split_) {
     for (int k = 0; k < n; ++k) batch_slot_[k] = model_slot::kPrimary;  // B has no model yet
-    return n;
+    batch_n_[0] = n;
+    batch_n_[1] = 0;
+    return;
   }
-  // A stable partition (the primary's books first, each part in queue order) by adjacent swaps
-  // of O(1) buffer exchanges: batches are small and B's share is usually too.
-  int primary = 0;
+  batch_n_[0] = batch_n_[1] = 0;
   for (int k = 0; k < n; ++k) {
-    if (batch_slot_[k] != model_slot::kPrimary) continue;
-    for (int j = k; j > primary; --j) swap_batch_books(j, j - 1);
-    ++primary;
+    const int m = batch_slot_[k] == model_slot::kB ? 1 : 0;
+    const int rank = batch_n_[m]++;
+    batch_rank_[k] = rank;
+    model_views_[m][rank] = batch_views_[k];
+    model_flows_[m][rank] = batch_flow_ptrs_[k];
   }
-  return primary;
 }
 
 void BookStream::compute_batch(int n) {
   const int64_t start = steady_now_ns();
   batch_failed_ = false;
-  const int primary = batch_primary_;
-  const double* const* flows = config_.order_flow ? batch_flow_ptrs_.data() : nullptr;
+  const bool flow = config_.order_flow;
   try {
-    if (primary > 0) engine_->predict_batch(batch_views_.data(), primary, batch_rows_.data(), flows);
+    if (!batch_split_) {
+      engine_->predict_batch(batch_views_.data(), n, batch_rows_.data(), flow ? batch_flow_ptrs_.data() : nullptr);
+    } else if (batch_n_[0] > 0) {
+      engine_->predict_batch(model_views_[0].data(), batch_n_[0], batch_rows_.data(), flow ? model_flows_[0].data() : nullptr);
+    }
     batch_b_start_ns_ = steady_now_ns();
-    if (primary < n) {
-      const size_t skip = static_cast<size_t>(primary);
-      engine_b_->predict_batch(batch_views_.data() + skip, n - primary,
-                               batch_rows_.data() + skip * static_cast<size_t>(engine_->row_width()),
-                               flows ? flows + skip : nullptr);
+    if (batch_n_[1] > 0) {
+      engine_b_->predict_batch(model_views_[1].data(), batch_n_[1], b_rows_.data(), flow ? model_flows_[1].data() : nullptr);
     }
   } catch (const Error& e) {
     batch_failed_ = true;
@@ -367,14 +362,15 @@ void BookStream::fill_block(int n, ResultBlock* block) const {
     r[record::kSeq] = static_cast<double>(batch_seq_[k]);
     r[record::kTs] = batch_ts_[k];
     r[record::kSubmitNs] = static_cast<double>(batch_submit_ns_[k]);
-    const bool on_b = k >= batch_primary_;
+    const bool on_b = batch_slot_[k] == model_slot::kB;
     r[record::kQueueNs] = static_cast<double>((on_b ? batch_b_start_ns_ : batch_start_ns_) - batch_submit_ns_[k]);
     r[record::kComputeNs] = static_cast<double>(on_b ? batch_b_compute_ns_ : batch_compute_ns_);
     r[record::kMid] = batch_mid_[k];
     r[record::kSlot] = batch_slot_[k];
     if (!batch_failed_) {
-      std::memcpy(r + record::kRow, batch_rows_.data() + static_cast<size_t>(k) * width,
-                  sizeof(double) * prediction_row::kEmbedding);
+      const double* rows = on_b ? b_rows_.data() : batch_rows_.data();
+      const size_t row = static_cast<size_t>(batch_split_ ? batch_rank_[k] : k);
+      std::memcpy(r + record::kRow, rows + row * width, sizeof(double) * prediction_row::kEmbedding);
     }
   }
   block->count = n;
@@ -443,7 +439,7 @@ void BookStream::run() {
     lock.unlock();
     // Between two batches: a whole batch runs on one model (per slot).
     adopt_offer();
-    batch_primary_ = route_batch(n);
+    route_batch(n);
     // Books keep arriving (and superseding) in their slots while this batch computes.
     compute_batch(n);
     lock.lock();

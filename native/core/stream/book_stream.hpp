@@ -171,8 +171,7 @@ class BookStream final : public Stoppable {
   void spin_for_work(std::unique_lock<std::mutex>& lock);
   int take_batch();  // under lock: moves up to max_batch queued slots into the batch arena
   void compute_batch(int n);                      // no lock held: runs the engine(s) on the arena
-  int route_batch(int n);  // no lock held: B's books to the end of the batch; returns the primary's count
-  void swap_batch_books(int i, int j);
+  void route_batch(int n);  // no lock held: each book's slot, and the per-model views the engines read
   void after_delivery(int n);  // drift histograms and shadows, once the batch is on its way
   void fill_block(int n, ResultBlock* block) const;  // under lock
   void adopt_offer();  // the thread, between batches: installs offered runs, retires the old ones
@@ -214,7 +213,14 @@ class BookStream final : public Stoppable {
   std::vector<uint64_t> batch_seq_;
   std::vector<double> batch_ts_, batch_mid_;
   std::vector<int> batch_slot_;  // model_slot:: of each book
-  int batch_primary_ = 0;        // books [0, batch_primary_) run on the primary, the rest on B
+  // The split batch: per model, its books' views (and flows) in queue order; book k's row is
+  // row batch_rank_[k] of its model's rows. Unused (the batch arrays serve) when B has no model.
+  int batch_n_[2] = {0, 0};
+  std::vector<BookView> model_views_[2];
+  std::vector<const double*> model_flows_[2];
+  std::vector<double> b_rows_;
+  std::vector<int> batch_rank_;
+  bool batch_split_ = false;
   int64_t batch_b_start_ns_ = 0, batch_b_compute_ns_ = 0;
   std::vector<int64_t> batch_submit_ns_;
   int64_t batch_start_ns_ = 0, batch_compute_ns_ = 0;

@@ -160,6 +160,13 @@ void drift_statistics(const uint64_t* counts, const std::vector<double>& expecte
   }
 }
 
+int DriftMonitor::bin_of(const double* edges, int m, double x) {
+  // Branch-free over the few edges a feature has.
+  int b = 0;
+  for (int i = 0; i < m; ++i) b += edges[i] < x;
+  return b;
+}
+
 DriftMonitor::DriftMonitor(std::vector<FeatureReference> reference, int levels, int window_books)
     : reference_(std::move(reference)),
       levels_(levels),
@@ -169,53 +176,78 @@ DriftMonitor::DriftMonitor(std::vector<FeatureReference> reference, int levels, 
     offset_.push_back(bins_);
     bins_ += r.expected.size();
   }
-  features_.resize(static_cast<size_t>(2 * levels) * kNodeFeatures);
-  blocks_.assign(kBlocks * bins_, 0);
-  block_books_in_.assign(kBlocks, 0);
-  totals_ = std::make_unique<std::atomic<uint32_t>[]>(bins_);
-  for (size_t b = 0; b < bins_; ++b) totals_[b].store(0, std::memory_order_relaxed);
+  const size_t nodes = static_cast<size_t>(2 * levels), F = reference_.size();
+  features_.resize(nodes * kNodeFeatures);
+  blocks_ = std::make_unique<std::atomic<uint32_t>[]>(kBlocks * bins_);
+  for (size_t b = 0; b < kBlocks * bins_; ++b) blocks_[b].store(0, std::memory_order_relaxed);
+  block_books_in_ = std::make_unique<std::atomic<uint32_t>[]>(kBlocks);
+  for (int k = 0; k < kBlocks; ++k) block_books_in_[k].store(0, std::memory_order_relaxed);
+  // Place-only features: their bins from a book of each depth (any valid prices and sizes).
+  place_bins_.assign(static_cast<size_t>(levels) * nodes * F, -1);
+  std::vector<double> bid_px(levels), ask_px(levels), sizes(levels, 1.0);
+  for (int i = 0; i < levels; ++i) {
+    bid_px[i] = 100.0 - i;
+    ask_px[i] = 101.0 + i;
+  }
+  for (int used = 1; used <= levels; ++used) {
+    const BookView book{{bid_px.data(), sizes.data(), used}, {ask_px.data(), sizes.data(), used}};
+    build_node_features(book, levels, nullptr, features_.data());
+    for (size_t i = 0; i < F; ++i) {
+      const FeatureReference& r = reference_[i];
+      if (!kPlaceOnlyFeature[r.index]) continue;
+      for (int node = 0; node < 2 * used; ++node) {
+        const double x = features_[static_cast<size_t>(node) * kNodeFeatures + r.index];
+        place_bins_[((static_cast<size_t>(used) - 1) * nodes + node) * F + i] =
+            bin_of(r.edges.data(), static_cast<int>(r.edges.size()), x);
+      }
+    }
+  }
 }
 
 void DriftMonitor::add(const BookView& book, const double* order_flow) {
   if (bins_ == 0) return;
-  if (block_books_in_[current_] == static_cast<uint32_t>(block_books_)) {
-    // The oldest block leaves the window: its counts come off the totals.
+  auto bump = [](std::atomic<uint32_t>& c, uint32_t by) {
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  };
+  if (block_books_in_[current_].load(std::memory_order_relaxed) == static_cast<uint32_t>(block_books_)) {
+    // The oldest block leaves the window and becomes the current one.
     current_ = (current_ + 1) % kBlocks;
-    uint32_t* oldest = blocks_.data() + static_cast<size_t>(current_) * bins_;
-    for (size_t b = 0; b < bins_; ++b) {
-      totals_[b].store(totals_[b].load(std::memory_order_relaxed) - oldest[b], std::memory_order_relaxed);
-      oldest[b] = 0;
-    }
-    books_.store(books_.load(std::memory_order_relaxed) - block_books_in_[current_], std::memory_order_relaxed);
-    block_books_in_[current_] = 0;
+    std::atomic<uint32_t>* block = blocks_.get() + static_cast<size_t>(current_) * bins_;
+    for (size_t b = 0; b < bins_; ++b) block[b].store(0, std::memory_order_relaxed);
+    block_books_in_[current_].store(0, std::memory_order_relaxed);
   }
   const int used = build_node_features(book, levels_, order_flow, features_.data());
-  uint32_t* block = blocks_.data() + static_cast<size_t>(current_) * bins_;
-  for (size_t i = 0; i < reference_.size(); ++i) {
+  std::atomic<uint32_t>* block = blocks_.get() + static_cast<size_t>(current_) * bins_;
+  const size_t nodes = static_cast<size_t>(2 * levels_), F = reference_.size();
+  const int* place = place_bins_.data() + (static_cast<size_t>(used) - 1) * nodes * F;
+  for (size_t i = 0; i < F; ++i) {
     const FeatureReference& r = reference_[i];
+    std::atomic<uint32_t>* counts = block + offset_[i];
+    if (kPlaceOnlyFeature[r.index]) {
+      for (int node = 0; node < 2 * used; ++node) bump(counts[place[static_cast<size_t>(node) * F + i]], 1);
+      continue;
+    }
     const double* edges = r.edges.data();
-    const size_t m = r.edges.size();
-    const size_t base = offset_[i];
+    const int m = static_cast<int>(r.edges.size());
     for (int node = 0; node < 2 * used; ++node) {
-      const double x = features_[static_cast<size_t>(node) * kNodeFeatures + r.index];
-      // Bin b holds (edges[b - 1], edges[b]]: the first edge >= x.
-      const size_t b = static_cast<size_t>(std::lower_bound(edges, edges + m, x) - edges);
-      ++block[base + b];
-      totals_[base + b].store(totals_[base + b].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      bump(counts[bin_of(edges, m, features_[static_cast<size_t>(node) * kNodeFeatures + r.index])], 1);
     }
   }
-  ++block_books_in_[current_];
-  books_.store(books_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  bump(block_books_in_[current_], 1);
 }
 
 std::vector<FeatureDrift> DriftMonitor::report() const {
   std::vector<FeatureDrift> out;
   std::vector<uint64_t> counts;
-  const uint64_t books = books_.load(std::memory_order_relaxed);
+  uint64_t books = 0;
+  for (int k = 0; k < kBlocks; ++k) books += block_books_in_[k].load(std::memory_order_relaxed);
   for (size_t i = 0; i < reference_.size(); ++i) {
     const FeatureReference& r = reference_[i];
-    counts.resize(r.expected.size());
-    for (size_t b = 0; b < counts.size(); ++b) counts[b] = totals_[offset_[i] + b].load(std::memory_order_relaxed);
+    counts.assign(r.expected.size(), 0);
+    for (int k = 0; k < kBlocks; ++k) {
+      const std::atomic<uint32_t>* block = blocks_.get() + static_cast<size_t>(k) * bins_ + offset_[i];
+      for (size_t b = 0; b < counts.size(); ++b) counts[b] += block[b].load(std::memory_order_relaxed);
+    }
     FeatureDrift d;
     d.name = r.name;
     d.source = r.source;

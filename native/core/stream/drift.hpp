@@ -72,6 +72,9 @@ class DriftMonitor {
 
   int window_books() const { return window_books_; }
 
+  // The bin of x among `edges` (m edges: bins 0 .. m): the first edge >= x.
+  static int bin_of(const double* edges, int m, double x);
+
  private:
   std::vector<FeatureReference> reference_;
   const int levels_;
@@ -80,12 +83,14 @@ class DriftMonitor {
   std::vector<size_t> offset_;          // feature i's bins start at offset_[i] in the count arrays
   size_t bins_ = 0;
   std::vector<double> features_;        // one book's node features (2 L x kNodeFeatures)
-  std::vector<uint32_t> blocks_;        // kBlocks x bins_: counts per block (stream thread only)
-  std::vector<uint32_t> block_books_in_;  // books per block
+  // Features that depend only on the node's place (kPlaceOnlyFeature): each node's bin, per
+  // levels used, found once here; -1 for the others, which are binned per book.
+  std::vector<int> place_bins_;         // [(levels_used - 1) x 2L + node] x reference_.size()
+  // kBlocks x bins_ counts, written by the stream thread alone (relaxed atomics: plain stores),
+  // summed by report(); the window is the current block and the kBlocks - 1 before it.
+  std::unique_ptr<std::atomic<uint32_t>[]> blocks_;
+  std::unique_ptr<std::atomic<uint32_t>[]> block_books_in_;  // books per block
   int current_ = 0;
-  // The window's totals, written by the stream thread alone, read by report().
-  std::unique_ptr<std::atomic<uint32_t>[]> totals_;
-  std::atomic<uint64_t> books_{0};
 };
 
 }  // namespace hawkgraph::stream

@@ -5,20 +5,13 @@
 
 #ifdef __linux__
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #endif
 
 #include "../error.hpp"
+#include "../thread_pool.hpp"
 
 namespace hawkgraph::stream {
 namespace {
-
-// The shadow's nice value: under CFS a thread at +10 gets about a tenth of a core that a nice-0
-// thread also wants, so on a machine with no spare core the shadow falls behind (and drops)
-// instead of slowing the primary.
-constexpr int kShadowNice = 10;
 
 constexpr int kShadowBlocks = 4;
 
@@ -195,8 +188,9 @@ void ShadowRunner::fill_block(int n, ResultBlock* block) const {
 void ShadowRunner::run() {
 #ifdef __linux__
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kShadowNice);
 #endif
+  // On a machine with no spare core the shadow falls behind (and drops) instead of slowing the primary.
+  lower_thread_priority();
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     sleeping_.store(true, std::memory_order_relaxed);
