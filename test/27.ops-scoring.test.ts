@@ -334,6 +334,10 @@ describe('createScorer bookkeeping', () => {
     expect(r.models.map((m) => [m.modelId, m.predictions])).toEqual([['A', 100], ['B', 201]]);
     expect(r.models.reduce((a, m) => a + m.waiting, 0)).toBe(50);
     expect(r.unscored).toEqual({ abandoned: 250, unmatched: 0, outOfOrder: 1 });
+    // At most 64 entries: past them the least recently active goes (A and B, then the oldest ids).
+    for (let k = 0; k < 70; k++) scorer.prediction({ ...base, seq: 400 + k, ts: 400 + k, mid: 100, modelId: `m${k}` } as Event);
+    const ids = scorer.modelReport().models.map((m) => m.modelId);
+    expect(ids).toEqual(Array.from({ length: 64 }, (_, k) => `m${k + 6}`));
     engine.close();
   });
 

@@ -227,6 +227,8 @@ export class ModelScorer {
     const entry = this.#models.get(oldest)!;
     this.#models.delete(oldest);
     if (this.#current.get(entry.model) === entry) this.#current.delete(entry.model);
+    // Books still waiting may score into it, unreported; its latency is no longer recorded.
+    entry.latency.release();
   }
 
   // The event's model entry, its prediction and latency counted.

@@ -3,10 +3,11 @@
  * reliability table, since start (running sums) and over a sliding window of its last scored
  * predictions (a ring, summed when a report is made); latency percentiles beside them. The
  * definitions are train/hawkgraph_train/evaluate.py's, so live and offline scores compare.
- * Depends on nothing but node:perf_hooks.
+ * Latency histograms come from lib/gnn/histograms.ts's pool (each holds ~180 KB of native memory).
  */
-import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
+import type { RecordableHistogram } from 'node:perf_hooks';
 
+import { giveBackHistogram, takeHistogram } from '../gnn/histograms';
 import type { LatencySummary } from '../gnn/stream-types';
 
 const CLASSES = ['down', 'flat', 'up'] as const;
@@ -112,7 +113,7 @@ export function latencySummary(h: RecordableHistogram): LatencySummary {
 
 /** Latency of one model's predictions: since start in an HDR histogram; the window's last values exactly. */
 export class LatencyRecord {
-  readonly #sinceStart = createHistogram();
+  readonly #sinceStart = takeHistogram();
   readonly #window: Float64Array;
   #next = 0;
   #filled = 0;
@@ -130,6 +131,11 @@ export class LatencyRecord {
 
   sinceStart(): LatencySummary {
     return latencySummary(this.#sinceStart);
+  }
+
+  /** Hands the histogram back to the pool; the record is not used afterwards. */
+  release(): void {
+    giveBackHistogram(this.#sinceStart);
   }
 
   /** The window's values, percentiles by nearest rank (the smallest value with at least q of them at or below it). */
