@@ -67,7 +67,7 @@ export class MidPathLabeller {
   #lastMid = NaN;
   #lastTime = -Infinity;
   #lastSquares = 0;
-  abandoned = 0;
+  #abandoned = 0;
 
   constructor(rule: LabelRule, sink: LabelSink, capacity = Infinity) {
     this.#rule = rule;
@@ -78,6 +78,11 @@ export class MidPathLabeller {
   /** Books pushed and not yet labelled or abandoned. */
   get waiting(): number {
     return this.#size;
+  }
+
+  /** Books given up unlabelled (past `capacity`). */
+  get abandoned(): number {
+    return this.#abandoned;
   }
 
   /** The time of the last book pushed (-Infinity before the first). */
@@ -98,7 +103,10 @@ export class MidPathLabeller {
     this.#lastTime = time;
     this.#lastSquares = squares;
     if (rule.events > 0 && this.#index[this.#head] + rule.events === this.#pushed - 1) this.#settle(mid, squares);
-    if (this.#size > this.#capacity) this.#drop();
+    if (this.#size > this.#capacity) {
+      this.#pop();
+      this.#abandoned++;
+    }
     return this.#pushed - 1;
   }
 
@@ -125,10 +133,9 @@ export class MidPathLabeller {
     this.#head = 0;
   }
 
-  #drop(): void {
+  #pop(): void {
     this.#head = (this.#head + 1) % this.#index.length;
     this.#size--;
-    this.abandoned++;
   }
 
   // Labels the oldest waiting book from the mid (and cumulative squares) its horizon ends at.
@@ -136,8 +143,7 @@ export class MidPathLabeller {
     const rule = this.#rule, h = this.#head;
     const index = this.#index[h], move = (endMid - this.#mid[h]) / rule.tick;
     const volatility = Math.sqrt(Math.max(0, endSquares - this.#squares[h]));
-    this.#drop();
-    this.abandoned--;
+    this.#pop();
     this.#sink(index, move > rule.flatBand ? 2 : move < -rule.flatBand ? 0 : 1, move, -Math.expm1(-Math.abs(move) / rule.magnitudeScale), volatility);
   }
 }
