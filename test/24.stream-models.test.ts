@@ -139,6 +139,47 @@ describe('A/B split', () => {
     for (const s of symbols.slice(0, 500)) expect(child[s], s).toBe(first.slot.get(s));
   });
 
+  it('accounts for every book per model across swaps of B mid-burst (10 symbols x 20k)', async () => {
+    const engine = createEngine({ model: pooledBytes, backend: 'cpu', stream: { statsIntervalMs: 0, split: { B: 0.5 } } });
+    const a = sha256(pooledBytes), b = sha256(levelsBytes);
+    const expected = new Map([[a, reference(pooledBytes)], [b, reference(levelsBytes)]]);
+    const symbols = Array.from({ length: 10 }, (_, s) => `SYM${s}`);
+    // Both slots must have symbols for the check to mean anything.
+    expect(new Set(symbols.map((s) => route(s) < 0.5)).size).toBe(2);
+    const total = 10 * 20_000;
+    const bookOf = new Uint8Array(total + 1), seen = new Uint8Array(total + 1);
+    const byModel = new Map<string, number>();
+    let twice = 0, wrong = 0, bSeen = false;
+    engine.on('prediction', (e) => {
+      if (seen[e.seq]++) twice++;
+      const key = `${e.model}:${e.modelId}`;
+      byModel.set(key, (byModel.get(key) ?? 0) + 1);
+      // B's symbols stay on the primary until B's first model is taken (between two batches), then never again.
+      bSeen ||= e.model === 'B';
+      const onB = route(e.symbol) < 0.5 && bSeen;
+      const slotOk = e.model === (onB ? 'B' : 'primary') && (onB || e.modelId === a);
+      if (!slotOk || !(worst(e, expected.get(e.modelId)![bookOf[e.seq]]) < 1e-5)) wrong++;
+    });
+    engine.on('dropped', (e) => void (seen[e.seq]++ && twice++));
+    const swaps: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 20_000; round++) {
+      if (round % 5000 === 0) swaps.push(engine.swapModel(round % 10_000 ? pooledBytes : levelsBytes, { slot: 'B' }));
+      symbols.forEach((s, k) => (bookOf[engine.submit(s, books[(round + k) % books.length])] = (round + k) % books.length));
+      if (round % 1000 === 999) await tick();
+    }
+    await Promise.all(swaps);
+    const final = (await engine.close())!;
+    const predicted = [...byModel.values()].reduce((x, y) => x + y, 0);
+    expect(final.submitted).toBe(total);
+    expect(final.submitted).toBe(predicted + final.dropped.total);
+    expect(final.predicted).toBe(predicted);
+    expect(twice).toBe(0);
+    expect(wrong).toBe(0);
+    expect(seen.subarray(1).every((v) => v === 1)).toBe(true);
+    expect(byModel.get(`B:${b}`)).toBeGreaterThan(0);
+    expect(byModel.get(`primary:${a}`)).toBeGreaterThan(0);
+  });
+
   it('keeps every symbol on the primary until B has a model, and refuses bad splits', async () => {
     const engine = createEngine({ model: pooledBytes, backend: 'cpu', stream: { statsIntervalMs: 0, split: { B: 1 } } });
     const models: string[] = [];
