@@ -118,6 +118,8 @@ describe('registerMetrics', () => {
       // Bursts of two books of each of the four paths (four symbols), submitted at once, so
       // some supersede others.
       const perPath = sim.length / 4;
+      // First, one book submitted 40 times over: all but the few the thread takes are superseded.
+      for (let r = 0; r < 40; r++) engine.submit('S0', snapshotBook(sim, 0), { ts: sim.time[0] * 1000 });
       for (let k = 0; k < perPath; k += 2) {
         for (let j = k; j < Math.min(perPath, k + 2); j++) {
           for (let p = 0; p < 4; p++) {
