@@ -16,6 +16,7 @@ export * from './depth';
 export * from './dataset';
 export * from './train';
 export * from './distributed';
+export * from './ops';
 export { renderReport, kde } from './report/html';
 export type { ReportOptions } from './report/html';
 export { renderFitReport } from './report/fit';

@@ -22,6 +22,15 @@ describe('examples', () => {
     expect(out).toMatch(/predictBatch of 40 books: p50 \d+ µs a tick/);
   });
 
+  it('model-ops.js scores a model and its shadow online and serves them on /metrics', () => {
+    const out = run('model-ops.js', '2', '4');
+    const served = Number(out.match(/^ {2}bot_books_submitted_total (\d+)$/m)?.[1]);
+    expect(served).toBe(4 * 81); // 2 s + 2 s of snapshots at 20 a second, for 4 symbols
+    const scored = [...out.matchAll(/^(primary|candidate): (\d+) scored, accuracy (0\.\d+), log-loss ([\d.]+), Brier ([\d.]+)/gm)];
+    expect(scored.map((m) => m[1])).toEqual(['primary', 'candidate']);
+    for (const m of scored) expect(Number(m[2])).toBeGreaterThan(50);
+  });
+
   it('bot-loop.js streams books for a second and accounts for every one', () => {
     const out = run('bot-loop.js', '1', '2000', '5');
     const done = out.match(/done: (\d+) books .*?; (\d+) predictions, (\d+) superseded, (\d+) pending/);

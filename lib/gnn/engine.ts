@@ -17,8 +17,13 @@ import { PredictionIterator } from './iterator';
 import type { FallbackEvent } from './options';
 import { ModelRef, Prediction, PredictOptions, ROW_EMBEDDING, readPredictionRow, rowModelSerial } from './prediction';
 import { BatchOptions, BatchPrediction, checkBatchInto, checkPredictInto, nameBatchSlot, resultColumns } from './results';
+import { ShadowController } from './shadow';
 import { BookStreamController } from './stream';
-import { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats, SubmitOptions, resolveStreamOptions } from './stream-types';
+import {
+  EngineEvents, FeatureDrift, PredictionEvent, ResolvedStreamOptions, ShadowOptions, ShadowStats, StreamStats, SubmitOptions,
+  resolveSplit, resolveStreamOptions,
+} from './stream-types';
+import { checkKeys, integerOption, optionError } from '../options';
 
 // One book's columns and level counts, as native predict / nodeFeatures take them.
 interface BookColumns {
@@ -33,6 +38,15 @@ interface BookColumns {
 // The most books one predictBatch takes (the native count is an int32; a batch this large is
 // gigabytes of columns long before then).
 const MAX_BATCH_BOOKS = LIMITS.maxBatchBooks;
+
+/** swapModel()'s options. */
+export interface SwapOptions {
+  /** Which model to replace: 'primary' (default; predict(), predictBatch() and the stream) or 'B' (the A/B split's, stream only). */
+  slot?: 'primary' | 'B';
+}
+
+// Serials the lookup keeps: a stream record is at most a few blocks old, and swaps run one at a time.
+const KEPT_SERIALS = 16;
 
 export interface CloseOptions {
   /** true (default): predict every book already submitted first; false: drop them as 'closed'. */
@@ -92,9 +106,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   #closing: Promise<StreamStats | undefined> | null = null;
   readonly #iterators = new Set<PredictionIterator>();
 
-  // The models predictions may still name, by the serial rows carry: the running one, and older
-  // ones while stream events made by them may still arrive (pruned at each swap).
+  // The models predictions may still name, by the serial rows carry: the running ones (primary and
+  // B), and the latest before them while stream events made by them may still arrive.
   readonly #models = new Map<number, ModelRef>();
+  // The A/B split: B's share of symbols (its model, once swapped in, is in #models).
+  #shareB: number;
+  // Shadows by name; a name is taken from the addShadow() call on.
+  readonly #shadows = new Map<string, ShadowController>();
+  readonly #shadowNames = new Set<string>();
   #serial: number;
   #model: ModelRef;
   // Swaps run one after another, in call order.
@@ -113,6 +132,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   ) {
     super();
     this.#streamOptions = stream ?? resolveStreamOptions(undefined);
+    this.#shareB = this.#streamOptions.shareB;
     const nativeEngine = open((reason) => this.#fellBack(reason, onFallback));
     this.#native = nativeEngine;
     const info = nativeEngine.info();
@@ -333,7 +353,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * its arrays. A newer book of the same symbol replaces one not yet taken ('dropped', superseded).
    */
   submit(symbol: string, book: Book, options?: SubmitOptions): number {
-    const engine = this.#engine();
+    this.#engine();
     const ts = submitTimestamp(options);
     if (this.#stream === null) {
       // The first submit opens the stream (a native thread): check what can be checked here first,
@@ -342,9 +362,25 @@ export class Engine extends EventEmitter<EngineEvents> {
         throw new HawkgraphError('ERR_INVALID_ARGUMENT', `symbol must be a non-empty string, got ${describe(symbol)}`);
       }
       readInput('ERR_BOOK_TYPE', 'book', () => bookKind(book, 'book'));
-      this.#stream = new BookStreamController(native().addon, engine, this.#levels, this.#streamOptions, this, this.#lookup, this.#serial);
     }
-    return this.#stream.submit(symbol, book, ts);
+    return this.#openStream().submit(symbol, book, ts);
+  }
+
+  // The stream, opened now if it is not yet: by the first submit(), a swap of model B or a shadow.
+  #openStream(): BookStreamController {
+    if (this.#stream === null) {
+      const options = { ...this.#streamOptions, shareB: this.#shareB };
+      this.#stream = new BookStreamController(native().addon, this.#engine(), this.#levels, options, this, this.#lookup, this.#serial);
+    }
+    return this.#stream;
+  }
+
+  #remember(serial: number, ref: ModelRef): void {
+    this.#models.set(serial, ref);
+    for (const old of this.#models.keys()) {
+      if (this.#models.size <= KEPT_SERIALS) break;
+      this.#models.delete(old);
+    }
   }
 
   /**
@@ -358,33 +394,113 @@ export class Engine extends EventEmitter<EngineEvents> {
    * for a missing one) and the running model stays. Swaps run in call order; bytes are copied when
    * their swap starts, so leave them unchanged until the promise settles.
    */
-  swapModel(model: string | Uint8Array): Promise<ModelRef> {
+  swapModel(model: string | Uint8Array, options?: SwapOptions): Promise<ModelRef> {
     this.#engine();
-    if (!(model instanceof Uint8Array) && (typeof model !== 'string' || model.length === 0)) {
-      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `model must be a file path or a Uint8Array, got ${describe(model)}`);
-    }
-    const swap = this.#swapping.then(() => this.#swap(model));
+    checkModelSource(model);
+    const slot = swapSlot(options);
+    const swap = this.#swapping.then(() => (slot === 'B' ? this.#swapB(model) : this.#swap(model)));
     this.#swapping = swap.catch(() => undefined);
     return swap;
   }
 
+  // Model B of the A/B split: one run, for the stream's thread (opened now if need be).
+  async #swapB(model: string | Uint8Array): Promise<ModelRef> {
+    const prepared = await this.#engine().prepareModel(model, 1, false, this.#streamOptions.maxBatch);
+    this.#engine();
+    const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
+    this.#remember(prepared.serial, ref);
+    this.#openStream().offerB(prepared.handle);
+    return ref;
+  }
+
+  /**
+   * Moves the A/B split: `{ B: share }` (0..1) of symbols go to model B from the stream thread's
+   * next batch on. Routes are fixed per symbol, so raising the share only moves more symbols to B.
+   */
+  setSplit(split: { B: number }): void {
+    this.#engine();
+    if (split === undefined) optionError('split must be { B: share }, got undefined');
+    const share = resolveSplit(split, 'split');
+    this.#shareB = share;
+    this.#stream?.setShareB(share);
+  }
+
+  /**
+   * Runs `model` (a path or bytes) as a shadow: its own native thread (at a lower scheduling
+   * priority) predicts every book the primary predicts on the stream, reported as 'shadow' events
+   * with the prediction events' fields (`model`: its name). The primary's thread only copies each
+   * delivered batch's books into the shadow's bounded queue; a shadow that falls behind drops
+   * books (counted in shadowStats()), never the primary. The model must have the engine's levels
+   * and order_flow (its other sizes may differ). Opens the stream if it is not open yet. Resolves
+   * once the shadow is attached.
+   */
+  addShadow(model: string | Uint8Array, options: ShadowOptions): Promise<ModelRef> {
+    this.#engine();
+    checkModelSource(model);
+    const { name, queueBooks } = shadowOptions(options, this.#shadowNames);
+    this.#shadowNames.add(name);
+    return this.#attachShadow(model, name, queueBooks).catch((err: unknown) => {
+      this.#shadowNames.delete(name);
+      throw err;
+    });
+  }
+
+  async #attachShadow(model: string | Uint8Array, name: string, queueBooks: number): Promise<ModelRef> {
+    const prepared = await this.#engine().prepareModel(model, 1, true, this.#streamOptions.maxBatch);
+    this.#engine();  // closed while the model was prepared: the handle's runs are freed with it
+    const stream = this.#openStream();
+    const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
+    this.#shadows.set(name, new ShadowController(native().addon, stream, prepared.handle, name, ref, queueBooks, this));
+    return ref;
+  }
+
+  /**
+   * Detaches a shadow: the stream stops feeding it at once, books still queued for it are dropped
+   * ('closed'), and the promise resolves with its final stats once its thread is joined and its
+   * last event emitted.
+   */
+  removeShadow(name: string): Promise<ShadowStats> {
+    this.#engine();
+    const shadow = typeof name === 'string' ? this.#shadows.get(name) : undefined;
+    if (shadow === undefined) {
+      throw new HawkgraphError('ERR_INVALID_ARGUMENT', `no shadow named ${describe(name)} (shadows: ${[...this.#shadows.keys()].join(', ') || 'none'})`);
+    }
+    this.#shadows.delete(name);
+    this.#shadowNames.delete(name);
+    return shadow.close(false);
+  }
+
+  /** Each shadow's counters now: offered = predicted + dropped.total + pending. */
+  shadowStats(): ShadowStats[] {
+    return [...this.#shadows.values()].map((s) => s.stats());
+  }
+
+  /**
+   * Input drift per node feature over the stream's sliding window (stream.drift.windowBooks)
+   * against the training distribution in the model's metadata (feature_stats): PSI and a binned
+   * KS statistic. The histograms are kept on the stream thread, one bin lookup per node and
+   * feature of each delivered book, against the model the stream opened with. Undefined before the
+   * stream opens, with stream.drift false, or when the model's metadata has no feature_stats.
+   */
+  featureDrift(): FeatureDrift[] | undefined {
+    this.#engine();
+    return this.#stream?.featureDrift();
+  }
+
   async #swap(model: string | Uint8Array): Promise<ModelRef> {
     const hadStream = this.#stream !== null;
-    const prepared = await this.#engine().prepareModel(model, hadStream ? 2 : 1);
+    // Each run's batch staging is sized for a stream batch, so the stream thread allocates nothing at the swap.
+    const reserve = this.#streamOptions.maxBatch;
+    const prepared = await this.#engine().prepareModel(model, hadStream ? 2 : 1, false, reserve);
     // A stream opened while the model was prepared needs a run of its own too.
-    const forStream = this.#stream !== null && !hadStream ? await this.#engine().prepareModel(prepared.handle, 1) : prepared;
+    const forStream = this.#stream !== null && !hadStream ? await this.#engine().prepareModel(prepared.handle, 1, false, reserve) : prepared;
     const engine = this.#engine();
     engine.installModel(prepared.handle);
     this.#stream?.offer(forStream.handle);
     const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
     this.#serial = prepared.serial;
     this.#model = ref;
-    this.#models.set(prepared.serial, ref);
-    // Events still to come are by the stream's last model or a later one.
-    const oldest = this.#stream?.lastModelSerial() ?? prepared.serial;
-    for (const serial of this.#models.keys()) {
-      if (serial < oldest) this.#models.delete(serial);
-    }
+    this.#remember(prepared.serial, ref);
     this.#info = null;
     return ref;
   }
@@ -426,11 +542,49 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#native?.close();
     this.#native = null;
     const stream = this.#stream;
-    const done = stream ? stream.close(drain) : Promise.resolve(undefined);
+    const shadows = [...this.#shadows.values()];
+    this.#shadows.clear();
+    // The shadows close once the stream's thread has handed them its last books.
+    const done = stream ? stream.close(drain).then(async (stats) => {
+      await Promise.all(shadows.map((s) => s.close(drain)));
+      return stats;
+    }) : Promise.resolve(undefined);
     this.#closing = done.then((stats) => {
       for (const it of [...this.#iterators]) it.end();
       return stats;
     });
     return this.#closing;
   }
+}
+
+function checkModelSource(model: unknown): void {
+  if (!(model instanceof Uint8Array) && (typeof model !== 'string' || model.length === 0)) {
+    throw new HawkgraphError('ERR_INVALID_ARGUMENT', `model must be a file path or a Uint8Array, got ${describe(model)}`);
+  }
+}
+
+function swapSlot(options: SwapOptions | undefined): 'primary' | 'B' {
+  if (options === undefined) return 'primary';
+  if (options === null || typeof options !== 'object') optionError(`swapModel options must be an object, got ${describe(options)}`);
+  return readInput('ERR_INVALID_OPTION', 'swapModel options', () => {
+    checkKeys(options, new Set(['slot']), 'swapModel option');
+    const slot = options.slot ?? 'primary';
+    if (slot !== 'primary' && slot !== 'B') optionError(`swapModel slot must be 'primary' or 'B', got ${describe(slot)}`);
+    return slot;
+  });
+}
+
+const RESERVED_SLOTS = new Set(['primary', 'B']);
+
+function shadowOptions(options: ShadowOptions, taken: ReadonlySet<string>): { name: string; queueBooks: number } {
+  if (options === null || typeof options !== 'object') optionError(`addShadow options must be { name, queueBooks? }, got ${describe(options)}`);
+  return readInput('ERR_INVALID_OPTION', 'addShadow options', () => {
+    checkKeys(options, new Set(['name', 'queueBooks']), 'addShadow option');
+    const { name } = options;
+    if (typeof name !== 'string' || name.length === 0) optionError(`addShadow name must be a non-empty string, got ${describe(name)}`);
+    if (RESERVED_SLOTS.has(name)) optionError(`addShadow name ${describe(name)} is a model slot's ('primary' and 'B' are taken)`);
+    if (taken.has(name)) optionError(`a shadow named ${describe(name)} already exists`);
+    const { min, max, default: fallback } = LIMITS.stream.shadowQueueBooks;
+    return { name, queueBooks: integerOption(options.queueBooks, 'addShadow queueBooks', fallback, min, max) };
+  });
 }

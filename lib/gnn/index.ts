@@ -17,5 +17,5 @@ export { DIRECTIONS } from './prediction';
 export type { Direction, ModelRef, Prediction, PredictOptions } from './prediction';
 export type { BatchOptions, BatchPrediction } from './results';
 export type {
-  DropReason, DroppedEvent, EngineEvents, LatencySummary, PredictionEvent, StreamOptions, StreamStats, SubmitOptions,
+  DropReason, DroppedEvent, EngineEvents, FeatureDrift, LatencySummary, ModelSlot, PredictionEvent, ShadowEvent, ShadowOptions, ShadowStats, StreamOptions, StreamStats, SubmitOptions,
 } from './stream-types';

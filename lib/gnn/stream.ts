@@ -3,7 +3,7 @@
  * symbol) and predictions come back as typed events. This file holds the plumbing between the
  * native BookStream and the engine's emitter; it knows nothing of models or kernels.
  */
-import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
+import type { RecordableHistogram } from 'node:perf_hooks';
 
 import type { EventEmitter } from 'eventemitter3';
 
@@ -11,14 +11,17 @@ import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from '../err
 import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHandle } from '../native';
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
+import { giveBackHistogram, takeHistogram } from './histograms';
 import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
-import type { EngineEvents, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
+import { symbolRoute } from './split';
+import type { EngineEvents, FeatureDrift, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
 
 // A delivered book's record in the inbox (LAYOUTS.streamRecord): its header, then its prediction row.
 const {
   symbol: REC_SYMBOL, seq: REC_SEQ, ts: REC_TS, submitNs: REC_SUBMIT_NS, queueNs: REC_QUEUE_NS,
-  computeNs: REC_COMPUTE_NS, row: REC_ROW, width: REC_WIDTH,
+  computeNs: REC_COMPUTE_NS, mid: REC_MID, slot: REC_SLOT, row: REC_ROW, width: REC_WIDTH,
 } = LAYOUTS.streamRecord;
+const SLOT_NAMES: readonly ModelSlot[] = ['primary', 'B'];
 const { superseded: OUT_SUPERSEDED, width: OUT_WIDTH } = LAYOUTS.streamSubmitOut;
 const COUNTERS = LAYOUTS.streamCounters;
 const DISCARDED = LAYOUTS.streamDiscarded;
@@ -54,7 +57,9 @@ export class BookStreamController {
   #predicted = 0;
   #dropped = { superseded: 0, closed: 0, error: 0 };
   readonly #batchSizes: Float64Array;
-  readonly #latency: RecordableHistogram = createHistogram();
+  // Given back when the stream finishes; its last summary stays readable.
+  #latency: RecordableHistogram | null = takeHistogram();
+  #finalLatency: StreamStats['latencyNs'] | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #closing: Promise<StreamStats> | null = null;
   #resolveClose: ((stats: StreamStats) => void) | null = null;
@@ -83,8 +88,9 @@ export class BookStreamController {
       engine, options.maxBatch, options.maxWaitUs, options.maxSymbols,
       (count: number, dispatchNs: number, code?: string, message?: string) => this.#dispatch(count, dispatchNs, code, message),
       () => this.#finish(),
-      this.#inbox, this.#submitOut, options.spinUs,
+      this.#inbox, this.#submitOut, options.spinUs, options.driftWindowBooks,
     );
+    if (options.shareB > 0) this.#native.setShareB(options.shareB);
     if (options.statsIntervalMs > 0) {
       this.#statsTimer = setInterval(() => this.#emitStats(), options.statsIntervalMs);
       this.#statsTimer.unref();
@@ -107,6 +113,9 @@ export class BookStreamController {
       }
       index = this.#names.length;
     }
+    // The symbol's route is set before its first book can reach the thread (and again, harmlessly,
+    // if that book is refused).
+    if (!known) this.#native.routeSymbol(index, symbolRoute(symbol));
     let seq: number;
     try {
       if (bookKind(book, 'book') === 'typed') {
@@ -186,7 +195,7 @@ export class BookStreamController {
     for (let k = 0; k < count; k++) {
       const r = k * REC_WIDTH;
       const latency = dispatchNs - inbox[r + REC_SUBMIT_NS];
-      this.#latency.record(latency >= 1 ? Math.round(latency) : 1);
+      this.#latency!.record(latency >= 1 ? Math.round(latency) : 1);
       this.#predicted++;
       const row = r + REC_ROW;
       const serial = rowModelSerial(inbox, row);
@@ -197,6 +206,8 @@ export class BookStreamController {
         symbol: this.#names[inbox[r + REC_SYMBOL]],
         seq: inbox[r + REC_SEQ],
         ts: inbox[r + REC_TS],
+        mid: inbox[r + REC_MID],
+        model: SLOT_NAMES[inbox[r + REC_SLOT]],
         direction: 'flat',
         probs: [0, 0, 0],
         logits: [0, 0, 0],
@@ -225,6 +236,35 @@ export class BookStreamController {
     this.#native.offerModel(handle);
   }
 
+  /** Model B of the A/B split (its first, or a swap of it) from the thread's next batch on. */
+  offerB(handle: NativePreparedHandle): void {
+    this.#native.offerModelB(handle);
+  }
+
+  /** Symbols whose route is below `share` go to model B. */
+  setShareB(share: number): void {
+    this.#native.setShareB(share);
+  }
+
+  /** The native stream, for a shadow to attach to. */
+  get native(): NativeBookStream {
+    return this.#native;
+  }
+
+  get maxBatch(): number {
+    return this.#options.maxBatch;
+  }
+
+  /** Symbol names by index, for the shadows' events. */
+  get names(): readonly string[] {
+    return this.#names;
+  }
+
+  /** The drift window's statistics per feature, or undefined when the stream keeps none. */
+  featureDrift(): FeatureDrift[] | undefined {
+    return this.#native.featureDrift()?.map(({ feature, psi, ks, windowBooks, values, bins }) => ({ feature, psi, ks, windowBooks, values, bins }));
+  }
+
   lastModelSerial(): number {
     return this.#lastModelSerial;
   }
@@ -236,8 +276,6 @@ export class BookStreamController {
     const submitted = c[COUNTERS.submitted], queued = c[COUNTERS.queued], inFlight = c[COUNTERS.inFlight];
     const inDelivery = c[COUNTERS.inDelivery], released = c[COUNTERS.released], batches = c[COUNTERS.batches];
     const closedPending = this.#closedDrops ? this.#closedDrops.length / DISCARDED.width : 0;
-    const h = this.#latency;
-    const some = h.count > 0;
     const total = this.#dropped.superseded + this.#dropped.closed + this.#dropped.error;
     return {
       submitted,
@@ -246,23 +284,14 @@ export class BookStreamController {
       pending: queued + inFlight + inDelivery + this.#dropCount + closedPending,
       batches,
       batchSizes: Array.from(this.#batchSizes),
-      latencyNs: {
-        count: h.count,
-        min: some ? h.min : 0,
-        p50: some ? h.percentile(50) : 0,
-        p90: some ? h.percentile(90) : 0,
-        p99: some ? h.percentile(99) : 0,
-        p999: some ? h.percentile(99.9) : 0,
-        max: some ? h.max : 0,
-        mean: some ? h.mean : 0,
-      },
+      latencyNs: this.#finalLatency ?? summarize(this.#latency!),
       native: { queued, inFlight, inDelivery, released },
     };
   }
 
   #emitStats(): void {
     const stats = this.stats();
-    this.#latency.reset();
+    this.#latency?.reset();
     this.#batchSizes.fill(0);
     this.#emitter.emit('stats', stats);
   }
@@ -302,6 +331,9 @@ export class BookStreamController {
       }
     }
     const stats = this.stats();
+    this.#finalLatency = stats.latencyNs;
+    giveBackHistogram(this.#latency!);
+    this.#latency = null;
     try {
       if (this.#options.statsIntervalMs > 0) this.#emitter.emit('stats', stats);
     } catch (err) {
@@ -311,6 +343,20 @@ export class BookStreamController {
     this.#resolveClose = null;
     rethrowLater(firstError);
   }
+}
+
+function summarize(h: RecordableHistogram): StreamStats['latencyNs'] {
+  const some = h.count > 0;
+  return {
+    count: h.count,
+    min: some ? h.min : 0,
+    p50: some ? h.percentile(50) : 0,
+    p90: some ? h.percentile(90) : 0,
+    p99: some ? h.percentile(99) : 0,
+    p999: some ? h.percentile(99.9) : 0,
+    max: some ? h.max : 0,
+    mean: some ? h.mean : 0,
+  };
 }
 
 // A listener's exception must not cut a batch short (the books would go uncounted), so it is

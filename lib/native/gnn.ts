@@ -88,9 +88,11 @@ export interface NativeGnnEngine {
   /**
    * Reads (a path, on the worker), hashes, parses and checks a model off the JS thread and builds
    * `runs` runs of it (backends with prepared weights); a handle instead of a source builds more
-   * runs of that prepared model. Rejects with ERR_MODEL_* for a model this engine cannot run.
+   * runs of that prepared model. Rejects with ERR_MODEL_* for a model this engine cannot run
+   * (`shadow`: beside this model, same levels and order flow; else in its place, same sizes);
+   * `reserveBooks`: each run's batch staging is sized for that many books.
    */
-  prepareModel(source: Uint8Array | string | NativePreparedHandle, runs: number): Promise<NativePreparedModel>;
+  prepareModel(source: Uint8Array | string | NativePreparedHandle, runs: number, shadow?: boolean, reserveBooks?: number): Promise<NativePreparedModel>;
   /** predict() / predictBatch() run the prepared model from the next call on. */
   installModel(handle: NativePreparedHandle): void;
   nodeFeatures(
@@ -142,6 +144,41 @@ export interface NativeBookStream {
   counters(out: Float64Array): void;
   /** The stream thread runs the prepared model (one of its runs) from its next batch on. */
   offerModel(handle: NativePreparedHandle): void;
+  /** The A/B split's model B (its first, or a swap of it), from the thread's next batch on. */
+  offerModelB(handle: NativePreparedHandle): void;
+  /** A symbol's place in [0, 1) for the split, before its first submit. */
+  routeSymbol(symbol: number, route: number): void;
+  /** Symbols whose route is below `share` go to model B. */
+  setShareB(share: number): void;
+  /** The drift histograms' statistics, or undefined when the stream keeps none. */
+  featureDrift(): NativeFeatureDrift[] | undefined;
+}
+
+export interface NativeFeatureDrift {
+  feature: string;
+  psi: number;
+  ks: number;
+  windowBooks: number;
+  values: number;
+  bins: 'histogram' | 'quantiles' | 'normal';
+  actual: Float64Array;
+}
+
+/** A shadow model fed by a stream's thread; records arrive in its inbox (LAYOUTS.streamRecord). */
+export interface NativeShadow {
+  /** The stream stops feeding it; onFinish runs once its last block is dispatched. */
+  close(drain: boolean): void;
+  /** Writes LAYOUTS.shadowCounters into out. */
+  counters(out: Float64Array): void;
+}
+
+export interface NativeShadowConstructor {
+  new (
+    stream: NativeBookStream, handle: NativePreparedHandle, maxBatch: number, queueBooks: number,
+    dispatch: (count: number, dispatchNs: number, errorCode?: string, errorMessage?: string) => void,
+    onFinish: () => void,
+    inbox: Float64Array,
+  ): NativeShadow;
 }
 
 export interface NativeBookStreamConstructor {
@@ -149,6 +186,6 @@ export interface NativeBookStreamConstructor {
     engine: NativeGnnEngine, maxBatch: number, maxWaitUs: number, maxSymbols: number,
     dispatch: (count: number, dispatchNs: number, errorCode?: string, errorMessage?: string) => void,
     onFinish: () => void,
-    inbox: Float64Array, submitOut: Float64Array, spinUs: number,
+    inbox: Float64Array, submitOut: Float64Array, spinUs: number, driftWindowBooks: number,
   ): NativeBookStream;
 }

@@ -7,7 +7,7 @@
 import type { HawkgraphError } from '../errors';
 import type { NativeBacktest } from './backtest';
 import type { NativeDepth } from './depth';
-import type { NativeBookStreamConstructor, NativeGnnEngineConstructor } from './gnn';
+import type { NativeBookStreamConstructor, NativeGnnEngineConstructor, NativeShadowConstructor } from './gnn';
 import type { NativeHawkes } from './hawkes';
 import type { NativeHawkesGof } from './hawkes-gof';
 import type { NativeSac } from './sac';
@@ -56,6 +56,7 @@ export interface NativeRuntime {
 export interface NativeAddon extends NativeHawkes, NativeHawkesGof, NativeBacktest, NativeDepth, NativeSac {
   GnnEngine: NativeGnnEngineConstructor;
   BookStream: NativeBookStreamConstructor;
+  Shadow: NativeShadowConstructor;
   setErrorClass(errorClass: typeof HawkgraphError): void;
   runtime(): NativeRuntime;
   /** y = a x + y on the CUDA device (the CUDA tests' smoke test). */

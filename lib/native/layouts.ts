@@ -27,15 +27,22 @@ export const LAYOUTS = Object.freeze({
   /** A packed book's level counts, one pair per book. */
   batchCounts: Object.freeze({ bids: 0, asks: 1, width: 2 }),
   /**
-   * One streamed book as delivered to JS (stream::record): its header, then the prediction row
-   * from `row` on, without the embedding.
+   * One streamed book as delivered to JS (stream::record): its header (`mid`: the book's mid price
+   * at submit; `slot`: which model answered, streamModelSlot), then the prediction row from `row`
+   * on, without the embedding.
    */
   streamRecord: Object.freeze({
-    symbol: 0, seq: 1, ts: 2, submitNs: 3, queueNs: 4, computeNs: 5, row: 6, width: 18,
+    symbol: 0, seq: 1, ts: 2, submitNs: 3, queueNs: 4, computeNs: 5, mid: 6, slot: 7, row: 8, width: 20,
   }),
+  /** A stream record's `slot`: the primary model, the A/B split's B, or a shadow. */
+  streamModelSlot: Object.freeze({ primary: 0, B: 1, shadow: 2 }),
   /** BookStream.counters(out). */
   streamCounters: Object.freeze({
     submitted: 0, superseded: 1, discarded: 2, queued: 3, inFlight: 4, inDelivery: 5, released: 6, batches: 7, width: 8,
+  }),
+  /** Shadow.counters(out). */
+  shadowCounters: Object.freeze({
+    offered: 0, dropped: 1, discarded: 2, queued: 3, delivered: 4, failed: 5, batches: 6, width: 7,
   }),
   /** BookStream.submit()'s second result: the seq of the book it superseded (0: none). */
   streamSubmitOut: Object.freeze({ superseded: 0, width: 1 }),
@@ -88,6 +95,10 @@ export const LIMITS = Object.freeze({
     maxWaitUs: range(0, 1_000_000, 0),
     maxSymbols: range(1, 2 ** 16, 1024),
     spinUs: range(0, 10_000, 0),
+    /** stream.drift.windowBooks (0 turns drift off). */
+    driftWindowBooks: range(100, 100_000_000, 10_000),
+    /** addShadow's queueBooks. */
+    shadowQueueBooks: range(1, 2 ** 20, 4096),
   }),
   /** Dimensions of a Hawkes process. */
   maxHawkesDims: 64,

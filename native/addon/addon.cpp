@@ -14,6 +14,7 @@
 #include "hawkes_wrap.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
+#include "shadow_wrap.hpp"
 #include "stream_wrap.hpp"
 
 namespace hawkgraph::addon {
@@ -103,7 +104,10 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   Napi::Function engine = EngineWrap::define(env);
   s->engine_constructor = Napi::Persistent(engine);
   exports.Set("GnnEngine", engine);
-  exports.Set("BookStream", StreamWrap::define(env));
+  Napi::Function stream = StreamWrap::define(env);
+  state(env).stream_constructor = Napi::Persistent(stream);
+  exports.Set("BookStream", stream);
+  exports.Set("Shadow", ShadowWrap::define(env));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("runtime", Napi::Function::New(env, runtime, "runtime"));
   exports.Set("cudaAxpy", Napi::Function::New(env, cuda_axpy, "cudaAxpy"));

@@ -9,6 +9,7 @@ namespace hawkgraph::addon {
 struct AddonState {
   Napi::FunctionReference error_class;
   Napi::FunctionReference engine_constructor;
+  Napi::FunctionReference stream_constructor;
 };
 
 inline AddonState& state(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }

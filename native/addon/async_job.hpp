@@ -23,6 +23,27 @@
 
 namespace hawkgraph::addon {
 
+// Runs `work` on a pool thread, where no JS exception may be thrown: a failure becomes its stable
+// code and message (hawkgraph::Error's own, ERR_OUT_OF_MEMORY, or ERR_INTERNAL), for the JS thread
+// to reject with. Returns false when `work` threw.
+template <class Work>
+bool capture_failure(Work&& work, std::string* code, std::string* message) {
+  try {
+    work();
+    return true;
+  } catch (const Error& e) {
+    *code = e.code();
+    *message = e.what();
+  } catch (const std::bad_alloc&) {
+    *code = "ERR_OUT_OF_MEMORY";
+    *message = "out of memory";
+  } catch (const std::exception& e) {
+    *code = "ERR_INTERNAL";
+    *message = e.what();
+  }
+  return false;
+}
+
 struct JobProgress {
   double paths_done, events_done;
 };
@@ -69,18 +90,7 @@ class JobWorker : public Napi::AsyncProgressWorker<JobProgress> {
         progress.Send(&p, 1);
       }
     });
-    try {
-      result_ = job_->run();
-    } catch (const Error& e) {
-      code_ = e.code();
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      code_ = "ERR_OUT_OF_MEMORY";
-      message_ = "out of memory";
-    } catch (const std::exception& e) {
-      code_ = "ERR_INTERNAL";
-      message_ = e.what();
-    }
+    capture_failure([&] { result_ = job_->run(); }, &code_, &message_);
     {
       std::lock_guard<std::mutex> lock(mutex);
       done = true;

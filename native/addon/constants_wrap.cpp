@@ -42,6 +42,8 @@ Napi::Object limits_object(Napi::Env env) {
   stream.Set("maxWaitUs", range(env, kStreamMaxWaitUs));
   stream.Set("maxSymbols", range(env, kStreamMaxSymbols));
   stream.Set("spinUs", range(env, kStreamSpinUs));
+  stream.Set("driftWindowBooks", range(env, kDriftWindowBooks));
+  stream.Set("shadowQueueBooks", range(env, kShadowQueueBooks));
   o.Set("stream", frozen(stream));
   o.Set("maxHawkesDims", kMaxHawkesDims);
   o.Set("defaultMaxEvents", static_cast<double>(kDefaultMaxEvents));
@@ -116,8 +118,12 @@ Napi::Object layouts_object(Napi::Env env) {
                                        {"submitNs", r::kSubmitNs},
                                        {"queueNs", r::kQueueNs},
                                        {"computeNs", r::kComputeNs},
+                                       {"mid", r::kMid},
+                                       {"slot", r::kSlot},
                                        {"row", r::kRow},
                                        {"width", r::kWidth}}));
+    namespace m = stream::model_slot;
+    o.Set("streamModelSlot", record(env, {{"primary", m::kPrimary}, {"B", m::kB}, {"shadow", m::kShadow}}));
     namespace n = stream::counter;
     o.Set("streamCounters", record(env, {{"submitted", n::kSubmitted},
                                          {"superseded", n::kSuperseded},
@@ -128,6 +134,15 @@ Napi::Object layouts_object(Napi::Env env) {
                                          {"released", n::kReleased},
                                          {"batches", n::kBatches},
                                          {"width", n::kWidth}}));
+    namespace sc = stream::shadow_counter;
+    o.Set("shadowCounters", record(env, {{"offered", sc::kOffered},
+                                         {"dropped", sc::kDropped},
+                                         {"discarded", sc::kDiscarded},
+                                         {"queued", sc::kQueued},
+                                         {"delivered", sc::kDelivered},
+                                         {"failed", sc::kFailed},
+                                         {"batches", sc::kBatches},
+                                         {"width", sc::kWidth}}));
     o.Set("streamSubmitOut", record(env, {{"superseded", stream::submit_out::kSuperseded},
                                           {"width", stream::submit_out::kWidth}}));
     namespace d = stream::discarded;

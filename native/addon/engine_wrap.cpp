@@ -10,6 +10,8 @@
 #include "../core/limits.hpp"
 #include "../core/model_file.hpp"
 #include "../core/sha256.hpp"
+#include "../core/thread_pool.hpp"
+#include "async_job.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 
@@ -80,7 +82,7 @@ std::string model_name(const GnnModel& m) {
 class PrepareModelWorker : public Napi::AsyncWorker {
  public:
   PrepareModelWorker(Napi::Env env, std::unique_ptr<PreparedModel> prepared, std::vector<uint8_t> bytes,
-                     std::string path, int runs, std::shared_ptr<const GnnModel> running,
+                     std::string path, int runs, bool shadow, int reserve_books, std::shared_ptr<const GnnModel> running,
                      std::shared_ptr<const BackendProvider> provider)
       : Napi::AsyncWorker(env, "hawkgraph.swapModel"),
         deferred_(Napi::Promise::Deferred::New(env)),
@@ -88,6 +90,8 @@ class PrepareModelWorker : public Napi::AsyncWorker {
         bytes_(std::move(bytes)),
         path_(std::move(path)),
         runs_(runs),
+        shadow_(shadow),
+        reserve_books_(reserve_books),
         running_(std::move(running)),
         provider_(std::move(provider)) {}
 
@@ -95,28 +99,7 @@ class PrepareModelWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    try {
-      PreparedModel& p = *prepared_;
-      if (!p.model) {
-        if (!path_.empty()) bytes_ = read_model_file(path_);
-        p.id = sha256_hex(bytes_.data(), bytes_.size());
-        auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
-        std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
-        check_swappable(*running_, *model);
-        p.name = model_name(*model);
-        p.model = std::move(model);
-      }
-      for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial));
-    } catch (const Error& e) {
-      code_ = e.code();
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      code_ = "ERR_OUT_OF_MEMORY";
-      message_ = "out of memory";
-    } catch (const std::exception& e) {
-      code_ = "ERR_INTERNAL";
-      message_ = e.what();
-    }
+    capture_failure([&] { prepare(); }, &code_, &message_);
   }
 
   void OnOK() override {
@@ -138,11 +121,36 @@ class PrepareModelWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
+  void prepare() {
+    PreparedModel& p = *prepared_;
+    if (!p.model) {
+      // Reading, hashing and parsing create no thread: they run at lowered priority, so a swap on a
+      // busy machine takes its CPU from nobody's stream. The runs below may start backend threads,
+      // which must not inherit it.
+      run_in_background([&] {
+        if (!path_.empty()) bytes_ = read_model_file(path_);
+        p.id = sha256_hex(bytes_.data(), bytes_.size());
+        auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
+        std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
+        if (shadow_) {
+          check_shadowable(*running_, *model);
+        } else {
+          check_swappable(*running_, *model);
+        }
+        p.name = model_name(*model);
+        p.model = std::move(model);
+      });
+    }
+    for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
+  }
+
   Napi::Promise::Deferred deferred_;
   std::unique_ptr<PreparedModel> prepared_;
   std::vector<uint8_t> bytes_;
   std::string path_;
   int runs_;
+  bool shadow_;
+  int reserve_books_;
   std::shared_ptr<const GnnModel> running_;
   std::shared_ptr<const BackendProvider> provider_;
   std::string code_, message_;
@@ -154,11 +162,14 @@ class FreeRunsWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    while (runs_ != nullptr) {
-      ModelRun* next = runs_->retired_next;
-      delete runs_;
-      runs_ = next;
-    }
+    // Freeing joins threads but starts none: at lowered priority, like a model's preparation.
+    run_in_background([&] {
+      while (runs_ != nullptr) {
+        ModelRun* next = runs_->retired_next;
+        delete runs_;
+        runs_ = next;
+      }
+    });
   }
 
  private:
@@ -374,14 +385,19 @@ Napi::Value EngineWrap::node_features(const Napi::CallbackInfo& info) {
   });
 }
 
-// prepareModel(source: Uint8Array | string | handle, runs) -> Promise<{ modelId, modelName?, serial,
-// handle }>: a model file's bytes (copied now: JS may reuse them), its path (read on the worker) or
-// the handle of a model prepared before (more runs for it, as its serial). lib/ has checked types.
+// prepareModel(source: Uint8Array | string | handle, runs, shadow?, reserveBooks?) -> Promise<{ modelId, modelName?,
+// serial, handle }>: a model file's bytes (copied now: JS may reuse them), its path (read on the
+// worker) or the handle of a model prepared before (more runs for it, as its serial). `shadow`: the
+// model runs beside this one (check_shadowable), not in its place (check_swappable).
+// `reserveBooks`: each run's batch staging is sized for a stream batch of that many. lib/ has
+// checked types.
 Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     const GnnEngine& e = engine(env);
     const int runs = int_arg(info[1], "runs", 0, 2);
+    const bool shadow = info[2].ToBoolean();
+    const int reserve_books = info[3].IsUndefined() ? 0 : int_arg(info[3], "reserveBooks", 0, limits::kStreamMaxBatch.max);
     auto prepared = std::make_unique<PreparedModel>();
     std::vector<uint8_t> bytes;
     std::string path;
@@ -402,8 +418,8 @@ Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
       }
       prepared->serial = next_serial_++;
     }
-    auto* worker = new PrepareModelWorker(env, std::move(prepared), std::move(bytes), std::move(path), runs,
-                                          e.shared_model(), e.provider());
+    auto* worker = new PrepareModelWorker(env, std::move(prepared), std::move(bytes), std::move(path), runs, shadow,
+                                          reserve_books, e.shared_model(), e.provider());
     Napi::Promise promise = worker->promise();
     worker->Queue();
     return promise;

@@ -12,8 +12,10 @@
 #include "../core/layouts.hpp"
 #include "../core/limits.hpp"
 #include "addon_state.hpp"
+#include "../core/stream/drift.hpp"
 #include "engine_wrap.hpp"
 #include "js_errors.hpp"
+#include "shadow_wrap.hpp"
 #include "js_views.hpp"
 
 namespace hawkgraph::addon {
@@ -25,7 +27,7 @@ namespace {
 // Leaked on purpose: it must outlive every other static.
 struct LiveStreams {
   std::mutex mu;
-  std::set<stream::BookStream*> streams;
+  std::set<stream::Stoppable*> streams;
 };
 
 LiveStreams& live_streams() {
@@ -34,7 +36,7 @@ LiveStreams& live_streams() {
     std::atexit([] {
       LiveStreams& all = live_streams();
       std::lock_guard<std::mutex> lock(all.mu);
-      for (stream::BookStream* s : all.streams) s->stop_and_join();
+      for (stream::Stoppable* s : all.streams) s->stop_and_join();
     });
     return l;
   }();
@@ -43,16 +45,33 @@ LiveStreams& live_streams() {
 
 }  // namespace
 
+void live_threads_add(stream::Stoppable* thread) {
+  LiveStreams& live = live_streams();
+  std::lock_guard<std::mutex> lock(live.mu);
+  live.streams.insert(thread);
+}
+
+void live_threads_remove(stream::Stoppable* thread) {
+  LiveStreams& live = live_streams();
+  std::lock_guard<std::mutex> lock(live.mu);
+  live.streams.erase(thread);
+}
+
 Napi::Function StreamWrap::define(Napi::Env env) {
   return DefineClass(env, "BookStream",
                      {InstanceMethod<&StreamWrap::submit>("submit"),
                       InstanceMethod<&StreamWrap::close>("close"),
                       InstanceMethod<&StreamWrap::counters>("counters"),
-                      InstanceMethod<&StreamWrap::offer_model>("offerModel")});
+                      InstanceMethod<&StreamWrap::offer_model>("offerModel"),
+                      InstanceMethod<&StreamWrap::offer_model_b>("offerModelB"),
+                      InstanceMethod<&StreamWrap::route_symbol>("routeSymbol"),
+                      InstanceMethod<&StreamWrap::set_share_b>("setShareB"),
+                      InstanceMethod<&StreamWrap::feature_drift>("featureDrift")});
 }
 
 // new BookStream(engine, maxBatch, maxWaitUs, maxSymbols, dispatch(count, dispatchNs, errCode?, errMessage?),
-//                onFinish(), inbox: Float64Array[maxBatch * recordWidth], submitOut: Float64Array[1], spinUs)
+//                onFinish(), inbox: Float64Array[maxBatch * recordWidth], submitOut: Float64Array[1], spinUs,
+//                driftWindowBooks (0: no drift histograms))
 StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StreamWrap>(info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
@@ -67,6 +86,17 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     config.max_symbols = int_arg(info[3], "maxSymbols", kStreamMaxSymbols.min, kStreamMaxSymbols.max);
     config.spin_us = int_arg(info[8], "spinUs", kStreamSpinUs.min, kStreamSpinUs.max);
     config.order_flow = stream::model_uses_order_flow(engine.model());
+    const int drift_window = int_arg(info[9], "driftWindowBooks", 0, kDriftWindowBooks.max);
+    if (drift_window > 0 && drift_window < kDriftWindowBooks.min) {
+      throw make_error(env, "ERR_INVALID_ARGUMENT", "driftWindowBooks must be 0 or at least " + std::to_string(kDriftWindowBooks.min));
+    }
+    // Before anything needs undoing: a model whose feature_stats cannot be read is refused here.
+    std::unique_ptr<stream::DriftMonitor> drift;
+    if (drift_window > 0) {
+      std::vector<stream::FeatureReference> reference = stream::drift_reference(engine.model());
+      if (!reference.empty()) drift = std::make_unique<stream::DriftMonitor>(std::move(reference), engine.model().levels, drift_window);
+    }
+    provider_ = engine.provider();
     if (!info[4].IsFunction() || !info[5].IsFunction()) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "dispatch and onFinish must be functions");
     }
@@ -96,10 +126,8 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
 
     core_ = std::make_unique<stream::BookStream>(engine.sibling(), config, [this](stream::ResultBlock* block) {
       return tsfn_.NonBlockingCall(block != nullptr ? block : &finish_marker_) == napi_ok;
-    });
-    LiveStreams& live = live_streams();
-    std::lock_guard<std::mutex> lock(live.mu);
-    live.streams.insert(core_.get());
+    }, std::move(drift));
+    live_threads_add(core_.get());
   });
 }
 
@@ -113,13 +141,21 @@ StreamWrap::~StreamWrap() {
 
 void StreamWrap::destroy_core() {
   if (!core_) return;
-  {
-    LiveStreams& live = live_streams();
-    std::lock_guard<std::mutex> lock(live.mu);
-    live.streams.erase(core_.get());
-  }
+  live_threads_remove(core_.get());
   core_->stop_and_join();
+  for (ShadowWrap* shadow : shadows_) shadow->stream_gone();
+  shadows_.clear();
   core_.reset();
+}
+
+void StreamWrap::attach(Napi::Env env, ShadowWrap* wrap, stream::ShadowRunner* runner) {
+  core(env).attach_shadow(runner);
+  shadows_.insert(wrap);
+}
+
+void StreamWrap::detach(ShadowWrap* wrap, stream::ShadowRunner* runner) {
+  if (core_) core_->detach_shadow(runner);
+  shadows_.erase(wrap);
 }
 
 void StreamWrap::env_cleanup(void* arg) {
@@ -208,6 +244,78 @@ Napi::Value StreamWrap::offer_model(const Napi::CallbackInfo& info) {
     free_runs_off_thread(env, s.take_retired());
   });
   return env.Undefined();
+}
+
+// offerModelB(handle): the A/B split's model B, from the stream thread's next batch on (its first
+// model, or a swap of it).
+Napi::Value StreamWrap::offer_model_b(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    stream::BookStream& s = core(env);
+    if (!info[0].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
+    std::unique_ptr<ModelRun> run = info[0].As<Napi::External<PreparedModel>>().Data()->take_run();
+    if (s.has_b()) {
+      s.offer_b(std::move(run));
+    } else {
+      s.offer_b_engine(std::make_unique<GnnEngine>(std::move(run), provider_, s.config().max_batch));
+    }
+    free_runs_off_thread(env, s.take_retired());
+  });
+  return env.Undefined();
+}
+
+// routeSymbol(symbol, route): the symbol's place in [0, 1) for the A/B split, before its first submit.
+Napi::Value StreamWrap::route_symbol(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    stream::BookStream& s = core(env);
+    const int32_t symbol = int_arg(info[0], "symbol", 0, s.config().max_symbols - 1);
+    const double route = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(route >= 0 && route < 1)) throw make_error(env, "ERR_INVALID_ARGUMENT", "route must be a number in [0, 1)");
+    s.set_route(symbol, route);
+  });
+  return env.Undefined();
+}
+
+// setShareB(share): symbols whose route is below share go to model B (once it has one).
+Napi::Value StreamWrap::set_share_b(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    stream::BookStream& s = core(env);
+    const double share = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(share >= 0 && share <= 1)) throw make_error(env, "ERR_INVALID_ARGUMENT", "share must be a number in [0, 1]");
+    s.set_share_b(share);
+  });
+  return env.Undefined();
+}
+
+// featureDrift() -> [{ feature, psi, ks, windowBooks, values, bins, actual: Float64Array }] or
+// undefined when the stream keeps no drift histograms.
+Napi::Value StreamWrap::feature_drift(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const stream::DriftMonitor* drift = core(env).drift();
+    if (drift == nullptr) return env.Undefined();
+    const std::vector<stream::FeatureDrift> report = drift->report();
+    Napi::Array out = Napi::Array::New(env, report.size());
+    for (size_t i = 0; i < report.size(); ++i) {
+      const stream::FeatureDrift& d = report[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("feature", d.name);
+      o.Set("psi", d.psi);
+      o.Set("ks", d.ks);
+      o.Set("windowBooks", static_cast<double>(d.window_books));
+      o.Set("values", static_cast<double>(d.values));
+      o.Set("bins", d.source == stream::BinSource::Histogram   ? "histogram"
+                    : d.source == stream::BinSource::Quantiles ? "quantiles"
+                                                               : "normal");
+      auto actual = Napi::Float64Array::New(env, d.actual.size());
+      std::copy(d.actual.begin(), d.actual.end(), actual.Data());
+      o.Set("actual", actual);
+      out.Set(i, o);
+    }
+    return out;
+  });
 }
 
 namespace {

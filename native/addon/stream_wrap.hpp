@@ -6,10 +6,19 @@
 #include <napi.h>
 
 #include <memory>
+#include <set>
 
 #include "../core/stream/book_stream.hpp"
+#include "../core/stream/shadow_runner.hpp"
 
 namespace hawkgraph::addon {
+
+class ShadowWrap;
+
+// Native threads stopped and joined at process exit: process.exit() runs no environment cleanup
+// hook, and a thread still running under static destructors would crash.
+void live_threads_add(stream::Stoppable* thread);
+void live_threads_remove(stream::Stoppable* thread);
 
 class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
  public:
@@ -19,6 +28,14 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
 
   static void call_js(Napi::Env env, Napi::Function dispatch, StreamWrap* self, stream::ResultBlock* block);
 
+  // The shadows' side (shadow_wrap): feeding a shadow from this stream's thread, and the provider
+  // a shadow's engine continues on. A shadow detaches before it stops; a stream that finishes
+  // first tells its shadows (stream_gone).
+  void attach(Napi::Env env, ShadowWrap* wrap, stream::ShadowRunner* runner);
+  void detach(ShadowWrap* wrap, stream::ShadowRunner* runner);
+  const std::shared_ptr<const BackendProvider>& provider() const { return provider_; }
+  bool live() const { return core_ != nullptr; }
+
  private:
   using Tsfn = Napi::TypedThreadSafeFunction<StreamWrap, stream::ResultBlock, &StreamWrap::call_js>;
 
@@ -26,6 +43,10 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   Napi::Value close(const Napi::CallbackInfo& info);
   Napi::Value counters(const Napi::CallbackInfo& info);
   Napi::Value offer_model(const Napi::CallbackInfo& info);
+  Napi::Value offer_model_b(const Napi::CallbackInfo& info);
+  Napi::Value route_symbol(const Napi::CallbackInfo& info);
+  Napi::Value set_share_b(const Napi::CallbackInfo& info);
+  Napi::Value feature_drift(const Napi::CallbackInfo& info);
 
   stream::BookStream& core(Napi::Env env);
   void dispatch_block(Napi::Env env, Napi::Function dispatch, stream::ResultBlock* block);
@@ -37,6 +58,8 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   static void env_cleanup(void* self);
 
   std::unique_ptr<stream::BookStream> core_;
+  std::shared_ptr<const BackendProvider> provider_;
+  std::set<ShadowWrap*> shadows_;
   stream::StreamCounters final_counters_;  // what counters() reports once the stream is gone
   Tsfn tsfn_;
   bool tsfn_live_ = false;

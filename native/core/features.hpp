@@ -9,6 +9,11 @@ namespace hawkgraph {
 
 constexpr int kNodeFeatures = 8;
 
+// The features whose value depends only on the node's place (side, level) and the levels used,
+// not on the book's prices or sizes: is_bid, level_frac, inv_rank, reserved. (Drift histograms
+// bin them once per depth instead of per book.)
+constexpr bool kPlaceOnlyFeature[kNodeFeatures] = {true, false, false, false, true, true, false, true};
+
 // Levels a book contributes for a model of depth `model_levels`: min(L, #bids, #asks).
 int levels_used(const BookView& book, int model_levels);
 

@@ -31,20 +31,38 @@ std::string metadata_or(const GnnModel& m, const std::string& key, const std::st
 }  // namespace
 
 std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
-                                            uint32_t serial) {
+                                            uint32_t serial, int reserve_books) {
   auto run = std::make_unique<ModelRun>();
   BackendProvider::Choice choice = provider.create(*model);
   run->model = std::move(model);
   run->serial = serial;
   run->fallback_reason = std::move(choice.fallback_reason);
   adopt_backend(*run, std::move(choice.backend));
+  if (reserve_books > 0) run->backend->prepare_batch(reserve_books);
   return run;
+}
+
+namespace {
+
+[[noreturn]] void refuse_model(const char* what, const std::string& field, const std::string& engine,
+                               const std::string& model) {
+  throw Error("ERR_MODEL_INCOMPATIBLE", "model " + field + " is " + model + " but this engine runs " + engine + "; " +
+                                            what + " keeps the engine's " + field);
+}
+
+}  // namespace
+
+void check_shadowable(const GnnModel& running, const GnnModel& next) {
+  if (running.levels != next.levels) {
+    refuse_model("a shadow", "levels", std::to_string(running.levels), std::to_string(next.levels));
+  }
+  const std::string flow = metadata_or(running, "order_flow", "none"), next_flow = metadata_or(next, "order_flow", "none");
+  if (flow != next_flow) refuse_model("a shadow", "order_flow", flow, next_flow);
 }
 
 void check_swappable(const GnnModel& running, const GnnModel& next) {
   auto refuse = [](const std::string& field, const std::string& engine, const std::string& model) {
-    throw Error("ERR_MODEL_INCOMPATIBLE", "model " + field + " is " + model + " but this engine runs " + engine +
-                                              "; a swap keeps the engine's " + field);
+    refuse_model("a swap", field, engine, model);
   };
   const struct {
     const char* field;
@@ -65,6 +83,15 @@ GnnEngine::GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<cons
     : provider_(std::move(provider)) {
   run_ = prepare_model_run(std::move(model), *provider_, serial);
   embedding_.resize(run_->model->embed);
+}
+
+GnnEngine::GnnEngine(std::unique_ptr<ModelRun> run, std::shared_ptr<const BackendProvider> provider, int reserve_books)
+    : provider_(std::move(provider)), run_(std::move(run)) {
+  embedding_.resize(run_->model->embed);
+  const size_t n = static_cast<size_t>(std::max(reserve_books, 0));
+  batch_levels_.resize(n);
+  batch_outputs_.resize(n);
+  batch_embeddings_.resize(n * static_cast<size_t>(run_->model->embed));
 }
 
 GnnEngine::~GnnEngine() = default;

@@ -59,10 +59,12 @@ struct ModelRun {
   ~ModelRun();
 };
 
-// The backend for `model` from `provider`, its weights prepared. Any thread: the provider is
-// immutable. Throws hawkgraph::Error when no backend may run the model.
+// The backend for `model` from `provider`, its weights prepared and (reserve_books > 0) its batch
+// staging sized for that many books, so the thread that installs it allocates nothing on its
+// first batch. Any thread: the provider is immutable. Throws hawkgraph::Error when no backend may
+// run the model.
 std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
-                                            uint32_t serial);
+                                            uint32_t serial, int reserve_books = 0);
 
 // Refuses (ERR_MODEL_INCOMPATIBLE) a model an engine built for `running` cannot swap to: another
 // depth, node features, hidden size or heads (its buffers, rows and the stream's slots are sized
@@ -70,10 +72,18 @@ std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> mode
 // and both values.
 void check_swappable(const GnnModel& running, const GnnModel& next);
 
+// Refuses (ERR_MODEL_INCOMPATIBLE) a shadow model a stream of `running` cannot feed: another depth
+// (the stream's slots hold `levels` levels) or order-flow mode. Other sizes may differ: a shadow
+// has its own buffers.
+void check_shadowable(const GnnModel& running, const GnnModel& next);
+
 class GnnEngine {
  public:
   // Starts on provider->create(*model). Throws hawkgraph::Error when no backend may run it.
   GnnEngine(std::shared_ptr<const GnnModel> model, std::shared_ptr<const BackendProvider> provider, uint32_t serial = 1);
+  // Starts on a run prepare_model_run built (off the hot path): a stream's model B or a shadow,
+  // its batch arenas sized for reserve_books books.
+  GnnEngine(std::unique_ptr<ModelRun> run, std::shared_ptr<const BackendProvider> provider, int reserve_books);
   ~GnnEngine();
 
   // A new engine on the same (shared, immutable) model and provider, with its own backend and

@@ -46,9 +46,18 @@ constexpr int kTs = 2;
 constexpr int kSubmitNs = 3;   // steady clock at submit
 constexpr int kQueueNs = 4;    // submit -> its batch started
 constexpr int kComputeNs = 5;  // the batch's forward pass
-constexpr int kRow = 6;        // prediction_row values up to (not including) the embedding
+constexpr int kMid = 6;        // (best bid + best ask) / 2 of the book as submitted
+constexpr int kSlot = 7;       // which of the stream's models answered (model_slot::*)
+constexpr int kRow = 8;        // prediction_row values up to (not including) the embedding
 constexpr int kWidth = kRow + prediction_row::kEmbedding;
 }  // namespace record
+
+// A record's kSlot: the primary model, the A/B split's model B, or a shadow (its own records).
+namespace model_slot {
+constexpr int kPrimary = 0;
+constexpr int kB = 1;
+constexpr int kShadow = 2;
+}  // namespace model_slot
 
 // counters(out): the stream's counters in this order.
 namespace counter {
@@ -62,6 +71,18 @@ constexpr int kReleased = 6;
 constexpr int kBatches = 7;
 constexpr int kWidth = 8;
 }  // namespace counter
+
+// A shadow's counters(out), in this order (ShadowCounters).
+namespace shadow_counter {
+constexpr int kOffered = 0;
+constexpr int kDropped = 1;
+constexpr int kDiscarded = 2;
+constexpr int kQueued = 3;
+constexpr int kDelivered = 4;
+constexpr int kFailed = 5;
+constexpr int kBatches = 6;
+constexpr int kWidth = 7;
+}  // namespace shadow_counter
 
 // submit()'s submitOut: the seq of the book it superseded, or 0.
 namespace submit_out {

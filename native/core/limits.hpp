@@ -32,6 +32,10 @@ constexpr IntRange kStreamMaxBatch{1, 4096, 32};
 constexpr IntRange kStreamMaxWaitUs{0, 1000000, 0};
 constexpr IntRange kStreamMaxSymbols{1, 1 << 16, 1024};
 constexpr IntRange kStreamSpinUs{0, 10000, 0};
+// Input drift: the sliding window of books the histograms cover (0 turns them off).
+constexpr IntRange kDriftWindowBooks{100, 100000000, 10000};
+// A shadow model's queue of books waiting for its thread (beyond it they are dropped, counted).
+constexpr IntRange kShadowQueueBooks{1, 1 << 20, 4096};
 
 // ---- Hawkes processes, the LOB model, backtests ----
 constexpr int kMaxHawkesDims = 64;

@@ -7,11 +7,36 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace hawkgraph {
+
+// Lowers the calling thread's scheduling priority to nice +10 (Linux; elsewhere nothing): under
+// CFS it then gets about a tenth of a core that a nice-0 thread also wants, so background work
+// (a shadow model, a model being prepared for a swap) does not take a stream's time on a machine
+// without a spare core, yet still progresses. One way only: a thread cannot raise it back, and
+// threads it creates inherit it.
+void lower_thread_priority();
+
+// Runs `work` to completion on a short-lived thread at lowered priority and rethrows what it
+// threw. For CPU-heavy steps that create no threads (those would inherit the priority).
+template <class Work>
+void run_in_background(Work&& work) {
+  std::exception_ptr failure;
+  std::thread t([&] {
+    lower_thread_priority();
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  t.join();
+  if (failure) std::rethrow_exception(failure);
+}
 
 class ThreadPool {
  public:

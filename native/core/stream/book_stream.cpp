@@ -11,6 +11,8 @@
 
 #include "../error.hpp"
 #include "../features.hpp"
+#include "drift.hpp"
+#include "shadow_runner.hpp"
 
 namespace hawkgraph::stream {
 
@@ -24,8 +26,13 @@ bool model_uses_order_flow(const GnnModel& model) {
   return flow != model.metadata.end() && flow->second == "per_ms";
 }
 
-BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver)
-    : engine_(std::move(engine)), config_(config), levels_(engine_->model().levels), deliver_(std::move(deliver)) {
+BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver,
+                       std::unique_ptr<DriftMonitor> drift)
+    : engine_(std::move(engine)),
+      config_(config),
+      levels_(engine_->model().levels),
+      deliver_(std::move(deliver)),
+      drift_(std::move(drift)) {
   const size_t L = static_cast<size_t>(levels_), B = static_cast<size_t>(config_.max_batch);
   slots_.resize(static_cast<size_t>(config_.max_symbols));
   ring_.resize(static_cast<size_t>(config_.max_symbols));
@@ -49,6 +56,14 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
   batch_symbol_.resize(B);
   batch_seq_.resize(B);
   batch_ts_.resize(B);
+  batch_mid_.resize(B);
+  batch_slot_.resize(B, model_slot::kPrimary);
+  batch_rank_.resize(B);
+  for (int m = 0; m < 2; ++m) {
+    model_views_[m].resize(B);
+    model_flows_[m].resize(B);
+  }
+  b_rows_.resize(B * static_cast<size_t>(engine_->row_width()));
   batch_submit_ns_.resize(B);
   thread_ = std::thread([this] { run(); });
 }
@@ -56,6 +71,8 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
 BookStream::~BookStream() {
   stop_and_join();
   delete offered_.exchange(nullptr);
+  delete offered_b_.exchange(nullptr);
+  delete offered_b_engine_.exchange(nullptr);
   for (ModelRun* run = take_retired(); run != nullptr;) {
     ModelRun* next = run->retired_next;
     delete run;
@@ -73,6 +90,34 @@ void BookStream::offer(std::unique_ptr<ModelRun> run) {
   work_cv_.notify_one();
 }
 
+void BookStream::offer_b_engine(std::unique_ptr<GnnEngine> engine) {
+  b_offered_ = true;
+  offered_b_engine_.store(engine.release(), std::memory_order_release);
+}
+
+void BookStream::offer_b(std::unique_ptr<ModelRun> run) {
+  if (ModelRun* stale = offered_b_.exchange(run.release(), std::memory_order_acq_rel)) retire(stale);
+}
+
+void BookStream::set_route(int symbol, double route) {
+  if (symbol < 0 || symbol >= config_.max_symbols) {
+    throw Error("ERR_MAX_SYMBOLS", "symbol index " + std::to_string(symbol) + " is outside the stream's " +
+                                       std::to_string(config_.max_symbols) + " symbols");
+  }
+  // Set before the symbol's first submit, which publishes it to the thread under the lock.
+  slots_[static_cast<size_t>(symbol)].route = route;
+}
+
+void BookStream::attach_shadow(ShadowRunner* shadow) {
+  std::lock_guard<std::mutex> lock(shadow_mu_);
+  shadows_.push_back(shadow);
+}
+
+void BookStream::detach_shadow(ShadowRunner* shadow) {
+  std::lock_guard<std::mutex> lock(shadow_mu_);
+  shadows_.erase(std::remove(shadows_.begin(), shadows_.end(), shadow), shadows_.end());
+}
+
 ModelRun* BookStream::take_retired() {
   if (retired_.load(std::memory_order_relaxed) == nullptr) return nullptr;
   return retired_.exchange(nullptr, std::memory_order_acquire);
@@ -85,10 +130,19 @@ void BookStream::retire(ModelRun* run) {
 }
 
 void BookStream::adopt_offer() {
-  if (offered_.load(std::memory_order_relaxed) == nullptr) return;
-  ModelRun* next = offered_.exchange(nullptr, std::memory_order_acq_rel);
-  if (next == nullptr) return;
-  retire(engine_->install(std::unique_ptr<ModelRun>(next)).release());
+  if (offered_.load(std::memory_order_relaxed) != nullptr) {
+    if (ModelRun* next = offered_.exchange(nullptr, std::memory_order_acq_rel)) {
+      retire(engine_->install(std::unique_ptr<ModelRun>(next)).release());
+    }
+  }
+  if (!engine_b_ && offered_b_engine_.load(std::memory_order_relaxed) != nullptr) {
+    engine_b_.reset(offered_b_engine_.exchange(nullptr, std::memory_order_acq_rel));
+  }
+  if (engine_b_ && offered_b_.load(std::memory_order_relaxed) != nullptr) {
+    if (ModelRun* next = offered_b_.exchange(nullptr, std::memory_order_acq_rel)) {
+      retire(engine_b_->install(std::unique_ptr<ModelRun>(next)).release());
+    }
+  }
 }
 
 uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_t* superseded) {
@@ -146,6 +200,7 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
     slot.na = na;
     slot.seq = seq;
     slot.ts = ts;
+    slot.mid = 0.5 * (book.bids.price[0] + book.asks.price[0]);  // validated: both sides have a level
     slot.submit_ns = now;
   }
   if (wake) work_cv_.notify_one();
@@ -234,7 +289,12 @@ int BookStream::take_batch() {
     batch_symbol_[k] = symbol;
     batch_seq_[k] = slot.seq;
     batch_ts_[k] = slot.ts;
+    batch_mid_[k] = slot.mid;
     batch_submit_ns_[k] = slot.submit_ns;
+  }
+  const double share_b = share_b_.load(std::memory_order_relaxed);
+  for (int k = 0; k < n; ++k) {
+    batch_slot_[k] = slots_[static_cast<size_t>(batch_symbol_[k])].route < share_b ? model_slot::kB : model_slot::kPrimary;
   }
   counters_.queued -= static_cast<uint64_t>(n);
   work_hint_.store(counters_.queued > 0, std::memory_order_relaxed);
@@ -242,12 +302,38 @@ int BookStream::take_batch() {
   return n;
 }
 
+void BookStream::route_batch(int n) {
+  batch_split_ = engine_b_ != nullptr;
+  if (!batch_split_) {
+    for (int k = 0; k < n; ++k) batch_slot_[k] = model_slot::kPrimary;  // B has no model yet
+    batch_n_[0] = n;
+    batch_n_[1] = 0;
+    return;
+  }
+  batch_n_[0] = batch_n_[1] = 0;
+  for (int k = 0; k < n; ++k) {
+    const int m = batch_slot_[k] == model_slot::kB ? 1 : 0;
+    const int rank = batch_n_[m]++;
+    batch_rank_[k] = rank;
+    model_views_[m][rank] = batch_views_[k];
+    model_flows_[m][rank] = batch_flow_ptrs_[k];
+  }
+}
+
 void BookStream::compute_batch(int n) {
   const int64_t start = steady_now_ns();
   batch_failed_ = false;
+  const bool flow = config_.order_flow;
   try {
-    engine_->predict_batch(batch_views_.data(), n, batch_rows_.data(),
-                           config_.order_flow ? batch_flow_ptrs_.data() : nullptr);
+    if (!batch_split_) {
+      engine_->predict_batch(batch_views_.data(), n, batch_rows_.data(), flow ? batch_flow_ptrs_.data() : nullptr);
+    } else if (batch_n_[0] > 0) {
+      engine_->predict_batch(model_views_[0].data(), batch_n_[0], batch_rows_.data(), flow ? model_flows_[0].data() : nullptr);
+    }
+    batch_b_start_ns_ = steady_now_ns();
+    if (batch_n_[1] > 0) {
+      engine_b_->predict_batch(model_views_[1].data(), batch_n_[1], b_rows_.data(), flow ? model_flows_[1].data() : nullptr);
+    }
   } catch (const Error& e) {
     batch_failed_ = true;
     batch_error_code_ = e.code();
@@ -258,7 +344,9 @@ void BookStream::compute_batch(int n) {
     batch_error_message_ = e.what();
   }
   batch_start_ns_ = start;
-  batch_compute_ns_ = steady_now_ns() - start;
+  const int64_t end = steady_now_ns();
+  batch_compute_ns_ = batch_b_start_ns_ - start;
+  batch_b_compute_ns_ = end - batch_b_start_ns_;
 }
 
 void BookStream::fill_block(int n, ResultBlock* block) const {
@@ -274,14 +362,32 @@ void BookStream::fill_block(int n, ResultBlock* block) const {
     r[record::kSeq] = static_cast<double>(batch_seq_[k]);
     r[record::kTs] = batch_ts_[k];
     r[record::kSubmitNs] = static_cast<double>(batch_submit_ns_[k]);
-    r[record::kQueueNs] = static_cast<double>(batch_start_ns_ - batch_submit_ns_[k]);
-    r[record::kComputeNs] = static_cast<double>(batch_compute_ns_);
+    const bool on_b = batch_slot_[k] == model_slot::kB;
+    r[record::kQueueNs] = static_cast<double>((on_b ? batch_b_start_ns_ : batch_start_ns_) - batch_submit_ns_[k]);
+    r[record::kComputeNs] = static_cast<double>(on_b ? batch_b_compute_ns_ : batch_compute_ns_);
+    r[record::kMid] = batch_mid_[k];
+    r[record::kSlot] = batch_slot_[k];
     if (!batch_failed_) {
-      std::memcpy(r + record::kRow, batch_rows_.data() + static_cast<size_t>(k) * width,
-                  sizeof(double) * prediction_row::kEmbedding);
+      const double* rows = on_b ? b_rows_.data() : batch_rows_.data();
+      const size_t row = static_cast<size_t>(batch_split_ ? batch_rank_[k] : k);
+      std::memcpy(r + record::kRow, rows + row * width, sizeof(double) * prediction_row::kEmbedding);
     }
   }
   block->count = n;
+}
+
+// The batch's results are on their way to JS: now the drift histograms and the shadows take its
+// books (from the arena, which the next take_batch reuses), off the batch's latency.
+void BookStream::after_delivery(int n) {
+  if (drift_) {
+    for (int k = 0; k < n; ++k) drift_->add(batch_views_[k], config_.order_flow ? batch_flow_ptrs_[k] : nullptr);
+  }
+  std::lock_guard<std::mutex> lock(shadow_mu_);
+  if (shadows_.empty()) return;
+  const BatchView view{batch_views_.data(), config_.order_flow ? batch_flow_ptrs_.data() : nullptr,
+                       batch_symbol_.data(), batch_seq_.data(), batch_ts_.data(), batch_mid_.data(),
+                       batch_submit_ns_.data()};
+  for (ShadowRunner* shadow : shadows_) shadow->push(view, n);
 }
 
 // Polls for a book for up to spin_us before the thread sleeps: a submit that finds the thread
@@ -308,7 +414,8 @@ void BookStream::run() {
     if (config_.spin_us > 0 && counters_.queued == 0 && mode_ == Mode::Run) spin_for_work(lock);
     thread_idle_ = true;
     work_cv_.wait(lock, [&] {
-      return counters_.queued > 0 || mode_ != Mode::Run || offered_.load(std::memory_order_relaxed) != nullptr;
+      return counters_.queued > 0 || mode_ != Mode::Run || offered_.load(std::memory_order_relaxed) != nullptr ||
+             offered_b_.load(std::memory_order_relaxed) != nullptr;
     });
     thread_idle_ = false;
     if (mode_ == Mode::Discard) break;
@@ -330,8 +437,9 @@ void BookStream::run() {
     }
     const int n = take_batch();
     lock.unlock();
-    // Between two batches: a whole batch runs on one model.
+    // Between two batches: a whole batch runs on one model (per slot).
     adopt_offer();
+    route_batch(n);
     // Books keep arriving (and superseding) in their slots while this batch computes.
     compute_batch(n);
     lock.lock();
@@ -351,6 +459,7 @@ void BookStream::run() {
     ++counters_.batches;
     lock.unlock();
     const bool delivered = deliver_(block);
+    if (delivered) after_delivery(n);
     lock.lock();
     if (!delivered) {
       counters_.in_delivery -= static_cast<uint64_t>(n);

@@ -21,6 +21,27 @@
 
 namespace hawkgraph::stream {
 
+class DriftMonitor;
+class ShadowRunner;
+
+// A native thread the addon stops and joins at process exit (before static destructors run).
+class Stoppable {
+ public:
+  virtual ~Stoppable() = default;
+  virtual void stop_and_join() = 0;
+};
+
+// One batch's books as the stream thread holds them, for a shadow to copy (arrays of `count`).
+struct BatchView {
+  const BookView* books;
+  const double* const* flows;  // null unless the stream computes order flow
+  const int* symbol;
+  const uint64_t* seq;
+  const double* ts;
+  const double* mid;
+  const int64_t* submit_ns;
+};
+
 struct StreamConfig {
   int max_batch = limits::kStreamMaxBatch.fallback;       // books per forward batch
   int max_wait_us = limits::kStreamMaxWaitUs.fallback;      // once a first book is pending, wait this long for more (0: take what is there)
@@ -63,15 +84,17 @@ struct StreamCounters {
 
 int64_t steady_now_ns();
 
-class BookStream {
+class BookStream final : public Stoppable {
  public:
   // Called on the stream thread with a filled block, or with nullptr once when the thread has
   // finished after begin_close(). Returns false when delivery is shut (the environment is going
   // away); the block then returns to the pool and the thread stops.
   using Deliver = std::function<bool(ResultBlock*)>;
 
-  BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver);
-  ~BookStream();  // stops (discarding) and joins
+  // `drift` (optional): the input-drift histograms the thread fills with each delivered batch.
+  BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver,
+             std::unique_ptr<DriftMonitor> drift = nullptr);
+  ~BookStream() override;  // stops (discarding) and joins
   BookStream(const BookStream&) = delete;
   BookStream& operator=(const BookStream&) = delete;
 
@@ -95,12 +118,29 @@ class BookStream {
   // back without allocating; so does a run offered earlier and never taken. take_retired() gets them.
   void offer(std::unique_ptr<ModelRun> run);
 
+  // JS thread: the A/B split. A symbol whose route (a stable hash of its name in [0, 1), set
+  // before its first submit) is below share_b goes to model B once B has a model: offer_b_engine
+  // gives B its first one (an engine built around a prepared run), offer_b later ones (as offer).
+  void set_route(int symbol, double route);
+  void set_share_b(double share) { share_b_.store(share, std::memory_order_relaxed); }
+  bool has_b() const { return b_offered_; }
+  void offer_b_engine(std::unique_ptr<GnnEngine> engine);
+  void offer_b(std::unique_ptr<ModelRun> run);
+
+  // JS thread: from the next delivered batch on, the stream thread hands its books to `shadow`
+  // too / no longer does (detach returns once the thread cannot be using it).
+  void attach_shadow(ShadowRunner* shadow);
+  void detach_shadow(ShadowRunner* shadow);
+
+  // The drift histograms, or null (no feature_stats in the model's metadata, or turned off).
+  const DriftMonitor* drift() const { return drift_.get(); }
+
   // JS thread: the runs nothing uses any more, linked through retired_next (null: none), for the
   // caller to free where freeing costs no thread anything that matters.
   ModelRun* take_retired();
 
   // Any thread: stop now (discarding, no final delivery) and join. Idempotent.
-  void stop_and_join();
+  void stop_and_join() override;
 
   // JS thread, after deliver(nullptr): joins the finished thread.
   void join();
@@ -114,6 +154,8 @@ class BookStream {
     int nb = 0, na = 0;
     uint64_t seq = 0;
     double ts = 0;
+    double mid = 0;  // at submit: what a scorer compares a later mid with
+    double route = 1;  // the A/B split's hash of the symbol in [0, 1); 1: never B
     int64_t submit_ns = 0;
     bool pending = false;
     bool allocated = false;  // JS thread only
@@ -128,12 +170,15 @@ class BookStream {
   void run();
   void spin_for_work(std::unique_lock<std::mutex>& lock);
   int take_batch();  // under lock: moves up to max_batch queued slots into the batch arena
-  void compute_batch(int n);                      // no lock held: runs the engine on the arena
+  void compute_batch(int n);                      // no lock held: runs the engine(s) on the arena
+  void route_batch(int n);  // no lock held: each book's slot, and the per-model views the engines read
+  void after_delivery(int n);  // drift histograms and shadows, once the batch is on its way
   void fill_block(int n, ResultBlock* block) const;  // under lock
-  void adopt_offer();  // the thread, between batches: installs an offered run, retires the old one
+  void adopt_offer();  // the thread, between batches: installs offered runs, retires the old ones
   void retire(ModelRun* run);  // any thread: pushes onto retired_ (lock-free)
 
   std::unique_ptr<GnnEngine> engine_;  // the sibling this thread owns
+  std::unique_ptr<GnnEngine> engine_b_;  // the A/B split's model B, once offered (this thread's)
   const StreamConfig config_;
   const int levels_;
   Deliver deliver_;
@@ -166,7 +211,17 @@ class BookStream {
   std::vector<BookView> batch_views_;
   std::vector<int> batch_symbol_;
   std::vector<uint64_t> batch_seq_;
-  std::vector<double> batch_ts_;
+  std::vector<double> batch_ts_, batch_mid_;
+  std::vector<int> batch_slot_;  // model_slot:: of each book
+  // The split batch: per model, its books' views (and flows) in queue order; book k's row is
+  // row batch_rank_[k] of its model's rows. Unused (the batch arrays serve) when B has no model.
+  int batch_n_[2] = {0, 0};
+  std::vector<BookView> model_views_[2];
+  std::vector<const double*> model_flows_[2];
+  std::vector<double> b_rows_;
+  std::vector<int> batch_rank_;
+  bool batch_split_ = false;
+  int64_t batch_b_start_ns_ = 0, batch_b_compute_ns_ = 0;
   std::vector<int64_t> batch_submit_ns_;
   int64_t batch_start_ns_ = 0, batch_compute_ns_ = 0;
   bool batch_failed_ = false;
@@ -177,6 +232,17 @@ class BookStream {
   // take_retired() empties in one exchange, so neither side waits or allocates.
   std::atomic<ModelRun*> offered_{nullptr};
   std::atomic<ModelRun*> retired_{nullptr};
+  // Model B's: its first engine, then its runs; offered and taken the same way.
+  std::atomic<GnnEngine*> offered_b_engine_{nullptr};
+  std::atomic<ModelRun*> offered_b_{nullptr};
+  std::atomic<double> share_b_{0};
+  bool b_offered_ = false;  // JS thread: offer_b_engine ran
+
+  // Shadows: the stream thread takes shadow_mu_ once per delivered batch (uncontended but for an
+  // attach or detach).
+  std::mutex shadow_mu_;
+  std::vector<ShadowRunner*> shadows_;
+  std::unique_ptr<DriftMonitor> drift_;
 
   std::mutex join_mu_;
   std::thread thread_;
