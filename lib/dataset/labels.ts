@@ -18,6 +18,17 @@ export interface LabelOptions {
 }
 
 /**
+ * A mid on the tick grid is a multiple of half a tick; prices times a tick that is not a power of
+ * two carry rounding (100.03 / 0.01 is 10002.999...), so a mid within 1e-6 ticks of a half tick is
+ * taken as that half tick. Otherwise a move of exactly the flat band, or of 0, would fall either
+ * side of it by rounding. Mids off the grid stay as they are.
+ */
+function onGrid(ticks: number): number {
+  const half = Math.round(2 * ticks) / 2;
+  return Math.abs(ticks - half) < 1e-6 ? half : ticks;
+}
+
+/**
  * Labels every book whose horizon the recording covers; a book too close to the end of its
  * symbol's recording (no later book past the horizon) gets direction -1 and NaN elsewhere.
  */
@@ -31,10 +42,10 @@ export function labelBooks(books: Pick<BookColumns, 'levels' | 'length' | 'colum
   const band = numberOption(options.flatBand, 'flatBand', 0, (x) => x >= 0, 'a finite number >= 0');
   const scale = numberOption(options.magnitudeScale, 'magnitudeScale', 1, (x) => x > 0, 'a finite number > 0');
   const n = books.length, w = 4 * books.levels, L = books.levels;
-  const mid = new Float64Array(n);
+  const mid = new Float64Array(n); // in ticks
   for (let i = 0; i < n; i++) {
     if (books.counts[2 * i] < 1 || books.counts[2 * i + 1] < 1) throw new HawkgraphError('ERR_BOOK_EMPTY', `book ${i} has an empty side: no mid to label from`);
-    mid[i] = 0.5 * (books.columns[i * w] + books.columns[i * w + 2 * L]);
+    mid[i] = onGrid((books.columns[i * w] + books.columns[i * w + 2 * L]) / (2 * tick));
   }
   // Each symbol's books in time order (a stable sort keeps ties in recording order).
   const bySymbol = new Map<string, number[]>();
@@ -47,7 +58,7 @@ export function labelBooks(books: Pick<BookColumns, 'levels' | 'length' | 'colum
   for (const rows of bySymbol.values()) {
     rows.sort((a, b) => books.time[a] - books.time[b]);
     const squares = new Float64Array(rows.length);
-    for (let k = 1; k < rows.length; k++) squares[k] = squares[k - 1] + ((mid[rows[k]] - mid[rows[k - 1]]) / tick) ** 2;
+    for (let k = 1; k < rows.length; k++) squares[k] = squares[k - 1] + (mid[rows[k]] - mid[rows[k - 1]]) ** 2;
     let end = 0;
     for (let k = 0; k < rows.length; k++) {
       let j: number;
@@ -61,7 +72,7 @@ export function labelBooks(books: Pick<BookColumns, 'levels' | 'length' | 'colum
         if (end + 1 >= rows.length) continue; // the recording ends before the horizon does
         j = end;
       }
-      const i = rows[k], move = (mid[rows[j]] - mid[i]) / tick;
+      const i = rows[k], move = mid[rows[j]] - mid[i];
       out.move[i] = move;
       out.magnitude[i] = -Math.expm1(-Math.abs(move) / scale);
       out.volatility[i] = Math.sqrt(Math.max(0, squares[j] - squares[k]));
