@@ -116,6 +116,39 @@ describe.runIf(python !== undefined)('train/ (PyTorch)', () => {
     expect(Number(execFileSync(python!, ['-c', script], { cwd: TRAIN_DIR, encoding: 'utf8' }).trim())).toBeLessThan(1e-12);
   });
 
+  it('evaluates against every baseline: paired margins, Wilson intervals, and the HTML report with the reliability plot', () => {
+    const out = path.join(dir, 'pooled.safetensors');
+    if (!fs.existsSync(out)) train(out, 'pooled');
+    const json = path.join(dir, 'eval.json'), html = path.join(dir, 'eval.html'), svg = path.join(dir, 'reliability.svg');
+    execFileSync(python!, ['-m', 'hawkgraph_train.evaluate', '--model', out, '--train', data, '--test', heldOut, '--out', json, '--html', html, '--svg', svg,
+      '--epochs', '1', '--max-train', '3000', '--sequence', '4'], { cwd: TRAIN_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const gnn = r.scores['GNN (this model)'];
+    const baselines = Object.keys(r.scores).filter((k) => k !== 'GNN (this model)');
+    expect(Object.keys(r.margins).sort()).toEqual(baselines.sort());
+    for (const b of baselines) {
+      for (const k of ['accuracy', 'log_loss', 'brier']) {
+        // Paired on the same books: the mean margin is the difference of the means.
+        expect(Math.abs(r.margins[b][k].mean - (gnn[k].mean - r.scores[b][k].mean))).toBeLessThan(1e-12);
+        expect(r.margins[b][k].ci95[0]).toBeLessThanOrEqual(r.margins[b][k].ci95[1]);
+      }
+    }
+    // Wilson's interval, written out: (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n).
+    for (const row of r.reliability) {
+      const n = row.books, p = row.observed, z = 1.96;
+      const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n), half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+      expect(row.observed_ci95[0]).toBeCloseTo(centre - half, 12);
+      expect(row.observed_ci95[1]).toBeCloseTo(centre + half, 12);
+    }
+    expect(r.fp16.folded.max_logit_diff).toBeLessThan(2e-2);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toContain('data-plot="reliability"');
+    expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained
+    const points = r.reliability.filter((row: { books: number }) => row.books >= 200).length;
+    expect(points).toBeGreaterThan(0);
+    expect((fs.readFileSync(svg, 'utf8').match(/<circle class="mark"/g) ?? []).length).toBe(points);
+  });
+
   it('has a SAGE layer equal to PyG SAGEConv (where PyG is installed)', () => {
     const script = [
       'import torch',
