@@ -56,7 +56,7 @@ export interface ModelCheck {
   ok: boolean;
 }
 
-export function checkModel(args: Omit<CheckArgs, never>): ModelCheck {
+export function checkModel(args: CheckArgs): ModelCheck {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-check-'));
   try {
     const ref = path.join(dir, 'torch.json');

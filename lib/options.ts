@@ -35,6 +35,19 @@ export function checkKeys(o: object, known: ReadonlySet<string>, what: string): 
   }
 }
 
+/**
+ * checkKeys for a call with a blocking and an async form (`name` and `nameAsync`): the async form's
+ * own keys are refused by the blocking one, saying where they belong.
+ */
+export function checkCallKeys(o: object, known: ReadonlySet<string>, asyncKeys: ReadonlySet<string>, async: boolean, name: string): void {
+  for (const key of Object.keys(o)) {
+    if (asyncKeys.has(key) && !async) optionError(`${key} is an option of ${name}Async; ${name} blocks until it returns`);
+    if (!known.has(key) && !asyncKeys.has(key)) {
+      optionError(`unknown option ${JSON.stringify(key)} (expected one of ${[...known, ...(async ? asyncKeys : [])].join(', ')})`);
+    }
+  }
+}
+
 /** An array or a typed array (not a DataView). */
 export function isArrayLike(v: unknown): v is ArrayLike<unknown> {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));

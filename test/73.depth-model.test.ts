@@ -127,6 +127,48 @@ describe('the order flow', () => {
     expect(checked).toBe(s.length - 1);
   });
 
+  it('cancels a resting unit with probability cancelRate(distance) x queue (chi-square, p > 0.001)', () => {
+    // Unit sizes, no excitation, every tracked level visible. A unit leaving a level behind the best
+    // with both bests unchanged is a cancellation (market orders take from the best): given one
+    // happened there, level j had probability theta(distance_j) q_j over the levels behind the best.
+    const K = 12;
+    const model = new DepthModel({ window: K, alpha: Array.from({ length: 6 }, () => new Array(6).fill(0)) });
+    const theta = model.params.cancelRate;
+    const s = model.simulate({ paths: 4, seed: 11, warmup: 0, duration: 400, interval: 0, levels: K, horizon: { events: 1 } });
+    const observed = new Array(K).fill(0), expected = new Array(K).fill(0);
+    for (let i = 1; i < s.length; i++) {
+      if (s.path[i] !== s.path[i - 1]) continue;
+      const a = sides(s, i - 1), b = sides(s, i);
+      if (a.bids.prices[0] !== b.bids.prices[0] || a.asks.prices[0] !== b.asks.prices[0]) continue;
+      for (const [side, opposite, before, after] of [[a.bids, a.asks, a.bids, b.bids], [a.asks, a.bids, a.asks, b.asks]] as const) {
+        const best = ticks(side.prices[0]), far = ticks(opposite.prices[0]);
+        const gone: number[] = [];
+        before.prices.forEach((p, k) => {
+          const left = after.prices.findIndex((q) => q === p);
+          if (k > 0 && (left < 0 ? 0 : after.sizes[left]) === before.sizes[k] - 1) gone.push(k);
+        });
+        if (gone.length !== 1) continue;
+        const weights = before.prices.map((p, k) => (k === 0 ? 0 : theta[Math.min(Math.abs(far - ticks(p)), K) - 1] * before.sizes[k]));
+        const total = weights.reduce((x, y) => x + y, 0);
+        const level = (k: number) => Math.abs(ticks(before.prices[k]) - best); // ticks behind the best, 1 .. K - 1
+        observed[level(gone[0])]++;
+        weights.forEach((w, k) => { if (k > 0) expected[level(k)] += w / total; });
+      }
+    }
+    const n = observed.reduce((x, y) => x + y, 0);
+    expect(n).toBeGreaterThan(2000);
+    let chi = 0, df = -1;
+    for (let j = 1; j < K; j++) {
+      if (expected[j] < 5) continue;
+      chi += (observed[j] - expected[j]) ** 2 / expected[j];
+      df++;
+    }
+    expect(df).toBeGreaterThanOrEqual(6);
+    // The 0.999 quantile of chi-square: df + 3.09 sqrt(2 df) + ... (Wilson-Hilferty), about 29.6 at df 10.
+    const z = 3.09, q999 = df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
+    expect(chi, `chi-square ${chi.toFixed(1)} on ${df} degrees of freedom`).toBeLessThan(q999);
+  });
+
   it('runs each class at the stationary rate of the Hawkes process it forms (z < 4 over 40 paths)', () => {
     // Market and limit orders excite each other; cancellations excite nothing and are excited by
     // nothing, so the first four classes form a Hawkes process with constant baseline

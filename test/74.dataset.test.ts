@@ -215,4 +215,27 @@ describe('labelBooks', () => {
     expect(bySeconds.magnitude[0]).toBeCloseTo(1 - Math.exp(-0.5), 12);
     refused(() => labelBooks(books, { tick: 0 }), 'ERR_INVALID_OPTION', /tick/);
   });
+
+  // The label formulas stand twice: in the native simulator (over its event log) and here (over a
+  // recording's books). With a snapshot after every event the two see the same mid path, so every
+  // book labelBooks labels must get DepthModel's own labels.
+  it.each([{ seconds: 0.05 }, { events: 4 }])('gives the labels DepthModel gives its own every-event books (horizon %o)', (horizon) => {
+    const model = new DepthModel({ window: 30 });
+    const tick = model.params.tick;
+    const s = model.simulate({ paths: 3, seed: 7, interval: 0, warmup: 5, duration: 10, levels: 10, horizon, flatBand: 1, magnitudeScale: 2 });
+    const books = { levels: s.levels, length: s.length, columns: s.columns, counts: s.counts, time: s.time, symbol: Array.from(s.path, (p) => `P${p}`) };
+    const ours = labelBooks(books, { tick, horizon, flatBand: 1, magnitudeScale: 2 });
+    let labelled = 0, moves = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (ours.direction[i] < 0) continue; // the recording ends before this book's horizon
+      labelled++;
+      if (s.labels.move[i] !== 0) moves++;
+      expect(ours.direction[i]).toBe(s.labels.direction[i]);
+      expect(Math.abs(ours.move[i] - s.labels.move[i])).toBeLessThan(1e-9);
+      expect(Math.abs(ours.magnitude[i] - s.labels.magnitude[i])).toBeLessThan(1e-9);
+      expect(Math.abs(ours.volatility[i] - s.labels.volatility[i])).toBeLessThan(1e-9);
+    }
+    expect(labelled).toBeGreaterThan(0.95 * s.length);
+    expect(moves).toBeGreaterThan(0.1 * labelled);
+  });
 });

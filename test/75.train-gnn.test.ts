@@ -58,7 +58,95 @@ describe.runIf(python !== undefined)('train/ (PyTorch)', () => {
     const header = fs.readFileSync(out);
     const meta = JSON.parse(header.subarray(8, 8 + Number(header.readBigUInt64LE(0))).toString()).__metadata__;
     expect(meta.name).toBe(`test-${attention}`);
-    expect(Object.keys(JSON.parse(meta.feature_stats))).toHaveLength(8);
+    const stats = JSON.parse(meta.feature_stats);
+    expect(Object.keys(stats)).toHaveLength(8);
+    // Deciles known in closed form: sorted, level_frac is i / 20 for 2 x (training books) nodes each,
+    // i = 0 .. 19; the quantile at p interpolates linearly at position (n - 1) p (numpy's default).
+    const n = 40 * report.train, sorted = (k: number) => Math.floor(k / (2 * report.train)) / 20;
+    stats.level_frac.quantiles.forEach((q: number, k: number) => {
+      const h = (n - 1) * 0.1 * (k + 1), i = Math.floor(h);
+      expect(Math.abs(q - (sorted(i) + (h - i) * (sorted(i + 1) - sorted(i))))).toBeLessThan(1e-12);
+    });
+    expect(stats.is_bid.quantiles).toEqual([0, 0, 0, 0, 0.5, 1, 1, 1, 1]);
+    for (const s of Object.values(stats) as { quantiles: number[] }[]) {
+      expect(s.quantiles).toHaveLength(9);
+      for (let k = 1; k < 9; k++) expect(s.quantiles[k]).toBeGreaterThanOrEqual(s.quantiles[k - 1]);
+    }
+    // Trained on standardised features, folded into conv1; a feature constant in training passes unchanged.
+    const std = JSON.parse(meta.input_standardisation);
+    expect(std.folded_into).toBe('conv1');
+    expect(std.mean[0]).toBeCloseTo(0.5, 12);
+    expect(std.std[0]).toBeCloseTo(0.5, 12);
+    expect([std.mean[3], std.std[3], std.mean[7], std.std[7]]).toEqual([0, 1, 0, 1]);
+    expect(Math.abs(std.std[2] - stats.distance_from_mid.std)).toBeLessThan(1e-15);
+    // Half precision (the CUDA path's storage, emulated): the folded weights (about 1 / std of the
+    // distance, 1e3 times the others) lose no more than the same model reading standardised features.
+    const fp16 = JSON.parse(execFileSync(python!, ['-c', [
+      'import json, sys, torch',
+      'from hawkgraph_train.data import read_books, node_features, full_books',
+      'from hawkgraph_train.model import batched_edges, level_edges',
+      'from hawkgraph_train.predict import load_model, read_metadata',
+      'from hawkgraph_train.precision import compare',
+      'model, L = load_model(sys.argv[1]); st = json.loads(read_metadata(sys.argv[1])["input_standardisation"])',
+      'books = read_books(sys.argv[2]); rows = full_books(books, L)[:512]',
+      'x = torch.as_tensor(node_features(books, L, rows).reshape(-1, 8))',
+      'print(json.dumps(compare(model, x, batched_edges(level_edges(L), len(rows), 2 * L), len(rows), st["mean"], st["std"])))',
+    ].join('\n'), out, heldOut], { cwd: TRAIN_DIR, encoding: 'utf8' }).trim());
+    expect(fp16.unfold_roundtrip_max_logit_diff).toBeLessThan(1e-9);
+    expect(fp16.folded.max_logit_diff).toBeLessThan(2e-2);
+    expect(fp16.folded.max_logit_diff).toBeLessThan(4 * fp16.unfolded_on_standardised.max_logit_diff + 1e-3);
+    expect(fp16.folded.same_direction).toBe(1);
+  });
+
+  it('folds a standardisation into conv1 exactly, for books of any depth (every node has incoming edges)', () => {
+    const script = [
+      'import copy, json, torch',
+      'from hawkgraph_train.model import OrderBookGNN, batched_edges, level_edges, fold_standardisation',
+      'torch.manual_seed(3); worst = 0.0',
+      'mean = torch.randn(8, dtype=torch.float64) * 1e-3; std = torch.rand(8, dtype=torch.float64) * 1e-3 + 1e-4',
+      'for pyg in (True, False):',
+      '    m = OrderBookGNN(hidden=16, heads=2, use_pyg=pyg).double().eval(); f = fold_standardisation(copy.deepcopy(m), mean, std)',
+      '    for L in (20, 5, 1):',
+      '        e = level_edges(L); assert set(e[1].tolist()) == set(range(2 * L))',  // every node receives an edge
+      '        x = torch.randn(7 * 2 * L, 8, dtype=torch.float64) * std + mean; eb = batched_edges(e, 7, 2 * L)',
+      '        a = m((x - mean) / std, eb, num_graphs=7)["direction"]; b = f(x, eb, num_graphs=7)["direction"]',
+      '        worst = max(worst, ((a - b).abs().max() / a.abs().max()).item())',
+      'print(worst)',
+    ].join('\n');
+    expect(Number(execFileSync(python!, ['-c', script], { cwd: TRAIN_DIR, encoding: 'utf8' }).trim())).toBeLessThan(1e-12);
+  });
+
+  it('evaluates against every baseline: paired margins, Wilson intervals, and the HTML report with the reliability plot', () => {
+    const out = path.join(dir, 'pooled.safetensors');
+    if (!fs.existsSync(out)) train(out, 'pooled');
+    const json = path.join(dir, 'eval.json'), html = path.join(dir, 'eval.html'), svg = path.join(dir, 'reliability.svg');
+    execFileSync(python!, ['-m', 'hawkgraph_train.evaluate', '--model', out, '--train', data, '--test', heldOut, '--out', json, '--html', html, '--svg', svg,
+      '--epochs', '1', '--max-train', '3000', '--sequence', '4'], { cwd: TRAIN_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const gnn = r.scores['GNN (this model)'];
+    const baselines = Object.keys(r.scores).filter((k) => k !== 'GNN (this model)');
+    expect(Object.keys(r.margins).sort()).toEqual(baselines.sort());
+    for (const b of baselines) {
+      for (const k of ['accuracy', 'log_loss', 'brier']) {
+        // Paired on the same books: the mean margin is the difference of the means.
+        expect(Math.abs(r.margins[b][k].mean - (gnn[k].mean - r.scores[b][k].mean))).toBeLessThan(1e-12);
+        expect(r.margins[b][k].ci95[0]).toBeLessThanOrEqual(r.margins[b][k].ci95[1]);
+      }
+    }
+    // Wilson's interval, written out: (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n).
+    for (const row of r.reliability) {
+      const n = row.books, p = row.observed, z = 1.96;
+      const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n), half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+      expect(row.observed_ci95[0]).toBeCloseTo(centre - half, 12);
+      expect(row.observed_ci95[1]).toBeCloseTo(centre + half, 12);
+    }
+    expect(r.fp16.folded.max_logit_diff).toBeLessThan(2e-2);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toContain('data-plot="reliability"');
+    expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained
+    const points = r.reliability.filter((row: { books: number }) => row.books >= 200).length;
+    expect(points).toBeGreaterThan(0);
+    expect((fs.readFileSync(svg, 'utf8').match(/<circle class="mark"/g) ?? []).length).toBe(points);
   });
 
   it('has a SAGE layer equal to PyG SAGEConv (where PyG is installed)', () => {

@@ -42,6 +42,17 @@ export function labelRule(options: LabelOptions, what = 'labelBooks options'): L
   return { tick, seconds, events, flatBand, magnitudeScale };
 }
 
+/**
+ * A mid on the tick grid is a multiple of half a tick; prices times a tick that is not a power of
+ * two carry rounding (100.03 / 0.01 is 10002.999...), so a mid within 1e-6 ticks of a half tick is
+ * taken as that half tick. Otherwise a move of exactly the flat band, or of 0, would fall either
+ * side of it by rounding. Mids off the grid stay as they are.
+ */
+function onGrid(ticks: number): number {
+  const half = Math.round(2 * ticks) / 2;
+  return Math.abs(ticks - half) < 1e-6 ? half : ticks;
+}
+
 /** Called with the index (0, 1, ... in push order) of a book whose label became known. */
 export type LabelSink = (index: number, direction: number, move: number, magnitude: number, volatility: number) => void;
 
@@ -56,7 +67,7 @@ export class MidPathLabeller {
   readonly #rule: LabelRule;
   readonly #sink: LabelSink;
   readonly #capacity: number;
-  // The waiting books, a ring: push index, time, mid and the cumulative squared mid changes at it.
+  // The waiting books, a ring: push index, time, mid (in ticks) and the cumulative squared mid changes at it.
   #index: Float64Array = new Float64Array(16);
   #time: Float64Array = new Float64Array(16);
   #mid: Float64Array = new Float64Array(16);
@@ -64,7 +75,7 @@ export class MidPathLabeller {
   #head = 0;
   #size = 0;
   #pushed = 0;
-  #lastMid = NaN;
+  #lastMid = NaN; // in ticks
   #lastTime = -Infinity;
   #lastSquares = 0;
   #abandoned = 0;
@@ -91,9 +102,10 @@ export class MidPathLabeller {
   }
 
   /** Pushes the symbol's next book (time not before the last one's); returns its index. */
-  push(time: number, mid: number): number {
+  push(time: number, price: number): number {
     const rule = this.#rule;
-    const squares = this.#pushed === 0 ? 0 : this.#lastSquares + ((mid - this.#lastMid) / rule.tick) ** 2;
+    const mid = onGrid(price / rule.tick); // in ticks
+    const squares = this.#pushed === 0 ? 0 : this.#lastSquares + (mid - this.#lastMid) ** 2;
     if (rule.seconds > 0) {
       // Settled by this book: the label's mid is the previous book's, the last at or before t + h.
       while (this.#size > 0 && time > this.#time[this.#head] + rule.seconds) this.#settle(this.#lastMid, this.#lastSquares);
@@ -141,7 +153,7 @@ export class MidPathLabeller {
   // Labels the oldest waiting book from the mid (and cumulative squares) its horizon ends at.
   #settle(endMid: number, endSquares: number): void {
     const rule = this.#rule, h = this.#head;
-    const index = this.#index[h], move = (endMid - this.#mid[h]) / rule.tick;
+    const index = this.#index[h], move = endMid - this.#mid[h];
     const volatility = Math.sqrt(Math.max(0, endSquares - this.#squares[h]));
     this.#pop();
     this.#sink(index, move > rule.flatBand ? 2 : move < -rule.flatBand ? 0 : 1, move, -Math.expm1(-Math.abs(move) / rule.magnitudeScale), volatility);

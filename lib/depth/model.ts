@@ -8,7 +8,7 @@ import { runAsync } from '../hawkes/simulate';
 import { native } from '../native';
 import type { NativeDepthModel, NativeDepthResult, NativeDepthRun, NativeDepthSnapshots } from '../native';
 import { LIMITS } from '../native/layouts';
-import { checkKeys, integerOption, isArrayLike, numberOption, optionError, simulationThreads } from '../options';
+import { checkCallKeys, checkKeys, integerOption, isArrayLike, numberOption, optionError, simulationThreads } from '../options';
 import { DEPTH_CLASSES, type DepthParams, type DepthSimulateAsyncOptions, type DepthSimulateOptions, type DepthSnapshots } from './types';
 
 // Cont, Stoikov and Talreja (2010), Table 2 (Tokyo Stock Exchange, orders in units of the mean
@@ -92,10 +92,7 @@ function readParams(p: DepthParams): NativeDepthModel {
 }
 
 function readSimulate(o: Record<string, unknown>, window: number, async: boolean): [NativeDepthSnapshots, NativeDepthRun] {
-  for (const key of Object.keys(o)) {
-    if (ASYNC_KEYS.has(key) && !async) optionError(`${key} is an option of simulateAsync; simulate blocks until it returns`);
-    if (!SIMULATE_KEYS.has(key) && !ASYNC_KEYS.has(key)) optionError(`unknown option ${JSON.stringify(key)} (expected one of ${[...SIMULATE_KEYS].join(', ')})`);
-  }
+  checkCallKeys(o, SIMULATE_KEYS, ASYNC_KEYS, async, 'simulate');
   const paths = integerOption(o.paths, 'paths', 1, 1, LIMITS.maxPaths);
   const horizon = o.horizon ?? { seconds: 0.1 };
   if (horizon === null || typeof horizon !== 'object' || Object.keys(horizon).length !== 1 || !('seconds' in horizon || 'events' in horizon)) {

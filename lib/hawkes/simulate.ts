@@ -6,7 +6,7 @@
 import { HawkgraphError, describe, readInput } from '../errors';
 import type { NativeJob, NativeSimulateOptions, NativeSimulation } from '../native';
 import { LAYOUTS, LIMITS } from '../native/layouts';
-import { integerOption, optionError, simulationThreads } from '../options';
+import { checkCallKeys, integerOption, optionError, simulationThreads } from '../options';
 import type { HawkesSimulation, HawkesStats, SimulateAsyncOptions, SimulationProgress } from './types';
 
 const SIMULATE_KEYS = new Set(['endTime', 'seed', 'paths', 'maxEvents', 'maxStoredEvents', 'threads', 'method', 'intensity', 'statsOnly', 'backend']);
@@ -22,12 +22,7 @@ export function nativeSimulateOptions(options: unknown, defaultMaxEvents: number
 }
 
 function readSimulateOptions(o: Record<string, unknown>, defaultMaxEvents: number, async: boolean): NativeSimulateOptions {
-  for (const key of Object.keys(o)) {
-    if (ASYNC_KEYS.has(key) && !async) optionError(`${key} is an option of simulateAsync; simulate blocks until it returns`);
-    if (!SIMULATE_KEYS.has(key) && !ASYNC_KEYS.has(key)) {
-      optionError(`unknown option ${JSON.stringify(key)} (expected one of ${[...SIMULATE_KEYS, ...(async ? ASYNC_KEYS : [])].join(', ')})`);
-    }
-  }
+  checkCallKeys(o, SIMULATE_KEYS, ASYNC_KEYS, async, 'simulate');
   if (typeof o.endTime !== 'number' || !Number.isFinite(o.endTime) || o.endTime <= 0) {
     optionError(`endTime must be a finite number > 0, got ${describe(o.endTime)}`);
   }

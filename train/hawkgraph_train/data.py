@@ -53,6 +53,24 @@ def node_features(books, levels, rows=None):
     return x
 
 
+QUANTILE_PROBS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+
+
+def feature_stats(feats):
+    """Per node feature of [n, 8] training rows: mean, std and the deciles (`quantiles`, ascending), for drift monitoring."""
+    q = np.quantile(feats, QUANTILE_PROBS, axis=0)
+    return {name: {"mean": float(feats[:, i].mean()), "std": float(feats[:, i].std()), "quantiles": [float(v) for v in q[:, i]]}
+            for i, name in enumerate(FEATURE_NAMES)}
+
+
+def standardisation(feats):
+    """(mean, std) per feature of [n, 8] training rows; a feature constant over them (order flow when trained
+    without it, the reserved column) gets (0, 1), i.e. passes unchanged, so inputs it never saw are not blown up."""
+    mean, std = feats.mean(0), feats.std(0)
+    constant = std <= 1e-12 * np.maximum(1.0, np.abs(mean))
+    return np.where(constant, 0.0, mean), np.where(constant, 1.0, std)
+
+
 def full_books(books, levels):
     """Rows with at least `levels` levels on both sides (the graphs of one size a batch needs)."""
     return np.nonzero((books["bid_levels"] >= levels) & (books["ask_levels"] >= levels))[0]

@@ -7,12 +7,15 @@ multinomial logistic regression on the order-book imbalance of the top level and
 (2 x 128, ReLU) on the flattened 2L x 8 node features; an LSTM (64 units) over the last --sequence snapshots of the
 same path (at most 50,000 training sequences). Scores on the test books: accuracy, log-loss and Brier score, each with a 95 % bootstrap interval
 (resampling contiguous blocks of 500 books, as neighbouring books are not independent), the GNN's margin over
-the best non-graph baseline with its interval, and the GNN's reliability table (predicted probability bins
-against observed frequencies, per class).
+every baseline (paired on the same books) with its interval, the GNN's reliability table (predicted probability
+bins against observed frequencies with Wilson intervals, per class) and the error of an emulated fp16 forward pass
+(precision.py). --html writes the report with the reliability plot (report.py), --svg the plot alone.
 """
 import argparse
 import json
 import math
+import shlex
+import sys
 
 import numpy as np
 import torch
@@ -20,7 +23,9 @@ import torch.nn.functional as F
 
 from .data import full_books, node_features, read_books
 from .model import batched_edges, level_edges
-from .predict import load_model
+from .precision import compare
+from .predict import load_model, read_metadata
+from .report import html_page, markdown, reliability_svg
 
 
 def labelled(books, levels):
@@ -113,6 +118,14 @@ def margin(gnn, base, rng, block=500, draws=1000):
     return out
 
 
+def wilson(k, n, z=1.96):
+    """The Wilson score interval of a binomial proportion k / n."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [centre - half, centre + half]
+
+
 def reliability(probs, y, bins=10):
     table = []
     for c, name in enumerate(["down", "flat", "up"]):
@@ -123,7 +136,8 @@ def reliability(probs, y, bins=10):
             if m.sum() == 0:
                 continue
             table.append({"class": name, "bin": [float(edges[b]), float(edges[b + 1])], "books": int(m.sum()),
-                          "predicted": float(probs[m, c].mean()), "observed": float((y[m] == c).mean())})
+                          "predicted": float(probs[m, c].mean()), "observed": float((y[m] == c).mean()),
+                          "observed_ci95": wilson(int((y[m] == c).sum()), int(m.sum()))})
     return table
 
 
@@ -137,7 +151,11 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--max-train", type=int, default=200000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--html", default=None, help="write the report as HTML with the reliability plot")
+    p.add_argument("--svg", default=None, help="write the reliability plot alone")
+    p.add_argument("--markdown", default=None, help="write the score and margin tables as Markdown")
     a = p.parse_args(argv)
+    command = "python3 -m hawkgraph_train.evaluate " + " ".join(shlex.quote(v) for v in (sys.argv[1:] if argv is None else argv))
     rng = np.random.default_rng(a.seed)
     gnn, levels = load_model(a.model)
     train, test = read_books(a.train), read_books(a.test)
@@ -163,29 +181,46 @@ def main(argv=None):
     lstm_probs = np.tile(prior, (len(te), 1))  # books without a full history fall back to the prior
     lstm_probs[keep_te] = predict_probs(lstm, ste, batch=2048)
     probs[f"LSTM over the last {a.sequence} snapshots"] = lstm_probs
+    x = torch.as_tensor(node_features(test, levels, te), dtype=torch.float64)
     with torch.no_grad():
-        x = torch.as_tensor(node_features(test, levels, te), dtype=torch.float64)
         outs = []
         for s in range(0, len(te), 2048):
             xb = x[s : s + 2048]
             o = gnn(xb.reshape(-1, xb.shape[-1]), batched_edges(level_edges(levels), len(xb), 2 * levels), num_graphs=len(xb))
             outs.append(F.softmax(o["direction"], 1))
         probs["GNN (this model)"] = torch.cat(outs).numpy()
+    meta = read_metadata(a.model)
+    st = json.loads(meta["input_standardisation"]) if "input_standardisation" in meta else {"mean": None, "std": None}
+    xb = x[:4096]
+    fp16 = compare(gnn, xb.reshape(-1, xb.shape[-1]), batched_edges(level_edges(levels), len(xb), 2 * levels), len(xb), st["mean"], st["std"])
 
     per = {name: scores(pr, yte) for name, pr in probs.items()}
     report = {"test_books": int(len(te)), "train_books": int(len(tr)), "class_shares_test": (np.bincount(yte, minlength=3) / len(yte)).tolist(),
               "scores": {name: with_intervals(s, rng) for name, s in per.items()}}
-    baselines = [n for n in per if n != "GNN (this model)" and n != "majority class"]
-    best = min(baselines, key=lambda n: report["scores"][n]["log_loss"]["mean"])
+    baselines = [n for n in per if n != "GNN (this model)"]
+    best = min((n for n in baselines if n != "majority class"), key=lambda n: report["scores"][n]["log_loss"]["mean"])
     report["best_baseline"] = best
-    report["gnn_minus_best_baseline"] = margin(per["GNN (this model)"], per[best], rng)
+    report["margins"] = {n: margin(per["GNN (this model)"], per[n], rng) for n in baselines}
+    report["gnn_minus_best_baseline"] = report["margins"][best]
     report["reliability"] = reliability(probs["GNN (this model)"], yte)
+    report["fp16"] = {**fp16, "books": int(len(xb))}
+    report["command"] = command
     with open(a.out, "w") as f:
         json.dump(report, f, indent=1)
+    if a.html:
+        with open(a.html, "w") as f:
+            f.write(html_page(report, command))
+    if a.svg:
+        with open(a.svg, "w") as f:
+            f.write(reliability_svg(report["reliability"]) + "\n")
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(markdown(report) + "\n")
     for name, s in report["scores"].items():
         print(f"{name:45s} accuracy {s['accuracy']['mean']:.4f}  log-loss {s['log_loss']['mean']:.4f}  Brier {s['brier']['mean']:.4f}")
-    m = report["gnn_minus_best_baseline"]
-    print(f"GNN - {best}: accuracy {m['accuracy']['mean']:+.4f} {m['accuracy']['ci95']}, log-loss {m['log_loss']['mean']:+.4f} {m['log_loss']['ci95']}")
+    for name, m in report["margins"].items():
+        print(f"GNN - {name}: accuracy {m['accuracy']['mean']:+.4f} {m['accuracy']['ci95']}, log-loss {m['log_loss']['mean']:+.4f} {m['log_loss']['ci95']}")
+    print("fp16 (emulated):", json.dumps(fp16))
 
 
 if __name__ == "__main__":

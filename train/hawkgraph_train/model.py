@@ -30,6 +30,25 @@ class SAGELayer(torch.nn.Module):
         return self.lin_l(mean) + self.lin_r(x)
 
 
+def fold_standardisation(model, mean, std):
+    """Folds the input standardisation z = (x - mean) / std into conv1, in place, so the model reads raw features.
+
+    conv1(z) = W_l mean_j(z_j) + b + W_r z_i. Every node has incoming edges (bid_i <-> ask_i, level_edges), so
+    mean_j(z_j) = (mean_j(x_j) - mean) / std exactly, and conv1(z) = W_l' mean_j(x_j) + W_r' x_i + b' with
+    W' = W diag(1 / std) and b' = b - (W_l + W_r) (mean / std). Computed in float64.
+    """
+    conv = model.conv1
+    m = torch.as_tensor(mean, dtype=torch.float64)
+    inv = 1.0 / torch.as_tensor(std, dtype=torch.float64)
+    with torch.no_grad():
+        wl, wr = conv.lin_l.weight.double(), conv.lin_r.weight.double()
+        bias = conv.lin_l.bias.double() - (wl + wr) @ (m * inv)
+        conv.lin_l.weight.copy_(wl * inv)
+        conv.lin_r.weight.copy_(wr * inv)
+        conv.lin_l.bias.copy_(bias)
+    return model
+
+
 def sage(in_channels, out_channels, use_pyg=True):
     if use_pyg and _PygSAGEConv is not None:
         return _PygSAGEConv(in_channels, out_channels)

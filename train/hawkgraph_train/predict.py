@@ -15,6 +15,11 @@ from .data import full_books, node_features, read_books
 from .model import OrderBookGNN, batched_edges, level_edges
 
 
+def read_metadata(path):
+    with safe_open(path, framework="pt") as f:
+        return f.metadata()
+
+
 def load_model(path):
     with safe_open(path, framework="pt") as f:
         meta = f.metadata()

@@ -6,8 +6,11 @@ Books with the model's levels on both sides are used (the graphs of a batch shar
 (--val-fraction, by contiguous blocks so neighbouring books do not straddle the split) is held out for early
 stopping. Loss: cross-entropy on the direction, binary cross-entropy on the magnitude (a sigmoid in [0, 1)),
 mean squared error on the volatility (a relu >= 0), weighted by --weights. AdamW with OneCycleLR (the seed's);
-mixed precision where a CUDA device is used. The feature statistics of the training books (per node feature:
-mean and std) go into the file's metadata for drift monitoring.
+mixed precision where a CUDA device is used. The node features are standardised with the training books' mean
+and std while training (and the noise is added to the standardised features); the export folds that standardisation
+into conv1's weights (model.fold_standardisation), so the file reads the engine's raw features. The feature
+statistics of the training books (per node feature: mean, std and deciles) go into the file's metadata for drift
+monitoring.
 """
 import argparse
 import json
@@ -19,9 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import FEATURE_NAMES, full_books, node_features, read_books
+from .data import feature_stats, full_books, node_features, read_books, standardisation
 from .export import export
-from .model import OrderBookGNN, batched_edges, level_edges, _PygSAGEConv
+from .model import OrderBookGNN, batched_edges, fold_standardisation, level_edges, _PygSAGEConv
 
 
 def parse(argv):
@@ -113,6 +116,11 @@ def main(argv=None):
     x, y, levels, data_meta = load(args.data, args.levels, args.max_books)
     y = {"direction": y["direction"].astype(np.int64), "magnitude": y["magnitude"].astype(np.float32), "volatility": y["volatility"].astype(np.float32)}
     train_idx, val_idx = split(len(x), args.val_fraction, args.seed)
+    feats = x[train_idx].reshape(-1, x.shape[-1])
+    stats = feature_stats(feats)
+    mean, std = standardisation(feats)
+    del feats
+    x = ((x - mean) / std).astype(np.float32)
     nodes = 2 * levels
     edges = level_edges(levels).to(device)
     model = OrderBookGNN(hidden=args.hidden, heads=args.heads, attention=args.attention, dropout=args.dropout, noise=args.noise, use_pyg=not args.no_pyg).to(device)
@@ -153,12 +161,11 @@ def main(argv=None):
     seconds = time.time() - t0
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
-    feats = x[train_idx].reshape(-1, x.shape[-1])
-    stats = {name: {"mean": float(feats[:, i].mean()), "std": float(feats[:, i].std())} for i, name in enumerate(FEATURE_NAMES)}
-    meta = export(model.cpu(), levels, args.out, {
+    model = fold_standardisation(model.cpu().eval(), mean, std)
+    meta = export(model, levels, args.out, {
         "name": args.name or "orderbook-gnn",
         "feature_stats": stats,
+        "input_standardisation": {"folded_into": "conv1", "mean": mean.tolist(), "std": std.tolist()},
         "trained_on": {"books": int(len(train_idx)), "source": data_meta.get("hawkgraph.source"), "label": {k: v for k, v in data_meta.items() if k.startswith("hawkgraph.label")}},
         "training": {"epochs": len(history), "best_val_loss": best, "sage": "pyg" if (_PygSAGEConv is not None and not args.no_pyg) else "pure-pytorch"},
     })

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -40,11 +41,15 @@ inline int64_t order_size(Rng& r, double mean) {
 
 class DepthBook {
  public:
-  explicit DepthBook(const DepthParams& p) : p_(p), bid_(p.window), ask_(p.window) {
+  explicit DepthBook(const DepthParams& p)
+      : p_(p), bid_(p.window), ask_(p.window), theta_by_distance_(2 * static_cast<size_t>(p.window) - 1),
+        blocks_((p.window + kBlock - 1) / kBlock) {
     double total = 0;
     limit_cdf_.resize(p.window);
     for (int i = 0; i < p.window; ++i) limit_cdf_[i] = (total += p.limit_rate[i]);
     limit_total_ = total;
+    for (size_t k = 0; k < theta_by_distance_.size(); ++k) theta_by_distance_[k] = p.cancel_rate[std::min<size_t>(k, p.window - 1)];
+    for (auto& side : block_rate_) side.assign(static_cast<size_t>(blocks_), 0.0);
   }
 
   // The initial book: prices from the parameters, each level at its steady depth without market
@@ -92,22 +97,32 @@ class DepthBook {
  private:
   // Each side's cancellation rate from scratch (after the spread or a side's levels moved; in
   // between, events update it by what they add or remove).
+  // Also the rates of each block of kBlock levels, and theta_ for the spread now.
   void recount() {
     const int64_t spread = ask_px_ - bid_px_;
+    theta_ = theta_by_distance_.data() + std::min<int64_t>(spread, p_.window) - 1;
     cancel_bid_ = cancel_ask_ = 0;
+    double* bid_blocks = block_rate_[0].data();
+    double* ask_blocks = block_rate_[1].data();
+    for (int b = 0; b < blocks_; ++b) bid_blocks[b] = ask_blocks[b] = 0;
     for (int j = 0; j < p_.window; ++j) {
-      const double theta = p_.cancel_rate[distance_index(spread, j)];
-      cancel_bid_ += theta * static_cast<double>(bid_[j]);
-      cancel_ask_ += theta * static_cast<double>(ask_[j]);
+      const double bid = theta_[j] * static_cast<double>(bid_[j]), ask = theta_[j] * static_cast<double>(ask_[j]);
+      cancel_bid_ += bid;
+      cancel_ask_ += ask;
+      bid_blocks[j / kBlock] += bid;
+      ask_blocks[j / kBlock] += ask;
     }
     moved_ = false;
   }
 
-  double& total_of(const std::vector<int64_t>& q) { return &q == &bid_ ? cancel_bid_ : cancel_ask_; }
+  bool is_bid(const std::vector<int64_t>& q) const { return &q == &bid_; }
+  double& total_of(const std::vector<int64_t>& q) { return is_bid(q) ? cancel_bid_ : cancel_ask_; }
 
-  // cancel_rate's index for level j of a side when the spread is `spread` ticks.
-  int distance_index(int64_t spread, int j) const {
-    return static_cast<int>(std::min<int64_t>(spread + j, p_.window)) - 1;
+  // Level j of side q gained (units > 0) or lost units: the side's rate and its block's follow.
+  void add_units(std::vector<int64_t>& q, int j, int64_t units) {
+    const double rate = theta_[j] * static_cast<double>(units);
+    total_of(q) += rate;
+    block_rate_[is_bid(q) ? 0 : 1][static_cast<size_t>(j / kBlock)] += rate;
   }
 
   // A limit order at distance i from the opposite best (i drawn by limit_rate); away = +1 for a
@@ -126,7 +141,7 @@ class DepthBook {
     } else {
       const size_t j = static_cast<size_t>(-ahead);  // i - spread <= window - 1
       q[j] += size;
-      total_of(q) += p_.cancel_rate[distance_index(ask_px_ - bid_px_, static_cast<int>(j))] * static_cast<double>(size);
+      add_units(q, static_cast<int>(j), size);
     }
   }
 
@@ -137,23 +152,26 @@ class DepthBook {
       const int64_t take = std::min(size, q[0]);
       q[0] -= take;
       size -= take;
-      total_of(q) -= p_.cancel_rate[distance_index(ask_px_ - bid_px_, 0)] * static_cast<double>(take);
+      if (!moved_) add_units(q, 0, -take);  // once the best moved, recount follows
       if (q[0] == 0) next_best(q, best, toward, r);
     }
   }
 
-  // One resting unit cancels, chosen by its distance's rate.
+  // One resting unit cancels, chosen by its distance's rate: the block holding it first (most of
+  // the rate rests deep in the book), then the level within it.
   void cancel(std::vector<int64_t>& q, int64_t& best, int toward, Rng& r) {
-    const int64_t spread = ask_px_ - bid_px_;
     double u = hawkes::rng_uniform(r) * total_of(q);
-    int j = 0;
+    const double* block = block_rate_[is_bid(q) ? 0 : 1].data();
+    int b = 0;
+    for (; b + 1 < blocks_ && u > block[b]; ++b) u -= block[b];
+    int j = b * kBlock;
     for (; j + 1 < p_.window; ++j) {
       if (q[j] == 0) continue;
-      u -= p_.cancel_rate[distance_index(spread, j)] * static_cast<double>(q[j]);
+      u -= theta_[j] * static_cast<double>(q[j]);
       if (u <= 0) break;
     }
-    while (q[j] == 0) --j;  // rounding past the last queue lands on the deepest non-empty one
-    total_of(q) -= p_.cancel_rate[distance_index(spread, j)];
+    while (q[j] == 0) --j;  // rounding past the last queue lands on the deepest non-empty one (q[0] > 0)
+    add_units(q, j, -1);
     if (--q[j] == 0 && j == 0) next_best(q, best, toward, r);
   }
 
@@ -178,8 +196,16 @@ class DepthBook {
     moved_ = true;
   }
 
+  static constexpr int kBlock = 8;  // levels a block of cancellation rates
+
   const DepthParams& p_;
   std::vector<int64_t> bid_, ask_;  // [window] units at bid - j, ask + j
+  // theta(i) at distance i + 1 for i in [0, 2 window - 1) (the last rate beyond the window), and
+  // theta_, its view from the spread now: theta_[j] is the rate of level j of either side.
+  std::vector<double> theta_by_distance_;
+  const double* theta_ = nullptr;
+  int blocks_;
+  std::array<std::vector<double>, 2> block_rate_;  // [bid, ask][block]: the rate of each kBlock levels
   std::vector<double> limit_cdf_;
   double limit_total_ = 0;
   double cancel_bid_ = 0, cancel_ask_ = 0;  // cancel_total of each side

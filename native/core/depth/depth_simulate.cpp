@@ -32,17 +32,16 @@ void check_number(double v, const char* name, double lo, bool lo_open, double hi
 // The path's events as (time, mid) after each one, and the running sum of squared mid changes,
 // for the labels; reused path after path.
 struct EventLog {
-  std::vector<double> time, mid, squares;
-  void clear() {
-    time.clear();
-    mid.clear();
-    squares.clear();
-  }
+  struct Entry {
+    double time, mid, squares;
+  };
+  std::vector<Entry> entries;  // one growth check an event, not three
+  void clear() { entries.clear(); }
+  size_t size() const { return entries.size(); }
+  const Entry& operator[](size_t i) const { return entries[i]; }
   void add(double t, double m) {
-    const double change = mid.empty() ? 0.0 : m - mid.back();
-    squares.push_back((squares.empty() ? 0.0 : squares.back()) + change * change);
-    time.push_back(t);
-    mid.push_back(m);
+    const double change = entries.empty() ? 0.0 : m - entries.back().mid;
+    entries.push_back({t, m, (entries.empty() ? 0.0 : entries.back().squares) + change * change});
   }
 };
 
@@ -98,6 +97,7 @@ class PathSimulator {
     double t = 0;
     log_.add(0.0, book_.mid());
     const double first = s_.warmup, last = s_.warmup + s_.duration;
+    double next_at = first;  // the next fixed-interval snapshot's time (first + interval * snapshots so far)
     // Snapshots every `interval` from the warm-up (fixed_ of them), or after every event in
     // [warmup, warmup + duration].
     for (;;) {
@@ -110,9 +110,9 @@ class PathSimulator {
       const double dt_exc = excitation > 0 ? hawkes::decaying_first_arrival(rng_, excitation, p_.beta) : hawkes::kNever;
       const double dt = std::min(dt_base, dt_exc);
       const double t_next = t + dt;
-      for (double at = first + s_.interval * static_cast<double>(seen_.size());
-           static_cast<int64_t>(seen_.size()) < fixed_ && at < t_next; at = first + s_.interval * static_cast<double>(seen_.size())) {
-        record(sink, at);
+      while (next_at < t_next && static_cast<int64_t>(seen_.size()) < fixed_) {
+        record(sink, next_at);
+        next_at = first + s_.interval * static_cast<double>(seen_.size());
       }
       if (done(t_next, last)) break;
       const double decay = std::exp(-p_.beta * dt);
@@ -140,7 +140,7 @@ class PathSimulator {
     if (t_next <= last || (fixed_ >= 0 && static_cast<int64_t>(seen_.size()) < fixed_)) return false;
     if (s_.horizon_events > 0) {
       const int64_t needed = seen_.empty() ? 0 : static_cast<int64_t>(seen_.back()) + s_.horizon_events;
-      return static_cast<int64_t>(log_.time.size()) - 1 >= needed;
+      return static_cast<int64_t>(log_.size()) - 1 >= needed;
     }
     return t_next > last + s_.horizon_seconds;
   }
@@ -165,7 +165,7 @@ class PathSimulator {
     at.counts[1] = side(book_.asks(), book_.ask_price(), +1, at.columns + 2 * L, at.columns + 3 * L);
     *at.time = t;
     *at.mid = book_.mid() * p_.tick;
-    seen_.push_back(log_.time.size() - 1);  // the log entry the snapshot sees
+    seen_.push_back(log_.size() - 1);  // the log entry the snapshot sees
   }
 
   // One side's levels, the unused ones 0 (as BookBatch slots are).
@@ -188,16 +188,16 @@ class PathSimulator {
     for (size_t i = 0; i < seen_.size(); ++i) {
       const size_t now = seen_[i];
       if (s_.horizon_events > 0) {
-        end = std::min(log_.time.size() - 1, now + static_cast<size_t>(s_.horizon_events));
+        end = std::min(log_.size() - 1, now + static_cast<size_t>(s_.horizon_events));
       } else {
         const double until = out.time[i] + s_.horizon_seconds;
         end = std::max(end, now);
-        while (end + 1 < log_.time.size() && log_.time[end + 1] <= until) ++end;
+        while (end + 1 < log_.size() && log_[end + 1].time <= until) ++end;
       }
-      const double move = log_.mid[end] - log_.mid[now];
+      const double move = log_[end].mid - log_[now].mid;
       out.move[i] = move;
       out.magnitude[i] = -std::expm1(-std::fabs(move) / s_.magnitude_scale);
-      out.volatility[i] = std::sqrt(std::max(0.0, log_.squares[end] - log_.squares[now]));
+      out.volatility[i] = std::sqrt(std::max(0.0, log_[end].squares - log_[now].squares));
       out.direction[i] = move > s_.flat_band ? 2 : move < -s_.flat_band ? 0 : 1;
     }
   }
