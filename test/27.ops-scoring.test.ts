@@ -82,7 +82,9 @@ function plainLabels(time: ArrayLike<number>, mid: (i: number) => number, symbol
     else if (rows.some((r) => time[r] > time[i] + horizon.seconds)) j = rows.filter((r) => time[r] <= time[i] + horizon.seconds).pop();
     if (j === undefined) out.push(-1);
     else {
-      const move = (mid(j) - mid(i)) / TICK;
+      // Mids in ticks, snapped to the half-tick grid within 1e-6 ticks (docs/dataset.md#labels).
+      const ticks = (x: number) => (Math.abs(x / TICK - Math.round((2 * x) / TICK) / 2) < 1e-6 ? Math.round((2 * x) / TICK) / 2 : x / TICK);
+      const move = ticks(mid(j)) - ticks(mid(i));
       out.push(move > 0 ? 2 : move < 0 ? 0 : 1);
     }
   }
