@@ -15,7 +15,7 @@ const levelsBytes = new Uint8Array(fs.readFileSync(modelPath('levels')));
 const MB = 1024 * 1024;
 
 describe('stream memory', () => {
-  it('stays within 40 MB of RSS over 1,000 stream open/close cycles', async () => {
+  it('stays within 56 MB of RSS over 1,000 stream open/close cycles', async () => {
     const cycle = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const engine = createEngine({ model: pooledBytes, backend: 'cpu' });
@@ -28,9 +28,10 @@ describe('stream memory', () => {
     const before = process.memoryUsage().rss;
     await cycle(1000);
     const growth = process.memoryUsage().rss - before;
-    // Measured: the old creep was ~100 MB over these 1,000 cycles, now 12 to 21 MB (V8's heap and
-    // the objects it has yet to collect; with a GC every 10 cycles RSS stays flat).
-    expect(growth).toBeLessThan(40 * MB);
+    // Measured: 105 to 120 MB over these 1,000 cycles with one unpooled perf_hooks histogram a
+    // cycle (the old creep); now 7 to 21 MB alone and up to about 40 MB beside other test files
+    // (V8's heap and the typed arrays it has yet to collect; with a GC every 10 cycles RSS is flat).
+    expect(growth, `${(growth / MB).toFixed(1)} MB`).toBeLessThan(56 * MB);
   }, 120_000);
 
   it('stays within 48 MB over 1,000 swaps of model B and shadows added and removed on a live stream', async () => {

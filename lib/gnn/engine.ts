@@ -1,7 +1,9 @@
 /**
  * The GNN inference engine: predict() is synchronous and allocates only its result object;
  * predictBatch() runs many books in one native call; submit() streams books to a native thread;
- * swapModel() replaces the model between two calls, the stream's included.
+ * swapModel() replaces the model between two calls, the stream's included; the stream may also run
+ * a model B on a share of symbols (stream.split) and shadow models (addShadow), and keeps input
+ * drift histograms (featureDrift).
  * Options, info, results and the stream live beside it (options.ts, info.ts, results.ts,
  * stream.ts); createEngine() is in create.ts.
  */
@@ -10,6 +12,7 @@ import { EventEmitter } from 'eventemitter3';
 import { HawkgraphError, describe, readInput, unreadable } from '../errors';
 import { LoadedBinary, NativeBatchColumns, NativeGnnEngine, native } from '../native';
 import { LIMITS } from '../native/layouts';
+import { checkKeys, integerOption, optionError } from '../options';
 import { BookBatch } from './batch';
 import { Book, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
 import { EngineInfo, engineInfo } from './info';
@@ -23,7 +26,6 @@ import {
   EngineEvents, FeatureDrift, PredictionEvent, ResolvedStreamOptions, ShadowOptions, ShadowStats, StreamStats, SubmitOptions,
   resolveSplit, resolveStreamOptions,
 } from './stream-types';
-import { checkKeys, integerOption, optionError } from '../options';
 
 // One book's columns and level counts, as native predict / nodeFeatures take them.
 interface BookColumns {

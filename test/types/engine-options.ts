@@ -42,3 +42,17 @@ cpuThreads({ model, backend: 'cpu', cpu: { threads: 1 } });
 // info.backend names the host twin too (engines from hawkgraph/internal).
 const backend: EngineInfo['backend'] = 'cuda-host-twin';
 void backend;
+
+// Several models on one stream: the split, shadows, drift; events name their slot.
+const split = createEngine({ model, stream: { split: { B: 0.1 }, drift: { windowBooks: 5000 } } });
+void split.swapModel(model, { slot: 'B' });
+// @ts-expect-error the split has one other slot, B
+createEngine({ model, stream: { split: { C: 0.1 } } });
+// @ts-expect-error a shadow needs a name
+void split.addShadow(model, {});
+split.on('shadow', (e) => {
+  const slot: string = e.model;
+  const mid: number = e.mid;
+  void [slot, mid];
+});
+createEngine({ model, stream: { drift: false } });

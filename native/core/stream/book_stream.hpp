@@ -1,6 +1,8 @@
 // Streaming inference: books submitted per symbol (latest wins) are micro-batched on one native
 // thread that runs a sibling GnnEngine (its model replaced between two batches by offer()), and the
-// results leave through a bounded pool of result blocks handed to a delivery callback. Plain C++
+// results leave through a bounded pool of result blocks handed to a delivery callback. A share of
+// symbols may run on a second model (the A/B split's B); once a batch is delivered, its books go to
+// the drift histograms and to any shadows (shadow_runner.hpp). Plain C++
 // (no Node headers): the addon supplies the callback (a thread-safe function) and calls
 // submit/release from the JS thread.
 #pragma once
