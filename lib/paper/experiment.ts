@@ -26,7 +26,10 @@ export interface PaperOptions {
   /** 'exact' (default) or 'published' (the authors' loop, bug included: the paper's own numbers). */
   eventLoop?: 'exact' | 'published';
   threads?: number;
-  /** Ticks of offset per unit of the agent's action. Default 10 (learns in 1e5 steps; the paper's is 100). */
+  /**
+   * Ticks of offset per unit of the agent's action. Default 100: the paper's range of +-1 in price, wide enough
+   * for the agent retrained at a high maker fee to quote past the fee's break-even distance (docs/paper.md).
+   */
   actionScale?: number;
   /** Base spreads and inventory skews (ticks) of the LIN grid. Default 0..8 and 0, 0.5, 1, 2, 4. */
   linSpreads?: number[];
@@ -68,7 +71,7 @@ export async function runPaper(options: PaperOptions = {}): Promise<PaperResult>
     paths: integerOption(options.paths, 'paths', 1000, 2, 1e7),
     seed: integerOption(options.seed, 'seed', 1, 0, 2 ** 40),
     eventLoop: options.eventLoop ?? 'exact',
-    actionScale: numberOption(options.actionScale, 'actionScale', 10, (x) => x > 0, 'a number of ticks > 0'),
+    actionScale: numberOption(options.actionScale, 'actionScale', 100, (x) => x > 0, 'a number of ticks > 0'),
     linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 5, 6, 8]),
     linSkews: grid(options.linSkews, 'linSkews', [0, 0.5, 1, 2, 4]),
     linFrom: options.linFrom ?? (['mid', 'best'] as ('mid' | 'best')[]),
