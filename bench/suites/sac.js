@@ -62,26 +62,35 @@ module.exports = {
     // Every row is one timed run: on a shared machine the load moves it, so say what the load was.
     ctx.note(`load average at the start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
     const rates = {};
+    // CPU seconds beside wall seconds: on a loaded machine the 1-thread figure per CPU-second is the steadier one.
+    const cpuSeconds = (c0) => {
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / 1e6;
+    };
     for (const threads of [1, 2]) {
+      const c0 = process.cpuUsage();
       const r = await hg.trainPolicy(MARKET, { steps, threads, calibrationSteps: 1000, seed: 1 });
+      const cpu = cpuSeconds(c0);
       rates[`lob.${threads}`] = steps / r.seconds;
       ctx.addRow({
         name: `trainPolicy, LOB env (T = 100 s, dt = 1 s), batch 512, 2 x 64, ${threads} thread${threads > 1 ? 's' : ''}`,
         stats: timed(r.seconds, steps),
-        note: `${(steps / r.seconds).toFixed(0)} steps/s: 1e6 steps in ${(1e6 / (steps / r.seconds)).toFixed(0)} s`,
+        note: `${(steps / r.seconds).toFixed(0)} steps/s: 1e6 steps in ${(1e6 / (steps / r.seconds)).toFixed(0)} s; ${(steps / cpu).toFixed(0)} steps per CPU-second`,
       });
       ctx.record(`lob.threads-${threads}`, { steps, seconds: r.seconds });
     }
     for (const threads of [1, 2]) {
       const o = internal.resolveTrainOptions({ steps, threads, seed: 1 }, 0.01);
       const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       internal.sacHooks.trainControl(o, Float64Array.of(0.5, -0.3), Float32Array.of(0, 0));
+      const cpu = cpuSeconds(c0);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       rates[`control.${threads}`] = steps / seconds;
       ctx.addRow({
         name: `SAC update (one-step control env), batch 512, 2 x 64, ${threads} thread${threads > 1 ? 's' : ''}`,
         stats: timed(seconds, steps),
-        note: `${(steps / seconds).toFixed(0)} updates/s`,
+        note: `${(steps / seconds).toFixed(0)} updates/s; ${(steps / cpu).toFixed(0)} per CPU-second (${((steps * 72.8e-3) / cpu).toFixed(0)} GFLOP per CPU-second at 72.8 MFLOP an update)`,
       });
       ctx.record(`control.threads-${threads}`, { steps, seconds });
     }

@@ -31,7 +31,10 @@ export interface PaperOptions {
    * for the agent retrained at a high maker fee to quote past the fee's break-even distance (docs/paper.md).
    */
   actionScale?: number;
-  /** Base spreads and inventory skews (ticks) of the LIN grid. Default 0..8 and 0, 0.5, 1, 2, 4. */
+  /**
+   * Base spreads and inventory skews (ticks) of the LIN grid. Default 0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40 and
+   * 0, 1, 2, 4, 6, 8, 12 (on the exact loop the best is well past 8 ticks: the grid must not stop at its edge).
+   */
   linSpreads?: number[];
   linSkews?: number[];
   /** Where the LIN grid's offsets are measured from: each family is searched. Default both ('mid', 'best'). */
@@ -72,8 +75,8 @@ export async function runPaper(options: PaperOptions = {}): Promise<PaperResult>
     seed: integerOption(options.seed, 'seed', 1, 0, 2 ** 40),
     eventLoop: options.eventLoop ?? 'exact',
     actionScale: numberOption(options.actionScale, 'actionScale', 100, (x) => x > 0, 'a number of ticks > 0'),
-    linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 5, 6, 8]),
-    linSkews: grid(options.linSkews, 'linSkews', [0, 0.5, 1, 2, 4]),
+    linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40]),
+    linSkews: grid(options.linSkews, 'linSkews', [0, 1, 2, 4, 6, 8, 12]),
     linFrom: options.linFrom ?? (['mid', 'best'] as ('mid' | 'best')[]),
     threads: options.threads,
   };
