@@ -32,8 +32,8 @@ export interface PaperOptions {
    */
   actionScale?: number;
   /**
-   * Base spreads and inventory skews (ticks) of the LIN grid. Default 0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40 and
-   * 0, 1, 2, 4, 6, 8, 12 (on the exact loop the best is well past 8 ticks: the grid must not stop at its edge).
+   * Base spreads and inventory skews (ticks) of the LIN grid. Default 0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40, 60
+   * and 0, 1, 2, 4, 6, 8, 12, 16 (on the exact loop the best is 40 + 12 I from the mid: inside the grid, not on its edge).
    */
   linSpreads?: number[];
   linSkews?: number[];
@@ -75,8 +75,8 @@ export async function runPaper(options: PaperOptions = {}): Promise<PaperResult>
     seed: integerOption(options.seed, 'seed', 1, 0, 2 ** 40),
     eventLoop: options.eventLoop ?? 'exact',
     actionScale: numberOption(options.actionScale, 'actionScale', 100, (x) => x > 0, 'a number of ticks > 0'),
-    linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40]),
-    linSkews: grid(options.linSkews, 'linSkews', [0, 1, 2, 4, 6, 8, 12]),
+    linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40, 60]),
+    linSkews: grid(options.linSkews, 'linSkews', [0, 1, 2, 4, 6, 8, 12, 16]),
     linFrom: options.linFrom ?? (['mid', 'best'] as ('mid' | 'best')[]),
     threads: options.threads,
   };
