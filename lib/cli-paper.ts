@@ -73,15 +73,17 @@ export function paperComparison(r: PaperResult): [string, number, number | undef
     ['DRL MAP', m('DRL').map, PAPER_REFERENCE.metrics.DRL.map],
   ];
   for (const name of ['SYM', 'LIN', 'DRL'] as const) {
-    PAPER_FEES.forEach((f, k) => rows.push([`${name} Sharpe, maker fee ${pct(f)}`, r.sharpeByFee[name][k], PAPER_REFERENCE.sharpeByFee[name][k]]));
+    const what = name === 'DRL' ? 'DRL (retrained per fee)' : name;
+    PAPER_FEES.forEach((f, k) => rows.push([`${what} Sharpe, maker fee ${pct(f)}`, r.sharpeByFee[name][k], PAPER_REFERENCE.sharpeByFee[name][k]]));
   }
+  PAPER_FEES.forEach((f, k) => rows.push([`DRL trained at fee 0, Sharpe at maker fee ${pct(f)}`, r.sharpeByFee.DRL0[k], undefined]));
   PAPER_FEES.forEach((f, k) => rows.push([`DRL retrained at maker fee ${pct(f)}: trades`, r.drlRetrained.trades[k], PAPER_REFERENCE.drlTradesByFee[k]]));
   return rows;
 }
 
 function comparisonHtml(r: PaperResult): string {
   const rows = paperComparison(r).map(([q, ours, theirs]) => `<tr><td>${esc(q)}</td><td>${fmt(ours)}</td><td>${theirs === undefined ? '' : fmt(theirs)}</td></tr>`).join('\n');
-  const lin = `LIN (the best of ${r.lin.grid.length} on a search seed): bid offset ${r.lin.bid[0]} + ${r.lin.bid[1]} I, ask offset ${r.lin.ask[0]} ${r.lin.ask[1]} I ticks from the mid (Sharpe ${fmt(r.lin.sharpe)} there)`;
+  const lin = `LIN (the best of ${r.lin.grid.length} on a search seed): bid offset ${r.lin.bid[0]} + ${r.lin.bid[1]} I, ask offset ${r.lin.ask[0]} ${r.lin.ask[1]} I ticks from the ${r.lin.from === 'best' ? 'best prices' : 'mid'} (Sharpe ${fmt(r.lin.sharpe)} there)`;
   return `<h2>Beside the paper</h2>
 <p class="note">${esc(lin)}</p>
 <table data-plot="paper"><thead><tr><th>quantity</th><th>hawkgraph</th><th>paper</th></tr></thead><tbody>

@@ -200,14 +200,26 @@ describe('studies', () => {
     expect(s.rows).toHaveLength(2 * (1 + 3 + 4));
     expect(s.rows.filter((r) => r.study === 'noise').map((r) => r.noiseVariance)).toEqual([0.1, 0.2, 0.3, 0.1, 0.2, 0.3]);
     const symFees = s.rows.filter((r) => r.strategy === 'SYM' && r.study === 'fee');
-    expect(symFees.map((r) => r.fee.maker)).toEqual([0, 0.002, 0.004, 0.006]);
+    // The maker fee is swept; the taker fee stays at the config's (the default 0.2 %), as the paper's fee figure.
+    expect(symFees.map((r) => r.fee)).toEqual([0, 0.002, 0.004, 0.006].map((maker) => ({ maker, taker: 0.002 })));
     for (let i = 1; i < symFees.length; i++) expect(symFees[i].metrics.mean).toBeLessThan(symFees[i - 1].metrics.mean);
     // The fee rows come from one simulation; a direct run at that fee agrees.
-    const direct = runBacktest({ strategy: 'sym', paths: 40, horizon: 30, seed: 2, fees: { maker: 0.004, taker: 0.004 } });
+    const direct = runBacktest({ strategy: 'sym', paths: 40, horizon: 30, seed: 2, fees: { maker: 0.004, taker: 0.002 } });
     expect(symFees[2].metrics.mean).toBeCloseTo(direct.metrics.mean, 9);
+    expect(s.fees.SYM[2].config.fees).toEqual({ maker: 0.004, taker: 0.002 });
     // Noise changes the paths; a fresh draw per path, clipped at zero.
     const noisy = s.rows.find((r) => r.strategy === 'SYM' && r.noiseVariance === 0.3)!;
     expect(noisy.metrics.mean).not.toBe(s.base.SYM.metrics.mean);
+  });
+
+  it('sweepTakerFee moves the taker fee with the maker fee; a taker fee set in the config is the one held otherwise', () => {
+    const both = runStudy({ ...config, noise: [], feeSweep: [0, 0.003], sweepTakerFee: true });
+    expect(both.rows.filter((r) => r.study === 'fee').map((r) => r.fee)).toEqual([0, 0.003, 0, 0.003].map((f) => ({ maker: f, taker: f })));
+    const direct = runBacktest({ strategy: 'sym', paths: 40, horizon: 30, seed: 2, fees: { maker: 0.003, taker: 0.003 } });
+    expect(both.fees.SYM[1].metrics.mean).toBeCloseTo(direct.metrics.mean, 9);
+    const held = runStudy({ ...config, noise: [], feeSweep: [0.001], fees: { maker: 0, taker: 0.0005 } });
+    expect(held.fees.LIN[0].config.fees).toEqual({ maker: 0.001, taker: 0.0005 });
+    expect(() => runStudy({ ...config, sweepTakerFee: 'yes' as unknown as boolean })).toThrow(/sweepTakerFee must be a boolean, got "yes"/);
   });
 
   it('rows come per strategy: base, its noise levels, then its fees', () => {

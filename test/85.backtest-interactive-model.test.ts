@@ -204,6 +204,31 @@ describe('one strategy vocabulary for the API and the CLI', () => {
   });
 });
 
+describe("LIN from the best prices (lin.from: 'best', the paper's LIN)", () => {
+  it('zero offsets are the very paths of SYM; otherwise each quote is the best price moved by round(c0 + c1 I) ticks', () => {
+    const sym = runBacktest({ strategy: 'sym', paths: 30, seed: 16 });
+    const zero = runBacktest({ strategy: { lin: { bid: [0, 0], ask: [0, 0], from: 'best' } }, paths: 30, seed: 16 });
+    expect(Array.from(zero.paths.pnl)).toEqual(Array.from(sym.paths.pnl));
+    const lin = { bid: [1, 0.6] as [number, number], ask: [2, -0.6] as [number, number], from: 'best' as const };
+    const r = runBacktest({ strategy: { lin }, paths: 20, seed: 17, record: true, Z2: 0 });
+    const steps = r.records!.steps;
+    let quoted = 0;
+    for (let i = 0; i < steps.path.length; i++) {
+      // Quotes behind the touch fill nothing as they are placed: the step's inventory is the one decided on.
+      const inv = steps.inventory[i];
+      if (Number.isNaN(steps.quoteBid[i]) || Number.isNaN(steps.quoteAsk[i])) continue;
+      // With Z2 = 0 the cancellations never move the book, so the quotes are set on the step's opening book.
+      const bidTicks = Math.round(steps.bid[i] / 0.01), askTicks = Math.round(steps.ask[i] / 0.01);
+      const wantBid = Math.floor(bidTicks - (1 + 0.6 * inv) + 0.5), wantAsk = Math.floor(askTicks + (2 - 0.6 * inv) + 0.5);
+      if (wantBid >= bidTicks || wantAsk <= askTicks) continue;  // a quote at or inside the touch moves the book itself
+      expect(Math.round(steps.quoteBid[i] / 0.01)).toBe(wantBid);
+      expect(Math.round(steps.quoteAsk[i] / 0.01)).toBe(wantAsk);
+      quoted++;
+    }
+    expect(quoted).toBeGreaterThan(200);
+  });
+});
+
 describe('a policy whose outputs are offsets from the best prices (offsets_from: "best", the paper\'s action)', () => {
   it('outputs of 0 quote at the best prices: the very paths of SYM; a bad offsets_from is refused', () => {
     const zero = policyFile({ metadata: { offsets_from: 'best', output_scale: '[0, 0]', output_offset: '[0, 0]' } });

@@ -1,5 +1,6 @@
 // The paper command (issue 15): runPaper at a tiny budget has every part of the experiment, the
-// fee sweep moves the maker fee only (taker fixed at 0.2 %), LIN is the grid's best by Sharpe,
+// fee sweep moves the maker fee only (taker fixed at 0.2 %), LIN is the best by Sharpe of a grid
+// over offsets from the mid and from the best prices, DRL's fee curve is the retrained agents',
 // and `hawkgraph paper --quick --report` writes the report with the comparison to the paper.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,7 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { runBacktest } from '../dist/index.js';
-import { runPaper } from '../dist/paper/experiment.js';
+import { DRL_RETRAINED, runPaper } from '../dist/paper/experiment.js';
 import { PAPER_FEES } from '../dist/paper/reference.js';
 
 describe('the paper experiment', () => {
@@ -20,7 +21,9 @@ describe('the paper experiment', () => {
     expect(r.study.rows.filter((row) => row.study === 'noise')).toHaveLength(9);
     const best = Math.max(...r.lin.grid.map((g) => g.sharpe));
     expect(r.lin.sharpe).toBe(best);
-    expect(r.lin.grid).toHaveLength(4);
+    // Both LIN families are searched: offsets from the mid and from the best prices.
+    expect(r.lin.grid).toHaveLength(8);
+    expect(new Set(r.lin.grid.map((g) => g.from))).toEqual(new Set(['mid', 'best']));
     for (const name of ['SYM', 'LIN', 'DRL'] as const) {
       expect(r.sharpeByFee[name]).toHaveLength(PAPER_FEES.length);
       const means = r.study.fees[name].map((x) => x.metrics.mean);
@@ -31,6 +34,11 @@ describe('the paper experiment', () => {
     expect(Array.from(r.study.fees.SYM[0].paths.pnl)).toEqual(Array.from(r.study.base.SYM.paths.pnl));
     expect(Array.from(runBacktest({ strategy: 'sym', paths: 60, seed: 3 }).paths.pnl)).toEqual(Array.from(r.study.base.SYM.paths.pnl));
     expect(r.drlRetrained.trades).toHaveLength(4);
+    // DRL's fee curve is the agents retrained per fee (the paper's figure); the fee-0 agent's is beside it.
+    expect(r.sharpeByFee.DRL).toEqual(r.drlRetrained.sharpe);
+    expect(r.sharpeByFee.DRL[0]).toBe(r.study.base.DRL.metrics.sharpe);
+    expect(r.sharpeByFee.DRL0).toEqual(r.study.fees.DRL.map((x) => x.metrics.sharpe));
+    expect(r.study.fees[DRL_RETRAINED].map((x) => x.config.fees.maker)).toEqual([...PAPER_FEES]);
     expect(stages.length).toBeGreaterThan(10);
   });
 

@@ -18,7 +18,7 @@ export function strategyName(s: Strategy): string {
   return 'policy';
 }
 
-const STRATEGY_HELP = "'sym', { lin: { bid: [c0, c1], ask: [c0, c1] } }, { glft: { A, k, sigma, gamma, size? } }, { policy: <safetensors bytes or path> } or a function";
+const STRATEGY_HELP = "'sym', { lin: { bid: [c0, c1], ask: [c0, c1], from?: 'mid' | 'best' } }, { glft: { A, k, sigma, gamma, size? } }, { policy: <safetensors bytes or path> } or a function";
 const OBJECT_KEYS = ['lin', 'glft', 'policy'];
 
 export function nativeStrategy(s: unknown): NativeStrategy {
@@ -33,12 +33,14 @@ export function nativeStrategy(s: unknown): NativeStrategy {
   }
   if (s !== null && typeof s === 'object' && 'lin' in s) {
     const lin = (s as { lin: unknown }).lin as Record<string, unknown> | null;
-    if (lin === null || typeof lin !== 'object') fail(`strategy.lin must be { bid: [c0, c1], ask: [c0, c1] }, got ${describe(lin)}`);
-    for (const key of Object.keys(lin)) if (key !== 'bid' && key !== 'ask') fail(`unknown field strategy.lin.${key} (expected bid, ask)`);
-    const out = new Float64Array(4);
+    if (lin === null || typeof lin !== 'object') fail(`strategy.lin must be { bid: [c0, c1], ask: [c0, c1], from?: 'mid' | 'best' }, got ${describe(lin)}`);
+    for (const key of Object.keys(lin)) if (key !== 'bid' && key !== 'ask' && key !== 'from') fail(`unknown field strategy.lin.${key} (expected bid, ask, from)`);
+    if (lin.from !== undefined && lin.from !== 'mid' && lin.from !== 'best') fail(`strategy.lin.from must be 'mid' or 'best', got ${describe(lin.from)}`);
+    const out = new Float64Array(5);
+    out[4] = lin.from === 'best' ? 1 : 0;
     (['bid', 'ask'] as const).forEach((side, i) => {
       const v = lin[side];
-      if (!Array.isArray(v) || v.length !== 2) fail(`strategy.lin.${side} must be [c0, c1] (ticks from the mid, and per unit of inventory), got ${describe(v)}`);
+      if (!Array.isArray(v) || v.length !== 2) fail(`strategy.lin.${side} must be [c0, c1] (ticks from the mid or the best price, and per unit of inventory), got ${describe(v)}`);
       for (let j = 0; j < 2; j++) {
         if (typeof v[j] !== 'number' || !Number.isFinite(v[j])) fail(`strategy.lin.${side}[${j}] must be a finite number, got ${describe(v[j])}`);
         out[2 * i + j] = v[j];
@@ -48,7 +50,7 @@ export function nativeStrategy(s: unknown): NativeStrategy {
   }
   if (s !== null && typeof s === 'object' && 'glft' in s) {
     const lin = glftOffsets((s as { glft: GlftParams }).glft);
-    return { kind: 'lin', lin: Float64Array.from([...lin.bid, ...lin.ask]) };
+    return { kind: 'lin', lin: Float64Array.from([...lin.bid, ...lin.ask, 0]) };
   }
   if (s !== null && typeof s === 'object' && 'policy' in s) {
     const p = (s as { policy: unknown }).policy;

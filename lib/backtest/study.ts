@@ -1,6 +1,7 @@
 /**
  * Robustness studies: every strategy at the base setting, at each baseline-noise level and at each
- * fee, as a table of metrics. Fees of natively evaluated strategies are repriced from the base
+ * maker fee (the taker fee held at the config's, as the seed paper sweeps it; both with
+ * sweepTakerFee), as a table of metrics. Fees of natively evaluated strategies are repriced from the base
  * run; a callback, which sees its cash, is run again per fee.
  */
 import { describe, readInput } from '../errors';
@@ -17,7 +18,8 @@ import type { BacktestResult, Strategy, StudyAsyncOptions, StudyConfig, StudyRes
 export function studyPlan(config: StudyConfig) {
   if (config === null || typeof config !== 'object') fail(`study config must be an object, got ${describe(config)}`);
   const read = readInput('ERR_INVALID_OPTION', 'study config', () => {
-    const { strategies, noise, feeSweep, ...rest } = config;
+    const { strategies, noise, feeSweep, sweepTakerFee, ...rest } = config;
+    if (sweepTakerFee !== undefined && typeof sweepTakerFee !== 'boolean') fail(`sweepTakerFee must be a boolean, got ${describe(sweepTakerFee)}`);
     if (strategies === null || typeof strategies !== 'object' || Array.isArray(strategies) || Object.keys(strategies).length === 0) {
       fail(`strategies must be an object of named strategies, got ${describe(strategies)}`);
     }
@@ -36,13 +38,20 @@ export function studyPlan(config: StudyConfig) {
     };
     // Read once: each run of a strategy must be the same strategy.
     const named = Object.entries(strategies as Record<string, Strategy>);
-    return { rest, named, noiseLevels: list(noise, 'noise', [0.1, 0.2, 0.3]), fees: list(feeSweep, 'feeSweep', [0, 0.002, 0.004, 0.006]) };
+    return { rest, named, noiseLevels: list(noise, 'noise', [0.1, 0.2, 0.3]), fees: list(feeSweep, 'feeSweep', [0, 0.002, 0.004, 0.006]), sweepTaker: sweepTakerFee === true };
   });
-  const { rest, named, noiseLevels, fees } = read;
+  const { rest, named, noiseLevels, fees, sweepTaker } = read;
   const base = new Map<string, Prepared>();
   const strategies = new Map<string, Strategy>(named);
   for (const [name, s] of named) base.set(name, prepare({ ...rest, strategy: s }));
-  return { rest, noiseLevels, fees, base, strategies };
+  return { rest, noiseLevels, fees, sweepTaker, base, strategies };
+}
+
+type StudyPlan = ReturnType<typeof studyPlan>;
+
+/** The fees of the sweep's point at rate f: the maker fee f, the taker fee the config's (or f too). */
+function sweptFees(plan: StudyPlan, p: Prepared, f: number): { maker: number; taker: number } {
+  return { maker: f, taker: plan.sweepTaker ? f : p.resolved.fees.taker };
 }
 
 /** Sets an own property whatever the name (base['__proto__'] = x would set the prototype instead). */
@@ -75,7 +84,7 @@ export function studyRuns(plan: StudyPlan): StudyRun[] {
     }
     if (p.callback) {
       for (const f of plan.fees) {
-        runs.push({ p: prepare({ ...plan.rest, strategy, fees: { maker: f, taker: f } }), label: `${name} fee ${f}`, strategy: name, kind: 'fee', value: f });
+        runs.push({ p: prepare({ ...plan.rest, strategy, fees: sweptFees(plan, p, f) }), label: `${name} fee ${f}`, strategy: name, kind: 'fee', value: f });
       }
     }
   }
@@ -93,7 +102,7 @@ export function assembleStudy(plan: StudyPlan, runs: StudyRun[], raws: NativeBac
     if (run.kind === 'base') {
       const r = toResult(raws[i], p.resolved);
       setOwn(base, strategy, r);
-      setOwn(fees, strategy, p.callback ? [] : plan.fees.map((f) => toResult(raws[i], p.resolved, { maker: f, taker: f })));
+      setOwn(fees, strategy, p.callback ? [] : plan.fees.map((f) => toResult(raws[i], p.resolved, sweptFees(plan, p, f))));
       rows.push({ strategy, study: 'base', noiseVariance: p.resolved.noiseVariance, fee: { ...p.resolved.fees }, metrics: r.metrics });
     } else if (run.kind === 'noise') {
       const r = toResult(raws[i], p.resolved);
@@ -102,10 +111,9 @@ export function assembleStudy(plan: StudyPlan, runs: StudyRun[], raws: NativeBac
       fees[strategy].push(toResult(raws[i], p.resolved));
     }
     if (runs[i + 1]?.strategy === strategy) return;
-    const noiseVariance = plan.base.get(strategy)!.resolved.noiseVariance;
+    const basePrepared = plan.base.get(strategy)!;
     fees[strategy].forEach((r, k) => {
-      const f = plan.fees[k];
-      rows.push({ strategy, study: 'fee', noiseVariance, fee: { maker: f, taker: f }, metrics: r.metrics });
+      rows.push({ strategy, study: 'fee', noiseVariance: basePrepared.resolved.noiseVariance, fee: sweptFees(plan, basePrepared, plan.fees[k]), metrics: r.metrics });
     });
   });
   return { rows, base, fees, feeSweep: plan.fees, noise: plan.noiseLevels };

@@ -36,10 +36,16 @@ export interface StrategyAction {
 
 export type StrategyCallback = (state: StrategyState) => StrategyAction | null | undefined;
 
-/** Offsets linear in inventory, in ticks from the mid: delta = c0 + c1 * inventory per side. */
+/**
+ * Offsets linear in inventory: delta = c0 + c1 * inventory ticks per side, from the mid (the bid
+ * rounds down, the ask up) or, with from: 'best', from the best bid and ask (rounded to the
+ * nearest tick), as the seed paper's LIN and its agent's action are.
+ */
 export interface LinParams {
   bid: [number, number];
   ask: [number, number];
+  /** Where the offsets are measured from. Default 'mid'. */
+  from?: 'mid' | 'best';
 }
 
 export type Strategy =
@@ -214,8 +220,13 @@ export interface StudyConfig extends Omit<BacktestConfig, 'strategy'> {
   strategies: Record<string, Strategy>;
   /** Baseline-noise variances to test (besides 0). Default [0.1, 0.2, 0.3]; [] to skip. */
   noise?: number[];
-  /** Fee rates (maker and taker alike) to sweep. Default [0, 0.002, 0.004, 0.006]; [] to skip. */
+  /**
+   * Maker fee rates to sweep, the taker fee held at the config's (0.2 % by default), as the seed
+   * paper's fee figure. Default [0, 0.002, 0.004, 0.006]; [] to skip.
+   */
   feeSweep?: number[];
+  /** Sweep the taker fee with the maker fee (both at each rate of feeSweep). Default false. */
+  sweepTakerFee?: boolean;
 }
 
 export interface StudyRow {

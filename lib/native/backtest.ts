@@ -7,7 +7,7 @@ import type { NativeJob, NativeProgress } from './hawkes';
 
 export type NativeStrategy =
   | { kind: 'sym' }
-  | { kind: 'lin'; lin: Float64Array }
+  | { kind: 'lin'; lin: Float64Array } // bid0, bid1, ask0, ask1, then 1 for offsets from the best prices (0: the mid)
   | { kind: 'policy'; bytes: Uint8Array }
   | { kind: 'callback' };
 

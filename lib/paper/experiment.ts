@@ -1,9 +1,10 @@
 /**
  * The seed paper's experiment on the package's own model and strategies (issue 15): DRL (native
- * SAC, trainPolicy), the best inventory-linear strategy by a grid search on Sharpe (LIN), SYM, at
- * the paper's setting; the metrics table with the baseline-noise study; Sharpe against the maker
- * fee (taker fixed at 0.2 %, as the paper sweeps it); and the trades of DRL retrained per fee.
- * Training and evaluation use different seeds.
+ * SAC, trainPolicy), the best inventory-linear strategy by a grid search on Sharpe (LIN, offsets
+ * from the mid and from the best prices), SYM, at the paper's setting; the metrics table with the
+ * baseline-noise study; Sharpe against the maker fee (taker fixed at 0.2 %, as the paper sweeps
+ * it), DRL's from the agent retrained at each fee as the paper's (and the fee-0 agent's beside
+ * it); and the trades of DRL retrained per fee. Training and evaluation use different seeds.
  */
 import { runBacktestAsync, runStudyAsync } from '../backtest';
 import type { BacktestConfig, BacktestResult, StudyResult } from '../backtest/types';
@@ -11,6 +12,9 @@ import { describe } from '../errors';
 import { checkKeys, integerOption, numberOption, optionError } from '../options';
 import { trainPolicy } from '../train';
 import { PAPER_FEES } from './reference';
+
+/** The name of the retrained agents' line in the study's fee results. */
+export const DRL_RETRAINED = 'DRL retrained per fee';
 
 export interface PaperOptions {
   /** SAC environment steps per training. Default 1e5 (the paper: 1e6; BENCHMARKS.md has the speed). */
@@ -22,20 +26,31 @@ export interface PaperOptions {
   /** 'exact' (default) or 'published' (the authors' loop, bug included: the paper's own numbers). */
   eventLoop?: 'exact' | 'published';
   threads?: number;
-  /** Ticks of offset per unit of the agent's action. Default 10 (learns in 1e5 steps; the paper's is 100). */
+  /**
+   * Ticks of offset per unit of the agent's action. Default 100: the paper's range of +-1 in price, wide enough
+   * for the agent retrained at a high maker fee to quote past the fee's break-even distance (docs/paper.md).
+   */
   actionScale?: number;
-  /** Base spreads and inventory skews (ticks) of the LIN grid. Default 0..8 and 0, 0.5, 1, 2, 4. */
+  /**
+   * Base spreads and inventory skews (ticks) of the LIN grid. Default 0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40, 60
+   * and 0, 1, 2, 4, 6, 8, 12, 16 (on the exact loop the best is 40 + 12 I from the mid: inside the grid, not on its edge).
+   */
   linSpreads?: number[];
   linSkews?: number[];
+  /** Where the LIN grid's offsets are measured from: each family is searched. Default both ('mid', 'best'). */
+  linFrom?: ('mid' | 'best')[];
   /** Stages as they finish, for a progress bar. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface PaperResult {
   study: StudyResult;
-  lin: { bid: [number, number]; ask: [number, number]; sharpe: number; grid: { spread: number; skew: number; sharpe: number }[] };
-  /** Sharpe of SYM, LIN and DRL at each maker fee of PAPER_FEES. */
-  sharpeByFee: Record<'SYM' | 'LIN' | 'DRL', number[]>;
+  lin: { bid: [number, number]; ask: [number, number]; from: 'mid' | 'best'; sharpe: number; grid: { from: 'mid' | 'best'; spread: number; skew: number; sharpe: number }[] };
+  /**
+   * Sharpe at each maker fee of PAPER_FEES: SYM and LIN as they are; DRL the agent retrained at
+   * that fee (the paper's figure); DRL0 the fee-0 agent run at each fee.
+   */
+  sharpeByFee: Record<'SYM' | 'LIN' | 'DRL' | 'DRL0', number[]>;
   /** The DRL agent retrained at each maker fee: its mean trades and Sharpe there. */
   drlRetrained: { trades: number[]; sharpe: number[] };
   policy: Uint8Array;
@@ -43,7 +58,7 @@ export interface PaperResult {
   seconds: number;
 }
 
-const KEYS = new Set(['steps', 'paths', 'seed', 'eventLoop', 'threads', 'actionScale', 'linSpreads', 'linSkews', 'onProgress']);
+const KEYS = new Set(['steps', 'paths', 'seed', 'eventLoop', 'threads', 'actionScale', 'linSpreads', 'linSkews', 'linFrom', 'onProgress']);
 
 function grid(v: unknown, field: string, def: number[]): number[] {
   if (v === undefined) return def;
@@ -59,15 +74,19 @@ export async function runPaper(options: PaperOptions = {}): Promise<PaperResult>
     paths: integerOption(options.paths, 'paths', 1000, 2, 1e7),
     seed: integerOption(options.seed, 'seed', 1, 0, 2 ** 40),
     eventLoop: options.eventLoop ?? 'exact',
-    actionScale: numberOption(options.actionScale, 'actionScale', 10, (x) => x > 0, 'a number of ticks > 0'),
-    linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 5, 6, 8]),
-    linSkews: grid(options.linSkews, 'linSkews', [0, 0.5, 1, 2, 4]),
+    actionScale: numberOption(options.actionScale, 'actionScale', 100, (x) => x > 0, 'a number of ticks > 0'),
+    linSpreads: grid(options.linSpreads, 'linSpreads', [0, 1, 2, 3, 4, 6, 8, 12, 16, 20, 30, 40, 60]),
+    linSkews: grid(options.linSkews, 'linSkews', [0, 1, 2, 4, 6, 8, 12, 16]),
+    linFrom: options.linFrom ?? (['mid', 'best'] as ('mid' | 'best')[]),
     threads: options.threads,
   };
+  if (!Array.isArray(settings.linFrom) || settings.linFrom.length === 0 || settings.linFrom.some((f) => f !== 'mid' && f !== 'best')) {
+    optionError(`linFrom must be a non-empty array of 'mid' and 'best', got ${describe(settings.linFrom)}`);
+  }
   if (settings.eventLoop !== 'exact' && settings.eventLoop !== 'published') optionError(`eventLoop must be 'exact' or 'published', got ${describe(settings.eventLoop)}`);
   const started = Date.now();
   const fees = PAPER_FEES.length;
-  const total = 1 + settings.linSpreads.length * settings.linSkews.length + 1 + 3 * fees + (fees - 1);
+  const total = 1 + settings.linFrom.length * settings.linSpreads.length * settings.linSkews.length + 1 + 2 * (fees - 1);
   let done = 0;
   const step = (stage: string) => options.onProgress?.(stage, ++done, total);
   // The paper's setting is the default config; only the loop, paths and seeds vary here.
@@ -81,40 +100,41 @@ export async function runPaper(options: PaperOptions = {}): Promise<PaperResult>
 
   const policy = await train(0);
   step('DRL trained (maker fee 0)');
-  // LIN: offsets spread + skew * I on the bid and spread - skew * I on the ask (ticks from the mid), on a search seed.
+  // LIN: offsets spread + skew * I on the bid and spread - skew * I on the ask, in ticks from the
+  // mid or from the best prices, on a search seed.
   const linGrid: PaperResult['lin']['grid'] = [];
-  for (const spread of settings.linSpreads) {
-    for (const skew of settings.linSkews) {
-      const r = await runBacktestAsync({ ...market, seed: settings.seed + 2, strategy: { lin: { bid: [spread, skew], ask: [spread, -skew] } } });
-      linGrid.push({ spread, skew, sharpe: r.metrics.sharpe });
-      step(`LIN grid ${spread}/${skew}`);
+  for (const from of settings.linFrom) {
+    for (const spread of settings.linSpreads) {
+      for (const skew of settings.linSkews) {
+        const r = await runBacktestAsync({ ...market, seed: settings.seed + 2, strategy: { lin: { bid: [spread, skew], ask: [spread, -skew], from } } });
+        linGrid.push({ from, spread, skew, sharpe: r.metrics.sharpe });
+        step(`LIN grid ${from} ${spread}/${skew}`);
+      }
     }
   }
   const best = linGrid.reduce((a, b) => (b.sharpe > a.sharpe ? b : a));
-  const lin = { bid: [best.spread, best.skew] as [number, number], ask: [best.spread, -best.skew] as [number, number] };
+  const lin = { bid: [best.spread, best.skew] as [number, number], ask: [best.spread, -best.skew] as [number, number], from: best.from };
   const strategies = { SYM: 'sym' as const, LIN: { lin }, DRL: { policy } };
-  const study = await runStudyAsync({ ...market, strategies, noise: [0.1, 0.2, 0.3], feeSweep: [] });
-  step('SYM, LIN and DRL with baseline noise');
-  const sharpeByFee: PaperResult['sharpeByFee'] = { SYM: [], LIN: [], DRL: [] };
-  const byFee: Record<string, BacktestResult[]> = { SYM: [], LIN: [], DRL: [] };
-  for (const fee of PAPER_FEES) {
-    for (const [name, strategy] of Object.entries(strategies)) {
-      const r = await runBacktestAsync({ ...market, fees: { maker: fee, taker: 0.002 }, strategy });
-      sharpeByFee[name as keyof typeof sharpeByFee].push(r.metrics.sharpe);
-      byFee[name].push(r);
-      step(`${name} at maker fee ${fee * 100} %`);
-    }
-  }
+  // The maker-fee sweep reprices each strategy's base run (their quotes do not depend on fees).
+  const study = await runStudyAsync({ ...market, strategies, noise: [0.1, 0.2, 0.3], feeSweep: [...PAPER_FEES] });
+  step('SYM, LIN and DRL with baseline noise and the maker-fee sweep');
+  const sharpes = (name: string) => study.fees[name].map((r) => r.metrics.sharpe);
   const drlRetrained = { trades: [] as number[], sharpe: [] as number[] };
+  const retrained: BacktestResult[] = [];
   for (const [k, fee] of PAPER_FEES.entries()) {
-    const p = k === 0 ? policy : await train(fee);
-    const r = k === 0 ? byFee.DRL[0] : await runBacktestAsync({ ...market, fees: { maker: fee, taker: 0.002 }, strategy: { policy: p } });
+    let r: BacktestResult = study.base.DRL;
+    if (k > 0) {
+      const p = await train(fee);
+      step(`DRL retrained at maker fee ${fee * 100} %`);
+      r = await runBacktestAsync({ ...market, fees: { maker: fee, taker: 0.002 }, strategy: { policy: p } });
+      step(`DRL retrained at maker fee ${fee * 100} %: evaluated`);
+    }
+    retrained.push(r);
     drlRetrained.trades.push(r.metrics.meanTrades);
     drlRetrained.sharpe.push(r.metrics.sharpe);
-    if (k > 0) step(`DRL retrained at maker fee ${fee * 100} %`);
   }
-  // The report's fee figure reads the study's fee results: the maker sweep above.
-  study.fees = byFee;
-  study.feeSweep = [...PAPER_FEES];
+  // The report's fee figure draws every entry of study.fees: the retrained agents beside the rest.
+  study.fees[DRL_RETRAINED] = retrained;
+  const sharpeByFee: PaperResult['sharpeByFee'] = { SYM: sharpes('SYM'), LIN: sharpes('LIN'), DRL: drlRetrained.sharpe, DRL0: sharpes('DRL') };
   return { study, lin: { ...lin, sharpe: best.sharpe, grid: linGrid }, sharpeByFee, drlRetrained, policy, settings, seconds: (Date.now() - started) / 1000 };
 }

@@ -111,8 +111,8 @@ struct BacktestJob {
     } else if (k == "lin") {
       strategy.kind = StrategyKind::Lin;
       auto lin = float64_view(st.Get("lin"), "strategy.lin");
-      if (lin.length != 4) bad_option("strategy.lin must hold 4 numbers");
-      strategy.lin = backtest::LinStrategy{lin.data[0], lin.data[1], lin.data[2], lin.data[3]};
+      if (lin.length != 5) bad_option("strategy.lin must hold 5 numbers (the 4 coefficients, then 1 for offsets from the best prices)");
+      strategy.lin = backtest::LinStrategy{lin.data[0], lin.data[1], lin.data[2], lin.data[3], lin.data[4] != 0};
     } else if (k == "policy") {
       strategy.kind = StrategyKind::Policy;
       Napi::Value bytes = st.Get("bytes");

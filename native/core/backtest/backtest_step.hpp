@@ -94,15 +94,17 @@ struct SymStrategy {
   HG_HD Decision decide(const Observation&) const { return Decision{0.0, 0.0, true, 0}; }
 };
 
-// Offsets linear in inventory (ticks from the mid): delta_b = bid0 + bid1 I, delta_a = ask0 + ask1 I.
-// The GLFT approximation is the case bid0 = ask0 = c1 + sigma c2 / 2, bid1 = -ask1 = sigma c2.
+// Offsets linear in inventory, in ticks from the mid or (from_best) from the best prices, as the
+// seed paper's LIN: delta_b = bid0 + bid1 I, delta_a = ask0 + ask1 I. The GLFT approximation is
+// the case from the mid, bid0 = ask0 = c1 + sigma c2 / 2, bid1 = -ask1 = sigma c2.
 struct LinStrategy {
   static constexpr bool kNeedsTrend = false;
   static constexpr bool kCostlyDecision = false;
   double bid0, bid1, ask0, ask1;
+  bool from_best;
   HG_HD Decision decide(const Observation& o) const {
     const double i = static_cast<double>(o.inventory);
-    return offsets_from_mid(bid0 + bid1 * i, ask0 + ask1 * i);
+    return Decision{bid0 + bid1 * i, ask0 + ask1 * i, from_best, 0};
   }
 };
 

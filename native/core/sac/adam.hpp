@@ -24,6 +24,8 @@ class Adam {
   int64_t steps() const { return t_; }
 
  private:
+  static void update(float* __restrict params, const float* __restrict grad, float* __restrict m, float* __restrict v, size_t n, float step_size,
+                     float inv_sqrt_bc2, float b1, float b2, float eps);
   std::vector<float> m_, v_;
   AdamSettings s_;
   int64_t t_ = 0;

@@ -20,6 +20,20 @@ __attribute__((always_inline)) inline v16 load16(const float* p) {
 
 __attribute__((always_inline)) inline void store16(float* p, v16 v) { __builtin_memcpy(p, &v, sizeof v); }
 
+typedef int i16 __attribute__((vector_size(64)));
+
+// v where g > 0, else 0, in registers: a lane mask from the comparison (every compiler takes
+// that on vector types in C++, unlike a vector ?:). keep_positive(v, v) is the ReLU;
+// keep_positive(x, dx) its backward pass, gated by the forward's output x.
+__attribute__((always_inline)) inline v16 keep_positive(v16 g, v16 v) {
+  const v16 zero{};
+  i16 bits;
+  __builtin_memcpy(&bits, &v, sizeof bits);
+  bits &= (g > zero);
+  __builtin_memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 constexpr int kBlockCols = 64;
 constexpr int kBlockRows = 4;
 // Outputs narrower than one vector (a critic's value, an actor's head, a first layer's input
@@ -35,7 +49,7 @@ constexpr int kMaxNarrowDepth = 512;
 // kernel serve x * w (a = x, t over inputs) and x^T * dy (a = x read down a column, t over the batch).
 template <int R, int V>
 __attribute__((always_inline)) inline void block(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, const float* b, ptrdiff_t ldb, int t_count,
-                                                 const float* init, float* c, ptrdiff_t ldc, bool relu) {
+                                                 const float* init, float* c, ptrdiff_t ldc, bool relu, const float* gate) {
   v16 acc[R][V];
   for (int r = 0; r < R; ++r) {
     for (int v = 0; v < V; ++v) acc[r][v] = init != nullptr ? load16(init + 16 * v) : v16{};
@@ -51,28 +65,29 @@ __attribute__((always_inline)) inline void block(const float* a, ptrdiff_t sa_r,
   }
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
-    for (int v = 0; v < V; ++v) store16(cr + 16 * v, acc[r][v]);
-    // On the stored row rather than with a vector select, which not every compiler takes in C++.
-    if (relu) {
-      for (int j = 0; j < 16 * V; ++j) cr[j] = cr[j] > 0.0f ? cr[j] : 0.0f;
+    for (int v = 0; v < V; ++v) {
+      v16 out = acc[r][v];
+      if (relu) out = keep_positive(out, out);
+      if (gate != nullptr) out = keep_positive(load16(gate + r * ldc + 16 * v), out);
+      store16(cr + 16 * v, out);
     }
   }
 }
 
 template <int V>
 __attribute__((always_inline)) inline void block_rows(int rows, const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, const float* b, ptrdiff_t ldb,
-                                                      int t_count, const float* init, float* c, ptrdiff_t ldc, bool relu) {
+                                                      int t_count, const float* init, float* c, ptrdiff_t ldc, bool relu, const float* gate) {
   switch (rows) {
-    case 4: block<4, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu); break;
-    case 3: block<3, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu); break;
-    case 2: block<2, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu); break;
-    default: block<1, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu); break;
+    case 4: block<4, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    case 3: block<3, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    case 2: block<2, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    default: block<1, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
   }
 }
 
 // The columns [c0, c1) left after the vector blocks, in the same order of summation.
 __attribute__((always_inline)) inline void block_tail(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, const float* b, ptrdiff_t ldb, int t_count,
-                                                      const float* init, float* c, ptrdiff_t ldc, int rows, int c0, int c1, bool relu) {
+                                                      const float* init, float* c, ptrdiff_t ldc, int rows, int c0, int c1, bool relu, const float* gate) {
   for (int r = 0; r < rows; ++r) {
     for (int j = c0; j < c1; ++j) c[r * ldc + j] = init != nullptr ? init[j] : 0.0f;
   }
@@ -84,38 +99,67 @@ __attribute__((always_inline)) inline void block_tail(const float* a, ptrdiff_t 
       for (int j = c0; j < c1; ++j) cr[j] += s * bt[j];
     }
   }
-  if (relu) {
-    for (int r = 0; r < rows; ++r) {
-      for (int j = c0; j < c1; ++j) c[r * ldc + j] = c[r * ldc + j] > 0.0f ? c[r * ldc + j] : 0.0f;
+  for (int r = 0; r < rows; ++r) {
+    for (int j = c0; j < c1; ++j) {
+      float& v = c[r * ldc + j];
+      if (relu && !(v > 0.0f)) v = 0.0f;
+      if (gate != nullptr && !(gate[r * ldc + j] > 0.0f)) v = 0.0f;
     }
   }
 }
 
+// The sum of v's lanes as a tree of halves (three vector adds, not fifteen scalar ones).
 __attribute__((always_inline)) inline float horizontal_sum(v16 v) {
-  float s = 0.0f;
-  for (int i = 0; i < 16; ++i) s += v[i];
-  return s;
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef float v4 __attribute__((vector_size(16)));
+  v8 lo, hi;
+  __builtin_memcpy(&lo, &v, sizeof lo);
+  __builtin_memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  const v8 s8 = lo + hi;
+  v4 a, b;
+  __builtin_memcpy(&a, &s8, sizeof a);
+  __builtin_memcpy(&b, reinterpret_cast<const char*>(&s8) + sizeof a, sizeof b);
+  const v4 s4 = a + b;
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-// Narrow outputs with rows of a contiguous in t: c[r][j] = init[j] + dot(a[r], b[., j]), with b
-// transposed once so both operands of each dot product are contiguous.
-__attribute__((always_inline)) inline void narrow_dots(const float* a, ptrdiff_t sa_r, int m, int t_count, const float* b, int n, const float* init,
-                                                       float* c, bool relu) {
-  float bt[kNarrow * kMaxNarrowDepth];
-  for (int t = 0; t < t_count; ++t) {
-    for (int j = 0; j < n; ++j) bt[j * t_count + t] = b[t * n + j];
-  }
+// One output column (a critic's value) with rows of a contiguous in t: a dot product per row,
+// both operands contiguous (b is one column).
+__attribute__((always_inline)) inline void column_dots(const float* a, ptrdiff_t sa_r, int m, int t_count, const float* b, const float* init, float* c,
+                                                       bool relu, const float* gate) {
   const int t_vec = t_count / 16 * 16;
   for (int r = 0; r < m; ++r) {
     const float* ar = a + r * sa_r;
-    for (int j = 0; j < n; ++j) {
-      const float* bj = bt + j * t_count;
-      v16 acc{};
-      for (int t = 0; t < t_vec; t += 16) acc += load16(ar + t) * load16(bj + t);
-      float s = horizontal_sum(acc);
-      for (int t = t_vec; t < t_count; ++t) s += ar[t] * bj[t];
-      s += init != nullptr ? init[j] : 0.0f;
-      c[r * n + j] = relu && s < 0.0f ? 0.0f : s;
+    v16 acc{};
+    for (int t = 0; t < t_vec; t += 16) acc += load16(ar + t) * load16(b + t);
+    float s = horizontal_sum(acc);
+    for (int t = t_vec; t < t_count; ++t) s += ar[t] * b[t];
+    s += init != nullptr ? init[0] : 0.0f;
+    if (relu && !(s > 0.0f)) s = 0.0f;
+    if (gate != nullptr && !(gate[r] > 0.0f)) s = 0.0f;
+    c[r] = s;
+  }
+}
+
+// Narrow outputs (n < 16) with rows of a contiguous in t: b and init padded with zeros to one
+// vector of columns, so a row block is R broadcasts and R fused multiply-adds per t (no horizontal
+// sums); each block lands in a staging row and its first n columns are copied out.
+__attribute__((always_inline)) inline void narrow_padded(const float* a, ptrdiff_t sa_r, int m, int t_count, const float* b, int n, const float* init,
+                                                         float* c, bool relu, const float* gate) {
+  float b16[16 * kMaxNarrowDepth];
+  float init16[16] = {};
+  float stage[kBlockRows * 16];
+  for (int t = 0; t < t_count; ++t) {
+    for (int j = 0; j < 16; ++j) b16[t * 16 + j] = j < n ? b[t * n + j] : 0.0f;
+  }
+  for (int j = 0; j < n; ++j) init16[j] = init != nullptr ? init[j] : 0.0f;
+  for (int m0 = 0; m0 < m; m0 += kBlockRows) {
+    const int rows = std::min(kBlockRows, m - m0);
+    block_rows<1>(rows, a + m0 * sa_r, sa_r, 1, b16, 16, t_count, init16, stage, 16, relu, nullptr);
+    for (int r = 0; r < rows; ++r) {
+      float* cr = c + static_cast<ptrdiff_t>(m0 + r) * n;
+      const float* gr = gate != nullptr ? gate + static_cast<ptrdiff_t>(m0 + r) * n : nullptr;
+      for (int j = 0; j < n; ++j) cr[j] = gr != nullptr && !(gr[j] > 0.0f) ? 0.0f : stage[r * 16 + j];
     }
   }
 }
@@ -138,45 +182,61 @@ __attribute__((always_inline)) inline void narrow_axpys(const float* a, ptrdiff_
   }
 }
 
-// c[M][N] = init + A[M][T] b[T][N], A read through (sa_r, sa_t); one clone per instruction set,
-// picked once at load time.
+// c[M][N] = init + A[M][T] b[T][N], A read through (sa_r, sa_t), then the ReLU (relu) and the
+// gate (c = 0 where gate <= 0, gate laid out as c); one clone per instruction set, picked once at
+// load time.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
-void product(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n, const float* init, float* c, bool relu) {
-  if (n < kNarrow && sa_t == 1 && t_count <= kMaxNarrowDepth) return narrow_dots(a, sa_r, m, t_count, b, n, init, c, relu);
-  if (n < kNarrow && sa_r == 1 && m <= kMaxNarrowDepth && init == nullptr && !relu) return narrow_axpys(a, sa_t, m, t_count, b, n, c);
+void product(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n, const float* init, float* c, bool relu,
+             const float* gate) {
+  if (n == 1 && sa_t == 1) return column_dots(a, sa_r, m, t_count, b, init, c, relu, gate);
+  if (n < kNarrow && sa_t == 1 && t_count <= kMaxNarrowDepth) return narrow_padded(a, sa_r, m, t_count, b, n, init, c, relu, gate);
+  if (n < kNarrow && sa_r == 1 && m <= kMaxNarrowDepth && init == nullptr && !relu && gate == nullptr) return narrow_axpys(a, sa_t, m, t_count, b, n, c);
   const int n64 = n / kBlockCols * kBlockCols, n16 = n / 16 * 16;
   for (int m0 = 0; m0 < m; m0 += kBlockRows) {
     const int rows = std::min(kBlockRows, m - m0);
     const float* am = a + m0 * sa_r;
     float* cm = c + static_cast<ptrdiff_t>(m0) * n;
-    for (int j0 = 0; j0 < n64; j0 += kBlockCols) block_rows<4>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu);
-    for (int j0 = n64; j0 < n16; j0 += 16) block_rows<1>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu);
-    if (n16 < n) block_tail(am, sa_r, sa_t, b, n, t_count, init, cm, n, rows, n16, n, relu);
+    const float* gm = gate != nullptr ? gate + static_cast<ptrdiff_t>(m0) * n : nullptr;
+    for (int j0 = 0; j0 < n64; j0 += kBlockCols) {
+      block_rows<4>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu, gm != nullptr ? gm + j0 : nullptr);
+    }
+    for (int j0 = n64; j0 < n16; j0 += 16) {
+      block_rows<1>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu, gm != nullptr ? gm + j0 : nullptr);
+    }
+    if (n16 < n) block_tail(am, sa_r, sa_t, b, n, t_count, init, cm, n, rows, n16, n, relu, gm);
+  }
+}
+
+// db[j] = sum_b dy[b][j]: restrict-qualified so the loop over j vectorises.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+void column_sums(const float* __restrict dy, int batch, int n, float* __restrict db) {
+  for (int j = 0; j < n; ++j) db[j] = 0.0f;
+  for (int b = 0; b < batch; ++b) {
+    const float* __restrict row = dy + static_cast<ptrdiff_t>(b) * n;
+    for (int j = 0; j < n; ++j) db[j] += row[j];
   }
 }
 
 }  // namespace
 
 void dense_forward(const float* x, int batch, int k, const float* w, const float* bias, int n, float* y, bool relu) {
-  product(x, k, 1, batch, k, w, n, bias, y, relu);
+  product(x, k, 1, batch, k, w, n, bias, y, relu, nullptr);
 }
 
 void dense_weight_grad(const float* x, int batch, int k, const float* dy, int n, float* dw, float* db) {
-  product(x, 1, k, k, batch, dy, n, nullptr, dw, false);
-  for (int j = 0; j < n; ++j) db[j] = 0.0f;
-  for (int b = 0; b < batch; ++b) {
-    const float* row = dy + static_cast<ptrdiff_t>(b) * n;
-    for (int j = 0; j < n; ++j) db[j] += row[j];
-  }
+  product(x, 1, k, k, batch, dy, n, nullptr, dw, false, nullptr);
+  column_sums(dy, batch, n, db);
 }
 
-void dense_input_grad(const float* dy, int batch, int n, const float* w, int k, float* dx, float* wt_scratch) {
+void dense_input_grad(const float* dy, int batch, int n, const float* w, int k, float* dx, float* wt_scratch, const float* gate) {
   for (int i = 0; i < k; ++i) {
     for (int j = 0; j < n; ++j) wt_scratch[static_cast<ptrdiff_t>(j) * k + i] = w[static_cast<ptrdiff_t>(i) * n + j];
   }
-  product(dy, n, 1, batch, n, wt_scratch, k, nullptr, dx, false);
+  product(dy, n, 1, batch, n, wt_scratch, k, nullptr, dx, false, gate);
 }
 
 }  // namespace hawkgraph::sac

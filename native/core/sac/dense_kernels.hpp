@@ -13,8 +13,9 @@ void dense_forward(const float* x, int batch, int k, const float* w, const float
 // dw[K][N] = x[B][K]^T dy[B][N] and db[N] = column sums of dy (overwritten, not accumulated).
 void dense_weight_grad(const float* x, int batch, int k, const float* dy, int n, float* dw, float* db);
 
-// dx[B][K] = dy[B][N] w[K][N]^T; wt_scratch holds K * N floats (w transposed, so the product
-// runs on the forward kernel's contiguous rows).
-void dense_input_grad(const float* dy, int batch, int n, const float* w, int k, float* dx, float* wt_scratch);
+// dx[B][K] = dy[B][N] w[K][N]^T, then 0 where gate[B][K] <= 0 when gate is not null (the ReLU's
+// backward pass, gated by its output, fused in); wt_scratch holds K * N floats (w transposed, so
+// the product runs on the forward kernel's contiguous rows).
+void dense_input_grad(const float* dy, int batch, int n, const float* w, int k, float* dx, float* wt_scratch, const float* gate);
 
 }  // namespace hawkgraph::sac

@@ -40,11 +40,19 @@ MlpTape::MlpTape(const Mlp& net, int rows) : capacity(rows) {
   wt_scratch.assign(widest_layer, 0.0f);
 }
 
+// Rows go through every layer a block at a time, so a layer reads the activations the one before
+// it just wrote while they are still in L1 (each row's numbers are the same either way).
+constexpr int kForwardRows = 64;
+
 void mlp_forward(const Mlp& net, MlpTape& tape, int batch) {
   tape.batch = batch;
-  for (int l = 0; l < net.layers(); ++l) {
-    dense_forward(tape.act[static_cast<size_t>(l)].data(), batch, net.width(l), net.weight(l), net.bias(l), net.width(l + 1),
-                  tape.act[static_cast<size_t>(l) + 1].data(), l + 1 < net.layers());
+  for (int r0 = 0; r0 < batch; r0 += kForwardRows) {
+    const int rows = std::min(kForwardRows, batch - r0);
+    for (int l = 0; l < net.layers(); ++l) {
+      const size_t in = static_cast<size_t>(net.width(l)), out = static_cast<size_t>(net.width(l + 1));
+      dense_forward(tape.act[static_cast<size_t>(l)].data() + r0 * in, rows, net.width(l), net.weight(l), net.bias(l), net.width(l + 1),
+                    tape.act[static_cast<size_t>(l) + 1].data() + r0 * out, l + 1 < net.layers());
+    }
   }
 }
 
@@ -61,11 +69,9 @@ void mlp_backward(const Mlp& net, MlpTape& tape, const float* d_output, float* g
     }
     if (l == 0 && d_input == nullptr) break;
     float* dx = l == 0 ? d_input : tape.delta_prev.data();
-    dense_input_grad(tape.delta.data(), batch, n_out, net.weight(l), n_in, dx, tape.wt_scratch.data());
+    // Past a hidden layer's ReLU, gated by its output: a unit that output 0 passes nothing back.
+    dense_input_grad(tape.delta.data(), batch, n_out, net.weight(l), n_in, dx, tape.wt_scratch.data(), l == 0 ? nullptr : x);
     if (l == 0) break;
-    // The ReLU's gradient: a unit that output 0 passes nothing back.
-    const size_t count = static_cast<size_t>(batch) * n_in;
-    for (size_t i = 0; i < count; ++i) dx[i] = x[i] > 0.0f ? dx[i] : 0.0f;
     std::swap(tape.delta, tape.delta_prev);
   }
 }
@@ -84,10 +90,7 @@ void mlp_backward(const Mlp& net, MlpTape& tape, const float* d_output, float* g
         return;
       }
       if (dx == nullptr) return;
-      dense_input_grad(tape.delta.data(), batch, n_out, net.weight(l), n_in, dx, tape.wt_scratch.data());
-      if (l == 0) return;
-      const size_t count = static_cast<size_t>(batch) * n_in;
-      for (size_t i = 0; i < count; ++i) dx[i] = x[i] > 0.0f ? dx[i] : 0.0f;
+      dense_input_grad(tape.delta.data(), batch, n_out, net.weight(l), n_in, dx, tape.wt_scratch.data(), l == 0 ? nullptr : x);
     };
     pair.run(layer);
     if (l > 0) std::swap(tape.delta, tape.delta_prev);
