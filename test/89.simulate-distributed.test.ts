@@ -126,7 +126,7 @@ describe('a simulation shard is that part of the local run', () => {
     const proc = new HawkesProcess(params);
     const base = { endTime: 5, seed: 0, paths: 10, maxEvents: 1000, threads: 1, maxStoredEvents: 1e6, method: 'exact', intensity: false, statsOnly: true, backend: 'cpu' };
     const run = (extra: object) => () => native().addon.hawkesSimulate(proc.mu, proc.alpha, proc.beta, false, { ...base, ...extra } as never);
-    expect(run({ firstPath: 5, totalPaths: 12 })).toThrow(/totalPaths must be an integer in \[firstPath \+ paths/);
+    expect(run({ firstPath: 5, totalPaths: 12 })).toThrow(/totalPaths must be an integer in \[15, \d+\] \(at least firstPath \+ paths\), got 12/);
     expect(run({ firstPath: -1 })).toThrow(/firstPath must be an integer/);
     expect(run({ firstPath: 1, backend: 'cuda' })).toThrow(/cpu backend|cuda/i);
   });
@@ -233,12 +233,13 @@ describe.skipIf(missing !== undefined)('simulateDistributed on a real Redis', ()
         [{ ...good, options: { ...good.options, method: 'eval' } }, /ERR_INVALID_OPTION: .*method must be 'exact' or 'thinning'/],
         [{ ...good, firstPath: 8 }, /ERR_INVALID_OPTION: job paths must be an integer in \[1, 2\], got 4/],
         [{ ...good, firstPath: -1 }, /ERR_INVALID_OPTION: job firstPath must be an integer/],
-        [{ ...good, totalPaths: 1e12 }, /ERR_INVALID_OPTION: job totalPaths must be an integer/],
+        [{ ...good, totalPaths: 1e13 }, /ERR_INVALID_OPTION: job totalPaths must be an integer/],
+        [{ ...good, paths: 1.5 }, /ERR_INVALID_OPTION: job paths must be an integer in \[1, 7\], got 1.5/],
         [{ ...good, paths: undefined }, /ERR_INVALID_ARGUMENT: job: paths is required/],
       ];
       for (const [data, why] of cases) {
         const job = await finished(data);
-        expect(await job.getState()).toBe('failed');
+        expect(await job.getState(), `${JSON.stringify(data)}`).toBe('failed');
         expect(job.failedReason).toMatch(why);
         expect(job.attemptsMade).toBe(1);
       }

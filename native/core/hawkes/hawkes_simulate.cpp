@@ -323,8 +323,8 @@ void validate_simulate_options(const SimulateOptions& o) {
   }
   if (o.first_path < 0) bad_option("firstPath must be an integer >= 0, got " + std::to_string(o.first_path));
   if (o.total_paths != 0 && (o.total_paths < o.first_path + o.paths || o.total_paths > limits::kMaxPaths)) {
-    bad_option("totalPaths must be an integer in [firstPath + paths, " + std::to_string(limits::kMaxPaths) + "] = [" +
-               std::to_string(o.first_path + o.paths) + ", ...], got " + std::to_string(o.total_paths));
+    bad_option("totalPaths must be an integer in [" + std::to_string(o.first_path + o.paths) + ", " + std::to_string(limits::kMaxPaths) +
+               "] (at least firstPath + paths), got " + std::to_string(o.total_paths));
   }
   if (o.total_paths == 0 && o.first_path + o.paths > limits::kMaxPaths) {
     bad_option("firstPath + paths must be at most " + std::to_string(limits::kMaxPaths) + ", got " + std::to_string(o.first_path + o.paths));
