@@ -44,11 +44,11 @@ function expectSameStats(local: Record<string, unknown>, other: Record<string, u
 }
 
 // A shard as a worker runs it (no Redis): its rows, block size and paths.
-async function shard(p: typeof params, options: { endTime: number; seed: number; maxEvents?: number }, firstPath: number, paths: number, totalPaths: number, threads = 1) {
+async function shard(p: typeof params, options: { endTime: number; seed: number; maxEvents?: number; method?: 'exact' | 'thinning' }, firstPath: number, paths: number, totalPaths: number, threads = 1) {
   const proc = new HawkesProcess(p);
   const data = {
     v: 1, simulation: 's', shard: 0, process: { ...proc.params(), allowExplosive: false },
-    options: { endTime: options.endTime, seed: options.seed, maxEvents: options.maxEvents ?? proc.maxEvents, method: 'exact' }, firstPath, paths, totalPaths,
+    options: { endTime: options.endTime, seed: options.seed, maxEvents: options.maxEvents ?? proc.maxEvents, method: options.method ?? 'exact' }, firstPath, paths, totalPaths,
   };
   const r = await runSimulateJob(data, threads, new AbortController().signal, () => {}, 'test');
   const bytes = Buffer.from(r.rows, 'base64');
@@ -132,6 +132,16 @@ describe('a simulation shard is that part of the local run', () => {
       }
     }
   }, 120_000);
+
+  it('thinning and truncated paths (maxEvents) fold exactly too', async () => {
+    for (const o of [{ endTime: 25, seed: 6, method: 'thinning' as const }, { endTime: 200, seed: 8, maxEvents: 40 }]) {
+      const T = 1500;
+      const local = new HawkesProcess(mixed).simulate({ ...o, paths: T, statsOnly: true }).stats;
+      const pieces = [];
+      for (let first = 0; first < T; first += 301) pieces.push(await shard(mixed, o, first, Math.min(301, T - first), T, 2));
+      expectSameStats(local as never, statsOf(foldSimulationRows(pieces, T, W), 2, T) as never, JSON.stringify(o));
+    }
+  });
 
   it('the native shard options are checked (ERR_INVALID_OPTION naming the field)', () => {
     const proc = new HawkesProcess(params);
