@@ -107,8 +107,8 @@ class Worker extends EventEmitter implements StudyWorker {
     const maxStalledCount = int(options.maxStalledCount, 'maxStalledCount', 3, 0, 1000);
     const { Worker: BullWorker, UnrecoverableError } = bullmq();
     const processor = async (job: Job): Promise<ShardResult | Awaited<ReturnType<typeof runTrainJob>> | Awaited<ReturnType<typeof runSimulateJob>>> => {
-      if (job.name === TRAIN_JOB) return this.other(job, UnrecoverableError, (signal, progress) => runTrainJob(job.data, threads ?? 1, signal, progress, this.name));
-      if (job.name === SIMULATE_JOB) return this.other(job, UnrecoverableError, (signal, progress) => runSimulateJob(job.data, threads, signal, progress, this.name));
+      if (job.name === TRAIN_JOB) return this.runJob(job, UnrecoverableError, (signal, progress) => runTrainJob(job.data, threads ?? 1, signal, progress, this.name));
+      if (job.name === SIMULATE_JOB) return this.runJob(job, UnrecoverableError, (signal, progress) => runSimulateJob(job.data, threads, signal, progress, this.name));
       let p;
       try {
         p = readShardJob(job.name, job.data, threads, policyDir);
@@ -148,7 +148,7 @@ class Worker extends EventEmitter implements StudyWorker {
   }
 
   // A training job of a grid (train-grid.ts) or a simulation shard (simulate.ts): bad data fails it at once, as for shards.
-  private async other<T>(job: Job, Unrecoverable: new (message: string) => Error, run: (signal: AbortSignal, progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  private async runJob<T>(job: Job, Unrecoverable: new (message: string) => Error, run: (signal: AbortSignal, progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
     const ac = new AbortController();
     this.running.add(ac);
     try {
