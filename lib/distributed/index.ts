@@ -2,5 +2,7 @@
 export { runStudyDistributed } from './coordinator';
 export { createWorker } from './worker';
 export { trainPolicyGridDistributed } from './train-grid';
+export { simulateDistributed } from './simulate';
+export type { DistributedSimulation, SimulateDistributedOptions, SimulationProvenance } from './simulate';
 export type { TrainGridOptions, TrainGridPoint, TrainGridPointOptions, TrainGridProgress, TrainGridRun } from './train-grid';
 export type * from './types';

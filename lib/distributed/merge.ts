@@ -25,3 +25,57 @@ export function mergeStudy(plan: StudyPlan, runs: StudyRun[], shards: PlannedSha
   });
   return assembleStudy(plan, runs, joined);
 }
+
+/** A simulation shard's statistics rows (hawkes_simulate.cpp BlockPlan): one per block it covers, one per path of a block it covers in part. */
+export interface SimulationPiece {
+  jobId: string;
+  firstPath: number;
+  paths: number;
+  /** The whole run's statistics block size, as the worker's native run reported it. */
+  block: number;
+  rows: Float64Array;
+}
+
+/**
+ * The statistics row of a whole run of `total` paths from its shards (checked to cover [0, total)
+ * once, in one block size): every block's row summed from zero in path order, then the block rows
+ * summed from zero in block order, as the local run sums them, so the floats are the same.
+ */
+export function foldSimulationRows(pieces: SimulationPiece[], total: number, W: number): Float64Array {
+  const sorted = [...pieces].sort((a, b) => a.firstPath - b.firstPath);
+  const B = sorted[0].block;
+  const totals = new Float64Array(W);
+  const partial = new Float64Array(W);  // the block shards cover in part, path by path
+  let next = 0;
+  for (const s of sorted) {
+    const refuse = (why: string): never => {
+      throw new HawkgraphError('ERR_SHARD_FAILED', `shard ${s.jobId}: ${why}`);
+    };
+    if (s.firstPath !== next) throw new HawkgraphError('ERR_INTERNAL', `simulation shards leave a gap or overlap at path ${next}`);
+    if (s.block !== B) refuse(`its statistics blocks have ${s.block} paths, another shard's ${B}`);
+    const end = s.firstPath + s.paths;
+    let row = 0;
+    const take = (): number => {
+      if ((row + 1) * W > s.rows.length) refuse(`it has ${s.rows.length / W} statistics rows, fewer than its paths need`);
+      return W * row++;
+    };
+    for (let k = Math.floor(s.firstPath / B) * B; k < end; k += B) {
+      const first = Math.max(s.firstPath, k), last = Math.min(end, k + B), blockEnd = Math.min(k + B, total);
+      if (first === k && last === blockEnd) {
+        const at = take();
+        for (let j = 0; j < W; j++) totals[j] += s.rows[at + j];
+        continue;
+      }
+      for (let p = first; p < last; p++) {
+        if (p === k) partial.fill(0);
+        const at = take();
+        for (let j = 0; j < W; j++) partial[j] += s.rows[at + j];
+        if (p === blockEnd - 1) for (let j = 0; j < W; j++) totals[j] += partial[j];
+      }
+    }
+    if (row * W !== s.rows.length) refuse(`it has ${s.rows.length / W} statistics rows, its paths need ${row}`);
+    next = end;
+  }
+  if (next !== total) throw new HawkgraphError('ERR_INTERNAL', `simulation shards cover ${next} of ${total} paths`);
+  return totals;
+}

@@ -57,9 +57,9 @@ export function jobConfig(p: Prepared, label: string): JobConfig {
 
 const STUDY_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
-export function checkStudyId(id: unknown): string {
+export function checkStudyId(id: unknown, field = 'studyId'): string {
   if (typeof id !== 'string' || !STUDY_ID.test(id)) {
-    throw new HawkgraphError('ERR_INVALID_OPTION', `studyId must be 1 to 128 letters, digits, '_', '.' or '-', got ${describe(id)}`);
+    throw new HawkgraphError('ERR_INVALID_OPTION', `${field} must be 1 to 128 letters, digits, '_', '.' or '-', got ${describe(id)}`);
   }
   return id;
 }

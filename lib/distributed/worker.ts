@@ -23,6 +23,7 @@ import { type ShardResult, decodeBytes, packColumns } from './codec';
 import { redisOf, resultKey } from './jobs';
 import { readQueueOptions } from './queue';
 import { SHARD_JOB, type ShardJobData } from './shards';
+import { SIMULATE_JOB, runSimulateJob } from './simulate';
 import { TRAIN_JOB, runTrainJob } from './train-grid';
 import type { StudyWorker, WorkerOptions } from './types';
 
@@ -63,7 +64,7 @@ function jobStrategy(s: unknown, policyDir: string | undefined): Strategy {
 
 /** Reads a job's data into the shard it asks for (ERR_INVALID_ARGUMENT / ERR_INVALID_OPTION / ERR_POLICY naming the field). */
 export function readShardJob(name: string, data: unknown, threads: number | undefined, policyDir: string | undefined) {
-  if (name !== SHARD_JOB) jobError(`unknown job name ${describe(name)} (expected ${SHARD_JOB} or ${TRAIN_JOB})`);
+  if (name !== SHARD_JOB) jobError(`unknown job name ${describe(name)} (expected ${SHARD_JOB}, ${SIMULATE_JOB} or ${TRAIN_JOB})`);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) jobError(`data must be an object, got ${describe(data)}`);
   const d = data as Partial<ShardJobData>;
   for (const key of Object.keys(d)) if (!DATA_KEYS.has(key)) jobError(`unknown field ${JSON.stringify(key)}`);
@@ -105,8 +106,9 @@ class Worker extends EventEmitter implements StudyWorker {
     const stalledInterval = int(options.stalledInterval, 'stalledInterval', 5_000, 100, 3_600_000);
     const maxStalledCount = int(options.maxStalledCount, 'maxStalledCount', 3, 0, 1000);
     const { Worker: BullWorker, UnrecoverableError } = bullmq();
-    const processor = async (job: Job): Promise<ShardResult | Awaited<ReturnType<typeof runTrainJob>>> => {
-      if (job.name === TRAIN_JOB) return this.train(job, threads ?? 1, UnrecoverableError);
+    const processor = async (job: Job): Promise<ShardResult | Awaited<ReturnType<typeof runTrainJob>> | Awaited<ReturnType<typeof runSimulateJob>>> => {
+      if (job.name === TRAIN_JOB) return this.runJob(job, UnrecoverableError, (signal, progress) => runTrainJob(job.data, threads ?? 1, signal, progress, this.name));
+      if (job.name === SIMULATE_JOB) return this.runJob(job, UnrecoverableError, (signal, progress) => runSimulateJob(job.data, threads, signal, progress, this.name));
       let p;
       try {
         p = readShardJob(job.name, job.data, threads, policyDir);
@@ -145,12 +147,12 @@ class Worker extends EventEmitter implements StudyWorker {
     this.worker.on('error', (err) => this.emit('error', err));
   }
 
-  // A training job of a grid (train-grid.ts): bad data fails it at once, as for shards.
-  private async train(job: Job, threads: number, Unrecoverable: new (message: string) => Error) {
+  // A training job of a grid (train-grid.ts) or a simulation shard (simulate.ts): bad data fails it at once, as for shards.
+  private async runJob<T>(job: Job, Unrecoverable: new (message: string) => Error, run: (signal: AbortSignal, progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
     const ac = new AbortController();
     this.running.add(ac);
     try {
-      return await runTrainJob(job.data, threads, ac.signal, (done, total) => void job.updateProgress({ done, total, worker: this.name }).catch(() => {}), this.name);
+      return await run(ac.signal, (done, total) => void job.updateProgress({ done, total, worker: this.name }).catch(() => {}));
     } catch (err) {
       if (err instanceof HawkgraphError && err.code !== 'ERR_ABORTED') throw new Unrecoverable(`${err.code}: ${err.message}`);
       throw err;

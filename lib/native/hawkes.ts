@@ -27,6 +27,11 @@ export interface NativeSimulateOptions {
   intensity: boolean;
   statsOnly: boolean;
   backend: 'cpu' | 'cuda';
+  /** A shard of a distributed run (cpu only): path p is path firstPath + p of a run of totalPaths paths. */
+  firstPath?: number;
+  totalPaths?: number;
+  /** Also return every statistics block's row (blockRows) and the whole run's block size (statsBlock). */
+  blockRows?: boolean;
   /** The LOB model's jump laws and initial quotes (ticks). */
   lob?: { location: Float64Array; scale: Float64Array; initialBid: number; initialAsk: number; tick: number };
 }
@@ -34,6 +39,9 @@ export interface NativeSimulateOptions {
 export interface NativeSimulation {
   /** The statistics row (LAYOUTS.hawkesStats). */
   stats: Float64Array;
+  /** With blockRows: one statistics row per block in path order (a block the shard covers in part: one per path). */
+  blockRows?: Float64Array;
+  statsBlock?: number;
   times?: Float64Array;
   types?: Int32Array;
   pathOffsets?: Float64Array;

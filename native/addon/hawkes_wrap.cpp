@@ -37,7 +37,7 @@ struct ParsedOptions {
 };
 
 // The options object lib/ builds: { endTime, seed, paths, maxEvents, threads, method,
-// intensity, statsOnly, backend, lob?: { location: F64[8], scale: F64[8], initialBid, initialAsk } }.
+// intensity, statsOnly, backend, firstPath?, totalPaths?, blockRows?, lob?: { location: F64[8], scale: F64[8], initialBid, initialAsk } }.
 ParsedOptions options_arg(const Napi::Value& v) {
   if (!v.IsObject()) bad_option("simulate options must be an object");
   Napi::Object o = v.As<Napi::Object>();
@@ -60,6 +60,13 @@ ParsedOptions options_arg(const Napi::Value& v) {
   p.sim.intensity = bool_field(o, "intensity");
   p.sim.stats_only = bool_field(o, "statsOnly");
   p.backend = backends::compute_backend_kind(string_field(o, "backend", "cpu"));
+  // A shard of a distributed simulation (lib/distributed/simulate.ts), on the CPU only.
+  p.sim.first_path = integer_field(o, "firstPath", 0, 0, static_cast<double>(kMaxPaths));
+  p.sim.total_paths = integer_field(o, "totalPaths", 0, 0, static_cast<double>(kMaxPaths));
+  p.sim.block_rows = bool_field(o, "blockRows");
+  if ((p.sim.first_path != 0 || p.sim.total_paths != 0 || p.sim.block_rows) && p.backend != backends::BackendKind::Cpu) {
+    bad_option("firstPath, totalPaths and blockRows need the cpu backend");
+  }
   Napi::Value lob = o.Get("lob");
   if (lob.IsObject()) {
     Napi::Object l = lob.As<Napi::Object>();
@@ -99,6 +106,10 @@ Array uninitialized_array(Napi::Env env, size_t n) {
 Napi::Object result_object(Napi::Env env, const SimulateResult& r, const SimulateOptions& o, bool lob, double tick) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("stats", copy_out<double, Napi::Float64Array>(env, r.stats));
+  if (o.block_rows) {
+    out.Set("blockRows", copy_out<double, Napi::Float64Array>(env, r.block_rows));
+    out.Set("statsBlock", static_cast<double>(r.stats_block));
+  }
   if (o.stats_only) return out;
   const size_t n = hawkes::event_count(r);
   hawkes::EventColumnsOut columns;

@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "../cpu_features.hpp"
 #include "../error.hpp"
@@ -25,9 +26,34 @@ namespace {
 // at least 8 paths a block fill the vector lanes (and the scalar driver's interleaved lanes).
 constexpr int64_t kMaxBlock = 256;
 constexpr int64_t kMinBlock = 8;
-int64_t block_size(int64_t paths) {
-  return std::max(std::min(paths, kMinBlock), std::min(kMaxBlock, paths / 64));
-}
+
+// The work items of a run [a, a + paths) of a whole run of `total` paths: the whole run's blocks,
+// except that a block the run covers only in part (a shard's first or last) is cut into items of
+// one path, whose rows are the paths' own. Computed per item, so a long run allocates nothing.
+struct BlockPlan {
+  int64_t block, head, mid_first, mid_end, mid_blocks, tail_first, tail;
+
+  BlockPlan(int64_t a, int64_t paths, int64_t total) : block(stats_block_size(total)) {
+    const int64_t b = a + paths;
+    mid_first = a % block == 0 ? a : std::min(b, (a / block + 1) * block);
+    head = mid_first - a;
+    const int64_t last = (b - 1) / block * block;  // the first path of the block holding path b - 1
+    const bool tail_cut = last >= mid_first && b < std::min(last + block, total);
+    mid_end = tail_cut ? last : std::max(mid_first, b);
+    tail_first = mid_end;
+    tail = b - tail_first;
+    mid_blocks = (mid_end - mid_first + block - 1) / block;
+  }
+  int64_t items() const { return head + mid_blocks + tail; }
+  // Item i's absolute paths [first, end).
+  std::pair<int64_t, int64_t> item(int64_t i, int64_t a) const {
+    if (i < head) return {a + i, a + i + 1};
+    i -= head;
+    if (i < mid_blocks) return {mid_first + i * block, std::min(mid_end, mid_first + (i + 1) * block)};
+    i -= mid_blocks;
+    return {tail_first + i, tail_first + i + 1};
+  }
+};
 
 // One path in flight: its generator, state and running statistics.
 struct Lane {
@@ -74,7 +100,7 @@ struct Worker {
   void start(Lane& lane, int64_t p, PathEvents* out) {
     lane.path = p;
     lane.out = out;
-    rng_init(lane.rng, opt.seed, static_cast<uint64_t>(p));
+    rng_init(lane.rng, opt.seed, static_cast<uint64_t>(opt.first_path + p));
     hawkes_init(model.tables(), lane.state, lane.rng);
     std::fill(lane.counts.begin(), lane.counts.end(), 0.0);
     lane.tally = PathTally{};
@@ -277,6 +303,10 @@ void check_intensity_bound(const HawkesParams& p, int64_t max_events) {
   }
 }
 
+int64_t stats_block_size(int64_t paths) {
+  return std::max(std::min(paths, kMinBlock), std::min(kMaxBlock, paths / 64));
+}
+
 void throw_too_many_events(int64_t limit) {
   throw Error("ERR_OUT_OF_MEMORY", "the simulation would store more than " + std::to_string(limit) +
                                        " events; use statsOnly, fewer paths, a shorter endTime or a smaller maxEvents");
@@ -290,6 +320,14 @@ void validate_simulate_options(const SimulateOptions& o) {
   if (o.max_events < 1) bad_option("maxEvents must be an integer >= 1, got " + std::to_string(o.max_events));
   if (o.threads < 1 || o.threads > limits::kMaxSimulationThreads) {
     bad_option("threads must be an integer in [1, " + std::to_string(limits::kMaxSimulationThreads) + "], got " + std::to_string(o.threads));
+  }
+  if (o.first_path < 0) bad_option("firstPath must be an integer >= 0, got " + std::to_string(o.first_path));
+  if (o.total_paths != 0 && (o.total_paths < o.first_path + o.paths || o.total_paths > limits::kMaxPaths)) {
+    bad_option("totalPaths must be an integer in [" + std::to_string(o.first_path + o.paths) + ", " + std::to_string(limits::kMaxPaths) +
+               "] (at least firstPath + paths), got " + std::to_string(o.total_paths));
+  }
+  if (o.total_paths == 0 && o.first_path + o.paths > limits::kMaxPaths) {
+    bad_option("firstPath + paths must be at most " + std::to_string(limits::kMaxPaths) + ", got " + std::to_string(o.first_path + o.paths));
   }
   if (o.max_stored_events < 1) bad_option("maxStoredEvents must be an integer >= 1, got " + std::to_string(o.max_stored_events));
   // Each stored path costs bookkeeping even when empty.
@@ -354,12 +392,14 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
   const int D = model.dims();
   const int W = stats_row_width(D);
   const int64_t P = opt.paths;
-  const int64_t block = block_size(P);
-  const int64_t blocks = (P + block - 1) / block;
+  const BlockPlan plan(opt.first_path, P, opt.total_paths == 0 ? opt.first_path + P : opt.total_paths);
+  const int64_t blocks = plan.items();
   // Rounds of at most kRoundBlocks blocks: their sums are folded in block order after each round,
   // so memory stays bounded whatever the number of paths.
   constexpr int64_t kRoundBlocks = 4096;
   std::vector<double> totals(W, 0.0);
+  std::vector<double> block_rows;
+  if (opt.block_rows) block_rows.reserve(static_cast<size_t>(blocks) * W);
   std::vector<double> block_stats(static_cast<size_t>(std::min(blocks, kRoundBlocks)) * W);
   std::vector<PathEvents> events(opt.stats_only ? 0 : static_cast<size_t>(P));
   std::atomic<int64_t> stored{0};
@@ -379,8 +419,8 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
         for (;;) {
           const int64_t b = next_block.fetch_add(1);
           if (b >= round_blocks || w.cancelled()) return;
-          const int64_t first = (round + b) * block;
-          w.run_block_dispatch(first, std::min(P, first + block), block_stats.data() + b * W);
+          const auto [first, end] = plan.item(round + b, opt.first_path);
+          w.run_block_dispatch(first - opt.first_path, end - opt.first_path, block_stats.data() + b * W);
         }
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
@@ -407,6 +447,7 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     for (int64_t b = 0; b < round_blocks; ++b) {
       for (int j = 0; j < W; ++j) totals[j] += block_stats[b * W + j];
     }
+    if (opt.block_rows) block_rows.insert(block_rows.end(), block_stats.begin(), block_stats.begin() + round_blocks * W);
     stop = control && control->cancel.load();
   }
 
@@ -416,6 +457,8 @@ SimulateResult simulate(const HawkesModel& model, const SimulateOptions& opt, Si
     return r;
   }
   r.stats = std::move(totals);
+  r.block_rows = std::move(block_rows);
+  r.stats_block = plan.block;
   if (opt.stats_only) return r;
   r.path_offsets.reserve(static_cast<size_t>(P) + 1);
   r.truncated.reserve(static_cast<size_t>(P));

@@ -36,6 +36,13 @@ struct SimulateOptions {
   bool intensity = false;   // store the intensity of each event's type just before it
   bool stats_only = false;  // keep only the statistics (hawkes_step.hpp stats layout)
   const LobSpec* lob = nullptr;
+  // A shard of a larger run (a distributed simulation): this run's path p is path first_path + p
+  // of a run of total_paths paths (0: paths), drawing from Philox(seed, first_path + p). The
+  // statistics blocks are that whole run's (absolute path ranges), and a block this shard covers
+  // only in part is summed one path per block, so the coordinator can refold every block exactly.
+  int64_t first_path = 0;
+  int64_t total_paths = 0;
+  bool block_rows = false;  // also return every block's row (SimulateResult::block_rows)
   // Bound on the events stored over all paths (not with stats_only), so a long run fails with
   // ERR_OUT_OF_MEMORY instead of exhausting the host's memory.
   int64_t max_stored_events = limits::kDefaultMaxStoredEvents;
@@ -65,6 +72,8 @@ struct SimulateResult {
   std::vector<double> bid, ask;      // LOB: best prices in ticks after each event
   std::vector<int32_t> jump;         // LOB: ticks a price moved by
   std::vector<double> stats;         // stats_row_width(D) sums over paths (always filled)
+  std::vector<double> block_rows;    // with block_rows: one row per block, in path order
+  int64_t stats_block = 0;           // the paths of a whole statistics block
   std::shared_ptr<const StoredEvents> stored;
   bool cancelled = false;
 };
@@ -78,6 +87,10 @@ inline int stats_row_width(int dims) { return stats_row::width(dims); }
 SimulateResult simulate(const HawkesModel& model, const SimulateOptions& options, SimulateControl* control);
 
 void validate_simulate_options(const SimulateOptions& options);
+
+// The paths of a statistics block of a run of `paths` paths: depends only on the whole run's
+// size, so the statistics do not depend on the thread count (nor on how a run is sharded).
+int64_t stats_block_size(int64_t paths);
 
 // The price of one tick that turns LOB tick prices into prices: ERR_INVALID_OPTION unless it is a
 // finite number > 0.

@@ -314,8 +314,9 @@ class BlockSimulator {
     Lanes& s = L_;
     s.path[i] = p;
     s.out[i] = opt_.stats_only ? nullptr : &run_.events[p];
-    s.rng.path_lo = vx_mask_mov_epi64(s.rng.path_lo, lane, splat_i(static_cast<uint32_t>(p)));
-    s.rng.path_hi = vx_mask_mov_epi64(s.rng.path_hi, lane, splat_i(static_cast<uint32_t>(static_cast<uint64_t>(p) >> 32)));
+    const uint64_t counter = static_cast<uint64_t>(opt_.first_path + p);  // the path's index in the whole run
+    s.rng.path_lo = vx_mask_mov_epi64(s.rng.path_lo, lane, splat_i(static_cast<uint32_t>(counter)));
+    s.rng.path_hi = vx_mask_mov_epi64(s.rng.path_hi, lane, splat_i(static_cast<uint32_t>(counter >> 32)));
     s.rng.read = vx_mask_mov_epi64(s.rng.read, lane, vx_setzero_si512());
     s.rng.written = vx_mask_mov_epi64(s.rng.written, lane, vx_setzero_si512());
     const Vd zero = vx_setzero_pd();
