@@ -47,7 +47,7 @@ export function studyPlan(config: StudyConfig) {
   return { rest, noiseLevels, fees, sweepTaker, base, strategies };
 }
 
-type StudyPlan = ReturnType<typeof studyPlan>;
+export type StudyPlan = ReturnType<typeof studyPlan>;
 
 /** The fees of the sweep's point at rate f: the maker fee f, the taker fee the config's (or f too). */
 function sweptFees(plan: StudyPlan, p: Prepared, f: number): { maker: number; taker: number } {
@@ -58,8 +58,6 @@ function sweptFees(plan: StudyPlan, p: Prepared, f: number): { maker: number; ta
 function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
-
-export type StudyPlan = ReturnType<typeof studyPlan>;
 
 // One run of a study: its prepared config, a label for progress, and what its result becomes.
 export interface StudyRun {
