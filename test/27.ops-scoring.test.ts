@@ -149,6 +149,8 @@ describe('createScorer on DepthModel books', () => {
         shadow.push({ probs: cand.probs, predicted: DIRS.indexOf(cand.direction), label: labels.direction[i] });
       });
       const report: ModelReport = scorer.modelReport();
+      // engine.modelReport() reads the scorer attached to the engine: the same scores.
+      expect({ ...engine.modelReport(), at: report.at }).toEqual(report);
       // In order of first prediction: the first shadow answered before the first book's event.
       expect(report.models.map((m) => m.model)).toEqual(['cand', 'primary']);
       const [s, p] = report.models;
@@ -359,6 +361,9 @@ describe('createScorer bookkeeping', () => {
   });
 
   it('refuses bad options, naming the field', () => {
+    const bare = createEngine({ model: exampleModelPath, backend: 'cpu' });
+    expect(() => bare.modelReport()).toThrow(/engine.modelReport\(\) needs a scorer on this engine: createScorer/);
+    bare.close();
     const engine = createEngine({ model: exampleModelPath, backend: 'cpu' });
     refused(() => createScorer(engine, undefined as never), 'ERR_INVALID_OPTION', /scorer options must be an object/);
     refused(() => createScorer(engine, {} as never), 'ERR_INVALID_OPTION', /tick must be a finite number > 0, got undefined/);

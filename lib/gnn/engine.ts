@@ -12,6 +12,8 @@ import { EventEmitter } from 'eventemitter3';
 import { HawkgraphError, describe, readInput, unreadable } from '../errors';
 import { LoadedBinary, NativeBatchColumns, NativeGnnEngine, native } from '../native';
 import { LIMITS } from '../native/layouts';
+import { attachedReport } from '../ops/attached';
+import type { ModelReport } from '../ops/scorer';
 import { checkKeys, integerOption, optionError } from '../options';
 import { BookBatch } from './batch';
 import { Book, TypedBook, bookKind, packBook, packBookInto, typedBookCounts } from './book';
@@ -487,6 +489,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   featureDrift(): FeatureDrift[] | undefined {
     this.#engine();
     return this.#stream?.featureDrift();
+  }
+
+  /**
+   * The online scores of the scorer attached by createScorer(engine, ...) (lib/ops): per model
+   * slot, sliding window and since start. ERR_INVALID_ARGUMENT when no scorer is attached.
+   */
+  modelReport(): ModelReport {
+    return attachedReport(this);
   }
 
   async #swap(model: string | Uint8Array): Promise<ModelRef> {

@@ -13,6 +13,7 @@ import type { PredictionEvent } from '../gnn/stream-types';
 import type { LatencySummary } from '../gnn/stream-types';
 import { checkKeys, integerOption, optionError } from '../options';
 import { AgreementBook, AgreementScores, LatencyRecord, ModelScoreBook, Scores } from './scores';
+import { attachScorer } from './attached';
 import { checkEngine } from './engine';
 import './events';
 
@@ -185,6 +186,7 @@ export class ModelScorer {
     this.#engine = engine;
     engine.on('prediction', this.#onPrediction);
     engine.on('shadow', this.#onShadow);
+    attachScorer(engine, this);
     if (intervalMs > 0) {
       this.#timer = setInterval(() => this.#emitReport(), intervalMs);
       this.#timer.unref();
