@@ -141,14 +141,6 @@ struct DepthJob {
   Napi::Value to_js(Napi::Env env, DepthResult& r) const { return result_object(env, r.paths); }
 };
 
-// A typed array of n elements over uninitialised V8 memory (every element is written before JS
-// sees it).
-template <typename T, typename Array>
-Array uninitialized_array(Napi::Env env, size_t n) {
-  Napi::Buffer<uint8_t> bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(T));
-  return Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
-}
-
 // Snapshots at a fixed interval straight into V8-owned arrays, written by the simulating threads
 // (no copy; the calling thread waits).
 Napi::Value simulate_in_place(Napi::Env env, const depth::DepthRun& run) {

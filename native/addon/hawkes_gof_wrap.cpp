@@ -14,12 +14,6 @@
 namespace hawkgraph::addon {
 namespace {
 
-Napi::Float64Array float64_copy(Napi::Env env, const std::vector<double>& v) {
-  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), sizeof(double) * v.size());
-  return a;
-}
-
 double number_arg(const Napi::Value& v) { return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN; }
 
 // hawkesResiduals(mu, alpha, beta, times: F64, types: I32, endTime, startTime) ->

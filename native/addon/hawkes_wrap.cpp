@@ -85,24 +85,7 @@ ParsedOptions options_arg(const Napi::Value& v) {
   return p;
 }
 
-template <typename T, typename Array>
-Array copy_out(Napi::Env env, const std::vector<T>& v) {
-  Array a = Array::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), sizeof(T) * v.size());
-  return a;
-}
-
-// A typed array of n elements over uninitialised memory (napi_create_buffer does not zero-fill;
-// every element is written before JS sees it).
-template <typename T, typename Array>
-Array uninitialized_array(Napi::Env env, size_t n) {
-  Napi::Buffer<uint8_t> bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(T));
-  return Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
-}
-
-// Event columns are written once, straight into V8-owned arrays. (Buffers handed over with a
-// native finalizer, napi_create_external_arraybuffer, are freed only once the event loop turns,
-// so a synchronous loop of simulations would pile them up.)
+// Event columns are written once, straight into V8-owned arrays (js_views.hpp says why).
 Napi::Object result_object(Napi::Env env, const SimulateResult& r, const SimulateOptions& o, bool lob, double tick) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("stats", copy_out<double, Napi::Float64Array>(env, r.stats));

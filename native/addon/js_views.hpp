@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "../core/book.hpp"
 
@@ -37,5 +39,34 @@ int64_t integer_field(const Napi::Object& o, const char* name, double fallback, 
 bool bool_field(const Napi::Object& o, const char* name);
 // A string field, or `fallback` when it is not a string.
 std::string string_field(const Napi::Object& o, const char* name, const std::string& fallback);
+
+// Results handed to JS are written into V8-owned typed arrays. (Buffers handed over with a native
+// finalizer, napi_create_external_arraybuffer, are freed only once the event loop turns, so a
+// synchronous loop of calls would pile them up.)
+
+// A typed array holding a copy of n elements.
+template <typename T, typename Array>
+Array copy_out(Napi::Env env, const T* data, size_t n) {
+  Array a = Array::New(env, n);
+  if (n > 0) std::memcpy(a.Data(), data, sizeof(T) * n);
+  return a;
+}
+
+template <typename T, typename Array>
+Array copy_out(Napi::Env env, const std::vector<T>& v) {
+  return copy_out<T, Array>(env, v.data(), v.size());
+}
+
+inline Napi::Float64Array float64_copy(Napi::Env env, const std::vector<double>& v) {
+  return copy_out<double, Napi::Float64Array>(env, v);
+}
+
+// A typed array of n elements over uninitialised V8 memory (napi_create_buffer does not zero-fill;
+// the caller writes every element before JS sees it).
+template <typename T, typename Array>
+Array uninitialized_array(Napi::Env env, size_t n) {
+  Napi::Buffer<uint8_t> bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(T));
+  return Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
+}
 
 }  // namespace hawkgraph::addon

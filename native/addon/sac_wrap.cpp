@@ -78,27 +78,15 @@ SacConfig sac_config_arg(const Napi::Value& v) {
   return c;
 }
 
-Napi::Float64Array f64(Napi::Env env, const std::vector<double>& v) {
-  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), sizeof(double) * v.size());
-  return a;
-}
-
-Napi::Float32Array f32(Napi::Env env, const float* p, size_t n) {
-  Napi::Float32Array a = Napi::Float32Array::New(env, n);
-  if (n > 0) std::memcpy(a.Data(), p, sizeof(float) * n);
-  return a;
-}
-
 Napi::Object metrics_to_js(Napi::Env env, const sac::SacOutcome& r) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("episodeReturns", f64(env, r.metrics.episode_return));
-  o.Set("episodeEnds", f64(env, r.metrics.episode_end));
-  o.Set("logStep", f64(env, r.metrics.log_step));
-  o.Set("criticLoss", f64(env, r.metrics.critic_loss));
-  o.Set("actorLoss", f64(env, r.metrics.actor_loss));
-  o.Set("alpha", f64(env, r.metrics.alpha));
-  o.Set("entropy", f64(env, r.metrics.entropy));
+  o.Set("episodeReturns", float64_copy(env, r.metrics.episode_return));
+  o.Set("episodeEnds", float64_copy(env, r.metrics.episode_end));
+  o.Set("logStep", float64_copy(env, r.metrics.log_step));
+  o.Set("criticLoss", float64_copy(env, r.metrics.critic_loss));
+  o.Set("actorLoss", float64_copy(env, r.metrics.actor_loss));
+  o.Set("alpha", float64_copy(env, r.metrics.alpha));
+  o.Set("entropy", float64_copy(env, r.metrics.entropy));
   o.Set("stepsDone", static_cast<double>(r.steps_done));
   return o;
 }
@@ -161,8 +149,8 @@ struct TrainJob {
     Napi::Uint8Array bytes = Napi::Uint8Array::New(env, r.policy.size());
     std::memcpy(bytes.Data(), r.policy.data(), r.policy.size());
     o.Set("policy", bytes);
-    o.Set("inputMean", f32(env, r.norm.mean, 3));
-    o.Set("inputStd", f32(env, r.norm.std, 3));
+    o.Set("inputMean", copy_out<float, Napi::Float32Array>(env, r.norm.mean, 3));
+    o.Set("inputStd", copy_out<float, Napi::Float32Array>(env, r.norm.std, 3));
     return o;
   }
 };
@@ -196,8 +184,8 @@ Napi::Value sac_train_control(const Napi::CallbackInfo& info) {
       for (int d = 0; d < 2; ++d) actions[static_cast<size_t>(i) * 2 + d] = std::tanh(tape.output()[static_cast<size_t>(i) * 4 + d]);
     }
     Napi::Object o = metrics_to_js(env, r);
-    o.Set("actions", f32(env, actions.data(), actions.size()));
-    o.Set("actor", f32(env, r.actor.params(), r.actor.param_count()));
+    o.Set("actions", copy_out<float, Napi::Float32Array>(env, actions.data(), actions.size()));
+    o.Set("actor", copy_out<float, Napi::Float32Array>(env, r.actor.params(), r.actor.param_count()));
     return o;
   });
 }
@@ -228,7 +216,7 @@ Napi::Value sac_mlp_forward(const Napi::CallbackInfo& info) {
     sac::MlpTape tape(net, rows);
     std::memcpy(tape.input(), x, sizeof(float) * static_cast<size_t>(rows) * net.inputs());
     mlp_forward(net, tape, rows);
-    return f32(env, tape.output(), static_cast<size_t>(rows) * net.outputs());
+    return copy_out<float, Napi::Float32Array>(env, tape.output(), static_cast<size_t>(rows) * net.outputs());
   });
 }
 
@@ -247,8 +235,8 @@ Napi::Value sac_mlp_backward(const Napi::CallbackInfo& info) {
     std::vector<float> grad(net.param_count()), dx(static_cast<size_t>(rows) * net.inputs());
     mlp_backward(net, tape, dy.data, grad.data(), dx.data());
     Napi::Object o = Napi::Object::New(env);
-    o.Set("grad", f32(env, grad.data(), grad.size()));
-    o.Set("dInput", f32(env, dx.data(), dx.size()));
+    o.Set("grad", copy_out<float, Napi::Float32Array>(env, grad.data(), grad.size()));
+    o.Set("dInput", copy_out<float, Napi::Float32Array>(env, dx.data(), dx.size()));
     return o;
   });
 }
@@ -268,7 +256,7 @@ Napi::Value sac_adam_steps(const Napi::CallbackInfo& info) {
     sac::Adam adam(p.length, s);
     std::vector<float> params(p.data, p.data + p.length);
     for (size_t at = 0; at < g.length; at += p.length) adam.step(params.data(), g.data + at);
-    return f32(env, params.data(), params.size());
+    return copy_out<float, Napi::Float32Array>(env, params.data(), params.size());
   });
 }
 
@@ -321,9 +309,9 @@ Napi::Value sac_loss_gradients(const Napi::CallbackInfo& info) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("criticLoss", l.critic);
     out.Set("actorLoss", l.actor);
-    out.Set("criticGrad0", f32(env, learner.critic_grad(0).data(), learner.critic_grad(0).size()));
-    out.Set("criticGrad1", f32(env, learner.critic_grad(1).data(), learner.critic_grad(1).size()));
-    out.Set("actorGrad", f32(env, learner.actor_grad().data(), learner.actor_grad().size()));
+    out.Set("criticGrad0", copy_out<float, Napi::Float32Array>(env, learner.critic_grad(0).data(), learner.critic_grad(0).size()));
+    out.Set("criticGrad1", copy_out<float, Napi::Float32Array>(env, learner.critic_grad(1).data(), learner.critic_grad(1).size()));
+    out.Set("actorGrad", copy_out<float, Napi::Float32Array>(env, learner.actor_grad().data(), learner.actor_grad().size()));
     return out;
   });
 }
@@ -354,7 +342,7 @@ Napi::Value sac_lob_rollout(const Napi::CallbackInfo& info) {
       }
       returns.push_back(total);
     }
-    return f64(env, returns);
+    return float64_copy(env, returns);
   });
 }
 
