@@ -7,6 +7,8 @@
  */
 import { createHistogram, RecordableHistogram } from 'node:perf_hooks';
 
+import type { LatencySummary } from './stream-types';
+
 const spare: RecordableHistogram[] = [];
 
 export function takeHistogram(): RecordableHistogram {
@@ -17,4 +19,19 @@ export function takeHistogram(): RecordableHistogram {
 export function giveBackHistogram(h: RecordableHistogram): void {
   h.reset();
   spare.push(h);
+}
+
+/** The percentiles of `h` (all 0 when empty). */
+export function latencySummary(h: RecordableHistogram): LatencySummary {
+  const some = h.count > 0;
+  return {
+    count: h.count,
+    min: some ? h.min : 0,
+    p50: some ? h.percentile(50) : 0,
+    p90: some ? h.percentile(90) : 0,
+    p99: some ? h.percentile(99) : 0,
+    p999: some ? h.percentile(99.9) : 0,
+    max: some ? h.max : 0,
+    mean: some ? h.mean : 0,
+  };
 }

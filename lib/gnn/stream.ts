@@ -11,7 +11,7 @@ import { HawkgraphError, HawkgraphErrorCode, describe, unreadable } from '../err
 import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHandle } from '../native';
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
-import { giveBackHistogram, takeHistogram } from './histograms';
+import { giveBackHistogram, latencySummary, takeHistogram } from './histograms';
 import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
 import { symbolRoute } from './split';
 import type { EngineEvents, FeatureDrift, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
@@ -284,7 +284,7 @@ export class BookStreamController {
       pending: queued + inFlight + inDelivery + this.#dropCount + closedPending,
       batches,
       batchSizes: Array.from(this.#batchSizes),
-      latencyNs: this.#finalLatency ?? summarize(this.#latency!),
+      latencyNs: this.#finalLatency ?? latencySummary(this.#latency!),
       native: { queued, inFlight, inDelivery, released },
     };
   }
@@ -343,20 +343,6 @@ export class BookStreamController {
     this.#resolveClose = null;
     rethrowLater(firstError);
   }
-}
-
-function summarize(h: RecordableHistogram): StreamStats['latencyNs'] {
-  const some = h.count > 0;
-  return {
-    count: h.count,
-    min: some ? h.min : 0,
-    p50: some ? h.percentile(50) : 0,
-    p90: some ? h.percentile(90) : 0,
-    p99: some ? h.percentile(99) : 0,
-    p999: some ? h.percentile(99.9) : 0,
-    max: some ? h.max : 0,
-    mean: some ? h.mean : 0,
-  };
 }
 
 // A listener's exception must not cut a batch short (the books would go uncounted), so it is

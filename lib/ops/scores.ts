@@ -5,9 +5,8 @@
  * definitions are train/hawkgraph_train/evaluate.py's, so live and offline scores compare.
  * Latency histograms come from lib/gnn/histograms.ts's pool (each holds ~180 KB of native memory).
  */
-import type { RecordableHistogram } from 'node:perf_hooks';
 
-import { giveBackHistogram, takeHistogram } from '../gnn/histograms';
+import { giveBackHistogram, latencySummary, takeHistogram } from '../gnn/histograms';
 import type { LatencySummary } from '../gnn/stream-types';
 
 const CLASSES = ['down', 'flat', 'up'] as const;
@@ -94,21 +93,6 @@ class ScoreSums {
       reliability,
     };
   }
-}
-
-/** The percentiles of `h` (all 0 when empty). */
-export function latencySummary(h: RecordableHistogram): LatencySummary {
-  const some = h.count > 0;
-  return {
-    count: h.count,
-    min: some ? h.min : 0,
-    p50: some ? h.percentile(50) : 0,
-    p90: some ? h.percentile(90) : 0,
-    p99: some ? h.percentile(99) : 0,
-    p999: some ? h.percentile(99.9) : 0,
-    max: some ? h.max : 0,
-    mean: some ? h.mean : 0,
-  };
 }
 
 /** Latency of one model's predictions: since start in an HDR histogram; the window's last values exactly. */
