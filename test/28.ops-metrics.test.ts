@@ -193,7 +193,8 @@ describe('registerMetrics', () => {
         { name: 'bot_model_info', value: 1, labels: { model: 'primary', model_id: engine.info.modelId, model_name: engine.info.modelName ?? '', ...common } },
         { name: 'bot_model_info', value: 1, labels: { model: 'cand', model_id: shadow.modelId, model_name: shadow.modelName ?? '', ...common } },
       ]);
-      expect(value(samples, 'bot_model_swaps_total')).toBe(0);
+      expect(value(samples, 'bot_model_swaps_total', { model: 'primary' })).toBe(0);
+      expect(value(samples, 'bot_model_swaps_total', { model: 'B' })).toBe(0);
       expect(value(samples, 'bot_cuda_fallbacks_total')).toBe(0);
       // The online scores are the scorer's.
       const [m] = scorer.modelReport().models;
@@ -212,10 +213,16 @@ describe('registerMetrics', () => {
         expect(value(samples, 'bot_feature_drift_ks', { feature: d.feature })).toBeCloseTo(d.ks, 12);
       }
 
-      // A swap shows in the model info and the swap count.
+      // Every swap counts, a swap and its reversal between two scrapes too; the model info shows the one answering.
+      const original = engine.info.modelId;
+      await engine.swapModel(renamed(new Uint8Array(fs.readFileSync(exampleModelPath)), 'away'));
+      await engine.swapModel(exampleModelPath);
+      expect(engine.info.modelId).toBe(original);
       const swapped = await engine.swapModel(renamed(new Uint8Array(fs.readFileSync(exampleModelPath)), 'second'));
       const after = (await scrape(server.url)).samples;
-      expect(value(after, 'bot_model_swaps_total')).toBe(1);
+      expect(value(after, 'bot_model_swaps_total', { model: 'primary' })).toBe(3);
+      expect(value(after, 'bot_model_swaps_total', { model: 'B' })).toBe(0);
+      expect(engine.modelSwaps).toEqual({ primary: 3, B: 0 });
       expect(after.find((s) => s.name === 'bot_model_info')!.labels).toMatchObject({ model_id: swapped.modelId, model_name: 'second' });
 
       // close() removes the metrics and stops counting.

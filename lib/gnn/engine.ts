@@ -122,6 +122,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #model: ModelRef;
   // Swaps run one after another, in call order.
   #swapping: Promise<unknown> = Promise.resolve();
+  readonly #swaps = { primary: 0, B: 0 };
   readonly #lookup = (serial: number): ModelRef => (serial === this.#serial ? this.#model : this.#models.get(serial) ?? this.#model);
 
   /**
@@ -169,6 +170,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   get info(): Readonly<EngineInfo> {
     if (this.#info === null) this.#info = engineInfo(this.#engine().info(), this.#binary);
     return this.#info;
+  }
+
+  /** swapModel() calls that completed, per slot, since the engine opened (a swap back to the same file counts too). */
+  get modelSwaps(): Readonly<{ primary: number; B: number }> {
+    return { primary: this.#swaps.primary, B: this.#swaps.B };
   }
 
   /** True after close(). */
@@ -414,6 +420,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
     this.#remember(prepared.serial, ref);
     this.#openStream().offerB(prepared.handle);
+    this.#swaps.B++;
     return ref;
   }
 
@@ -514,6 +521,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#model = ref;
     this.#remember(prepared.serial, ref);
     this.#info = null;
+    this.#swaps.primary++;
     return ref;
   }
 

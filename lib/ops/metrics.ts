@@ -206,8 +206,6 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
   };
   // The stream's counters at this scrape (zeros before the first submit or once closed).
   const streamStats = perScrape((): StreamStats | undefined => (engine.closed ? undefined : engine.streamStats()));
-  let lastModelId = engine.info.modelId;
-  let swaps = 0;
   const names: string[] = [];
   const add = (name: string, m: unknown): void => {
     try {
@@ -270,11 +268,10 @@ export function registerMetrics(engine: Engine, registry: MetricsRegistry, optio
       set({ model: 'primary', model_id: info.modelId, model_name: info.modelName ?? '', ...common }, 1);
       for (const [model, s] of slots) if (model !== 'primary') set({ model, model_id: s.modelId, model_name: s.modelName ?? '', ...common }, 1);
     });
-  counter('model_swaps_total', "Changes of the primary model seen at scrapes (a swap and its reversal between two scrapes are not seen).", [], (set) => {
-    const id = engine.info.modelId;
-    if (id !== lastModelId) swaps++;
-    lastModelId = id;
-    set({}, swaps);
+  counter('model_swaps_total', 'Completed swapModel() calls, by slot (primary, B), since the engine opened.', ['model'], (set) => {
+    const swaps = engine.modelSwaps;
+    set({ model: 'primary' }, swaps.primary);
+    set({ model: 'B' }, swaps.B);
   });
   counter('cuda_fallbacks_total', 'Times the engine moved from CUDA to the CPU after a CUDA failure (0 or 1).', [], (set) => set({}, engine.info.fallbackReason === undefined ? 0 : 1));
   if (scorer !== undefined) {
