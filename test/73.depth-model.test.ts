@@ -312,10 +312,13 @@ describe('into: a previous result overwritten', () => {
   const fields = (s: ReturnType<DepthModel['simulate']>) => ({
     columns: s.columns, counts: s.counts, time: s.time, mid: s.mid, path: s.path, classEvents: s.classEvents, ...s.labels,
   });
+  const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  // Bit for bit: every array's bytes (NaN and -0 included), not values compared as numbers.
   const expectSame = (a: ReturnType<DepthModel['simulate']>, b: ReturnType<DepthModel['simulate']>) => {
     expect(b.length).toBe(a.length);
     expect(b.levels).toBe(a.levels);
-    for (const [k, v] of Object.entries(fields(a))) expect(Buffer.compare(Buffer.from(v.buffer, v.byteOffset, v.byteLength), Buffer.from((fields(b) as Record<string, typeof v>)[k].buffer, (fields(b) as Record<string, typeof v>)[k].byteOffset, v.byteLength)), k).toBe(0);
+    const theirs: Record<string, ArrayBufferView> = fields(b);
+    for (const [k, v] of Object.entries(fields(a))) expect(bytes(v).equals(bytes(theirs[k])), k).toBe(true);
   };
 
   it('gives the books of a fresh call bit for bit, in the arrays of the result passed', () => {
