@@ -5,7 +5,9 @@
 // - the classes' event rates match the stationary intensity of the Hawkes process they form when
 //   the cancellations excite nothing (z-test over paths);
 // - labels equal an independent computation from the snapshots after every event;
-// - determinism (seeds, threads, sync and async paths alike), abort, and refused inputs.
+// - determinism (seeds, threads, sync and async paths alike), abort, and refused inputs;
+// - simulating into a previous result's arrays (and fresh arrays over huge pages) gives the same
+//   books bit for bit, and a target of the wrong shape, type or overlapping memory is refused.
 import { describe, expect, it } from 'vitest';
 
 import { DEPTH_CLASSES, DepthModel, createEngine } from '../dist/index.js';
@@ -301,5 +303,72 @@ describe('runs', () => {
     refused(() => model.simulate({ interval: -1 }), 'ERR_INVALID_OPTION', /interval/);
     refused(() => model.simulate({ paths: 1e6, duration: 1e4, interval: 0.001 }), 'ERR_INVALID_OPTION', /events|MiB/);
     refused(() => model.simulate({ signal: new AbortController().signal } as never), 'ERR_INVALID_OPTION', /simulateAsync/);
+  });
+});
+
+describe('into: a previous result overwritten', () => {
+  const model = new DepthModel();
+  const opts = { paths: 3, seed: 5, duration: 30, levels: 10 };
+  const fields = (s: ReturnType<DepthModel['simulate']>) => ({
+    columns: s.columns, counts: s.counts, time: s.time, mid: s.mid, path: s.path, classEvents: s.classEvents, ...s.labels,
+  });
+  const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  // Bit for bit: every array's bytes (NaN and -0 included), not values compared as numbers.
+  const expectSame = (a: ReturnType<DepthModel['simulate']>, b: ReturnType<DepthModel['simulate']>) => {
+    expect(b.length).toBe(a.length);
+    expect(b.levels).toBe(a.levels);
+    const theirs: Record<string, ArrayBufferView> = fields(b);
+    for (const [k, v] of Object.entries(fields(a))) expect(bytes(v).equals(bytes(theirs[k])), k).toBe(true);
+  };
+
+  it('gives the books of a fresh call bit for bit, in the arrays of the result passed', () => {
+    const fresh = model.simulate(opts);
+    const target = model.simulate({ ...opts, seed: 6, threads: 2 });
+    expect(target.columns).not.toEqual(fresh.columns);
+    const again = model.simulate({ ...opts, threads: 2, into: target });
+    expectSame(fresh, again);
+    for (const [k, v] of Object.entries(fields(again))) expect(v, k).toBe((fields(target) as Record<string, unknown>)[k]);
+  });
+
+  it('writes any separate typed arrays of the right shape, as fresh arrays over huge pages hold (2 MiB pages need large arrays)', () => {
+    // 4 paths x 600 s: 15 MB of columns, whole 2 MiB pages that the fresh path asks to be huge.
+    const big = { paths: 4, seed: 9, duration: 600, levels: 20 };
+    const fresh = model.simulate(big);
+    const n = fresh.length;
+    const plain = {
+      length: n, levels: 20, columns: new Float64Array(n * 80), counts: new Int32Array(2 * n), time: new Float64Array(n), mid: new Float64Array(n),
+      path: new Int32Array(n), classEvents: new Float64Array(4 * 6),
+      labels: { direction: new Int32Array(n), move: new Float64Array(n), magnitude: new Float64Array(n), volatility: new Float64Array(n) },
+    };
+    expectSame(fresh, model.simulate({ ...big, into: plain }));
+    // Each snapshot's own check, independent of the simulator: time on the grid, path by position.
+    const per = n / 4;
+    for (let i = 0; i < n; i += 997) {
+      expect(plain.path[i]).toBe(Math.floor(i / per));
+      expect(plain.time[i]).toBeCloseTo(10 + 0.1 * (i % per), 9);
+    }
+  });
+
+  it('refuses a target of another shape, type or overlapping memory, naming the field, and leaves it unchanged', () => {
+    const target = model.simulate(opts);
+    const before = Float64Array.from(target.columns);
+    refused(() => model.simulate({ ...opts, levels: 9, into: target }), 'ERR_INVALID_OPTION', /into\.columns must be a Float64Array of \d+ elements/);
+    refused(() => model.simulate({ ...opts, paths: 4, into: target }), 'ERR_INVALID_OPTION', /into\.columns/);
+    refused(() => model.simulate({ ...opts, into: { ...target, time: new Float32Array(target.length) } as never }), 'ERR_INVALID_OPTION', /into\.time must be a Float64Array .*another type/);
+    refused(() => model.simulate({ ...opts, into: { ...target, classEvents: new Float64Array(17) } }), 'ERR_INVALID_OPTION', /into\.classEvents .*\(paths \* 6.* 17 elements/);
+    refused(() => model.simulate({ ...opts, into: { ...target, labels: { ...target.labels, move: target.mid } } }), 'ERR_INVALID_OPTION', /into\.mid and into\.labels\.move share memory/);
+    const shared = new Float64Array(2 * target.length);
+    const overlapping = { ...target, time: shared.subarray(0, target.length), mid: shared.subarray(target.length - 1, 2 * target.length - 1) };
+    refused(() => model.simulate({ ...opts, into: overlapping }), 'ERR_INVALID_OPTION', /into\.time and into\.mid share memory/);
+    refused(() => model.simulate({ ...opts, into: { ...target, labels: { ...target.labels, direction: [1, 2] } } as never }), 'ERR_INVALID_OPTION', /into\.labels\.direction must be an Int32Array .*not a typed array/);
+    refused(() => model.simulate({ ...opts, into: { columns: target.columns } as never }), 'ERR_INVALID_OPTION', /into must be a result of simulate/);
+    refused(() => model.simulate({ ...opts, into: null as never }), 'ERR_INVALID_OPTION', /into must be a result of simulate/);
+    refused(() => model.simulate({ ...opts, interval: 0, into: target }), 'ERR_INVALID_OPTION', /into needs snapshots at a fixed interval/);
+    expect(target.columns).toEqual(before);
+  });
+
+  it('is an option of simulate only', async () => {
+    const target = model.simulate(opts);
+    await expect(model.simulateAsync({ ...opts, into: target } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/into is an option of simulate only/) });
   });
 });

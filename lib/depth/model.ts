@@ -6,10 +6,10 @@
 import { HawkgraphError, describe, readInput } from '../errors';
 import { runAsync } from '../hawkes/simulate';
 import { native } from '../native';
-import type { NativeDepthModel, NativeDepthResult, NativeDepthRun, NativeDepthSnapshots } from '../native';
+import type { NativeDepthModel, NativeDepthResult, NativeDepthRun, NativeDepthSnapshots, NativeDepthTarget } from '../native';
 import { LIMITS } from '../native/layouts';
 import { checkCallKeys, checkKeys, integerOption, isArrayLike, numberOption, optionError, simulationThreads } from '../options';
-import { DEPTH_CLASSES, type DepthParams, type DepthSimulateAsyncOptions, type DepthSimulateOptions, type DepthSnapshots } from './types';
+import { DEPTH_CLASSES, type DepthParams, type DepthSimulateAsyncOptions, type DepthSimulateSyncOptions, type DepthSnapshots } from './types';
 
 // Cont, Stoikov and Talreja (2010), Table 2 (Tokyo Stock Exchange, orders in units of the mean
 // order size, per second): limit-order rates at distances 1 to 5, the power law k / i^a fitted to
@@ -36,6 +36,7 @@ const DEFAULT_BRANCHING: [string, string, number][] = [
 const PARAM_KEYS = new Set(['window', 'limitRate', 'cancelRate', 'marketRate', 'limitSizeMean', 'marketSizeMean', 'farDepth', 'alpha', 'beta', 'tick', 'initialBid', 'initialAsk']);
 const SIMULATE_KEYS = new Set(['paths', 'seed', 'threads', 'levels', 'interval', 'warmup', 'duration', 'horizon', 'flatBand', 'magnitudeScale']);
 const ASYNC_KEYS = new Set(['signal', 'onProgress']);
+const SIMULATE_SYNC_KEYS = new Set([...SIMULATE_KEYS, 'into']);
 
 function cstLimitRate(i: number): number {
   return i < CST_LIMIT.length ? CST_LIMIT[i] : CST_POWER_K / Math.pow(i + 1, CST_POWER_A);
@@ -92,7 +93,8 @@ function readParams(p: DepthParams): NativeDepthModel {
 }
 
 function readSimulate(o: Record<string, unknown>, window: number, async: boolean): [NativeDepthSnapshots, NativeDepthRun] {
-  checkCallKeys(o, SIMULATE_KEYS, ASYNC_KEYS, async, 'simulate');
+  if (async && o.into !== undefined) optionError('into is an option of simulate only: simulateAsync returns while its threads would still write the arrays');
+  checkCallKeys(o, async ? SIMULATE_KEYS : SIMULATE_SYNC_KEYS, ASYNC_KEYS, async, 'simulate');
   const paths = integerOption(o.paths, 'paths', 1, 1, LIMITS.maxPaths);
   const horizon = o.horizon ?? { seconds: 0.1 };
   if (horizon === null || typeof horizon !== 'object' || Object.keys(horizon).length !== 1 || !('seconds' in horizon || 'events' in horizon)) {
@@ -117,6 +119,18 @@ function readSimulate(o: Record<string, unknown>, window: number, async: boolean
     threads: simulationThreads(o.threads, paths),
   };
   return [snapshots, run];
+}
+
+// A previous result's arrays, flat as the addon takes them (it checks each one's type and length).
+function readTarget(into: unknown): NativeDepthTarget | undefined {
+  if (into === undefined) return undefined;
+  const labels: unknown = into !== null && typeof into === 'object' ? (into as { labels?: unknown }).labels : undefined;
+  if (labels === null || typeof labels !== 'object') optionError(`into must be a result of simulate() to overwrite, got ${describe(into)}`);
+  const s = into as Record<string, unknown>, l = labels as Record<string, unknown>;
+  return {
+    columns: s.columns, counts: s.counts, time: s.time, mid: s.mid, path: s.path, classEvents: s.classEvents,
+    direction: l.direction, move: l.move, magnitude: l.magnitude, volatility: l.volatility,
+  };
 }
 
 function toSnapshots(raw: NativeDepthResult, levels: number): DepthSnapshots {
@@ -146,9 +160,11 @@ export class DepthModel {
   }
 
   /** Labelled snapshots of `paths` independent paths, on native threads (blocks until done). */
-  simulate(options: DepthSimulateOptions = {}): DepthSnapshots {
+  simulate(options: DepthSimulateSyncOptions = {}): DepthSnapshots {
     const [snapshots, run] = this.#read(options, false);
-    return toSnapshots(native().addon.depthSimulate(this.params, snapshots, run), snapshots.levels);
+    const into = readTarget(options.into);
+    if (into !== undefined && snapshots.interval === 0) optionError('into needs snapshots at a fixed interval > 0 (with interval 0 their number is not known beforehand)');
+    return toSnapshots(native().addon.depthSimulate(this.params, snapshots, run, into), snapshots.levels);
   }
 
   /** simulate() off the JS thread, with progress about every 100 ms and an AbortSignal. */

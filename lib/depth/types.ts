@@ -57,6 +57,15 @@ export interface DepthSimulateOptions {
   magnitudeScale?: number;
 }
 
+export interface DepthSimulateSyncOptions extends DepthSimulateOptions {
+  /**
+   * A previous result of the same shape (paths, levels and snapshots a path) whose arrays this call
+   * overwrites instead of allocating fresh ones: the same books bit for bit, without the page faults
+   * of new memory. Fixed intervals only; the returned result shares into's arrays.
+   */
+  into?: DepthSnapshots;
+}
+
 export interface DepthSimulateAsyncOptions extends DepthSimulateOptions {
   signal?: AbortSignal;
   onProgress?: (p: SimulationProgress) => void;

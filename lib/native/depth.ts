@@ -51,10 +51,14 @@ export interface NativeDepthResult {
   classEvents: Float64Array;
 }
 
+/** The arrays depthSimulate writes instead of fresh ones (a previous result's, flattened). */
+export type NativeDepthTarget = Record<keyof NativeDepthResult, unknown>;
+
 export interface NativeDepth {
   /** The model's checks alone (ERR_INVALID_OPTION, ERR_HAWKES_UNSTABLE). */
   depthCheck(model: NativeDepthModel): { spectralRadius: number };
-  depthSimulate(model: NativeDepthModel, snapshots: NativeDepthSnapshots, run: NativeDepthRun): NativeDepthResult;
+  /** into (fixed intervals only): every array checked for type, length and overlap before anything is written. */
+  depthSimulate(model: NativeDepthModel, snapshots: NativeDepthSnapshots, run: NativeDepthRun, into?: NativeDepthTarget): NativeDepthResult;
   depthSimulateAsync(
     model: NativeDepthModel, snapshots: NativeDepthSnapshots, run: NativeDepthRun, onProgress?: (p: NativeProgress) => void,
   ): NativeJob<NativeDepthResult>;

@@ -1,9 +1,15 @@
 #include "depth_wrap.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "../core/depth/depth_simulate.hpp"
 #include "../core/error.hpp"
@@ -141,46 +147,138 @@ struct DepthJob {
   Napi::Value to_js(Napi::Env env, DepthResult& r) const { return result_object(env, r.paths); }
 };
 
-// Snapshots at a fixed interval straight into V8-owned arrays, written by the simulating threads
-// (no copy; the calling thread waits).
-Napi::Value simulate_in_place(Napi::Env env, const depth::DepthRun& run) {
-  const size_t n = static_cast<size_t>(run.paths * depth::snapshots_per_path(run.snapshots));
-  const size_t w = 4 * static_cast<size_t>(run.snapshots.levels);
-  auto columns = uninitialized_array<double, Napi::Float64Array>(env, n * w);
-  auto counts = uninitialized_array<int32_t, Napi::Int32Array>(env, 2 * n);
-  auto time = uninitialized_array<double, Napi::Float64Array>(env, n);
-  auto mid = uninitialized_array<double, Napi::Float64Array>(env, n);
-  auto move = uninitialized_array<double, Napi::Float64Array>(env, n);
-  auto magnitude = uninitialized_array<double, Napi::Float64Array>(env, n);
-  auto volatility = uninitialized_array<double, Napi::Float64Array>(env, n);
-  auto direction = uninitialized_array<int32_t, Napi::Int32Array>(env, n);
-  auto by_class = uninitialized_array<double, Napi::Float64Array>(env, static_cast<size_t>(run.paths) * depth::kClasses);
-  depth::simulate_depth_into(run, {columns.Data(), counts.Data(), time.Data(), mid.Data(), move.Data(), magnitude.Data(),
-                                   volatility.Data(), direction.Data()},
-                             by_class.Data(), nullptr);
-  auto path = uninitialized_array<int32_t, Napi::Int32Array>(env, n);
-  const size_t per_path = n / static_cast<size_t>(run.paths);
-  for (size_t i = 0; i < n; ++i) path[i] = static_cast<int32_t>(i / per_path);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("columns", columns);
-  o.Set("counts", counts);
-  o.Set("time", time);
-  o.Set("mid", mid);
-  o.Set("move", move);
-  o.Set("magnitude", magnitude);
-  o.Set("volatility", volatility);
-  o.Set("direction", direction);
-  o.Set("path", path);
-  o.Set("classEvents", by_class);
+// The arrays a fixed-interval run writes: fresh ones, or the caller's (a previous result of the
+// same shape).
+struct Outputs {
+  Napi::Float64Array columns, time, mid, move, magnitude, volatility, class_events;
+  Napi::Int32Array counts, direction, path;
+};
+
+// A hint only: the whole 2 MiB pages inside a fresh, untouched array are asked to be transparent
+// huge pages, so the simulating threads fault once per 2 MiB instead of once per 4 KiB. Where
+// madvise fails or THP is off the pages stay small; the numbers are the same either way.
+void advise_huge_pages(void* data, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+template <class T, class Array>
+Array fresh_array(Napi::Env env, size_t n) {
+  Array a = uninitialized_array<T, Array>(env, n);
+  advise_huge_pages(a.Data(), n * sizeof(T));
+  return a;
+}
+
+Outputs fresh_outputs(Napi::Env env, size_t n, size_t w, size_t paths) {
+  Outputs o;
+  o.columns = fresh_array<double, Napi::Float64Array>(env, n * w);
+  o.counts = fresh_array<int32_t, Napi::Int32Array>(env, 2 * n);
+  o.time = fresh_array<double, Napi::Float64Array>(env, n);
+  o.mid = fresh_array<double, Napi::Float64Array>(env, n);
+  o.move = fresh_array<double, Napi::Float64Array>(env, n);
+  o.magnitude = fresh_array<double, Napi::Float64Array>(env, n);
+  o.volatility = fresh_array<double, Napi::Float64Array>(env, n);
+  o.direction = fresh_array<int32_t, Napi::Int32Array>(env, n);
+  o.path = fresh_array<int32_t, Napi::Int32Array>(env, n);
+  o.class_events = fresh_array<double, Napi::Float64Array>(env, paths * depth::kClasses);
   return o;
 }
 
-// depthSimulate(model, snapshots, run) -> the result object, on the calling thread.
+// One array of `into`: the type and length this run writes, else ERR_INVALID_OPTION naming it.
+template <class Array>
+Array target(const Napi::Object& into, const char* key, const char* name, napi_typedarray_type type, const char* type_name,
+             size_t n, const char* shape) {
+  const Napi::Value v = into.Get(key);
+  const bool typed = v.IsTypedArray();
+  if (typed && v.As<Napi::TypedArray>().TypedArrayType() == type && v.As<Napi::TypedArray>().ElementLength() == n) return v.As<Array>();
+  std::string got = "a value that is not a typed array";
+  if (typed) got = "a typed array of " + std::to_string(v.As<Napi::TypedArray>().ElementLength()) + " elements" +
+                   (v.As<Napi::TypedArray>().TypedArrayType() == type ? "" : " of another type");
+  throw Error("ERR_INVALID_OPTION", std::string(name) + " must be " + type_name + " of " + std::to_string(n) + " elements (" + shape +
+                                        ", the shape of this run), got " + got);
+}
+
+// into: { columns, counts, time, mid, move, magnitude, volatility, direction, path, classEvents },
+// lib's flat view of a DepthSnapshots; every array checked, and no two sharing memory, before
+// anything is written.
+Outputs target_outputs(const Napi::Object& into, size_t n, size_t w, size_t paths) {
+  Outputs o;
+  const auto f64 = napi_float64_array;
+  const auto i32 = napi_int32_array;
+  o.columns = target<Napi::Float64Array>(into, "columns", "into.columns", f64, "a Float64Array", n * w, "length * 4 * levels");
+  o.counts = target<Napi::Int32Array>(into, "counts", "into.counts", i32, "an Int32Array", 2 * n, "2 * length");
+  o.time = target<Napi::Float64Array>(into, "time", "into.time", f64, "a Float64Array", n, "length");
+  o.mid = target<Napi::Float64Array>(into, "mid", "into.mid", f64, "a Float64Array", n, "length");
+  o.move = target<Napi::Float64Array>(into, "move", "into.labels.move", f64, "a Float64Array", n, "length");
+  o.magnitude = target<Napi::Float64Array>(into, "magnitude", "into.labels.magnitude", f64, "a Float64Array", n, "length");
+  o.volatility = target<Napi::Float64Array>(into, "volatility", "into.labels.volatility", f64, "a Float64Array", n, "length");
+  o.direction = target<Napi::Int32Array>(into, "direction", "into.labels.direction", i32, "an Int32Array", n, "length");
+  o.path = target<Napi::Int32Array>(into, "path", "into.path", i32, "an Int32Array", n, "length");
+  o.class_events = target<Napi::Float64Array>(into, "classEvents", "into.classEvents", f64, "a Float64Array", paths * depth::kClasses, "paths * 6");
+  struct Span {
+    const char* name;
+    uintptr_t begin, end;
+  };
+  auto span = [](const char* name, const Napi::TypedArray& a) {
+    const auto begin = reinterpret_cast<uintptr_t>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+    return Span{name, begin, begin + a.ByteLength()};
+  };
+  std::vector<Span> spans = {span("into.columns", o.columns), span("into.counts", o.counts), span("into.time", o.time),
+                             span("into.mid", o.mid), span("into.labels.move", o.move), span("into.labels.magnitude", o.magnitude),
+                             span("into.labels.volatility", o.volatility), span("into.labels.direction", o.direction),
+                             span("into.path", o.path), span("into.classEvents", o.class_events)};
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  for (size_t q = 1; q < spans.size(); ++q) {
+    if (spans[q].begin < spans[q - 1].end) {
+      throw Error("ERR_INVALID_OPTION", std::string(spans[q - 1].name) + " and " + spans[q].name +
+                                            " share memory: the arrays of into must be separate");
+    }
+  }
+  return o;
+}
+
+// Snapshots at a fixed interval written by the simulating threads straight into V8-owned arrays,
+// fresh or the caller's (no copy; the calling thread waits).
+Napi::Value simulate_in_place(Napi::Env env, const depth::DepthRun& run, const Napi::Value& into) {
+  const size_t n = static_cast<size_t>(run.paths * depth::snapshots_per_path(run.snapshots));
+  const size_t w = 4 * static_cast<size_t>(run.snapshots.levels);
+  const size_t paths = static_cast<size_t>(run.paths);
+  Outputs a = into.IsObject() ? target_outputs(into.As<Napi::Object>(), n, w, paths) : fresh_outputs(env, n, w, paths);
+  depth::simulate_depth_into(run, {a.columns.Data(), a.counts.Data(), a.time.Data(), a.mid.Data(), a.move.Data(), a.magnitude.Data(),
+                                   a.volatility.Data(), a.direction.Data()},
+                             a.class_events.Data(), nullptr);
+  const size_t per_path = n / paths;
+  int32_t* path = a.path.Data();
+  for (size_t i = 0; i < n; ++i) path[i] = static_cast<int32_t>(i / per_path);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("columns", a.columns);
+  o.Set("counts", a.counts);
+  o.Set("time", a.time);
+  o.Set("mid", a.mid);
+  o.Set("move", a.move);
+  o.Set("magnitude", a.magnitude);
+  o.Set("volatility", a.volatility);
+  o.Set("direction", a.direction);
+  o.Set("path", a.path);
+  o.Set("classEvents", a.class_events);
+  return o;
+}
+
+// depthSimulate(model, snapshots, run, into?) -> the result object, on the calling thread; into
+// (fixed intervals only): the arrays to write instead of fresh ones.
 Napi::Value depth_simulate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     const depth::DepthRun run = run_args(info);
-    if (run.snapshots.interval > 0) return simulate_in_place(env, run);
+    if (run.snapshots.interval > 0) return simulate_in_place(env, run, info[3]);
+    if (!info[3].IsUndefined()) throw Error("ERR_INVALID_OPTION", "into needs snapshots at a fixed interval > 0 (with interval 0 their number is not known beforehand)");
     return result_object(env, depth::simulate_depth(run, nullptr, nullptr));
   });
 }

@@ -15,7 +15,9 @@
 
 namespace hawkgraph::depth {
 
-// Philox(seed, path), generated 16 blocks at a time (the same numbers as hawkes::PathRng).
+// Philox(seed, path), generated 16 blocks at a time (the same numbers as hawkes::PathRng). The
+// clocks take 53-bit uniforms (their logs need the tail); the discrete choices (class, limit
+// distance, cancelled unit) take 32-bit ones, one word each instead of two.
 using Rng = hawkes::BatchRng;
 
 // A Poisson draw by inversion (the means here are a few units).
@@ -128,7 +130,7 @@ class DepthBook {
   // A limit order at distance i from the opposite best (i drawn by limit_rate); away = +1 for a
   // bid (prices below the ask), -1 for an ask.
   void limit(std::vector<int64_t>& q, int64_t& best, int64_t opposite, int away, Rng& r) {
-    const double u = hawkes::rng_uniform(r) * limit_total_;
+    const double u = hawkes::rng_uniform32(r) * limit_total_;
     const int i = 1 + static_cast<int>(std::upper_bound(limit_cdf_.begin(), limit_cdf_.end() - 1, u) - limit_cdf_.begin());
     const int64_t price = opposite - away * i;
     const int64_t size = order_size(r, p_.limit_size_mean);
@@ -160,7 +162,7 @@ class DepthBook {
   // One resting unit cancels, chosen by its distance's rate: the block holding it first (most of
   // the rate rests deep in the book), then the level within it.
   void cancel(std::vector<int64_t>& q, int64_t& best, int toward, Rng& r) {
-    double u = hawkes::rng_uniform(r) * total_of(q);
+    double u = hawkes::rng_uniform32(r) * total_of(q);
     const double* block = block_rate_[is_bid(q) ? 0 : 1].data();
     int b = 0;
     for (; b + 1 < blocks_ && u > block[b]; ++b) u -= block[b];

@@ -146,7 +146,7 @@ class PathSimulator {
   }
 
   int pick(const double* w, double total) {
-    double u = hawkes::rng_uniform(rng_) * total;
+    double u = hawkes::rng_uniform32(rng_) * total;
     int k = 0;
     for (; k + 1 < kClasses; ++k) {
       u -= w[k];
