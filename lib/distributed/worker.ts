@@ -122,10 +122,10 @@ class Worker extends EventEmitter implements StudyWorker {
       const t0 = performance.now();
       try {
         const paths = p.resolved.paths;
-        const raw = await runRawAsync(p, {
-          signal: ac.signal,
-          onProgress: (q) => void job.updateProgress({ done: q.pathsDone, total: paths, worker: this.name }).catch(() => {}),
-        });
+        const progress = (done: number) => void job.updateProgress({ done, total: paths, worker: this.name }).catch(() => {});
+        // Who runs the shard is known from its start (the native progress comes every 100 ms).
+        progress(0);
+        const raw = await runRawAsync(p, { signal: ac.signal, onProgress: (q) => progress(q.pathsDone) });
         const seconds = (performance.now() - t0) / 1000;
         // The columns wait in Redis as long as the job's result would (removeOnComplete.age).
         const keep = job.opts.removeOnComplete as { age?: unknown } | undefined;
