@@ -151,8 +151,10 @@ class Worker extends EventEmitter implements StudyWorker {
   private async runJob<T>(job: Job, Unrecoverable: new (message: string) => Error, run: (signal: AbortSignal, progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
     const ac = new AbortController();
     this.running.add(ac);
+    const progress = (done: number, total: number) => void job.updateProgress({ done, total, worker: this.name }).catch(() => {});
+    progress(0, 0);
     try {
-      return await run(ac.signal, (done, total) => void job.updateProgress({ done, total, worker: this.name }).catch(() => {}));
+      return await run(ac.signal, progress);
     } catch (err) {
       if (err instanceof HawkgraphError && err.code !== 'ERR_ABORTED') throw new Unrecoverable(`${err.code}: ${err.message}`);
       throw err;
