@@ -30,7 +30,7 @@ export interface FinishedJob<T> {
   seconds: number;
   /** Attempts BullMQ started (a stalled attempt recovered after a killed worker counts). */
   attempts: number;
-  /** Times the job was found stalled (its worker died or blocked) and handed to another. */
+  /** Times the job was found stalled (its worker died or blocked) and handed to another (BullMQ's stalled check, or orphans.ts). */
   stalls: number;
   /** Already finished in Redis when this coordinator started. */
   reused: boolean;
