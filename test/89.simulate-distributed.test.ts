@@ -153,8 +153,8 @@ describe('a simulation shard is that part of the local run', () => {
   });
 });
 
-function spawnWorker(url: string, queue: string, name: string): { proc: ChildProcess; ready: Promise<void>; stop: () => Promise<void> } {
-  const proc = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--name', name, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnWorker(url: string, queue: string, name: string, extra = ['--threads', '2']): { proc: ChildProcess; ready: Promise<void>; stop: () => Promise<void> } {
+  const proc = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--name', name, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
     const on = (d: Buffer) => {
@@ -224,6 +224,34 @@ describe.skipIf(missing !== undefined)('simulateDistributed on a real Redis', ()
     expect(Object.values(await q.getJobCounts()).reduce((a, b) => a + b, 0)).toBe(0);
     await q.close();
   }, 240_000);
+
+  it('a worker SIGKILLed mid-shard loses only that shard: another runs it, the statistics are identical', async () => {
+    // Two shards of about half a second each on one thread; the victim dies at its first progress.
+    const options = { endTime: 400, seed: 13, paths: 40_000 };
+    const local = new HawkesProcess(params).simulate({ ...options, statsOnly: true }).stats;
+    const fast = ['--threads', '1', '--lock-duration', '1000', '--stalled-interval', '500'];
+    const survivor = spawnWorker(redis.url, 'sim-kill', 'survivor', fast);
+    const victim = spawnWorker(redis.url, 'sim-kill', 'victim', fast);
+    workers.push(survivor, victim);
+    await Promise.all([survivor.ready, victim.ready]);
+    let killed = false;
+    const d = await simulateDistributed(params, options, {
+      connection, queueName: 'sim-kill', shardPaths: 20_000,
+      onProgress: (p) => {
+        if (killed || !(p.workers.victim > 0)) return;
+        killed = true;
+        victim.proc.kill('SIGKILL');
+      },
+    });
+    expect(killed).toBe(true);
+    expect(victim.proc.signalCode).toBe('SIGKILL');
+    expectSameStats(local as never, d.stats as never, 'after a killed worker');
+    expect(d.provenance.shards.map((s) => s.worker)).toEqual(['survivor', 'survivor']);
+    const retried = d.provenance.shards.filter((s) => s.stalls >= 1);
+    expect(retried.length).toBe(1);
+    expect(retried[0].attempts).toBeGreaterThanOrEqual(2);
+    expect(d.provenance.shards.filter((s) => s.stalls === 0).map((s) => s.attempts)).toEqual([1]);
+  }, 120_000);
 
   it('a simulation started again reuses the shards kept in Redis; abort removes the queued shards and rejects with the reason', async () => {
     const options = { endTime: 10, seed: 5, paths: 900 };

@@ -196,6 +196,32 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
     console.log(`test/89: study with a killed worker in ${seconds.toFixed(2)} s; shard times ${d.provenance.shards.map((s) => s.seconds.toFixed(2)).join(', ')} s`);
   }, 120_000);
 
+  it('a killed worker\'s shard goes back to the queue once its connection is gone, long before its lock expires; live workers\' shards are untouched', async () => {
+    const config = { paths: 400, horizon: 1500, seed: 12, noise: [], feeSweep: [0], strategies: { SYM: 'sym' as const } };
+    // Locks of 10 minutes: within this test's minute only the coordinator's connection check can recover the shard.
+    const slow = ['--lock-duration', '600000', '--stalled-interval', '300000'];
+    const survivor = worker('orphan', 'survivor', slow);
+    const victim = worker('orphan', 'victim', slow);
+    await Promise.all([survivor.waitFor(/ready/), victim.waitFor(/ready/)]);
+    let killed = false;
+    const d = await runStudyDistributed(config, {
+      connection, queueName: 'orphan', shardPaths: 200,
+      onProgress: (p) => {
+        if (killed || !(p.workers.victim > 0)) return;
+        killed = true;
+        victim.proc.kill('SIGKILL');
+      },
+    });
+    expect(killed).toBe(true);
+    expectSameBits(runStudy(config), d);
+    const [first, second] = d.provenance.shards;
+    expect([first.worker, second.worker]).toEqual(['survivor', 'survivor']);
+    // The victim's shard: released once and run again; the survivor's: one attempt, never released while it ran.
+    const [released, kept] = first.stalls > 0 ? [first, second] : [second, first];
+    expect(released).toMatchObject({ stalls: 1, attempts: 2 });
+    expect(kept).toMatchObject({ stalls: 0, attempts: 1 });
+  }, 60_000);
+
   it('a shard queued twice runs once and is merged once', async () => {
     const config = { paths: 40, horizon: 10, seed: 3, noise: [0.2], feeSweep: [0], strategies: { SYM: 'sym' as const } };
     const w = createWorker({ connection, queueName: 'dup', threads: 1 });

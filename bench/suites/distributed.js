@@ -2,8 +2,10 @@
 // helper, a 2 x 64 policy; 3 noise levels, 4 fees) through 1, 2 and 4 worker processes of one
 // native thread each, on a redis-server this suite starts on a free loopback port, against
 // runStudy in the same run (1 thread: the one-process baseline of the speed-up; 2 threads: all of
-// this machine); each distributed result is checked bit-identical to the local one first. Then the
-// queue's cost per shard from a sweep of shard sizes. Skipped, saying so, without redis-server.
+// this machine); each distributed result is checked bit-identical to the local one first. Then
+// what a worker SIGKILLed mid-shard costs on 2 workers (wall time with the kill - without, beside
+// the killed shard's own time and the queue's detection delay), and the queue's cost per shard
+// from a sweep of shard sizes (--part scaling,kill,shards picks sections). Skipped, saying so, without redis-server.
 'use strict';
 
 const { spawn, execFileSync } = require('node:child_process');
@@ -126,11 +128,13 @@ module.exports = {
       const runs = 3 * 4;
       const totalPaths = runs * paths;
       const what = `${runs} runs x ${paths} paths x ${horizon} s`;
+      // --part scaling,kill,shards (default all): the sections to run.
+      const parts = new Set(String(ctx.args.part ?? 'scaling,kill,shards').split(','));
       hg.runStudy({ ...config, paths: 8, threads: 1 });
       const local1 = await timed(() => hg.runStudy({ ...config, threads: 1 }));
       ctx.addRow({ name: `runStudy, 1 process, 1 thread (${what})`, stats: statsOf(local1.seconds, totalPaths), note: `baseline of the speed-ups; ${local1.cpu.toFixed(2)} CPU-s; ${local1.load}` });
-      const local2 = await timed(() => hg.runStudy({ ...config, threads: 2 }));
-      ctx.addRow({ name: 'runStudy, 1 process, 2 threads', stats: statsOf(local2.seconds, totalPaths), ratio: local1.seconds / local2.seconds, note: `ratio: speed-up over 1 thread (what this machine's load leaves of its 2 cores); ${local2.cpu.toFixed(2)} CPU-s; ${local2.load}` });
+      const local2 = parts.has('scaling') && await timed(() => hg.runStudy({ ...config, threads: 2 }));
+      if (local2) ctx.addRow({ name: 'runStudy, 1 process, 2 threads', stats: statsOf(local2.seconds, totalPaths), ratio: local1.seconds / local2.seconds, note: `ratio: speed-up over 1 thread (what this machine's load leaves of its 2 cores); ${local2.cpu.toFixed(2)} CPU-s; ${local2.load}` });
       const shardPaths = Math.max(1, Math.round(paths / 4));
       let queue = 0;
       const distributed = async (n, shards) => {
@@ -141,8 +145,74 @@ module.exports = {
         await hg.runStudyDistributed({ ...config, paths: 2 * n, noise: [], feeSweep: [] }, { connection, queueName, shardPaths: 1 });
         return timed(() => hg.runStudyDistributed(config, { connection, queueName, shardPaths: shards }));
       };
+      // 2 workers with these lock settings; the study once as it is, once with worker w1 SIGKILLed in
+      // the first shard it starts after `killAt` of the study's paths are done, and a new worker
+      // started at once. Times of the killed shard from the queue's own events.
+      const killedWorker = async (lockDuration, stalledInterval, shards, killAt) => {
+        const queueName = `bench-${++queue}`;
+        const flags = ['--lock-duration', String(lockDuration), '--stalled-interval', String(stalledInterval)];
+        const spawnWorker = (name) => start(process.execPath, [cli, 'worker', '--redis', url, '--queue', queueName, '--threads', '1', '--name', name, ...flags], 'ready');
+        while (workers.length > 0) await stop(workers.pop());
+        for (const name of ['w0', 'w1']) workers.push(await spawnWorker(name));
+        await hg.runStudyDistributed({ ...config, paths: 4, noise: [], feeSweep: [] }, { connection, queueName, shardPaths: 1 });
+        const clean = await timed(() => hg.runStudyDistributed(config, { connection, queueName, shardPaths: shards }));
+        const { QueueEvents } = require('bullmq');
+        const events = new QueueEvents(queueName, { connection });
+        await events.waitUntilReady();
+        const activeAt = new Map();
+        const t = { how: '', at: NaN, kill: NaN, stalled: NaN, rerun: NaN, restart: NaN, started: NaN };
+        let victimJob;
+        let fraction = 0;
+        let restarted;
+        events.on('active', ({ jobId }) => {
+          activeAt.set(jobId, performance.now());
+          if (jobId === victimJob && Number.isFinite(t.stalled) && Number.isNaN(t.rerun)) t.rerun = performance.now();
+        });
+        // Back in the queue: BullMQ's stalled check ('stalled') or the coordinator's release of a dead worker's job ('waiting').
+        const requeued = (how) => ({ jobId }) => {
+          if (jobId !== victimJob || Number.isFinite(t.stalled)) return;
+          t.stalled = performance.now();
+          t.how = how;
+        };
+        events.on('stalled', requeued('BullMQ\'s stalled check'));
+        events.on('waiting', requeued('the coordinator, its worker\'s connection gone'));
+        // Killed half its shard's mean time (in the clean run) after it started one.
+        const half = 500 * clean.r.provenance.shards.reduce((n, x) => n + x.seconds, 0) / clean.r.provenance.shards.length;
+        const completed = new Set();
+        let candidate;
+        events.on('completed', ({ jobId }) => completed.add(jobId));
+        events.on('progress', ({ jobId, data }) => {
+          if (victimJob !== undefined || candidate !== undefined || fraction < killAt || data?.worker !== 'w1' || completed.has(jobId)) return;
+          candidate = jobId;
+          setTimeout(() => {
+            candidate = undefined;
+            if (victimJob !== undefined || completed.has(jobId)) return;
+            victimJob = jobId;
+            t.kill = performance.now();
+            t.at = fraction;
+            t.started = activeAt.get(jobId) ?? NaN;
+            workers.find((w) => w.spawnargs.includes('w1')).kill('SIGKILL');
+            restarted = spawnWorker('w1-restarted').then((w) => {
+              t.restart = performance.now();
+              workers.push(w);
+            });
+          }, half);
+        });
+        const killed = await timed(() => hg.runStudyDistributed(config, {
+          connection, queueName, shardPaths: shards, onProgress: (p) => (fraction = p.pathsDone / p.paths),
+        }));
+        await restarted;
+        await events.close();
+        const shard = killed.r.provenance.shards.find((s) => s.jobId === victimJob);
+        if (!shard || shard.stalls < 1) throw new Error(`distributed: the killed worker's shard ${victimJob} was not recovered as stalled`);
+        const s = (ms) => ms / 1000;
+        return {
+          clean, killed, at: t.at, shardSeconds: shard.seconds, lost: s(t.kill - t.started), detect: s(t.stalled - t.kill),
+          rerun: s(t.rerun - t.kill), restart: s(t.restart - t.kill), how: t.how,
+        };
+      };
       const seconds = {};
-      for (const n of [1, 2, 4]) {
+      for (const n of parts.has('scaling') ? [1, 2, 4] : []) {
         const d = await distributed(n, shardPaths);
         checkSame(local1.r, d.r, `${n} workers`);
         seconds[n] = d.seconds;
@@ -155,12 +225,34 @@ module.exports = {
           note: `ratio: speed-up over runStudy on 1 thread; ${n > 1 ? `${(seconds[1] / d.seconds).toFixed(2)}x over 1 worker; ` : ''}${shards} shards on ${used} workers, bit-identical; ${d.cpu.toFixed(2)} CPU-s (coordinator + workers; runStudy ${local1.cpu.toFixed(2)}); ${d.load}`,
         });
       }
-      ctx.record('speedupTwoWorkersOverOne', seconds[1] / seconds[2]);
+      if (parts.has('scaling')) ctx.record('speedupTwoWorkersOverOne', seconds[1] / seconds[2]);
+      // What a killed worker costs (issue 18): the same study on 2 workers, one SIGKILLed mid-shard
+      // half-way through (and once near the end, where nothing else is left to hide the detection)
+      // and restarted at once (as a supervisor would), against the same 2 workers without the kill,
+      // for the default lock settings and those a user would pick for shards of a fraction of a second.
+      for (const [lockDuration, stalledInterval, killAt] of ctx.quick ? [[1000, 500, 0.5]] : [[10_000, 5000, 0.5], [2000, 1000, 0.5], [1000, 500, 0.5], [10_000, 5000, 0.9]]) {
+        if (!parts.has('kill')) break;
+        const k = await killedWorker(lockDuration, stalledInterval, shardPaths, killAt);
+        checkSame(local1.r, k.clean.r, `2 workers, lock ${lockDuration} ms`);
+        checkSame(local1.r, k.killed.r, `2 workers, one killed, lock ${lockDuration} ms`);
+        const lock = `lockDuration ${lockDuration} ms, stalledInterval ${stalledInterval} ms`;
+        ctx.addRow({ name: `2 workers, ${lock}, no kill`, stats: statsOf(k.clean.seconds, totalPaths), ratio: local1.seconds / k.clean.seconds, note: `ratio: speed-up over runStudy on 1 thread; the baseline of the kill's cost; ${k.clean.load}` });
+        const cost = k.killed.seconds - k.clean.seconds;
+        ctx.addRow({
+          name: `2 workers, ${lock}, one SIGKILLed mid-shard at ${(100 * k.at).toFixed(0)} % and restarted`,
+          stats: statsOf(k.killed.seconds, totalPaths),
+          ratio: cost / k.shardSeconds,
+          note: `ratio: the kill's cost ${cost.toFixed(2)} s (wall with - without) over the killed shard's own run time ${k.shardSeconds.toFixed(2)} s; `
+            + `lost work (the killed attempt had run) ${k.lost.toFixed(2)} s; detection (kill -> shard back in the queue, by ${k.how}) ${k.detect.toFixed(2)} s `
+            + `(BullMQ's own: lockDuration + stalledInterval = ${((lockDuration + stalledInterval) / 1000).toFixed(1)} s); shard re-run started ${k.rerun.toFixed(2)} s after the kill; `
+            + `the restarted worker ready ${k.restart.toFixed(2)} s after it; bit-identical; ${k.killed.load}`,
+        });
+      }
       // The queue's cost per shard: one worker, the base runs only, smaller and smaller shards.
       // On 100 s paths, where the queue's share is largest.
       const base = { ...config, horizon: 100, noise: [], feeSweep: [] };
-      const baseLocal = await timed(() => hg.runStudy({ ...base, threads: 1 }));
-      for (const shards of ctx.quick ? [paths] : [paths, 100, 25, 5]) {
+      const baseLocal = parts.has('shards') && await timed(() => hg.runStudy({ ...base, threads: 1 }));
+      for (const shards of !parts.has('shards') ? [] : ctx.quick ? [paths] : [paths, 100, 25, 5]) {
         const queueName = `bench-${++queue}`;
         while (workers.length > 0) await stop(workers.pop());
         workers.push(await start(process.execPath, [cli, 'worker', '--redis', url, '--queue', queueName, '--threads', '1'], 'ready'));

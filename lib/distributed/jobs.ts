@@ -2,13 +2,15 @@
  * Following a batch of jobs through BullMQ, for every kind of distributed work (study shards,
  * training runs): queues those Redis does not already hold (a job id is queued once: a restarted
  * coordinator reuses finished jobs and retries failed ones), follows them through QueueEvents
- * with a periodic sweep for events missed while disconnected, takes each finished job once, and
- * on abort removes the jobs not yet running.
+ * with a periodic sweep for events missed while disconnected, takes each finished job once, puts
+ * the jobs of dead workers back in the queue (orphans.ts), and on abort removes the jobs not yet
+ * running.
  */
 import type { ConnectionOptions, Job, Queue } from 'bullmq';
 
 import { HawkgraphError } from '../errors';
 import { bullmq } from './bullmq';
+import { ORPHAN_CHECK_MS, type RunningJob, orphanWatch } from './orphans';
 import type { readQueueOptions } from './queue';
 
 const SWEEP_MS = 2000;
@@ -28,7 +30,7 @@ export interface FinishedJob<T> {
   seconds: number;
   /** Attempts BullMQ started (a stalled attempt recovered after a killed worker counts). */
   attempts: number;
-  /** Times the job was found stalled (its worker died or blocked) and handed to another. */
+  /** Times the job was found stalled (its worker died or blocked) and handed to another (BullMQ's stalled check, or orphans.ts). */
   stalls: number;
   /** Already finished in Redis when this coordinator started. */
   reused: boolean;
@@ -83,7 +85,8 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
   const events = new QueueEvents(o.queue.queueName, base);
   const byId = new Map(jobs.map((j) => [j.jobId, j]));
   const done = new Map<string, FinishedJob<T>>();
-  const running = new Map<string, { worker: string; done: number }>();
+  const running = new Map<string, RunningJob>();
+  const orphans = orphanWatch(queue, running);
   let resumed = 0;
   const weight = jobs.reduce((n, j) => n + j.weight, 0);
   const { signal, onProgress } = o;
@@ -134,7 +137,7 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
         return void (await addJobs(queue, [j], o));
       }
       done.set(j.jobId, {
-        ...r, attempts: job.attemptsStarted ?? job.attemptsMade, stalls: job.stalledCounter ?? 0, reused,
+        ...r, attempts: job.attemptsStarted ?? job.attemptsMade, stalls: (job.stalledCounter ?? 0) + (orphans.released.get(j.jobId) ?? 0), reused,
       });
       if (reused) resumed++;
       running.delete(j.jobId);
@@ -152,13 +155,17 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
   events.on('failed', ({ jobId }) => onEvent(jobId));
   events.on('progress', ({ jobId, data }) => {
     if (!byId.has(jobId) || done.has(jobId) || data === null || typeof data !== 'object') return;
-    const d = data as { done?: unknown; worker?: unknown };
-    if (typeof d.done === 'number' && typeof d.worker === 'string') running.set(jobId, { worker: d.worker, done: d.done });
+    const d = data as { done?: unknown; worker?: unknown; owner?: unknown; token?: unknown };
+    if (typeof d.done !== 'number' || typeof d.worker !== 'string') return;
+    const owner = typeof d.owner === 'string' && typeof d.token === 'string' ? { owner: d.owner, token: d.token } : {};
+    const was = running.get(jobId);
+    running.set(jobId, { worker: d.worker, done: d.done, ...owner, missing: was?.owner === d.owner ? was?.missing : 0 });
     report();
   });
   const onAbort = () => settle(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   let sweeper: NodeJS.Timeout | undefined;
+  let watcher: NodeJS.Timeout | undefined;
   try {
     await Promise.all([events.waitUntilReady(), queue.waitUntilReady()]);
     await enqueue(queue, jobs, o, inspect);
@@ -174,6 +181,14 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
         });
     };
     sweeper = setTimeout(sweep, SWEEP_MS);
+    const watch = () => {
+      orphans.check()
+        .catch(() => {})
+        .finally(() => {
+          if (!over) watcher = setTimeout(watch, ORPHAN_CHECK_MS);
+        });
+    };
+    watcher = setTimeout(watch, ORPHAN_CHECK_MS);
     await finished;
     if (!o.keepResults) {
       const redis = await redisOf(queue);
@@ -187,6 +202,7 @@ export async function runQueuedJobs<T>(jobs: PlannedJob[], o: JobRunOptions, dec
     throw err;
   } finally {
     clearTimeout(sweeper);
+    clearTimeout(watcher);
     signal?.removeEventListener('abort', onAbort);
     await Promise.allSettled([events.close(), queue.close()]);
   }

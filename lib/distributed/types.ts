@@ -57,7 +57,7 @@ export interface ShardProvenance {
   worker: string;
   /** Attempts BullMQ made (a stalled attempt recovered after a killed worker counts). */
   attempts: number;
-  /** Times the shard was found stalled (its worker died or blocked) and handed to another. */
+  /** Times the shard was found stalled (its worker died or blocked) and handed to another, by BullMQ's stalled check or by the coordinator when the worker's connection was gone. */
   stalls: number;
   /** Seconds its worker spent on it. */
   seconds: number;
@@ -89,7 +89,7 @@ export interface WorkerOptions extends DistributedQueueOptions {
   policyDir?: string;
   /** Worker name in provenance. Default host:pid. */
   name?: string;
-  /** ms a shard's lock lasts unless renewed (renewed every lockDuration / 2 while it runs); a killed worker's shard is retried after about lockDuration + stalledInterval. Default 10000. */
+  /** ms a shard's lock lasts unless renewed (renewed every lockDuration / 2 while it runs). A killed worker process's shard goes back to the queue within about 1.5 s (its Redis connection closes; orphans.ts); a lost machine's after about lockDuration + stalledInterval. Default 10000. */
   lockDuration?: number;
   /** ms between this worker's checks for stalled shards of dead workers. Default 5000. */
   stalledInterval?: number;

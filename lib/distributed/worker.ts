@@ -4,6 +4,7 @@
  * checked first: a malformed or hostile job fails with a coded error, is not retried, and never
  * crashes the worker; a policy file is opened only inside the policyDir the worker was given.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -106,9 +107,15 @@ class Worker extends EventEmitter implements StudyWorker {
     const stalledInterval = int(options.stalledInterval, 'stalledInterval', 5_000, 100, 3_600_000);
     const maxStalledCount = int(options.maxStalledCount, 'maxStalledCount', 3, 0, 1000);
     const { Worker: BullWorker, UnrecoverableError } = bullmq();
-    const processor = async (job: Job): Promise<ShardResult | Awaited<ReturnType<typeof runTrainJob>> | Awaited<ReturnType<typeof runSimulateJob>>> => {
-      if (job.name === TRAIN_JOB) return this.runJob(job, UnrecoverableError, (signal, progress) => runTrainJob(job.data, threads ?? 1, signal, progress, this.name));
-      if (job.name === SIMULATE_JOB) return this.runJob(job, UnrecoverableError, (signal, progress) => runSimulateJob(job.data, threads, signal, progress, this.name));
+    // BullMQ's name for this process (its Redis connection is named after it), told in every
+    // progress with the job's lock token, so that a coordinator sees at once when this process is
+    // gone and can give its job back to the queue (orphans.ts).
+    // (Redis refuses connection names with spaces or control characters.)
+    const owner = `${this.name.replace(/[^\x21-\x7e]/g, '_')}#${randomBytes(8).toString('hex')}`;
+    const processor = async (job: Job, token?: string): Promise<ShardResult | Awaited<ReturnType<typeof runTrainJob>> | Awaited<ReturnType<typeof runSimulateJob>>> => {
+      const progress = (done: number, total: number) => void job.updateProgress({ done, total, worker: this.name, owner, token }).catch(() => {});
+      if (job.name === TRAIN_JOB) return this.runJob(progress, UnrecoverableError, (signal) => runTrainJob(job.data, threads ?? 1, signal, progress, this.name));
+      if (job.name === SIMULATE_JOB) return this.runJob(progress, UnrecoverableError, (signal) => runSimulateJob(job.data, threads, signal, progress, this.name));
       let p;
       try {
         p = readShardJob(job.name, job.data, threads, policyDir);
@@ -122,10 +129,9 @@ class Worker extends EventEmitter implements StudyWorker {
       const t0 = performance.now();
       try {
         const paths = p.resolved.paths;
-        const raw = await runRawAsync(p, {
-          signal: ac.signal,
-          onProgress: (q) => void job.updateProgress({ done: q.pathsDone, total: paths, worker: this.name }).catch(() => {}),
-        });
+        // Who runs the shard is known from its start (the native progress comes every 100 ms).
+        progress(0, paths);
+        const raw = await runRawAsync(p, { signal: ac.signal, onProgress: (q) => progress(q.pathsDone, paths) });
         const seconds = (performance.now() - t0) / 1000;
         // The columns wait in Redis as long as the job's result would (removeOnComplete.age).
         const keep = job.opts.removeOnComplete as { age?: unknown } | undefined;
@@ -139,7 +145,7 @@ class Worker extends EventEmitter implements StudyWorker {
       }
     };
     this.worker = new BullWorker(queueName, processor, {
-      connection: connection as ConnectionOptions, ...(prefix === undefined ? {} : { prefix }), concurrency, name: this.name, lockDuration, stalledInterval, maxStalledCount, autorun: true,
+      connection: connection as ConnectionOptions, ...(prefix === undefined ? {} : { prefix }), concurrency, name: owner, lockDuration, stalledInterval, maxStalledCount, autorun: true,
     });
     this.worker.on('completed', (job) => this.emit('completed', job.id));
     this.worker.on('failed', (job, err) => this.emit('failed', job?.id, err));
@@ -148,11 +154,12 @@ class Worker extends EventEmitter implements StudyWorker {
   }
 
   // A training job of a grid (train-grid.ts) or a simulation shard (simulate.ts): bad data fails it at once, as for shards.
-  private async runJob<T>(job: Job, Unrecoverable: new (message: string) => Error, run: (signal: AbortSignal, progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  private async runJob<T>(progress: (done: number, total: number) => void, Unrecoverable: new (message: string) => Error, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const ac = new AbortController();
     this.running.add(ac);
+    progress(0, 0);
     try {
-      return await run(ac.signal, (done, total) => void job.updateProgress({ done, total, worker: this.name }).catch(() => {}));
+      return await run(ac.signal);
     } catch (err) {
       if (err instanceof HawkgraphError && err.code !== 'ERR_ABORTED') throw new Unrecoverable(`${err.code}: ${err.message}`);
       throw err;
