@@ -1,6 +1,11 @@
-// Small helpers the suites and peers share: a seeded generator, the typed-array book form and the
-// backtest studies' 2 x 64 policy.
+// Small helpers the suites and peers share: a seeded generator, the typed-array book form, the
+// backtest studies' 2 x 64 policy, and the model-ops suites' (swap, shadow) feed and summaries.
 'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { createHistogram, performance } = require('node:perf_hooks');
 
 // mulberry32: a tiny seeded generator, uniform in (0, 1).
 function makeRandom(seed) {
@@ -53,4 +58,119 @@ function policyBytes() {
   return new Uint8Array(Buffer.concat([len, h, ...chunks]));
 }
 
-module.exports = { makeRandom, typedBook, policyBytes };
+// The model file at `from` with `extra` merged into its metadata, written to a temporary file:
+// other bytes, so another modelId, and the same weights, so the same cost.
+function withMetadata(from, extra) {
+  const bytes = fs.readFileSync(from);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+  header.__metadata__ = { ...header.__metadata__, ...extra };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-bench-')), 'model.safetensors');
+  fs.writeFileSync(file, Buffer.concat([length, json, bytes.subarray(8 + headerLength)]));
+  return file;
+}
+
+const FEED_SYMBOLS = 100;
+// perf_hooks histograms are HdrHistogram (3 significant figures), in ns.
+const nsHistogram = () => createHistogram({ lowest: 1, highest: 60e9, figures: 3 });
+const recordNs = (h, ns) => h.record(Math.max(1, Math.round(ns)));
+
+// A websocket-like feed: every `tickMs` a timer submits, in one burst, the books that fell due
+// since the last tick (book k is due at t0 + k / rate, over 100 symbols), so the JS thread idles
+// between bursts as a bot's does. Per recorded book (due after the warmup): `latency`, the
+// event's latencyNs (submit() to its dispatch on the JS thread, measured natively, the figure the
+// targets name), and `due`, from the book's due time to its listener (what the tick's wait adds).
+// `onRecord(e)` sees each recorded event. Resolves once every book is predicted or dropped.
+async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs = 1, onRecord }) {
+  const latency = nsHistogram(), due = nsHistogram();
+  const parts = { queue: nsHistogram(), compute: nsHistogram() };
+  const symbols = Array.from({ length: FEED_SYMBOLS }, (_, i) => `SYM${i}`);
+  const interval = 1000 / rate;
+  const t0 = performance.now() + 2;
+  const recordFrom = t0 + warmupSeconds * 1000;
+  const total = Math.round(rate * (seconds + warmupSeconds));
+  let predicted = 0, superseded = 0, otherDrops = 0, ticks = 0;
+  const onPrediction = (e) => {
+    predicted++;
+    if (e.ts < recordFrom) return;
+    recordNs(due, (performance.now() - e.ts) * 1e6);
+    recordNs(latency, e.latencyNs);
+    recordNs(parts.queue, e.queueNs);
+    recordNs(parts.compute, e.computeNs);
+    if (onRecord) onRecord(e);
+  };
+  const onDropped = (d) => {
+    if (d.reason === 'superseded') superseded++;
+    else otherDrops++;
+  };
+  engine.on('prediction', onPrediction);
+  engine.on('dropped', onDropped);
+  const before = engine.streamStats();
+  let k = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (k < total && t0 + k * interval <= now) {
+        engine.submit(symbols[k % FEED_SYMBOLS], books[k % books.length], { ts: t0 + k * interval });
+        k++;
+      }
+      ticks++;
+      if (k < total) setTimeout(tick, tickMs);
+      else resolve();
+    };
+    setTimeout(tick, 2);
+  });
+  while (engine.streamStats().pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  engine.off('prediction', onPrediction);
+  engine.off('dropped', onDropped);
+  const after = engine.streamStats();
+  const submitted = after.submitted - (before ? before.submitted : 0);
+  const batches = after.batches - (before ? before.batches : 0);
+  return { latency, due, parts, predicted, superseded, otherDrops, submitted, batches, booksPerTick: total / ticks };
+}
+
+// The runner's stats shape (µs) from a histogram of ns.
+function histogramStats(h, seconds) {
+  const us = (ns) => ns / 1e3;
+  return {
+    samples: h.count,
+    p50: us(h.percentile(50)),
+    p90: us(h.percentile(90)),
+    p99: us(h.percentile(99)),
+    p999: us(h.percentile(99.9)),
+    max: us(h.max),
+    mean: us(h.mean),
+    throughput: h.count / seconds,
+    itemsPerCall: 1,
+  };
+}
+
+// One histogram of every round's (rounds alternate between kinds, so a shared machine's drift
+// hits each kind alike).
+function pooled(histograms) {
+  const all = nsHistogram();
+  for (const h of histograms) all.add(h);
+  return all;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// "a, b, c (median m, spread lo-hi)" of one percentile per round, in µs.
+function perRound(histograms, p) {
+  const xs = histograms.map((h) => h.percentile(p) / 1e3);
+  const fmt = (x) => x.toFixed(0);
+  return { median: median(xs), spread: Math.max(...xs) - Math.min(...xs), text: `${xs.map(fmt).join(', ')} (median ${fmt(median(xs))}, spread ${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})` };
+}
+
+// What the machine was doing: the load average, for the reader of a wall-clock figure.
+const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+module.exports = {
+  makeRandom, typedBook, policyBytes, withMetadata, burstFeed, histogramStats, pooled, perRound, median, nsHistogram, recordNs, loadAverage,
+};

@@ -8,14 +8,11 @@ import type { EventEmitter } from 'eventemitter3';
 import { HawkgraphError, HawkgraphErrorCode } from '../errors';
 import type { NativeAddon, NativePreparedHandle, NativeShadow } from '../native';
 import { LAYOUTS } from '../native/layouts';
-import { ModelRef, readPredictionRow } from './prediction';
-import type { BookStreamController } from './stream';
+import type { ModelRef } from './prediction';
+import { type BookStreamController, recordEvent, rethrowLater } from './stream';
 import type { EngineEvents, ShadowEvent, ShadowStats } from './stream-types';
 
-const {
-  symbol: REC_SYMBOL, seq: REC_SEQ, ts: REC_TS, submitNs: REC_SUBMIT_NS, queueNs: REC_QUEUE_NS,
-  computeNs: REC_COMPUTE_NS, mid: REC_MID, row: REC_ROW, width: REC_WIDTH,
-} = LAYOUTS.streamRecord;
+const { submitNs: REC_SUBMIT_NS, width: REC_WIDTH } = LAYOUTS.streamRecord;
 const COUNTERS = LAYOUTS.shadowCounters;
 
 export class ShadowController {
@@ -62,37 +59,14 @@ export class ShadowController {
       this.#predicted++;
       if (!listening) continue;
       const r = k * REC_WIDTH;
-      const event: ShadowEvent = {
-        symbol: this.#names[inbox[r + REC_SYMBOL]],
-        seq: inbox[r + REC_SEQ],
-        ts: inbox[r + REC_TS],
-        mid: inbox[r + REC_MID],
-        model: this.name,
-        direction: 'flat',
-        probs: [0, 0, 0],
-        logits: [0, 0, 0],
-        confidence: 0,
-        magnitude: 0,
-        volatility: 0,
-        levelsUsed: 0,
-        modelId: this.model.modelId,
-        modelName: this.model.modelName,
-        queueNs: inbox[r + REC_QUEUE_NS],
-        computeNs: inbox[r + REC_COMPUTE_NS],
-        latencyNs: dispatchNs - inbox[r + REC_SUBMIT_NS],
-      };
-      readPredictionRow(inbox, r + REC_ROW, event);
+      const event: ShadowEvent = recordEvent(inbox, r, this.#names, this.name, this.model, dispatchNs - inbox[r + REC_SUBMIT_NS]);
       try {
         this.#emitter.emit('shadow', event);
       } catch (err) {
         firstError ??= err;
       }
     }
-    if (firstError !== undefined) {
-      process.nextTick(() => {
-        throw firstError;
-      });
-    }
+    rethrowLater(firstError);
   }
 
   stats(): ShadowStats {

@@ -12,7 +12,7 @@ import type { NativeAddon, NativeBookStream, NativeGnnEngine, NativePreparedHand
 import { LAYOUTS } from '../native/layouts';
 import { Book, TypedBook, bookKind, packBook, typedBookCounts } from './book';
 import { giveBackHistogram, latencySummary, takeHistogram } from './histograms';
-import { ModelLookup, readPredictionRow, rowModelSerial } from './prediction';
+import { ModelLookup, ModelRef, readPredictionRow, rowModelSerial } from './prediction';
 import { symbolRoute } from './split';
 import type { EngineEvents, FeatureDrift, ModelSlot, PredictionEvent, ResolvedStreamOptions, StreamStats } from './stream-types';
 
@@ -201,27 +201,7 @@ export class BookStreamController {
       const serial = rowModelSerial(inbox, row);
       this.#lastModelSerial = serial;
       if (!listening) continue;
-      const model = this.#models(serial);
-      const event: PredictionEvent = {
-        symbol: this.#names[inbox[r + REC_SYMBOL]],
-        seq: inbox[r + REC_SEQ],
-        ts: inbox[r + REC_TS],
-        mid: inbox[r + REC_MID],
-        model: SLOT_NAMES[inbox[r + REC_SLOT]],
-        direction: 'flat',
-        probs: [0, 0, 0],
-        logits: [0, 0, 0],
-        confidence: 0,
-        magnitude: 0,
-        volatility: 0,
-        levelsUsed: 0,
-        modelId: model.modelId,
-        modelName: model.modelName,
-        queueNs: inbox[r + REC_QUEUE_NS],
-        computeNs: inbox[r + REC_COMPUTE_NS],
-        latencyNs: latency,
-      };
-      readPredictionRow(inbox, row, event);
+      const event = recordEvent(inbox, r, this.#names, SLOT_NAMES[inbox[r + REC_SLOT]], this.#models(serial), latency);
       try {
         this.#emitter.emit('prediction', event);
       } catch (err) {
@@ -345,9 +325,39 @@ export class BookStreamController {
   }
 }
 
+/**
+ * The event of the record at `r` of a delivered inbox (a stream's or a shadow's): its header
+ * fields, then its prediction row. `latencyNs`: submit() to this dispatch.
+ */
+export function recordEvent(
+  inbox: Float64Array, r: number, names: readonly string[], model: string, ref: ModelRef, latencyNs: number,
+): PredictionEvent {
+  const event: PredictionEvent = {
+    symbol: names[inbox[r + REC_SYMBOL]],
+    seq: inbox[r + REC_SEQ],
+    ts: inbox[r + REC_TS],
+    mid: inbox[r + REC_MID],
+    model,
+    direction: 'flat',
+    probs: [0, 0, 0],
+    logits: [0, 0, 0],
+    confidence: 0,
+    magnitude: 0,
+    volatility: 0,
+    levelsUsed: 0,
+    modelId: ref.modelId,
+    modelName: ref.modelName,
+    queueNs: inbox[r + REC_QUEUE_NS],
+    computeNs: inbox[r + REC_COMPUTE_NS],
+    latencyNs,
+  };
+  readPredictionRow(inbox, r + REC_ROW, event);
+  return event;
+}
+
 // A listener's exception must not cut a batch short (the books would go uncounted), so it is
 // rethrown afterwards, as an uncaught exception, the way a throwing EventEmitter listener is.
-function rethrowLater(err: unknown): void {
+export function rethrowLater(err: unknown): void {
   if (err !== undefined) {
     process.nextTick(() => {
       throw err;

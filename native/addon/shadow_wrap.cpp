@@ -8,6 +8,7 @@
 #include "../core/limits.hpp"
 #include "addon_state.hpp"
 #include "engine_wrap.hpp"
+#include "js_call.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 #include "stream_wrap.hpp"
@@ -48,15 +49,22 @@ ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shadow
     inbox_ref_ = Napi::Persistent(info[6].As<Napi::Float64Array>());
     inbox_ = inbox.data;
     on_finish_ = Napi::Persistent(info[5].As<Napi::Function>());
-    tsfn_ = Tsfn::New(env, info[4].As<Napi::Function>(), "hawkgraph.shadow", 0, 1, this);
-    tsfn_live_ = true;
-    tsfn_.Unref(env);  // a shadow never keeps the process alive: its stream does, while it has books
-    napi_add_env_cleanup_hook(env, &ShadowWrap::env_cleanup, this);
-    cleanup_hook_ = true;
+    // The core before the thread-safe function, as for the stream (stream_wrap.cpp): a core that
+    // cannot be built leaves nothing behind.
     core_ = std::make_unique<stream::ShadowRunner>(std::move(engine), max_batch, queue_books, order_flow,
                                                    [this](stream::ResultBlock* block) {
                                                      return tsfn_.NonBlockingCall(block != nullptr ? block : &finish_marker_) == napi_ok;
                                                    });
+    try {
+      tsfn_ = Tsfn::New(env, info[4].As<Napi::Function>(), "hawkgraph.shadow", 0, 1, this);
+    } catch (...) {
+      core_.reset();
+      throw;
+    }
+    tsfn_live_ = true;
+    tsfn_.Unref(env);  // a shadow never keeps the process alive: its stream does, while it has books
+    napi_add_env_cleanup_hook(env, &ShadowWrap::env_cleanup, this);
+    cleanup_hook_ = true;
     live_threads_add(core_.get());
     owner->attach(env, this, core_.get());
     stream_ = owner;
@@ -124,29 +132,6 @@ Napi::Value ShadowWrap::counters(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-namespace {
-
-void call_raw(napi_env env, napi_value fn, std::initializer_list<napi_value> args) {
-  napi_value recv, result;
-  if (napi_get_undefined(env, &recv) != napi_ok) return;
-  for (napi_value a : args) {
-    if (a == nullptr) return;
-  }
-  napi_call_function(env, recv, fn, args.size(), args.begin(), &result);
-}
-
-napi_value number(napi_env env, double v) {
-  napi_value out = nullptr;
-  return napi_create_double(env, v, &out) == napi_ok ? out : nullptr;
-}
-
-napi_value string(napi_env env, const std::string& v) {
-  napi_value out = nullptr;
-  return napi_create_string_utf8(env, v.data(), v.size(), &out) == napi_ok ? out : nullptr;
-}
-
-}  // namespace
-
 void ShadowWrap::call_js(Napi::Env env, Napi::Function dispatch, ShadowWrap* self, stream::ResultBlock* block) {
   if (env == nullptr || self == nullptr || !self->core_) return;
   if (block == &self->finish_marker_) {
@@ -168,9 +153,9 @@ void ShadowWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::
   const double now = static_cast<double>(stream::steady_now_ns());
   core_->release(block);
   if (failed) {
-    call_raw(env, dispatch, {number(env, count), number(env, now), string(env, code), string(env, message)});
+    call_raw(env, dispatch, {js_number(env, count), js_number(env, now), js_string(env, code), js_string(env, message)});
   } else {
-    call_raw(env, dispatch, {number(env, count), number(env, now)});
+    call_raw(env, dispatch, {js_number(env, count), js_number(env, now)});
   }
 }
 

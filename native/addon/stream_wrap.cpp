@@ -14,6 +14,7 @@
 #include "addon_state.hpp"
 #include "../core/stream/drift.hpp"
 #include "engine_wrap.hpp"
+#include "js_call.hpp"
 #include "js_errors.hpp"
 #include "shadow_wrap.hpp"
 #include "js_views.hpp"
@@ -114,7 +115,18 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     submit_out_ = submit_out.data;
     on_finish_ = Napi::Persistent(info[5].As<Napi::Function>());
 
-    tsfn_ = Tsfn::New(env, info[4].As<Napi::Function>(), "hawkgraph.stream", 0, 1, this);
+    // The core first: it is what can still throw (allocation, the thread), and nothing else is
+    // built yet to undo. Its thread delivers only after a submit or close, so never before the
+    // thread-safe function exists.
+    core_ = std::make_unique<stream::BookStream>(engine.sibling(), config, [this](stream::ResultBlock* block) {
+      return tsfn_.NonBlockingCall(block != nullptr ? block : &finish_marker_) == napi_ok;
+    }, std::move(drift));
+    try {
+      tsfn_ = Tsfn::New(env, info[4].As<Napi::Function>(), "hawkgraph.stream", 0, 1, this);
+    } catch (...) {
+      core_.reset();  // stops and joins its thread, which has delivered nothing
+      throw;
+    }
     tsfn_live_ = true;
     // An idle stream never keeps the process alive; books on their way to JS (and a draining
     // close()) do, for the milliseconds they take (see hold/let_go).
@@ -123,10 +135,6 @@ StreamWrap::StreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream
     // reverse order): the thread is joined before Node tears the function down.
     napi_add_env_cleanup_hook(env, &StreamWrap::env_cleanup, this);
     cleanup_hook_ = true;
-
-    core_ = std::make_unique<stream::BookStream>(engine.sibling(), config, [this](stream::ResultBlock* block) {
-      return tsfn_.NonBlockingCall(block != nullptr ? block : &finish_marker_) == napi_ok;
-    }, std::move(drift));
     live_threads_add(core_.get());
   });
 }
@@ -318,32 +326,6 @@ Napi::Value StreamWrap::feature_drift(const Napi::CallbackInfo& info) {
   });
 }
 
-namespace {
-
-// Calls a JS function through the C API: when JS cannot run (a worker being terminated), the
-// call just fails, where node-addon-api would build an Error object and abort doing so. A JS
-// exception stays pending and Node reports it as uncaught, as for any event listener.
-void call_raw(napi_env env, napi_value fn, std::initializer_list<napi_value> args) {
-  napi_value recv, result;
-  if (napi_get_undefined(env, &recv) != napi_ok) return;
-  for (napi_value a : args) {
-    if (a == nullptr) return;
-  }
-  napi_call_function(env, recv, fn, args.size(), args.begin(), &result);
-}
-
-napi_value number(napi_env env, double v) {
-  napi_value out = nullptr;
-  return napi_create_double(env, v, &out) == napi_ok ? out : nullptr;
-}
-
-napi_value string(napi_env env, const std::string& v) {
-  napi_value out = nullptr;
-  return napi_create_string_utf8(env, v.data(), v.size(), &out) == napi_ok ? out : nullptr;
-}
-
-}  // namespace
-
 void StreamWrap::hold(Napi::Env env) {
   if (!referenced_ && tsfn_live_) {
     tsfn_.Ref(env);
@@ -409,9 +391,9 @@ void StreamWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::
   outstanding_ -= std::min<uint64_t>(outstanding_, static_cast<uint64_t>(count));
   if (outstanding_ == 0) let_go(env);
   if (failed) {
-    call_raw(env, dispatch, {number(env, count), number(env, now), string(env, code), string(env, message)});
+    call_raw(env, dispatch, {js_number(env, count), js_number(env, now), js_string(env, code), js_string(env, message)});
   } else {
-    call_raw(env, dispatch, {number(env, count), number(env, now)});
+    call_raw(env, dispatch, {js_number(env, count), js_number(env, now)});
   }
 }
 

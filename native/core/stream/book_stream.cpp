@@ -31,19 +31,13 @@ BookStream::BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& co
     : engine_(std::move(engine)),
       config_(config),
       levels_(engine_->model().levels),
-      deliver_(std::move(deliver)),
+      results_(config.result_blocks, config.max_batch, std::move(deliver)),
       drift_(std::move(drift)) {
   const size_t L = static_cast<size_t>(levels_), B = static_cast<size_t>(config_.max_batch);
   slots_.resize(static_cast<size_t>(config_.max_symbols));
   ring_.resize(static_cast<size_t>(config_.max_symbols));
   staging_book_.resize(4 * L);
   staging_flow_.resize(config_.order_flow ? 2 * L : 0);
-  for (int i = 0; i < config_.result_blocks; ++i) {
-    auto block = std::make_unique<ResultBlock>();
-    block->records.resize(B * record::kWidth);
-    free_blocks_.push_back(block.get());
-    blocks_.push_back(std::move(block));
-  }
   batch_books_.resize(B);
   batch_flows_.resize(B);
   for (size_t k = 0; k < B; ++k) {
@@ -221,9 +215,7 @@ void BookStream::release(ResultBlock* block) {
     std::lock_guard<std::mutex> lock(mu_);
     counters_.in_delivery -= static_cast<uint64_t>(block->count);
     counters_.released += static_cast<uint64_t>(block->count);
-    block->count = 0;
-    free_blocks_.push_back(block);
-    wake = thread_wants_block_;
+    wake = results_.release(block);
   }
   if (wake) block_cv_.notify_one();
 }
@@ -252,7 +244,7 @@ void BookStream::stop_and_join() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     mode_ = Mode::Discard;
-    deliver_final_ = false;
+    results_.shut();
     work_hint_.store(true, std::memory_order_release);
   }
   work_cv_.notify_one();
@@ -444,35 +436,27 @@ void BookStream::run() {
     compute_batch(n);
     lock.lock();
     // Backpressure: with every block still in JS, wait; slots keep absorbing newer books.
-    thread_wants_block_ = true;
-    block_cv_.wait(lock, [&] { return !free_blocks_.empty() || !deliver_final_; });
-    thread_wants_block_ = false;
-    if (free_blocks_.empty()) {
+    ResultBlock* block = results_.acquire(lock, block_cv_);
+    if (block == nullptr) {
       counters_.in_flight -= static_cast<uint64_t>(n);
       break;
     }
-    ResultBlock* block = free_blocks_.back();
-    free_blocks_.pop_back();
     fill_block(n, block);
     counters_.in_flight -= static_cast<uint64_t>(n);
     counters_.in_delivery += static_cast<uint64_t>(n);
     ++counters_.batches;
     lock.unlock();
-    const bool delivered = deliver_(block);
+    const bool delivered = results_.deliver(block);
     if (delivered) after_delivery(n);
     lock.lock();
     if (!delivered) {
       counters_.in_delivery -= static_cast<uint64_t>(n);
-      block->count = 0;
-      free_blocks_.push_back(block);
+      results_.refused(block);
       mode_ = Mode::Discard;
-      deliver_final_ = false;
       break;
     }
   }
-  const bool final_delivery = deliver_final_;
-  lock.unlock();
-  if (final_delivery) deliver_(nullptr);
+  results_.finish(lock);
 }
 
 }  // namespace hawkgraph::stream

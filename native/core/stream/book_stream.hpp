@@ -20,6 +20,7 @@
 #include "../book.hpp"
 #include "../gnn_engine.hpp"
 #include "../limits.hpp"
+#include "result_pool.hpp"
 
 namespace hawkgraph::stream {
 
@@ -57,14 +58,7 @@ struct StreamConfig {
 // stream computes it between consecutive snapshots of a symbol.
 bool model_uses_order_flow(const GnnModel& model);
 
-// The layout of a delivered book's record (record::*) is in layouts.hpp.
-
-struct ResultBlock {
-  std::vector<double> records;  // max_batch * record::kWidth
-  int count = 0;
-  bool failed = false;          // the batch threw: `error_*` say why, the books count as dropped
-  std::string error_code, error_message;
-};
+// The layout of a delivered book's record (record::*) is in layouts.hpp; its blocks in result_pool.hpp.
 
 // A discarded or otherwise dropped book: which symbol, which seq.
 struct DroppedBook {
@@ -91,7 +85,7 @@ class BookStream final : public Stoppable {
   // Called on the stream thread with a filled block, or with nullptr once when the thread has
   // finished after begin_close(). Returns false when delivery is shut (the environment is going
   // away); the block then returns to the pool and the thread stops.
-  using Deliver = std::function<bool(ResultBlock*)>;
+  using Deliver = ResultPool::Deliver;
 
   // `drift` (optional): the input-drift histograms the thread fills with each delivered batch.
   BookStream(std::unique_ptr<GnnEngine> engine, const StreamConfig& config, Deliver deliver,
@@ -183,8 +177,6 @@ class BookStream final : public Stoppable {
   std::unique_ptr<GnnEngine> engine_b_;  // the A/B split's model B, once offered (this thread's)
   const StreamConfig config_;
   const int levels_;
-  Deliver deliver_;
-
   mutable std::mutex mu_;
   std::condition_variable work_cv_;   // the thread waits here for books
   std::condition_variable block_cv_;  // and here for a free result block
@@ -192,15 +184,12 @@ class BookStream final : public Stoppable {
   bool thread_idle_ = false;          // waiting for a first book: submit must notify
   std::atomic<bool> work_hint_{false};  // a book is queued: what the spinning thread polls without the lock
   bool thread_batching_ = false;      // inside the max_wait window: notify only on a full batch
-  bool thread_wants_block_ = false;
-  bool deliver_final_ = true;         // false once stop_and_join ran: no more deliveries at all
   std::vector<Slot> slots_;
   std::vector<int> ring_;             // FIFO of pending symbols; each at most once
   size_t ring_head_ = 0;
   uint64_t next_seq_ = 0;
   StreamCounters counters_;
-  std::vector<std::unique_ptr<ResultBlock>> blocks_;
-  std::vector<ResultBlock*> free_blocks_;
+  ResultPool results_;  // under mu_
 
   // JS thread: the book being submitted and its order flow, swapped into the slot under the lock.
   // Buffers only ever change hands (staging <-> slot <-> batch), so none is allocated per book.

@@ -23,18 +23,12 @@ ShadowRunner::ShadowRunner(std::unique_ptr<GnnEngine> engine, int max_batch, int
       levels_(engine_->model().levels),
       max_batch_(max_batch),
       order_flow_(order_flow),
-      deliver_(std::move(deliver)) {
+      results_(kShadowBlocks, max_batch, std::move(deliver)) {
   const size_t L = static_cast<size_t>(levels_), B = static_cast<size_t>(max_batch_);
   queue_.resize(static_cast<size_t>(std::max(queue_books, max_batch_)));
   for (Entry& e : queue_) {
     e.book.resize(4 * L);
     if (order_flow_) e.flow.resize(2 * L);
-  }
-  for (int i = 0; i < kShadowBlocks; ++i) {
-    auto block = std::make_unique<ResultBlock>();
-    block->records.resize(B * record::kWidth);
-    free_blocks_.push_back(block.get());
-    blocks_.push_back(std::move(block));
   }
   views_.resize(B);
   flow_ptrs_.resize(B);
@@ -83,9 +77,7 @@ void ShadowRunner::release(ResultBlock* block) {
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    block->count = 0;
-    free_blocks_.push_back(block);
-    wake = wants_block_;
+    wake = results_.release(block);
   }
   if (wake) block_cv_.notify_one();
 }
@@ -104,7 +96,7 @@ void ShadowRunner::stop_and_join() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     mode_ = Mode::Discard;
-    deliver_final_ = false;
+    results_.shut();
   }
   work_cv_.notify_one();
   block_cv_.notify_one();
@@ -210,16 +202,12 @@ void ShadowRunner::run() {
     lock.unlock();
     compute(n);
     lock.lock();
-    wants_block_ = true;
-    block_cv_.wait(lock, [&] { return !free_blocks_.empty() || !deliver_final_; });
-    wants_block_ = false;
-    if (free_blocks_.empty()) {
+    ResultBlock* block = results_.acquire(lock, block_cv_);
+    if (block == nullptr) {
       discarded_ += static_cast<uint64_t>(n);
       tail_.store(tail_.load(std::memory_order_relaxed) + static_cast<uint64_t>(n), std::memory_order_release);
       break;
     }
-    ResultBlock* block = free_blocks_.back();
-    free_blocks_.pop_back();
     fill_block(n, block);
     // The entries are copied out: the stream thread may refill them.
     tail_.store(tail_.load(std::memory_order_relaxed) + static_cast<uint64_t>(n), std::memory_order_release);
@@ -227,19 +215,15 @@ void ShadowRunner::run() {
     if (failed_batch_) failed_ += static_cast<uint64_t>(n);
     ++batches_;
     lock.unlock();
-    const bool delivered = deliver_(block);
+    const bool delivered = results_.deliver(block);
     lock.lock();
     if (!delivered) {
-      block->count = 0;
-      free_blocks_.push_back(block);
+      results_.refused(block);
       mode_ = Mode::Discard;
-      deliver_final_ = false;
       break;
     }
   }
-  const bool final_delivery = deliver_final_;
-  lock.unlock();
-  if (final_delivery) deliver_(nullptr);
+  results_.finish(lock);
 }
 
 }  // namespace hawkgraph::stream

@@ -75,7 +75,6 @@ class ShadowRunner final : public Stoppable {
   std::unique_ptr<GnnEngine> engine_;
   const int levels_, max_batch_;
   const bool order_flow_;
-  Deliver deliver_;
   std::vector<Entry> queue_;
   std::atomic<uint64_t> head_{0}, tail_{0};  // head: the stream thread's; tail: this thread's
   std::atomic<bool> sleeping_{false};
@@ -84,11 +83,8 @@ class ShadowRunner final : public Stoppable {
   mutable std::mutex mu_;
   std::condition_variable work_cv_, block_cv_;
   Mode mode_ = Mode::Run;
-  bool deliver_final_ = true;
-  bool wants_block_ = false;
   uint64_t discarded_ = 0, delivered_ = 0, failed_ = 0, batches_ = 0;
-  std::vector<std::unique_ptr<ResultBlock>> blocks_;
-  std::vector<ResultBlock*> free_blocks_;
+  ResultPool results_;  // under mu_
 
   std::vector<BookView> views_;
   std::vector<const double*> flow_ptrs_;
