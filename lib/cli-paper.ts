@@ -18,7 +18,9 @@ Runs the seed paper's experiment (Gasperov and Kostanjcar 2022) at its setting (
 with native SAC (--steps, default 1e5; the paper's 1e6 takes about 12 minutes here), finds the best inventory-linear
 strategy by a grid search on Sharpe, runs SYM, the baseline-noise study, Sharpe against the maker fee and DRL retrained
 per fee, and prints them beside the paper's numbers. --event-loop published reproduces the authors' event loop, bug
-included (the paper's own table); exact (default) simulates exactly. --quick: 2,000 steps and 200 paths (a smoke run).`;
+included (the paper's own table); exact (default) simulates exactly. --threads: native threads (default one per
+core): the four trainings run side by side on them and the backtests on all of them; the results do not depend on
+it. --quick: 2,000 steps and 200 paths (a smoke run).`;
 
 interface PaperArgs {
   report?: string;
@@ -99,7 +101,7 @@ export async function paperMain(argv: string[], usage: (message?: string) => nev
     ...(args.paths !== undefined ? { paths: args.paths } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     ...(args.eventLoop ? { eventLoop: args.eventLoop } : {}),
-    ...(args.threads ? { threads: args.threads } : {}),
+    ...(args.threads !== undefined ? { threads: args.threads } : {}),
     onProgress: args.quiet
       ? undefined
       : (stage, done, total) => {

@@ -42,6 +42,26 @@ describe('the paper experiment', () => {
     expect(stages.length).toBeGreaterThan(10);
   });
 
+  it('gives the same policies and numbers with the trainings one after another (threads 1) and side by side (threads 2)', async () => {
+    const quick = { steps: 400, paths: 60, seed: 5, linSpreads: [2, 40], linSkews: [0, 12] };
+    const [one, two] = [await runPaper({ ...quick, threads: 1 }), await runPaper({ ...quick, threads: 2 })];
+    expect(one.settings.threads).toBe(1);
+    expect(two.settings.threads).toBe(2);
+    expect(Buffer.from(two.policy).equals(Buffer.from(one.policy))).toBe(true);
+    for (const name of ['SYM', 'LIN', 'DRL']) expect(Array.from(two.study.base[name].paths.pnl)).toEqual(Array.from(one.study.base[name].paths.pnl));
+    expect(two.study.fees[DRL_RETRAINED].map((r) => Array.from(r.paths.pnl))).toEqual(one.study.fees[DRL_RETRAINED].map((r) => Array.from(r.paths.pnl)));
+    expect(two.study.rows).toEqual(one.study.rows);
+    expect(two.lin).toEqual(one.lin);
+    expect(two.sharpeByFee).toEqual(one.sharpeByFee);
+    expect(two.drlRetrained).toEqual(one.drlRetrained);
+    // The retrained agents are distinct policies (each fee's own training), not the fee-0 agent four times.
+    expect(new Set(one.study.fees[DRL_RETRAINED].map((r) => r.metrics.mean)).size).toBe(PAPER_FEES.length);
+  });
+
+  it('refuses threads 0 naming the field', async () => {
+    await expect(runPaper({ threads: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/threads must be an integer in \[1, .*got 0/) });
+  });
+
   it('runs from the command line and writes the report beside the paper\'s numbers', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawkgraph-paper-'));
     const report = path.join(dir, 'paper.html'), json = path.join(dir, 'paper.json');
