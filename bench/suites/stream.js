@@ -9,27 +9,11 @@
 
 const path = require('node:path');
 const { createHistogram, performance } = require('node:perf_hooks');
-const { typedBook } = require('../shared');
+const { typedBook, histogramStats } = require('../shared');
 
 const SYMBOLS = 100;
 
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
-
-// The runner's stats shape, from a histogram of ns.
-function summary(hist, seconds) {
-  const us = (ns) => ns / 1e3;
-  return {
-    samples: hist.count,
-    p50: us(hist.percentile(50)),
-    p90: us(hist.percentile(90)),
-    p99: us(hist.percentile(99)),
-    p999: us(hist.percentile(99.9)),
-    max: us(hist.max),
-    mean: us(hist.mean),
-    throughput: hist.count / seconds,
-    itemsPerCall: 1,
-  };
-}
 
 // Runs the feed at `rate` books/s for `seconds` (after `warmupSeconds` not recorded), then waits
 // until every book is predicted or dropped. Returns latency stats and what happened to the books.
@@ -79,7 +63,7 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
   const submitted = after.submitted - (before ? before.submitted : 0);
   const us = (h, p) => (h.count ? h.percentile(p) / 1e3 : 0);
   return {
-    stats: summary(hist, seconds),
+    stats: histogramStats(hist, seconds),
     parts: Object.fromEntries(Object.entries(parts).map(([k, h]) => [k, { p50: us(h, 50), p99: us(h, 99) }])),
     offered: rate,
     achieved: submitted / elapsed,
