@@ -200,7 +200,7 @@ describe('A/B split', () => {
 });
 
 describe('shadow models', () => {
-  it('see every book the primary predicts and equal predict() on the shadow model', async () => {
+  it.each([true, false])('see every book the primary predicts and equal predict() on the shadow model (yieldToPrimary %s)', async (yieldToPrimary) => {
     const engine = createEngine({ model: pooledBytes, backend: 'cpu', stream: { statsIntervalMs: 0 } });
     const expected = reference(levelsBytes);
     const primary = new Map<number, PredictionEvent>();
@@ -208,7 +208,7 @@ describe('shadow models', () => {
     const bookOf = new Map<number, number>();
     engine.on('prediction', (e) => primary.set(e.seq, e));
     engine.on('shadow', (e) => shadow.set(e.seq, e));
-    const ref = await engine.addShadow(levelsBytes, { name: 'candidate', queueBooks: 1 << 16 });
+    const ref = await engine.addShadow(levelsBytes, { name: 'candidate', queueBooks: 1 << 16, yieldToPrimary });
     expect(ref.modelId).toBe(sha256(levelsBytes));
     for (let round = 0; round < 200; round++) {
       for (let s = 0; s < 10; s++) {
@@ -229,6 +229,31 @@ describe('shadow models', () => {
       if (!(worst(e, expected[bookOf.get(seq)!]) < 1e-5)) wrong++;
     }
     expect(wrong).toBe(0);
+  });
+
+  it('computes nothing while the primary has books, when it yields to the primary', async () => {
+    // The JS thread submits for 400 ms without returning to the event loop: the primary always has
+    // books queued (and, its result blocks all waiting for JS, stops), so it is busy throughout.
+    // A yielding shadow is handed the first batches' books and must not start them; one that does
+    // not yield (the control) predicts them on the idle core meanwhile.
+    const busyFeed = async (yieldToPrimary: boolean) => {
+      const engine = createEngine({ model: pooledBytes, backend: 'cpu', stream: { statsIntervalMs: 0 } });
+      let shadowEvents = 0;
+      engine.on('shadow', () => void shadowEvents++);
+      await engine.addShadow(levelsBytes, { name: 'candidate', yieldToPrimary, queueBooks: 1 << 16 });
+      const until = performance.now() + 400;
+      for (let i = 0; performance.now() < until; i++) engine.submit(`S${i % 500}`, books[i % books.length]);
+      const during = engine.shadowStats()[0];
+      const stream = (await engine.close())!;
+      return { during, shadowEvents, primaryPredicted: stream.predicted };
+    };
+    const yielding = await busyFeed(true);
+    expect(yielding.during.offered).toBeGreaterThan(0);
+    expect(yielding.during.batches).toBe(0);
+    // Once the primary is idle it catches up: every book the primary predicted, none dropped.
+    expect(yielding.shadowEvents).toBe(yielding.primaryPredicted);
+    const control = await busyFeed(false);
+    expect(control.during.batches).toBeGreaterThan(0);
   });
 
   it('drops and counts what it cannot keep up with; the primary loses nothing to it', async () => {

@@ -7,6 +7,8 @@
  * Options, info, results and the stream live beside it (options.ts, info.ts, results.ts,
  * stream.ts); createEngine() is in create.ts.
  */
+import * as os from 'node:os';
+
 import { EventEmitter } from 'eventemitter3';
 
 import { HawkgraphError, describe, readInput, unreadable } from '../errors';
@@ -438,7 +440,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /**
    * Runs `model` (a path or bytes) as a shadow: its own native thread (at a lower scheduling
-   * priority) predicts every book the primary predicts on the stream, reported as 'shadow' events
+   * priority, and on a machine without a spare core only while the primary is idle: see
+   * ShadowOptions.yieldToPrimary) predicts every book the primary predicts on the stream, reported as 'shadow' events
    * with the prediction events' fields (`model`: its name). The primary's thread only copies each
    * delivered batch's books into the shadow's bounded queue; a shadow that falls behind drops
    * books (counted in shadowStats()), never the primary. The model must have the engine's levels
@@ -448,20 +451,20 @@ export class Engine extends EventEmitter<EngineEvents> {
   addShadow(model: string | Uint8Array, options: ShadowOptions): Promise<ModelRef> {
     this.#engine();
     checkModelSource(model);
-    const { name, queueBooks } = shadowOptions(options, this.#shadowNames);
-    this.#shadowNames.add(name);
-    return this.#attachShadow(model, name, queueBooks).catch((err: unknown) => {
-      this.#shadowNames.delete(name);
+    const shadow = shadowOptions(options, this.#shadowNames);
+    this.#shadowNames.add(shadow.name);
+    return this.#attachShadow(model, shadow).catch((err: unknown) => {
+      this.#shadowNames.delete(shadow.name);
       throw err;
     });
   }
 
-  async #attachShadow(model: string | Uint8Array, name: string, queueBooks: number): Promise<ModelRef> {
+  async #attachShadow(model: string | Uint8Array, { name, queueBooks, yieldToPrimary }: ResolvedShadowOptions): Promise<ModelRef> {
     const prepared = await this.#engine().prepareModel(model, 1, true, this.#streamOptions.maxBatch);
     this.#engine();  // closed while the model was prepared: the handle's runs are freed with it
     const stream = this.#openStream();
     const ref: ModelRef = { modelId: prepared.modelId, modelName: prepared.modelName };
-    this.#shadows.set(name, new ShadowController(native().addon, stream, prepared.handle, name, ref, queueBooks, this));
+    this.#shadows.set(name, new ShadowController(native().addon, stream, prepared.handle, name, ref, queueBooks, yieldToPrimary, this));
     return ref;
   }
 
@@ -596,15 +599,22 @@ function swapSlot(options: SwapOptions | undefined): 'primary' | 'B' {
 
 const RESERVED_SLOTS = new Set(['primary', 'B']);
 
-function shadowOptions(options: ShadowOptions, taken: ReadonlySet<string>): { name: string; queueBooks: number } {
-  if (options === null || typeof options !== 'object') optionError(`addShadow options must be { name, queueBooks? }, got ${describe(options)}`);
+type ResolvedShadowOptions = Required<ShadowOptions>;
+
+// The JS thread, the primary's thread and a shadow's each want a CPU: below that, the shadow yields.
+const SHADOW_YIELDS_BELOW_CPUS = 3;
+
+function shadowOptions(options: ShadowOptions, taken: ReadonlySet<string>): ResolvedShadowOptions {
+  if (options === null || typeof options !== 'object') optionError(`addShadow options must be { name, queueBooks?, yieldToPrimary? }, got ${describe(options)}`);
   return readInput('ERR_INVALID_OPTION', 'addShadow options', () => {
-    checkKeys(options, new Set(['name', 'queueBooks']), 'addShadow option');
+    checkKeys(options, new Set(['name', 'queueBooks', 'yieldToPrimary']), 'addShadow option');
     const { name } = options;
     if (typeof name !== 'string' || name.length === 0) optionError(`addShadow name must be a non-empty string, got ${describe(name)}`);
     if (RESERVED_SLOTS.has(name)) optionError(`addShadow name ${describe(name)} is a model slot's ('primary' and 'B' are taken)`);
     if (taken.has(name)) optionError(`a shadow named ${describe(name)} already exists`);
     const { min, max, default: fallback } = LIMITS.stream.shadowQueueBooks;
-    return { name, queueBooks: integerOption(options.queueBooks, 'addShadow queueBooks', fallback, min, max) };
+    const { yieldToPrimary = os.availableParallelism() < SHADOW_YIELDS_BELOW_CPUS } = options;
+    if (typeof yieldToPrimary !== 'boolean') optionError(`addShadow yieldToPrimary must be a boolean, got ${describe(yieldToPrimary)}`);
+    return { name, queueBooks: integerOption(options.queueBooks, 'addShadow queueBooks', fallback, min, max), yieldToPrimary };
   });
 }

@@ -31,7 +31,7 @@ export class ShadowController {
 
   constructor(
     addon: NativeAddon, stream: BookStreamController, handle: NativePreparedHandle, name: string, model: ModelRef,
-    queueBooks: number, emitter: EventEmitter<EngineEvents>,
+    queueBooks: number, yieldToPrimary: boolean, emitter: EventEmitter<EngineEvents>,
   ) {
     this.name = name;
     this.model = model;
@@ -43,6 +43,7 @@ export class ShadowController {
       (count: number, dispatchNs: number, code?: string, message?: string) => this.#dispatch(count, dispatchNs, code, message),
       () => this.#finish(),
       this.#inbox,
+      yieldToPrimary,
     );
   }
 

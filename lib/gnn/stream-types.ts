@@ -90,6 +90,15 @@ export interface ShadowOptions {
   name: string;
   /** Books queued for its thread at most (1..2^20, default 4096); more are dropped and counted. */
   queueBooks?: number;
+  /**
+   * Compute only while the primary has no work (from a book's submit until its batch is handed to
+   * JS), one book at a time, so the primary and the JS thread keep the cores. Default: true when
+   * the process may use fewer than 3 CPUs (os.availableParallelism()), where the JS thread, the
+   * primary's thread and the shadow's cannot each have one; false otherwise, where the shadow
+   * uses a spare core at any time. A yielding shadow behind a primary that is never idle drops
+   * books (dropped.queueFull) rather than slow it.
+   */
+  yieldToPrimary?: boolean;
 }
 
 /** What happened to the books a shadow was handed. offered = predicted + dropped.total + pending. */

@@ -178,6 +178,7 @@ export interface NativeShadowConstructor {
     dispatch: (count: number, dispatchNs: number, errorCode?: string, errorMessage?: string) => void,
     onFinish: () => void,
     inbox: Float64Array,
+    yieldToPrimary: boolean,
   ): NativeShadow;
 }
 

@@ -21,7 +21,7 @@ Napi::Function ShadowWrap::define(Napi::Env env) {
 }
 
 // new Shadow(stream, handle, maxBatch, queueBooks, dispatch(count, dispatchNs, errCode?, errMessage?),
-//            onFinish(), inbox: Float64Array[maxBatch * recordWidth]). The handle's model was
+//            onFinish(), inbox: Float64Array[maxBatch * recordWidth], yieldToPrimary: boolean). The handle's model was
 // prepared with prepareModel(..., shadow: true); the stream's thread feeds it from its next batch.
 ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ShadowWrap>(info) {
   Napi::Env env = info.Env();
@@ -43,6 +43,8 @@ ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shadow
     if (inbox.length < static_cast<size_t>(max_batch) * stream::record::kWidth) {
       throw make_error(env, "ERR_INVALID_ARGUMENT", "inbox is too small");
     }
+    if (!info[7].IsBoolean()) throw make_error(env, "ERR_INVALID_ARGUMENT", "yieldToPrimary must be a boolean");
+    const bool yield_to_primary = info[7].As<Napi::Boolean>().Value();
     auto engine = std::make_unique<GnnEngine>(info[1].As<Napi::External<PreparedModel>>().Data()->take_run(),
                                               owner->provider(), max_batch);
     const bool order_flow = stream::model_uses_order_flow(engine->model());
@@ -52,7 +54,7 @@ ShadowWrap::ShadowWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shadow
     // The core before the thread-safe function, as for the stream (stream_wrap.cpp): a core that
     // cannot be built leaves nothing behind.
     core_ = std::make_unique<stream::ShadowRunner>(std::move(engine), max_batch, queue_books, order_flow,
-                                                   [this](stream::ResultBlock* block) {
+                                                   yield_to_primary ? owner->gate() : nullptr, [this](stream::ResultBlock* block) {
                                                      return tsfn_.NonBlockingCall(block != nullptr ? block : &finish_marker_) == napi_ok;
                                                    });
     try {

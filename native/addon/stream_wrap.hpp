@@ -35,6 +35,8 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
   void detach(ShadowWrap* wrap, stream::ShadowRunner* runner);
   const std::shared_ptr<const BackendProvider>& provider() const { return provider_; }
   bool live() const { return core_ != nullptr; }
+  // The gate a yielding shadow waits on (live() streams only).
+  std::shared_ptr<stream::PrimaryGate> gate() const { return core_->gate(); }
 
  private:
   using Tsfn = Napi::TypedThreadSafeFunction<StreamWrap, stream::ResultBlock, &StreamWrap::call_js>;

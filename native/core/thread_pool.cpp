@@ -1,6 +1,7 @@
 #include "thread_pool.hpp"
 
 #ifdef __linux__
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,6 +14,14 @@ void lower_thread_priority() {
   constexpr int kBackgroundNice = 10;
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kBackgroundNice);
 #endif
+}
+
+void idle_thread_priority() {
+#ifdef __linux__
+  sched_param param{};
+  if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) return;
+#endif
+  lower_thread_priority();
 }
 
 ThreadPool::ThreadPool(int threads) {

@@ -21,6 +21,10 @@ namespace hawkgraph {
 // threads it creates inherit it.
 void lower_thread_priority();
 
+// Moves the calling thread to SCHED_IDLE (Linux; elsewhere lower_thread_priority): it runs only
+// when a core has nothing else to run and is preempted as soon as anything wakes there.
+void idle_thread_priority();
+
 // Runs `work` to completion on a short-lived thread at lowered priority and rethrows what it
 // threw. For CPU-heavy steps that create no threads (those would inherit the priority).
 template <class Work>

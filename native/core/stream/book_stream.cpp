@@ -184,6 +184,7 @@ uint64_t BookStream::submit(int symbol, const BookView& book, double ts, uint64_
       ring_[(ring_head_ + counters_.queued) % ring_.size()] = symbol;
       ++counters_.queued;
       work_hint_.store(true, std::memory_order_release);
+      gate_->set_busy();
       wake = thread_idle_ || (thread_batching_ && counters_.queued >= static_cast<uint64_t>(config_.max_batch));
     }
     ++counters_.submitted;
@@ -404,6 +405,8 @@ void BookStream::run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (config_.spin_us > 0 && counters_.queued == 0 && mode_ == Mode::Run) spin_for_work(lock);
+    // Under the lock, as submit's set_busy: nothing is queued, in flight or being delivered.
+    if (counters_.queued == 0) gate_->set_idle();
     thread_idle_ = true;
     work_cv_.wait(lock, [&] {
       return counters_.queued > 0 || mode_ != Mode::Run || offered_.load(std::memory_order_relaxed) != nullptr ||
@@ -456,6 +459,7 @@ void BookStream::run() {
       break;
     }
   }
+  gate_->set_idle();  // the thread is done: a shadow still draining has the cores to itself
   results_.finish(lock);
 }
 

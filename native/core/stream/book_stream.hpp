@@ -20,6 +20,7 @@
 #include "../book.hpp"
 #include "../gnn_engine.hpp"
 #include "../limits.hpp"
+#include "primary_gate.hpp"
 #include "result_pool.hpp"
 
 namespace hawkgraph::stream {
@@ -127,6 +128,8 @@ class BookStream final : public Stoppable {
   // too / no longer does (detach returns once the thread cannot be using it).
   void attach_shadow(ShadowRunner* shadow);
   void detach_shadow(ShadowRunner* shadow);
+  // Busy from a book's submit until the thread has delivered all it had: what yielding shadows wait on.
+  const std::shared_ptr<PrimaryGate>& gate() const { return gate_; }
 
   // The drift histograms, or null (no feature_stats in the model's metadata, or turned off).
   const DriftMonitor* drift() const { return drift_.get(); }
@@ -233,6 +236,7 @@ class BookStream final : public Stoppable {
   // attach or detach).
   std::mutex shadow_mu_;
   std::vector<ShadowRunner*> shadows_;
+  std::shared_ptr<PrimaryGate> gate_ = std::make_shared<PrimaryGate>();
   std::unique_ptr<DriftMonitor> drift_;
 
   std::mutex join_mu_;

@@ -18,8 +18,9 @@ constexpr int kShadowBlocks = 4;
 }  // namespace
 
 ShadowRunner::ShadowRunner(std::unique_ptr<GnnEngine> engine, int max_batch, int queue_books, bool order_flow,
-                           Deliver deliver)
+                           std::shared_ptr<PrimaryGate> gate, Deliver deliver)
     : engine_(std::move(engine)),
+      gate_(std::move(gate)),
       levels_(engine_->model().levels),
       max_batch_(max_batch),
       order_flow_(order_flow),
@@ -88,8 +89,7 @@ void ShadowRunner::begin_close(bool drain) {
     if (mode_ != Mode::Run) return;
     mode_ = drain ? Mode::Drain : Mode::Discard;
   }
-  work_cv_.notify_one();
-  block_cv_.notify_one();
+  stop_waiting();
 }
 
 void ShadowRunner::stop_and_join() {
@@ -98,9 +98,15 @@ void ShadowRunner::stop_and_join() {
     mode_ = Mode::Discard;
     results_.shut();
   }
+  stop_waiting();
+  join();
+}
+
+void ShadowRunner::stop_waiting() {
+  stopping_.store(true, std::memory_order_seq_cst);
+  if (gate_) gate_->wake_all();
   work_cv_.notify_one();
   block_cv_.notify_one();
-  join();
 }
 
 void ShadowRunner::join() {
@@ -133,11 +139,23 @@ int ShadowRunner::take(int n) {
   return n;
 }
 
+// Yielding, book by book: the primary waits for one book of the shadow's at most (the one under
+// way when its burst starts). computeNs counts the passes, not the waits between them.
 void ShadowRunner::compute(int n) {
-  start_ns_ = steady_now_ns();
+  const size_t width = static_cast<size_t>(engine_->row_width());
+  const int slice = gate_ ? 1 : n;
   failed_batch_ = false;
+  compute_ns_ = 0;
+  start_ns_ = 0;
   try {
-    engine_->predict_batch(views_.data(), n, rows_.data(), order_flow_ ? flow_ptrs_.data() : nullptr);
+    for (int first = 0; first < n; first += slice) {
+      if (gate_) gate_->wait_idle(stopping_);
+      const int64_t t0 = steady_now_ns();
+      if (first == 0) start_ns_ = t0;
+      engine_->predict_batch(views_.data() + first, std::min(slice, n - first), rows_.data() + first * width,
+                             order_flow_ ? flow_ptrs_.data() + first : nullptr);
+      compute_ns_ += steady_now_ns() - t0;
+    }
   } catch (const Error& e) {
     failed_batch_ = true;
     error_code_ = e.code();
@@ -147,7 +165,7 @@ void ShadowRunner::compute(int n) {
     error_code_ = "ERR_INTERNAL";
     error_message_ = e.what();
   }
-  compute_ns_ = steady_now_ns() - start_ns_;
+  if (start_ns_ == 0) start_ns_ = steady_now_ns();
 }
 
 void ShadowRunner::fill_block(int n, ResultBlock* block) const {
@@ -182,7 +200,10 @@ void ShadowRunner::run() {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 #endif
   // On a machine with no spare core the shadow falls behind (and drops) instead of slowing the primary.
-  lower_thread_priority();
+  // A yielding one runs only on idle CPU time: a thread waking for the JS event loop or the
+  // primary takes its core at once, where a nice +10 thread would keep it to the end of its slice.
+  if (gate_) idle_thread_priority();
+  else lower_thread_priority();
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     sleeping_.store(true, std::memory_order_relaxed);

@@ -1,5 +1,8 @@
 // A shadow model: a candidate run on the books a stream's primary model sees, on a thread of its
-// own at a lower scheduling priority, so it never takes the primary's time. The stream thread
+// own at a lower scheduling priority, so it never takes the primary's time. Given the stream's
+// gate (primary_gate.hpp), it also yields: each book waits until the primary has no work, for
+// machines without a spare core, where a lower priority alone still leaves the primary's events
+// waiting for a core (the scheduler lets a running thread finish its slice). The stream thread
 // hands it each delivered batch's books through a bounded single-producer queue: a book that does
 // not fit is dropped and counted, the stream thread never waits. Results leave through a pool of
 // result blocks, as the stream's do. Plain C++ (no Node headers).
@@ -18,6 +21,7 @@
 #include "../book.hpp"
 #include "../gnn_engine.hpp"
 #include "book_stream.hpp"
+#include "primary_gate.hpp"
 
 namespace hawkgraph::stream {
 
@@ -35,7 +39,9 @@ class ShadowRunner final : public Stoppable {
  public:
   using Deliver = BookStream::Deliver;
 
-  ShadowRunner(std::unique_ptr<GnnEngine> engine, int max_batch, int queue_books, bool order_flow, Deliver deliver);
+  // `gate`: the stream's, to yield to its primary; null to compute whenever books are queued.
+  ShadowRunner(std::unique_ptr<GnnEngine> engine, int max_batch, int queue_books, bool order_flow,
+               std::shared_ptr<PrimaryGate> gate, Deliver deliver);
   ~ShadowRunner() override;  // stops (discarding) and joins
   ShadowRunner(const ShadowRunner&) = delete;
   ShadowRunner& operator=(const ShadowRunner&) = delete;
@@ -68,11 +74,14 @@ class ShadowRunner final : public Stoppable {
   enum class Mode { Run, Drain, Discard };
 
   void run();
+  void stop_waiting();      // after a close: ends every wait (the gate, the queue, a result block)
   int take(int n);          // views of queue entries [tail, tail + n)
   void compute(int n);
   void fill_block(int n, ResultBlock* block) const;
 
   std::unique_ptr<GnnEngine> engine_;
+  const std::shared_ptr<PrimaryGate> gate_;
+  std::atomic<bool> stopping_{false};  // closing: a yielding shadow stops waiting for the gate
   const int levels_, max_batch_;
   const bool order_flow_;
   std::vector<Entry> queue_;
