@@ -14,7 +14,7 @@ import { HawkesProcess, createWorker, simulateDistributed } from '../dist/index.
 import { runSimulateJob } from '../dist/distributed/simulate.js';
 import { foldSimulationRows } from '../dist/distributed/merge.js';
 import { native } from '../dist/native/index.js';
-import { type RedisServer, redisServerMissing, startRedis } from './helpers/redis';
+import { type RedisServer, killAtFirstProgress, redisServerMissing, startRedis } from './helpers/redis';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const missing = redisServerMissing();
@@ -234,16 +234,9 @@ describe.skipIf(missing !== undefined)('simulateDistributed on a real Redis', ()
     const victim = spawnWorker(redis.url, 'sim-kill', 'victim', fast);
     workers.push(survivor, victim);
     await Promise.all([survivor.ready, victim.ready]);
-    let killed = false;
-    const d = await simulateDistributed(params, options, {
-      connection, queueName: 'sim-kill', shardPaths: 20_000,
-      onProgress: (p) => {
-        if (killed || !(p.workers.victim > 0)) return;
-        killed = true;
-        victim.proc.kill('SIGKILL');
-      },
-    });
-    expect(killed).toBe(true);
+    const kill = killAtFirstProgress('victim', victim.proc);
+    const d = await simulateDistributed(params, options, { connection, queueName: 'sim-kill', shardPaths: 20_000, onProgress: kill.onProgress });
+    expect(kill.killed).toBe(true);
     expect(victim.proc.signalCode).toBe('SIGKILL');
     expectSameStats(local as never, d.stats as never, 'after a killed worker');
     expect(d.provenance.shards.map((s) => s.worker)).toEqual(['survivor', 'survivor']);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createWorker, renderReport, runBacktest, runStudy, runStudyDistributed, trainPolicy, trainPolicyGridDistributed } from '../dist/index.js';
 import { policyFile } from './helpers/policy';
-import { type RedisServer, redisServerMissing, startRedis } from './helpers/redis';
+import { type RedisServer, killAtFirstProgress, redisServerMissing, startRedis } from './helpers/redis';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const missing = redisServerMissing();
@@ -175,18 +175,11 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
     const survivor = worker('kill', 'survivor', fast);
     const victim = worker('kill', 'victim', fast);
     await Promise.all([survivor.waitFor(/ready/), victim.waitFor(/ready/)]);
-    let killed = false;
+    const kill = killAtFirstProgress('victim', victim.proc);
     const t0 = performance.now();
-    const d = await runStudyDistributed(config, {
-      connection, queueName: 'kill', shardPaths: 200,
-      onProgress: (p) => {
-        if (killed || !(p.workers.victim > 0)) return;
-        killed = true;
-        victim.proc.kill('SIGKILL');
-      },
-    });
+    const d = await runStudyDistributed(config, { connection, queueName: 'kill', shardPaths: 200, onProgress: kill.onProgress });
     const seconds = (performance.now() - t0) / 1000;
-    expect(killed).toBe(true);
+    expect(kill.killed).toBe(true);
     expect(victim.proc.signalCode).toBe('SIGKILL');
     expectSameBits(runStudy(config), d);
     expect(d.provenance.shards.map((s) => s.worker)).toEqual(['survivor', 'survivor']);
@@ -203,16 +196,9 @@ describe.skipIf(missing !== undefined)('runStudyDistributed on a real Redis', ()
     const survivor = worker('orphan', 'survivor', slow);
     const victim = worker('orphan', 'victim', slow);
     await Promise.all([survivor.waitFor(/ready/), victim.waitFor(/ready/)]);
-    let killed = false;
-    const d = await runStudyDistributed(config, {
-      connection, queueName: 'orphan', shardPaths: 200,
-      onProgress: (p) => {
-        if (killed || !(p.workers.victim > 0)) return;
-        killed = true;
-        victim.proc.kill('SIGKILL');
-      },
-    });
-    expect(killed).toBe(true);
+    const kill = killAtFirstProgress('victim', victim.proc);
+    const d = await runStudyDistributed(config, { connection, queueName: 'orphan', shardPaths: 200, onProgress: kill.onProgress });
+    expect(kill.killed).toBe(true);
     expectSameBits(runStudy(config), d);
     const [first, second] = d.provenance.shards;
     expect([first.worker, second.worker]).toEqual(['survivor', 'survivor']);

@@ -66,3 +66,16 @@ export async function startRedis(): Promise<RedisServer> {
     },
   };
 }
+
+/** An onProgress for a distributed run that SIGKILLs `victim` the first time the progress credits worker `name` with work. */
+export function killAtFirstProgress(name: string, victim: { kill(signal: NodeJS.Signals): boolean }) {
+  const kill = {
+    killed: false,
+    onProgress: (p: { workers: Record<string, number> }) => {
+      if (kill.killed || !(p.workers[name] > 0)) return;
+      kill.killed = true;
+      victim.kill('SIGKILL');
+    },
+  };
+  return kill;
+}
