@@ -125,8 +125,8 @@ class PrepareModelWorker : public Napi::AsyncWorker {
     PreparedModel& p = *prepared_;
     if (!p.model) {
       // Reading, hashing and parsing create no thread: they run at lowered priority, so a swap on a
-      // busy machine takes its CPU from nobody's stream. The runs below may start backend threads,
-      // which must not inherit it.
+      // busy machine takes its CPU from nobody's stream. So do the runs below, unless building a
+      // backend starts threads, which must not inherit it.
       run_in_background([&] {
         if (!path_.empty()) bytes_ = read_model_file(path_);
         p.id = sha256_hex(bytes_.data(), bytes_.size());
@@ -141,7 +141,15 @@ class PrepareModelWorker : public Napi::AsyncWorker {
         p.model = std::move(model);
       });
     }
-    for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
+    const auto build_runs = [&] {
+      for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
+    };
+    // Packing the weights is most of a swap's CPU time: in the background too, unless it starts threads.
+    if (provider_->starts_threads()) {
+      build_runs();
+    } else {
+      run_in_background(build_runs);
+    }
   }
 
   Napi::Promise::Deferred deferred_;

@@ -43,6 +43,9 @@ class GnnProvider final : public BackendProvider {
     }
   }
 
+  // Only a one-thread CPU backend starts none (no forward pool, no staging pool).
+  bool starts_threads() const override { return !(o_.kind == BackendKind::Cpu && o_.threads == 1); }
+
   std::unique_ptr<InferenceBackend> replace(const GnnModel& model, const InferenceBackend& failed,
                                             const Error& failure) const override {
     // Every CUDA backend (the device's and its host twin) stages books; the CPU one never fails

@@ -83,6 +83,9 @@ class BackendProvider {
   };
   // Throws hawkgraph::Error when no backend may run the model.
   virtual Choice create(const GnnModel& model) const = 0;
+  // Whether create() may start threads (a CPU pool, a device runtime's). Work that creates none may
+  // run at background priority; threads started there would inherit it.
+  virtual bool starts_threads() const = 0;
   // `failed` threw `failure` during a run: the backend to run that call again on (and every call
   // after it), or null when the failure is the caller's to see.
   virtual std::unique_ptr<InferenceBackend> replace(const GnnModel& model, const InferenceBackend& failed,
