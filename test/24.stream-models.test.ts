@@ -310,6 +310,7 @@ describe('shadow models', () => {
     expect(option({ name: '' }).code).toBe('ERR_INVALID_OPTION');
     expect(option({ name: 'y', queueBooks: 0 }).code).toBe('ERR_INVALID_OPTION');
     expect(option({ name: 'y', colour: 1 }).code).toBe('ERR_INVALID_OPTION');
+    expect(option({ name: 'y', yieldToPrimary: 'yes' })).toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/yieldToPrimary must be a boolean, got "yes"/) });
     expect(option(undefined).code).toBe('ERR_INVALID_OPTION');
     expect(refusal(() => engine.addShadow(42 as never, { name: 'y' })).code).toBe('ERR_INVALID_ARGUMENT');
     await expect(engine.addShadow(writeSafetensors(toSafetensors(randomModel(10, 128, 4, 'pooled', 1))), { name: 'y' }))
