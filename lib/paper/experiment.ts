@@ -75,7 +75,7 @@ export async function runPaper(options: PaperOptions = {}): Promise<PaperResult>
   if (options === null || typeof options !== 'object') optionError(`paper options must be an object, got ${describe(options)}`);
   checkKeys(options, KEYS, 'paper option');
   const settings = {
-    steps: integerOption(options.steps, 'steps', 100_000, 1, 1e9),
+    steps: integerOption(options.steps, 'steps', 100_000, 1, LIMITS.maxSacSteps),
     paths: integerOption(options.paths, 'paths', 1000, 2, 1e7),
     seed: integerOption(options.seed, 'seed', 1, 0, 2 ** 40),
     eventLoop: options.eventLoop ?? 'exact',
