@@ -84,6 +84,18 @@ const recordNs = (h, ns) => h.record(Math.max(1, Math.round(ns)));
 // event's latencyNs (submit() to its dispatch on the JS thread, measured natively, the figure the
 // targets name), and `due`, from the book's due time to its listener (what the tick's wait adds).
 // `onRecord(e)` sees each recorded event. Resolves once every book is predicted or dropped.
+// Counts a stream's 'dropped' events until off(): superseded (a newer book of the symbol replaced
+// it) and every other reason.
+function dropCounter(engine) {
+  const on = (d) => {
+    if (d.reason === 'superseded') drops.superseded++;
+    else drops.other++;
+  };
+  const drops = { superseded: 0, other: 0, off: () => engine.off('dropped', on) };
+  engine.on('dropped', on);
+  return drops;
+}
+
 async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs = 1, onRecord }) {
   const latency = nsHistogram(), due = nsHistogram();
   const parts = { queue: nsHistogram(), compute: nsHistogram() };
@@ -92,7 +104,7 @@ async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs =
   const t0 = performance.now() + 2;
   const recordFrom = t0 + warmupSeconds * 1000;
   const total = Math.round(rate * (seconds + warmupSeconds));
-  let predicted = 0, superseded = 0, otherDrops = 0, ticks = 0;
+  let predicted = 0, ticks = 0;
   const onPrediction = (e) => {
     predicted++;
     if (e.ts < recordFrom) return;
@@ -102,12 +114,8 @@ async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs =
     recordNs(parts.compute, e.computeNs);
     if (onRecord) onRecord(e);
   };
-  const onDropped = (d) => {
-    if (d.reason === 'superseded') superseded++;
-    else otherDrops++;
-  };
   engine.on('prediction', onPrediction);
-  engine.on('dropped', onDropped);
+  const drops = dropCounter(engine);
   const before = engine.streamStats();
   let k = 0;
   await new Promise((resolve) => {
@@ -125,11 +133,11 @@ async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs =
   });
   while (engine.streamStats().pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   engine.off('prediction', onPrediction);
-  engine.off('dropped', onDropped);
+  drops.off();
   const after = engine.streamStats();
   const submitted = after.submitted - (before ? before.submitted : 0);
   const batches = after.batches - (before ? before.batches : 0);
-  return { latency, due, parts, predicted, superseded, otherDrops, submitted, batches, booksPerTick: total / ticks };
+  return { latency, due, parts, predicted, superseded: drops.superseded, otherDrops: drops.other, submitted, batches, booksPerTick: total / ticks };
 }
 
 // The runner's stats shape (µs) from a histogram of ns.
@@ -172,5 +180,5 @@ function perRound(histograms, p) {
 const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 module.exports = {
-  makeRandom, typedBook, policyBytes, withMetadata, burstFeed, histogramStats, pooled, perRound, median, nsHistogram, recordNs, loadAverage,
+  makeRandom, typedBook, policyBytes, withMetadata, dropCounter, burstFeed, histogramStats, pooled, perRound, median, nsHistogram, recordNs, loadAverage,
 };

@@ -10,7 +10,7 @@ import type { WorkerOptions } from './distributed';
 export const WORKER_USAGE = `usage: hawkgraph worker --redis redis://host:port [--queue NAME] [--prefix P] [--concurrency N] [--threads T] [--policy-dir DIR] [--name NAME]
                         [--lock-duration MS] [--stalled-interval MS] [--quiet]
   Runs study shards from the queue on this machine's threads. Policy files named by jobs are opened only inside --policy-dir.
-  A killed worker process's shard goes to another within about 1.5 s (the coordinator sees its Redis connection close);
+  A killed worker process's shard goes to another within about 50 ms (the coordinator sees its Redis connection close);
   a lost machine's after about lock-duration + stalled-interval (default 10000 + 5000 ms).`;
 
 export async function workerMain(argv: string[], usage: (message?: string) => never): Promise<number> {

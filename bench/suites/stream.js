@@ -9,7 +9,7 @@
 
 const path = require('node:path');
 const { createHistogram, performance } = require('node:perf_hooks');
-const { typedBook, histogramStats } = require('../shared');
+const { typedBook, histogramStats, dropCounter } = require('../shared');
 
 const SYMBOLS = 100;
 
@@ -27,8 +27,6 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
   const recordFrom = t0 + warmupSeconds * 1000;
   const total = Math.round(rate * (seconds + warmupSeconds));
   let predicted = 0;
-  let superseded = 0;
-  let otherDrops = 0;
   const onPrediction = (e) => {
     predicted++;
     if (e.ts >= recordFrom) {
@@ -38,12 +36,8 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
       parts.delivery.record(Math.max(1, Math.round(e.latencyNs - e.queueNs - e.computeNs)));
     }
   };
-  const onDropped = (d) => {
-    if (d.reason === 'superseded') superseded++;
-    else otherDrops++;
-  };
   engine.on('prediction', onPrediction);
-  engine.on('dropped', onDropped);
+  const drops = dropCounter(engine);
   const before = engine.streamStats();
   let k = 0;
   while (k < total) {
@@ -57,7 +51,7 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
   const sendEnd = performance.now();
   while (engine.streamStats().pending > 0) await immediate();
   engine.off('prediction', onPrediction);
-  engine.off('dropped', onDropped);
+  drops.off();
   const after = engine.streamStats();
   const elapsed = (sendEnd - t0) / 1000;
   const submitted = after.submitted - (before ? before.submitted : 0);
@@ -69,8 +63,8 @@ async function openLoop(engine, books, rate, seconds, warmupSeconds) {
     achieved: submitted / elapsed,
     predictedRate: predicted / elapsed,
     predicted,
-    superseded,
-    otherDrops,
+    superseded: drops.superseded,
+    otherDrops: drops.other,
     submitted,
     batches: after.batches - (before ? before.batches : 0),
   };

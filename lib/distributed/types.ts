@@ -89,7 +89,7 @@ export interface WorkerOptions extends DistributedQueueOptions {
   policyDir?: string;
   /** Worker name in provenance. Default host:pid. */
   name?: string;
-  /** ms a shard's lock lasts unless renewed (renewed every lockDuration / 2 while it runs). A killed worker process's shard goes back to the queue within about 1.5 s (its Redis connection closes; orphans.ts); a lost machine's after about lockDuration + stalledInterval. Default 10000. */
+  /** ms a shard's lock lasts unless renewed (renewed every lockDuration / 2 while it runs). A killed worker process's shard goes back to the queue within about 50 ms (its Redis connection closes; orphans.ts); a lost machine's after about lockDuration + stalledInterval. Default 10000. */
   lockDuration?: number;
   /** ms between this worker's checks for stalled shards of dead workers. Default 5000. */
   stalledInterval?: number;

@@ -144,7 +144,8 @@ class PrepareModelWorker : public Napi::AsyncWorker {
     const auto build_runs = [&] {
       for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
     };
-    // Packing the weights is most of a swap's CPU time: in the background too, unless it starts threads.
+    // Building a backend (packing its weights) is CPU work like the parse: in the background too,
+    // unless it starts threads.
     if (provider_->starts_threads()) {
       build_runs();
     } else {

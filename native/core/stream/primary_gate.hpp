@@ -23,9 +23,7 @@ class PrimaryGate {
   // (when one is parked) is paid here, after the last delivery, off every event's latency.
   void set_idle() {
     busy_.store(false, std::memory_order_seq_cst);
-    if (parked_.load(std::memory_order_seq_cst) == 0) return;
-    { std::lock_guard<std::mutex> lock(mu_); }
-    cv_.notify_all();
+    if (parked_.load(std::memory_order_seq_cst) != 0) wake_all();
   }
 
   // A shadow's thread: returns once the primary is idle or `stop` is set. Paired with set_idle:
@@ -39,7 +37,8 @@ class PrimaryGate {
     parked_.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  // After a shadow sets its `stop` flag: ends its wait_idle.
+  // Ends every wait_idle whose condition now holds: after set_idle, or after a shadow sets its
+  // `stop` flag. Under the lock, so no waiter sits between its check and its wait.
   void wake_all() {
     { std::lock_guard<std::mutex> lock(mu_); }
     cv_.notify_all();
