@@ -5,7 +5,7 @@
       "sources": [
         "<!@(node -p \"const s=require('./native/sources.json'); s.core.concat(s.backends, s.addon, s.cuda_unavailable).join(' ')\")"
       ],
-      "dependencies": ["hawkgraph_cpu_avx2", "hawkgraph_cpu_avx512", "hawkgraph_cpu_amx", "hawkgraph_hawkes_avx512", "hawkgraph_hawkes_avx2"],
+      "dependencies": ["hawkgraph_cpu_avx2", "hawkgraph_cpu_avx512", "hawkgraph_cpu_amx", "hawkgraph_hawkes_avx512", "hawkgraph_hawkes_avx2", "hawkgraph_sha_ni"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
@@ -59,6 +59,13 @@
       "sources": ["<!@(node -p \"require('./native/sources.json').hawkes_avx2.join(' ')\")"],
       "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
       "conditions": [["target_arch=='x64' and OS!='win'", {"cflags_cc": ["-mavx2", "-mfma", "-ffp-contract=off"]}]]
+    },
+    {
+      "target_name": "hawkgraph_sha_ni",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').sha_ni.join(' ')\")"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fPIC"],
+      "conditions": [["target_arch=='x64' and OS!='win'", {"cflags_cc": ["-msha", "-msse4.1", "-mssse3"]}]]
     }
   ]
 }

@@ -78,12 +78,6 @@ const FEED_SYMBOLS = 100;
 const nsHistogram = () => createHistogram({ lowest: 1, highest: 60e9, figures: 3 });
 const recordNs = (h, ns) => h.record(Math.max(1, Math.round(ns)));
 
-// A websocket-like feed: every `tickMs` a timer submits, in one burst, the books that fell due
-// since the last tick (book k is due at t0 + k / rate, over 100 symbols), so the JS thread idles
-// between bursts as a bot's does. Per recorded book (due after the warmup): `latency`, the
-// event's latencyNs (submit() to its dispatch on the JS thread, measured natively, the figure the
-// targets name), and `due`, from the book's due time to its listener (what the tick's wait adds).
-// `onRecord(e)` sees each recorded event. Resolves once every book is predicted or dropped.
 // Counts a stream's 'dropped' events until off(): superseded (a newer book of the symbol replaced
 // it) and every other reason.
 function dropCounter(engine) {
@@ -96,6 +90,12 @@ function dropCounter(engine) {
   return drops;
 }
 
+// A websocket-like feed: every `tickMs` a timer submits, in one burst, the books that fell due
+// since the last tick (book k is due at t0 + k / rate, over 100 symbols), so the JS thread idles
+// between bursts as a bot's does. Per recorded book (due after the warmup): `latency`, the
+// event's latencyNs (submit() to its dispatch on the JS thread, measured natively, the figure the
+// targets name), and `due`, from the book's due time to its listener (what the tick's wait adds).
+// `onRecord(e)` sees each recorded event. Resolves once every book is predicted or dropped.
 async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs = 1, onRecord }) {
   const latency = nsHistogram(), due = nsHistogram();
   const parts = { queue: nsHistogram(), compute: nsHistogram() };

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { createEngine } from '../dist/index.js';
+import { createEngine, runtime } from '../dist/index.js';
 import type { Prediction, PredictionEvent } from '../dist/index.js';
 import { createHostTwinEngine } from '../dist/internal.js';
 import { refusal } from './helpers/errors';
@@ -80,6 +80,28 @@ describe('engine.swapModel', () => {
     expect(engine.predict(books[1], { into })).toBe(into);
     expect(into).toMatchObject({ modelId: a, modelName: undefined });
     await engine.close();
+  });
+
+  // The hash runs on the SHA extensions where the CPU has them, else in portable C++;
+  // HAWKGRAPH_CPU_KERNELS=portable forces the latter. 64 name lengths give file sizes of every
+  // remainder mod 64, so every split between whole blocks and the padded tail is hashed.
+  it.each(['auto', 'portable'])('gives the SHA-256 of the file as modelId for every size mod 64 (%s hash)', async (kernels) => {
+    if (kernels === 'auto' && !runtime().cpu.features.sha) console.log('the SHA extensions are absent: both runs hash in portable C++');
+    const files = Array.from({ length: 64 }, (_, n) => named(levelsBytes, 'v'.repeat(n + 1)));
+    expect(new Set(files.map((f) => f.length % 64)).size).toBe(64);
+    if (kernels === 'portable') process.env.HAWKGRAPH_CPU_KERNELS = 'portable';
+    try {
+      const engine = createEngine({ model: files[0], backend: 'cpu' });
+      for (const f of files) {
+        expect((await engine.swapModel(f)).modelId).toBe(sha256(f));
+        const fresh = createEngine({ model: f, backend: 'cpu' });
+        expect(fresh.info.modelId).toBe(sha256(f));
+        fresh.close();
+      }
+      engine.close();
+    } finally {
+      delete process.env.HAWKGRAPH_CPU_KERNELS;
+    }
   });
 
   it('refuses a model the engine cannot run, and the old model keeps working', async () => {

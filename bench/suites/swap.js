@@ -1,26 +1,38 @@
-// Hot swap: what swapModel() every 100 ms costs the stream's submit-to-event latency, at 10k
-// books/s over 100 symbols fed in 1 ms bursts from a timer (bench/shared.js burstFeed: the JS
-// thread idles between bursts, as a websocket-fed bot's does). Latency is each event's latencyNs,
-// submit() to dispatch on the JS thread. Rounds with and without swaps alternate (5 each), so a
-// shared machine's drift hits both alike; the note gives each round's p99 and their spread, so a
-// difference can be told from noise. The two models cost the same (the pooled fixture and the
-// same weights under another metadata name: another modelId). The swap is given a path, as a bot
-// would: read, hash, parse and weight preparation run on a pool thread, the JS thread installs
-// the prepared run, and the stream thread takes it between two batches. Where a swap's cost
-// lands is split out: books delivered while a swap is being prepared, and the books of the
-// first two batches on the new model (their queue time includes the stream thread's adoption).
+// Hot swap: what swapModel() costs the stream's submit-to-event latency, at 10k books/s over 100
+// symbols fed in 1 ms bursts from a timer (bench/shared.js burstFeed: the JS thread idles between
+// bursts, as a websocket-fed bot's does). Latency is each event's latencyNs, submit() to dispatch
+// on the JS thread. The two models cost the same (the pooled fixture and the same weights under
+// another metadata name: another modelId). The swap is given a path, as a bot would: read, hash,
+// parse and weight preparation run on the background thread, the JS thread installs the prepared
+// run, and the stream thread takes it between two batches.
+//
+// On a shared 2-core machine the p99 of one stream drifts between rounds by more than a swap can
+// add, so the figure is paired in time: in the swapping rounds a swap starts every 200 ms, and the
+// books due in the 100 ms after each swap's call (the swap window: its preparation, its adoption
+// and its first batches, at one swap per 100 ms) are compared with the books of the next 100 ms
+// (the control window), which met the same machine a moment later. The interval on the
+// difference resamples window pairs (bootstrap). Rounds with no swaps at all alternate with the
+// swapping ones, to show the control windows are not themselves disturbed. Where a swap's cost
+// lands is split out: the first two batches on each new model, and books delivered while a swap
+// is being prepared.
 'use strict';
 
 const path = require('node:path');
-const { typedBook, withMetadata, burstFeed, histogramStats, pooled, perRound, nsHistogram, recordNs, loadAverage } = require('../shared');
+const { typedBook, withMetadata, burstFeed, histogramStats, pooled, perRound, nsHistogram, recordNs, loadAverage, makeRandom } = require('../shared');
 
 const RATE = 10_000;
-const SWAP_EVERY_MS = 100;
+const PERIOD_MS = 200;
+const WINDOW_MS = 100;
 const FIRST_BATCHES = 2;
+const RESAMPLES = 400;
 
-// Sorts one round's recorded events by where they fall against the swaps.
+// Sorts one round's recorded events by where they fall against the swaps: the first batches on a
+// new model, books delivered while a swap is being prepared, and the rest. Each class keeps the
+// latency and its parts: queue (submit to the batch's start), compute, and dispatch (the rest:
+// the batch's end to its listener on the JS thread).
 function swapClassifier() {
-  const h = { preparing: nsHistogram(), first: nsHistogram(), firstQueue: nsHistogram(), firstCompute: nsHistogram(), rest: nsHistogram(), restQueue: nsHistogram(), restCompute: nsHistogram() };
+  const parts = () => ({ latency: nsHistogram(), queue: nsHistogram(), compute: nsHistogram(), dispatch: nsHistogram() });
+  const h = { first: parts(), preparing: parts(), rest: parts() };
   // swapped: the current model came in by a swap seen in this round's recorded events.
   let model = null, swapped = false, batchesOnModel = 0, lastCompute = -1;
   const state = { preparing: 0 };
@@ -36,57 +48,96 @@ function swapClassifier() {
       batchesOnModel++;
       lastCompute = e.computeNs;
     }
-    if (swapped && batchesOnModel <= FIRST_BATCHES) {
-      recordNs(h.first, e.latencyNs);
-      recordNs(h.firstQueue, e.queueNs);
-      recordNs(h.firstCompute, e.computeNs);
-    } else if (state.preparing > 0) {
-      recordNs(h.preparing, e.latencyNs);
-    } else {
-      recordNs(h.rest, e.latencyNs);
-      recordNs(h.restQueue, e.queueNs);
-      recordNs(h.restCompute, e.computeNs);
-    }
+    const into = swapped && batchesOnModel <= FIRST_BATCHES ? h.first : state.preparing > 0 ? h.preparing : h.rest;
+    recordNs(into.latency, e.latencyNs);
+    recordNs(into.queue, e.queueNs);
+    recordNs(into.compute, e.computeNs);
+    recordNs(into.dispatch, e.latencyNs - e.queueNs - e.computeNs);
   };
   return { h, state, onRecord };
 }
 
+// Each recorded book's latency in its window: swap window k (due within WINDOW_MS after swap k's
+// call) or control window k (the rest of period k). Books due before the first swap count in none.
+function windowSorter(swapTimes) {
+  const swap = [], control = [];
+  let k = -1;
+  const onRecord = (e) => {
+    while (k + 1 < swapTimes.length && swapTimes[k + 1] <= e.ts) k++;
+    if (k < 0) return;
+    const into = e.ts - swapTimes[k] < WINDOW_MS ? swap : control;
+    (into[k] ??= []).push(e.latencyNs);
+  };
+  return { swap, control, onRecord };
+}
+
+const percentileOf = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+function pooledPercentile(windows, picks, p) {
+  const n = picks.reduce((s, k) => s + windows[k].length, 0);
+  const all = new Float64Array(n);
+  let at = 0;
+  for (const k of picks) {
+    all.set(windows[k], at);
+    at += windows[k].length;
+  }
+  return percentileOf(all.sort(), p);
+}
+
+// Swap-window minus control-window pooled percentile (µs) and a 95 % bootstrap interval over the
+// window pairs.
+function pairedDifference(pairs, p) {
+  const keys = pairs.map((_, k) => k);
+  const diff = (picks) => (pooledPercentile(pairs.map((x) => x.swap), picks, p) - pooledPercentile(pairs.map((x) => x.control), picks, p)) / 1e3;
+  const random = makeRandom(17);
+  const draws = Array.from({ length: RESAMPLES }, () => diff(keys.map(() => keys[Math.floor(random() * keys.length)]))).sort((a, b) => a - b);
+  return { value: diff(keys), low: draws[Math.floor(0.025 * RESAMPLES)], high: draws[Math.ceil(0.975 * RESAMPLES) - 1] };
+}
+
 module.exports = {
   name: 'swap',
-  title: 'Hot swap: submit-to-event latency at 10k books/s with swapModel() every 100 ms (CPU)',
+  title: 'Hot swap: submit-to-event latency at 10k books/s, a swapModel() every 200 ms against the 100 ms after it (CPU)',
   async run(ctx) {
     const { createEngine } = ctx.hawkgraph;
     const pooledModel = path.join(ctx.fixtures, 'gnn_pooled.safetensors');
     const models = [pooledModel, withMetadata(pooledModel, { name: 'pooled-renamed' })];
     const typed = require(path.join(ctx.fixtures, 'gnn_pooled_cases.json')).cases.map(typedBook);
-    const seconds = ctx.quick ? 0.5 : 2;
+    const seconds = ctx.quick ? 1 : 4;
     const warmupSeconds = ctx.quick ? 0.2 : 0.5;
-    const rounds = ctx.quick ? 1 : 5;
+    const rounds = ctx.quick ? 1 : 4;
     const loadBefore = loadAverage();
 
     const feed = async (swapping) => {
       const engine = createEngine({ model: models[0], backend: 'cpu', stream: { statsIntervalMs: 0 } });
-      const c = swapClassifier();
+      const parts = swapClassifier();
+      const swapTimes = [];
+      const windows = windowSorter(swapTimes);
       let swaps = 0, failed = null;
       const modelIds = new Set();
       engine.on('prediction', (e) => modelIds.add(e.modelId));
       let inFlight = Promise.resolve();
       const timer = swapping
         ? setInterval(() => {
-            c.state.preparing++;
+            swapTimes.push(performance.now());
+            parts.state.preparing++;
             inFlight = engine
               .swapModel(models[++swaps % 2])
               .catch((err) => void (failed = err))
-              .finally(() => void c.state.preparing--);
-          }, SWAP_EVERY_MS)
+              .finally(() => void parts.state.preparing--);
+          }, PERIOD_MS)
         : null;
-      const r = await burstFeed(engine, typed, { rate: RATE, seconds, warmupSeconds, onRecord: c.onRecord });
+      const onRecord = (e) => {
+        parts.onRecord(e);
+        windows.onRecord(e);
+      };
+      const r = await burstFeed(engine, typed, { rate: RATE, seconds, warmupSeconds, onRecord });
       if (timer) clearInterval(timer);
       await inFlight; // a swap still being prepared finishes before the engine closes
       await engine.close();
       if (failed) throw failed;
       if (swapping && modelIds.size !== 2) throw new Error(`swapping round saw events from ${modelIds.size} models`);
-      return { r, swaps, c: c.h };
+      // Window pairs with books in both halves (the last period may be cut short by the feed's end).
+      const pairs = windows.swap.map((swap, k) => ({ swap, control: windows.control[k] })).filter((x) => x.swap && x.control);
+      return { r, swaps, parts: parts.h, pairs };
     };
 
     const runs = { steady: [], swapping: [] };
@@ -94,43 +145,56 @@ module.exports = {
       runs.steady.push(await feed(false));
       runs.swapping.push(await feed(true));
     }
-    const lat = (list) => list.map((x) => x.r.latency);
-    const steadyP99 = perRound(lat(runs.steady), 99), swappingP99 = perRound(lat(runs.swapping), 99);
-    const steadyAll = pooled(lat(runs.steady)), swappingAll = pooled(lat(runs.swapping));
-    const dueP99 = (list) => perRound(list.map((x) => x.r.due), 99).median.toFixed(0);
-    const meanBatch = (list) => (list.reduce((s, x) => s + x.r.predicted, 0) / list.reduce((s, x) => s + x.r.batches, 0)).toFixed(1);
-    const perTick = runs.steady[0].r.booksPerTick.toFixed(1);
+    const pairs = runs.swapping.flatMap((x) => x.pairs);
+    const windowHistogram = (side) => {
+      const h = nsHistogram();
+      for (const pair of pairs) for (const ns of pair[side]) recordNs(h, ns);
+      return h;
+    };
+    const swapWindows = windowHistogram('swap'), controlWindows = windowHistogram('control');
+    const steadyAll = pooled(runs.steady.map((x) => x.r.latency));
+    const steadyP99 = perRound(runs.steady.map((x) => x.r.latency), 99);
+    const added99 = pairedDifference(pairs, 99), added50 = pairedDifference(pairs, 50);
+    const swaps = runs.swapping.reduce((s, x) => s + x.swaps, 0);
+    const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)}`;
+    const us = (h, p) => (h.count ? (h.percentile(p) / 1e3).toFixed(0) : '-');
+    const span = rounds * seconds;
+
     ctx.addRow({
       name: `submit -> 'prediction' latencyNs, ${RATE / 1000}k books/s in 1 ms bursts, no swaps`,
-      stats: histogramStats(steadyAll, rounds * seconds),
-      note: `${rounds} rounds pooled; p99 per round ${steadyP99.text} µs; ${perTick} books per burst, mean batch ${meanBatch(runs.steady)}; from due time p99 ${dueP99(runs.steady)} µs (median round)`,
+      stats: histogramStats(steadyAll, span),
+      note: `${rounds} rounds of ${seconds} s pooled; p99 per round ${steadyP99.text} µs; ${runs.steady[0].r.booksPerTick.toFixed(1)} books per burst`,
     });
-    const added = swappingP99.median - steadyP99.median;
-    const swaps = runs.swapping.reduce((s, x) => s + x.swaps, 0);
     ctx.addRow({
-      name: `submit -> 'prediction' latencyNs, ${RATE / 1000}k books/s in 1 ms bursts, swapModel() every ${SWAP_EVERY_MS} ms`,
-      stats: histogramStats(swappingAll, rounds * seconds),
-      ratio: swappingAll.percentile(99) / steadyAll.percentile(99),
-      note: `median-round p99 ${added >= 0 ? '+' : ''}${added.toFixed(0)} µs vs no swaps (target < +50; the no-swap rounds' own spread is ${steadyP99.spread.toFixed(0)} µs); p99 per round ${swappingP99.text} µs; ${swaps} swaps; mean batch ${meanBatch(runs.swapping)}; from due time p99 ${dueP99(runs.swapping)} µs; ratio: pooled p99 vs no swaps`,
+      name: `  swapping rounds: the ${PERIOD_MS - WINDOW_MS} ms after each swap window (control)`,
+      stats: histogramStats(controlWindows, span / 2),
+      ratio: controlWindows.percentile(99) / steadyAll.percentile(99),
+      note: `${pairs.length} windows, ${controlWindows.count} books; ratio: p99 vs the rounds with no swaps (the control is undisturbed if about 1)`,
+    });
+    ctx.addRow({
+      name: `  swapping rounds: the ${WINDOW_MS} ms from each swapModel() call (swap window)`,
+      stats: histogramStats(swapWindows, span / 2),
+      ratio: swapWindows.percentile(99) / controlWindows.percentile(99),
+      note: `p99 ${signed(added99.value)} µs vs the control windows (95 % interval ${signed(added99.low)} to ${signed(added99.high)} µs over ${pairs.length} window pairs; target < +50); p50 ${signed(added50.value)} µs (${signed(added50.low)} to ${signed(added50.high)}); ${swaps} swaps, one per swap window; ratio: p99 vs control`,
     });
     // Where a swap's cost lands, pooled over the swapping rounds, against the same rounds' other books.
-    const part = (key) => pooled(runs.swapping.map((x) => x.c[key]));
-    const first = part('first'), rest = part('rest'), preparing = part('preparing');
-    const us = (h, p) => (h.count ? (h.percentile(p) / 1e3).toFixed(0) : '-');
-    ctx.addRow({
-      name: `  of which: the first ${FIRST_BATCHES} batches on each new model`,
-      stats: histogramStats(first, rounds * seconds),
-      ratio: rest.count ? first.percentile(99) / rest.percentile(99) : undefined,
-      note: `${first.count} books; p99 ${us(first, 99)} µs vs ${us(rest, 99)} µs for books delivered with no swap in preparation nor just adopted; queue p50/p99 ${us(part('firstQueue'), 50)}/${us(part('firstQueue'), 99)} µs vs ${us(part('restQueue'), 50)}/${us(part('restQueue'), 99)} (adoption is inside the first batch's queue time), compute p50/p99 ${us(part('firstCompute'), 50)}/${us(part('firstCompute'), 99)} vs ${us(part('restCompute'), 50)}/${us(part('restCompute'), 99)} (cold weights); ratio: p99 vs those books`,
-    });
-    ctx.addRow({
-      name: '  of which: books delivered while a swap is being prepared',
-      stats: histogramStats(preparing, rounds * seconds),
-      ratio: rest.count && preparing.count ? preparing.percentile(99) / rest.percentile(99) : undefined,
-      note: `${preparing.count} books; p99 ${us(preparing, 99)} µs vs ${us(rest, 99)} µs (the preparation thread competes for the cores); ratio: p99 vs books with no swap in preparation nor just adopted`,
-    });
+    const part = (cls, key) => pooled(runs.swapping.map((x) => x.parts[cls][key]));
+    const rest = part('rest', 'latency');
+    const split = (cls) =>
+      ['queue', 'compute', 'dispatch'].map((key) => `${key} p50/p99 ${us(part(cls, key), 50)}/${us(part(cls, key), 99)} vs ${us(part('rest', key), 50)}/${us(part('rest', key), 99)}`).join(', ');
+    const classRow = (cls, name, what) => {
+      const h = part(cls, 'latency');
+      ctx.addRow({
+        name,
+        stats: histogramStats(h, span),
+        ratio: rest.count && h.count ? h.percentile(99) / rest.percentile(99) : undefined,
+        note: `${h.count} books (${(h.count / Math.max(1, swaps)).toFixed(1)} a swap); p99 ${us(h, 99)} µs vs ${us(rest, 99)} µs for the books with no swap in preparation nor just adopted; µs ${split(cls)}${what}; ratio: p99 vs those books`,
+      });
+    };
+    classRow('first', `    of which: the first ${FIRST_BATCHES} batches on each new model`, ' (adoption is inside the first batch\'s queue time; cold weights in its compute)');
+    classRow('preparing', '    of which: books delivered while a swap is being prepared', '');
     ctx.note(`load average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}; ${ctx.machine.cores} cores`);
-    const keep = (x) => ({ ...x.r, latency: histogramStats(x.r.latency, seconds), due: histogramStats(x.r.due, seconds), parts: undefined, swaps: x.swaps });
-    ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep) });
+    const keep = (x) => ({ ...x.r, latency: histogramStats(x.r.latency, seconds), due: histogramStats(x.r.due, seconds), parts: undefined, swaps: x.swaps, windowPairs: x.pairs.length });
+    ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep), added99, added50 });
   },
 };

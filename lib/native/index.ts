@@ -26,7 +26,7 @@ export type { Layouts, Limits } from './layouts';
 export interface NativeCpuReport {
   arch: string;
   model: string;
-  features: Record<'sse42' | 'avx' | 'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512dq' | 'avx512bw' | 'avx512vl' | 'avx512fp16' | 'avx512bf16', boolean>;
+  features: Record<'sse42' | 'avx' | 'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512dq' | 'avx512bw' | 'avx512vl' | 'avx512fp16' | 'avx512bf16' | 'sha', boolean>;
 }
 
 export interface CudaDevice {

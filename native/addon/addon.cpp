@@ -46,6 +46,7 @@ Napi::Object cpu_report(Napi::Env env) {
   flags.Set("avx512vl", f.avx512vl);
   flags.Set("avx512fp16", f.avx512fp16);
   flags.Set("avx512bf16", f.avx512bf16);
+  flags.Set("sha", f.sha);
   cpu.Set("features", flags);
   return cpu;
 }

@@ -12,6 +12,7 @@
 #include "../core/sha256.hpp"
 #include "../core/thread_pool.hpp"
 #include "async_job.hpp"
+#include "background_job.hpp"
 #include "js_errors.hpp"
 #include "js_views.hpp"
 
@@ -75,37 +76,49 @@ std::string model_name(const GnnModel& m) {
   return it == m.metadata.end() ? "" : it->second;
 }
 
-// prepareModel's work on a libuv pool thread: read (a path), hash, parse and check the model, then
-// build its runs (backends with their weights prepared). Nothing here touches the engine, which
-// keeps predicting on the JS thread meanwhile: the running model and the provider are shared,
-// immutable copies taken when the job was queued.
-class PrepareModelWorker : public Napi::AsyncWorker {
+// prepareModel's work: read (a path), hash, parse and check the model, then build its runs
+// (backends with their weights prepared). Nothing here touches the engine, which keeps predicting
+// on the JS thread meanwhile: the running model and the provider are shared, immutable copies
+// taken when the job was queued.
+class ModelPreparation {
  public:
-  PrepareModelWorker(Napi::Env env, std::unique_ptr<PreparedModel> prepared, std::vector<uint8_t> bytes,
-                     std::string path, int runs, bool shadow, int reserve_books, std::shared_ptr<const GnnModel> running,
-                     std::shared_ptr<const BackendProvider> provider)
-      : Napi::AsyncWorker(env, "hawkgraph.swapModel"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        prepared_(std::move(prepared)),
+  ModelPreparation(std::unique_ptr<PreparedModel> prepared, std::vector<uint8_t> bytes, std::string path, int runs,
+                   bool shadow, int reserve_books, std::shared_ptr<const GnnModel> running,
+                   std::shared_ptr<const BackendProvider> provider, Napi::Promise::Deferred deferred)
+      : prepared_(std::move(prepared)),
         bytes_(std::move(bytes)),
         path_(std::move(path)),
         runs_(runs),
         shadow_(shadow),
         reserve_books_(reserve_books),
         running_(std::move(running)),
-        provider_(std::move(provider)) {}
+        provider_(std::move(provider)),
+        deferred_(deferred) {}
 
-  Napi::Promise promise() const { return deferred_.Promise(); }
+  // Building a backend is CPU work like the parse, so both run on the background thread, unless
+  // building starts threads (a thread pool, a CUDA device's), which must not inherit its
+  // priority: those runs are built on a libuv pool thread (build_runs), queued by the JS thread.
+  bool builds_in_background() const { return !provider_->starts_threads(); }
 
- protected:
-  void Execute() override {
-    capture_failure([&] { prepare(); }, &code_, &message_);
+  void prepare_in_background() {
+    if (!failed()) capture_failure([&] { parse(); }, &code_, &message_);
+    if (!failed() && builds_in_background()) build_runs();
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  void build_runs() {
+    capture_failure([&] {
+      PreparedModel& p = *prepared_;
+      for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
+    }, &code_, &message_);
+  }
+
+  bool failed() const { return !code_.empty(); }
+  bool built() const { return failed() || static_cast<int>(prepared_->runs.size()) == runs_; }
+
+  // On the JS thread: resolves with { modelId, modelName?, serial, handle } or rejects.
+  void settle(Napi::Env env) {
     Napi::HandleScope scope(env);
-    if (!code_.empty()) {
+    if (failed()) {
       deferred_.Reject(make_error(env, code_, message_).Value());
       return;
     }
@@ -118,42 +131,23 @@ class PrepareModelWorker : public Napi::AsyncWorker {
     deferred_.Resolve(o);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  void prepare() {
+  void parse() {
     PreparedModel& p = *prepared_;
-    if (!p.model) {
-      // Reading, hashing and parsing create no thread: they run at lowered priority, so a swap on a
-      // busy machine takes its CPU from nobody's stream. So do the runs below, unless building a
-      // backend starts threads, which must not inherit it.
-      run_in_background([&] {
-        if (!path_.empty()) bytes_ = read_model_file(path_);
-        p.id = sha256_hex(bytes_.data(), bytes_.size());
-        auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
-        std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
-        if (shadow_) {
-          check_shadowable(*running_, *model);
-        } else {
-          check_swappable(*running_, *model);
-        }
-        p.name = model_name(*model);
-        p.model = std::move(model);
-      });
-    }
-    const auto build_runs = [&] {
-      for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
-    };
-    // Building a backend (packing its weights) is CPU work like the parse: in the background too,
-    // unless it starts threads.
-    if (provider_->starts_threads()) {
-      build_runs();
+    if (p.model) return;  // re-preparing a handle's model for more runs
+    if (!path_.empty()) bytes_ = read_model_file(path_);
+    p.id = sha256_hex(bytes_.data(), bytes_.size());
+    auto model = std::make_shared<const GnnModel>(load_gnn_model(bytes_.data(), bytes_.size()));
+    std::vector<uint8_t>().swap(bytes_);  // the weights are copied out; the file's bytes can go
+    if (shadow_) {
+      check_shadowable(*running_, *model);
     } else {
-      run_in_background(build_runs);
+      check_swappable(*running_, *model);
     }
+    p.name = model_name(*model);
+    p.model = std::move(model);
   }
 
-  Napi::Promise::Deferred deferred_;
   std::unique_ptr<PreparedModel> prepared_;
   std::vector<uint8_t> bytes_;
   std::string path_;
@@ -162,33 +156,48 @@ class PrepareModelWorker : public Napi::AsyncWorker {
   int reserve_books_;
   std::shared_ptr<const GnnModel> running_;
   std::shared_ptr<const BackendProvider> provider_;
+  Napi::Promise::Deferred deferred_;
   std::string code_, message_;
 };
 
-class FreeRunsWorker : public Napi::AsyncWorker {
+// The runs of a backend that starts threads, built at the pool thread's normal priority.
+class BuildRunsWorker : public Napi::AsyncWorker {
  public:
-  FreeRunsWorker(Napi::Env env, ModelRun* runs) : Napi::AsyncWorker(env, "hawkgraph.freeModel"), runs_(runs) {}
+  BuildRunsWorker(Napi::Env env, std::shared_ptr<ModelPreparation> job)
+      : Napi::AsyncWorker(env, "hawkgraph.prepareModel"), job_(std::move(job)) {}
 
  protected:
-  void Execute() override {
-    // Freeing joins threads but starts none: at lowered priority, like a model's preparation.
-    run_in_background([&] {
-      while (runs_ != nullptr) {
-        ModelRun* next = runs_->retired_next;
-        delete runs_;
-        runs_ = next;
-      }
-    });
-  }
+  void Execute() override { job_->build_runs(); }
+  void OnOK() override { job_->settle(Env()); }
 
  private:
-  ModelRun* runs_;
+  std::shared_ptr<ModelPreparation> job_;
 };
+
+void start_preparation(Napi::Env env, std::shared_ptr<ModelPreparation> job) {
+  run_in_background_then(
+      env, [job] { job->prepare_in_background(); },
+      [job](Napi::Env env) {
+        if (job->built()) {
+          job->settle(env);
+        } else {
+          (new BuildRunsWorker(env, job))->Queue();
+        }
+      });
+}
 
 }  // namespace
 
-void free_runs_off_thread(Napi::Env env, ModelRun* runs) {
-  if (runs != nullptr) (new FreeRunsWorker(env, runs))->Queue();
+void free_runs_off_thread(ModelRun* runs) {
+  if (runs == nullptr) return;
+  // Freeing joins threads but starts none.
+  post_to_background([runs]() mutable {
+    while (runs != nullptr) {
+      ModelRun* next = runs->retired_next;
+      delete runs;
+      runs = next;
+    }
+  });
 }
 
 std::unique_ptr<ModelRun> PreparedModel::take_run() {
@@ -427,16 +436,16 @@ Napi::Value EngineWrap::prepare_model(const Napi::CallbackInfo& info) {
       }
       prepared->serial = next_serial_++;
     }
-    auto* worker = new PrepareModelWorker(env, std::move(prepared), std::move(bytes), std::move(path), runs, shadow,
-                                          reserve_books, e.shared_model(), e.provider());
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
+    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+    start_preparation(env, std::make_shared<ModelPreparation>(std::move(prepared), std::move(bytes), std::move(path), runs,
+                                                              shadow, reserve_books, e.shared_model(), e.provider(), deferred));
+    Napi::Promise promise = deferred.Promise();
     return promise;
   });
 }
 
 // installModel(handle): predict() and predictBatch() run the prepared model from the next call on;
-// the run it replaces is freed on a pool thread.
+// the run it replaces is freed on the background thread.
 Napi::Value EngineWrap::install_model(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
@@ -445,7 +454,7 @@ Napi::Value EngineWrap::install_model(const Napi::CallbackInfo& info) {
     PreparedModel& p = *info[0].As<Napi::External<PreparedModel>>().Data();
     std::unique_ptr<ModelRun> old = e.install(p.take_run());
     old->retired_next = nullptr;
-    free_runs_off_thread(env, old.release());
+    free_runs_off_thread(old.release());
     model_id_ = p.id;
     model_name_ = p.name;
   });

@@ -25,9 +25,9 @@ struct PreparedModel {
   std::unique_ptr<ModelRun> take_run();
 };
 
-// Frees runs (a list linked through retired_next) on a libuv pool thread: a backend's teardown
+// Frees runs (a list linked through retired_next) on the background thread: a backend's teardown
 // (its buffers, a CUDA device's memory and graphs) then costs the JS thread nothing.
-void free_runs_off_thread(Napi::Env env, ModelRun* runs);
+void free_runs_off_thread(ModelRun* runs);
 
 class EngineWrap : public Napi::ObjectWrap<EngineWrap>, private FallbackListener {
  public:

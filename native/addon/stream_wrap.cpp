@@ -249,7 +249,7 @@ Napi::Value StreamWrap::offer_model(const Napi::CallbackInfo& info) {
     stream::BookStream& s = core(env);
     if (!info[0].IsExternal()) throw make_error(env, "ERR_INVALID_ARGUMENT", "handle must come from prepareModel");
     s.offer(info[0].As<Napi::External<PreparedModel>>().Data()->take_run());
-    free_runs_off_thread(env, s.take_retired());
+    free_runs_off_thread(s.take_retired());
   });
   return env.Undefined();
 }
@@ -267,7 +267,7 @@ Napi::Value StreamWrap::offer_model_b(const Napi::CallbackInfo& info) {
     } else {
       s.offer_b_engine(std::make_unique<GnnEngine>(std::move(run), provider_, s.config().max_batch));
     }
-    free_runs_off_thread(env, s.take_retired());
+    free_runs_off_thread(s.take_retired());
   });
   return env.Undefined();
 }
@@ -387,7 +387,7 @@ void StreamWrap::dispatch_block(Napi::Env env, Napi::Function dispatch, stream::
   // The block goes back before JS runs: its records are in the inbox, and a listener that
   // throws must not strand it.
   core_->release(block);
-  free_runs_off_thread(env, core_->take_retired());
+  free_runs_off_thread(core_->take_retired());
   outstanding_ -= std::min<uint64_t>(outstanding_, static_cast<uint64_t>(count));
   if (outstanding_ == 0) let_go(env);
   if (failed) {

@@ -25,6 +25,7 @@ CpuFeatures detect() {
   f.sse42 = c & bit_SSE4_2;
   f.fma = c & bit_FMA;
   f.f16c = c & bit_F16C;
+  const bool sse41_ssse3 = (c & bit_SSE4_1) && (c & bit_SSSE3);
   const bool osxsave = c & bit_OSXSAVE;
   const bool avx_cpu = c & bit_AVX;
   // The OS must save the wider registers (XCR0), or using them faults.
@@ -41,6 +42,7 @@ CpuFeatures detect() {
     f.avx512bw = f.avx512f && (b & bit_AVX512BW);
     f.avx512vl = f.avx512f && (b & bit_AVX512VL);
     f.avx512fp16 = f.avx512f && (d & (1u << 23));
+    f.sha = sse41_ssse3 && (b & bit_SHA);
   }
   if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = f.avx512f && (a & (1u << 5));
   unsigned max_ext = __get_cpuid_max(0x80000000, nullptr);

@@ -20,6 +20,7 @@ struct CpuFeatures {
   bool avx512vl = false;
   bool avx512fp16 = false;
   bool avx512bf16 = false;
+  bool sha = false;  // the SHA extensions (sha256rnds2), with the SSSE3 and SSE4.1 their code needs
 };
 
 const CpuFeatures& cpu_features();

@@ -1,6 +1,10 @@
 #include "sha256.hpp"
 
+#include <cstdlib>
 #include <cstring>
+
+#include "cpu_features.hpp"
+#include "sha256_blocks.hpp"
 
 namespace hawkgraph {
 namespace {
@@ -17,7 +21,7 @@ constexpr uint32_t kRound[64] = {
 
 inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-void compress(uint32_t h[8], const uint8_t block[64]) {
+void compress(uint32_t h[8], const uint8_t* block) {
   uint32_t w[64];
   for (int t = 0; t < 16; ++t) {
     w[t] = (uint32_t{block[4 * t]} << 24) | (uint32_t{block[4 * t + 1]} << 16) | (uint32_t{block[4 * t + 2]} << 8) |
@@ -51,12 +55,23 @@ void compress(uint32_t h[8], const uint8_t block[64]) {
   h[7] += k;
 }
 
+bool use_shani() {
+  if (!sha256_shani_built() || !cpu_features().sha) return false;
+  const char* forced = std::getenv("HAWKGRAPH_CPU_KERNELS");
+  return forced == nullptr || std::strcmp(forced, "portable") != 0;
+}
+
 }  // namespace
+
+void sha256_blocks_portable(uint32_t state[8], const uint8_t* blocks, size_t count) {
+  for (size_t b = 0; b < count; ++b) compress(state, blocks + 64 * b);
+}
 
 std::string sha256_hex(const uint8_t* bytes, size_t size) {
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  size_t done = 0;
-  for (; size - done >= 64; done += 64) compress(h, bytes + done);
+  const auto blocks_of = use_shani() ? sha256_blocks_shani : sha256_blocks_portable;
+  const size_t done = size / 64 * 64;
+  blocks_of(h, bytes, size / 64);
   // The tail, the 0x80 marker and the bit length, in one or two final blocks.
   uint8_t tail[128] = {};
   const size_t rest = size - done;
@@ -65,7 +80,7 @@ std::string sha256_hex(const uint8_t* bytes, size_t size) {
   const size_t blocks = rest + 9 <= 64 ? 1 : 2;
   const uint64_t bits = static_cast<uint64_t>(size) * 8;
   for (int i = 0; i < 8; ++i) tail[64 * blocks - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
-  for (size_t b = 0; b < blocks; ++b) compress(h, tail + 64 * b);
+  blocks_of(h, tail, blocks);
   static const char kHex[] = "0123456789abcdef";
   std::string out(64, '0');
   for (int i = 0; i < 8; ++i) {

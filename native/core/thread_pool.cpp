@@ -1,6 +1,10 @@
 #include "thread_pool.hpp"
 
+#include <cstdlib>
+#include <deque>
+
 #ifdef __linux__
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -16,6 +20,14 @@ void lower_thread_priority() {
 #endif
 }
 
+void name_this_thread(const char* name) {
+#ifdef __linux__
+  pthread_setname_np(pthread_self(), name);
+#else
+  (void)name;
+#endif
+}
+
 void idle_thread_priority() {
 #ifdef __linux__
   sched_param param{};
@@ -23,6 +35,73 @@ void idle_thread_priority() {
 #endif
   lower_thread_priority();
 }
+
+namespace {
+
+// The background thread and its queue. Never destroyed, so no exit path joins it; at exit() it
+// stops (after the job under way, whose work must not meet static destructors) and what is still
+// queued is dropped unrun.
+class BackgroundThread {
+ public:
+  BackgroundThread() { std::thread([this] { loop(); }).detach(); }
+
+  void post(std::function<void()> work) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_) return;
+      queue_.push_back(std::move(work));
+    }
+    wake_.notify_one();
+  }
+
+  void stop_at_exit() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopped_ = true;
+    idle_.wait(lock, [&] { return !busy_; });
+    new std::deque<std::function<void()>>(std::move(queue_));  // leaked: no job's captures are destroyed at exit
+  }
+
+ private:
+  void loop() {
+    name_this_thread("hg-background");
+    idle_thread_priority();
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return !queue_.empty() && !stopped_; });
+      std::function<void()> work = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      try {
+        work();
+      } catch (...) {
+        // Documented: jobs report their own failures; one that escapes must not end the thread.
+      }
+      work = nullptr;  // its captures are released here, off the lock
+      lock.lock();
+      busy_ = false;
+      idle_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, idle_;
+  std::deque<std::function<void()>> queue_;
+  bool busy_ = false, stopped_ = false;
+};
+
+BackgroundThread& background_thread() {
+  static BackgroundThread* const background = [] {
+    auto* b = new BackgroundThread();
+    std::atexit([] { background_thread().stop_at_exit(); });
+    return b;
+  }();
+  return *background;
+}
+
+}  // namespace
+
+void post_to_background(std::function<void()> work) { background_thread().post(std::move(work)); }
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
@@ -46,6 +125,7 @@ void ThreadPool::drain(int worker) {
 }
 
 void ThreadPool::worker_loop(int index) {
+  name_this_thread("hg-pool");
   uint64_t seen = 0;
   for (;;) {
     {

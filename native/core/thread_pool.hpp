@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -21,26 +22,21 @@ namespace hawkgraph {
 // threads it creates inherit it.
 void lower_thread_priority();
 
+// Names the calling thread (Linux: at most 15 characters, shown by top -H, perf and gdb).
+void name_this_thread(const char* name);
+
 // Moves the calling thread to SCHED_IDLE (Linux; elsewhere lower_thread_priority): it runs only
 // when a core has nothing else to run and is preempted as soon as anything wakes there.
 void idle_thread_priority();
 
-// Runs `work` to completion on a short-lived thread at lowered priority and rethrows what it
-// threw. For CPU-heavy steps that create no threads (those would inherit the priority).
-template <class Work>
-void run_in_background(Work&& work) {
-  std::exception_ptr failure;
-  std::thread t([&] {
-    lower_thread_priority();
-    try {
-      work();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  t.join();
-  if (failure) std::rethrow_exception(failure);
-}
+// Queues `work` for the process's background thread and returns at once. For CPU-heavy steps
+// that create no threads (those would inherit its priority): parsing and packing a model for a
+// swap or a shadow, freeing a retired one. The thread is started once, at the first call, and
+// lives for the process at SCHED_IDLE (elsewhere nice +10): it runs only on a core nothing else
+// wants and yields that core the moment a stream's or the event loop's thread wakes, so these
+// steps take no CPU from a stream and cost no thread creation each. Jobs run one at a time, in
+// the order queued; `work` must not throw (what it throws is lost).
+void post_to_background(std::function<void()> work);
 
 class ThreadPool {
  public:

@@ -11,6 +11,7 @@
 
 #include "../error.hpp"
 #include "../features.hpp"
+#include "../thread_pool.hpp"
 #include "drift.hpp"
 #include "shadow_runner.hpp"
 
@@ -398,6 +399,7 @@ void BookStream::spin_for_work(std::unique_lock<std::mutex>& lock) {
 }
 
 void BookStream::run() {
+  name_this_thread("hg-stream");
 #ifdef __linux__
   // The batching window is tens of microseconds; the default 50 µs timer slack would swallow it.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);

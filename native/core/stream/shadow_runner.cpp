@@ -196,6 +196,7 @@ void ShadowRunner::fill_block(int n, ResultBlock* block) const {
 }
 
 void ShadowRunner::run() {
+  name_this_thread("hg-shadow");
 #ifdef __linux__
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 #endif
