@@ -23,43 +23,6 @@ WeightFormat weight_format(Precision p) {
   return p == Precision::Fp32 ? WeightFormat::F32 : p == Precision::Fp16 ? WeightFormat::F16 : WeightFormat::BF16;
 }
 
-// Row-major [rows, cols] product in double, for folding weight matrices at load. A swap folds
-// while the stream runs, so it is tiled: 2 x 8 outputs stay in registers over the whole k loop
-// (3x the plain i-k-j loop, which loads and stores c at every k). Each output still sums in k
-// order, so the result is the same to the bit.
-std::vector<double> matmul(const std::vector<double>& a, const std::vector<double>& b, int rows, int inner, int cols) {
-  constexpr int kRows = 2, kCols = 8;
-  std::vector<double> c(static_cast<size_t>(rows) * cols, 0.0);
-  const auto at = [](const std::vector<double>& m, int stride, int r, int col) { return m[static_cast<size_t>(r) * stride + col]; };
-  const auto dot = [&](int i, int j) {
-    double acc = 0;
-    for (int k = 0; k < inner; ++k) acc += at(a, inner, i, k) * at(b, cols, k, j);
-    return acc;
-  };
-  int i = 0;
-  for (; i + kRows <= rows; i += kRows) {
-    int j = 0;
-    for (; j + kCols <= cols; j += kCols) {
-      double acc[kRows][kCols] = {};
-      for (int k = 0; k < inner; ++k) {
-        const double* bk = b.data() + static_cast<size_t>(k) * cols + j;
-        for (int r = 0; r < kRows; ++r) {
-          const double s = at(a, inner, i + r, k);
-          for (int t = 0; t < kCols; ++t) acc[r][t] += s * bk[t];
-        }
-      }
-      for (int r = 0; r < kRows; ++r) std::copy(acc[r], acc[r] + kCols, c.data() + static_cast<size_t>(i + r) * cols + j);
-    }
-    for (; j < cols; ++j) {
-      for (int r = 0; r < kRows; ++r) c[static_cast<size_t>(i + r) * cols + j] = dot(i + r, j);
-    }
-  }
-  for (; i < rows; ++i) {
-    for (int j = 0; j < cols; ++j) c[static_cast<size_t>(i) * cols + j] = dot(i, j);
-  }
-  return c;
-}
-
 std::vector<double> widen(const float* p, size_t n) { return std::vector<double>(p, p + n); }
 std::vector<float> narrow(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
 
@@ -203,6 +166,13 @@ class CpuBackend final : public InferenceBackend {
     return cpu::pack_dense(w1, k1, w2, k2, bias, out, kernels_.panel, f);
   }
 
+  // Row-major [rows, cols] product in double, for the folds.
+  std::vector<double> product(const std::vector<double>& a, const std::vector<double>& b, int rows, int inner, int cols) const {
+    std::vector<double> c(static_cast<size_t>(rows) * cols);
+    kernels_.fold_product(a.data(), b.data(), c.data(), rows, inner, cols);
+    return c;
+  }
+
   void pack(const GnnModel& m) {
     const int F = m.node_features, H = m.hidden, E = m.embed, N = m.nodes(), L = m.levels;
     if (m.heads > 64) throw Error("ERR_MODEL_SHAPE", "the CPU backend supports at most 64 attention heads");
@@ -232,9 +202,9 @@ class CpuBackend final : public InferenceBackend {
       // out_proj(v_proj(g)) (softmax of one score is 1). Both are affine, so one matrix each for
       // the two column sums: A_l = Wo Wv W3l, A_r = Wo Wv W3r, b = Wo (Wv b3 + bv) + bo.
       const auto wo = widen(m.out_proj.data.data(), static_cast<size_t>(E) * E);
-      const auto wov = matmul(wo, widen(wv, static_cast<size_t>(E) * E), E, E, E);
-      const auto a_l = matmul(wov, widen(c[2].lin_l.data.data(), static_cast<size_t>(E) * H), E, E, H);
-      const auto a_r = matmul(wov, widen(c[2].lin_r.data.data(), static_cast<size_t>(E) * H), E, E, H);
+      const auto wov = product(wo, widen(wv, static_cast<size_t>(E) * E), E, E, E);
+      const auto a_l = product(wov, widen(c[2].lin_l.data.data(), static_cast<size_t>(E) * H), E, E, H);
+      const auto a_r = product(wov, widen(c[2].lin_r.data.data(), static_cast<size_t>(E) * H), E, E, H);
       std::vector<double> v_bias(E), b(E);  // v_bias = Wv b3 + bv
       for (int k = 0; k < E; ++k) {
         double vk = bv[k];

@@ -118,6 +118,10 @@ struct CpuKernels {
   // Sustained fp32 (and, where the table has it, bf16 dot-product) FLOP/s of this ISA on one
   // thread, from independent FMA chains that stay in registers for about `seconds`.
   double (*peak_gflops)(double seconds, bool bf16);
+  // c = a b in double, row-major a [rows, inner], b [inner, cols], c [rows, cols] (written, not
+  // accumulated): folding weight matrices when a model is loaded, which a swap does while the
+  // stream runs. Each output sums over k in order (with FMA where the table's ISA has it).
+  void (*fold_product)(const double* a, const double* b, double* c, int rows, int inner, int cols);
 };
 
 // Tables compiled into this binary; on non-x86 only the portable one exists. Each returns

@@ -159,11 +159,11 @@ double peak_with_amx(double seconds, bool bf16) {
 }
 
 const CpuKernels kTable = {"avx512", kPanel, false, false, dense_generic, mean_aggregate, weighted_column_sum,
-                           attention_key_weights, attention_rows, peak};
+                           attention_key_weights, attention_rows, peak, fold_product};
 const CpuKernels kTableBf16 = {"avx512", kPanel, true, false, dense_bf16_dot, mean_aggregate, weighted_column_sum,
-                               attention_key_weights, attention_rows, peak_with_bf16};
+                               attention_key_weights, attention_rows, peak_with_bf16, fold_product};
 const CpuKernels kTableAmx = {"amx", kPanel, true, true, dense_amx_or_generic, mean_aggregate, weighted_column_sum,
-                              attention_key_weights, attention_rows, peak_with_amx};
+                              attention_key_weights, attention_rows, peak_with_amx, fold_product};
 
 // Where vdpbf16ps pays: AMD Zen 4/5 run it at the FP32 FMA rate with twice the work per
 // instruction; Intel cores run it at half the FMA rate, slower than widening bf16 to fp32.

@@ -181,6 +181,49 @@ void weighted_column_sum(const float* x, int rows, int width, const float* weigh
   }
 }
 
+// ---- load-time folds --------------------------------------------------------------------------
+
+typedef double vd __attribute__((vector_size(kVec * 4)));  // one float vector's width of doubles
+typedef double vd_u __attribute__((vector_size(kVec * 4), aligned(8), may_alias));
+constexpr int kVd = kVec / 2;
+
+// A 4 x (2 vectors) tile of c stays in registers over the whole k loop.
+void fold_product(const double* a, const double* b, double* c, int rows, int inner, int cols) {
+  constexpr int R = 4, C = 2 * kVd;
+  const auto dot = [&](int i, int j) {
+    double acc = 0;
+    for (int k = 0; k < inner; ++k) acc += a[static_cast<size_t>(i) * inner + k] * b[static_cast<size_t>(k) * cols + j];
+    return acc;
+  };
+  int i = 0;
+  for (; i + R <= rows; i += R) {
+    int j = 0;
+    for (; j + C <= cols; j += C) {
+      vd acc[R][2] = {};
+      for (int k = 0; k < inner; ++k) {
+        const double* bk = b + static_cast<size_t>(k) * cols + j;
+        const vd b0 = *reinterpret_cast<const vd_u*>(bk), b1 = *reinterpret_cast<const vd_u*>(bk + kVd);
+        for (int r = 0; r < R; ++r) {
+          const double s = a[static_cast<size_t>(i + r) * inner + k];
+          acc[r][0] += s * b0;
+          acc[r][1] += s * b1;
+        }
+      }
+      for (int r = 0; r < R; ++r) {
+        double* cr = c + static_cast<size_t>(i + r) * cols + j;
+        *reinterpret_cast<vd_u*>(cr) = acc[r][0];
+        *reinterpret_cast<vd_u*>(cr + kVd) = acc[r][1];
+      }
+    }
+    for (; j < cols; ++j) {
+      for (int r = 0; r < R; ++r) c[static_cast<size_t>(i + r) * cols + j] = dot(i + r, j);
+    }
+  }
+  for (; i < rows; ++i) {
+    for (int j = 0; j < cols; ++j) c[static_cast<size_t>(i) * cols + j] = dot(i, j);
+  }
+}
+
 // ---- attention ------------------------------------------------------------------------------
 
 // e^x for x <= 0 (softmax after subtracting the max): Cephes' expf range reduction and degree-6

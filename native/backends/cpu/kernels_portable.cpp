@@ -45,7 +45,7 @@ inline vf4 load_f16(const uint16_t* p) {
 double peak(double seconds, bool bf16) { return bf16 ? 0.0 : peak_fp32_gflops(seconds); }
 
 const CpuKernels kTable = {"portable", kPanel, false, false, dense_generic, mean_aggregate, weighted_column_sum,
-                           attention_key_weights, attention_rows, peak};
+                           attention_key_weights, attention_rows, peak, fold_product};
 
 }  // namespace
 
