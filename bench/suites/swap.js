@@ -161,6 +161,29 @@ module.exports = {
       return { r, swaps, parts: parts.h, pairs };
     };
 
+    // One swap's own cost, with no stream: swapModel(path) until it resolves, and the process's CPU
+    // time per swap (the background thread's read, hash, parse and packing and the JS thread's part).
+    const alone = async () => {
+      const engine = createEngine({ model: models[0], backend: 'cpu' });
+      await engine.swapModel(models[1]);  // the background thread is started
+      const n = ctx.quick ? 50 : 300, h = nsHistogram();
+      const cpu0 = process.cpuUsage(), t0 = performance.now();
+      for (let k = 0; k < n; k++) {
+        const t = performance.now();
+        await engine.swapModel(models[k % 2]);
+        recordNs(h, (performance.now() - t) * 1e6);
+      }
+      const wall = (performance.now() - t0) / 1000, cpu = process.cpuUsage(cpu0);
+      engine.close();
+      return { h, n, wall, userUs: cpu.user / n, systemUs: cpu.system / n };
+    };
+    const single = await alone();
+    ctx.addRow({
+      name: 'swapModel(path) with no stream open, until it resolves',
+      stats: histogramStats(single.h, single.wall),
+      note: `${single.n} swaps; CPU per swap ${single.userUs.toFixed(0)} µs user + ${single.systemUs.toFixed(0)} µs system, all threads`,
+    });
+
     const runs = { steady: [], swapping: [] };
     for (let k = 0; k < rounds; k++) {
       runs.steady.push(await feed(false));

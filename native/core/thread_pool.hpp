@@ -29,13 +29,16 @@ void name_this_thread(const char* name);
 // when a core has nothing else to run and is preempted as soon as anything wakes there.
 void idle_thread_priority();
 
-// Queues `work` for the process's background thread and returns at once. For CPU-heavy steps
-// that create no threads (those would inherit its priority): parsing and packing a model for a
-// swap or a shadow, freeing a retired one. The thread is started once, at the first call, and
-// lives for the process at SCHED_IDLE (elsewhere nice +10): it runs only on a core nothing else
-// wants and yields that core the moment a stream's or the event loop's thread wakes, so these
-// steps take no CPU from a stream and cost no thread creation each. Jobs run one at a time, in
-// the order queued; `work` must not throw (what it throws is lost).
+// Queues `work` for one of the process's two background threads and returns at once. For
+// CPU-heavy steps that create no threads (those would inherit its priority): parsing and packing
+// a model for a swap or a shadow, freeing a retired one. Each thread is started once, at its first
+// job, and lives for the process. While the machine has CPU time to spare (the 1-minute load
+// average below the usable CPUs less half a core) jobs go to the SCHED_IDLE one ("hg-background";
+// elsewhere than Linux nice +10): it runs only on a core nothing else wants and yields that core
+// the moment a stream's or the event loop's thread wakes, so these steps take no CPU from a stream
+// and cost no thread creation each. Otherwise they go to a nice +10 one ("hg-background-n"), which
+// still progresses on a saturated machine. Jobs on one thread run one at a time, in the order
+// queued; `work` must not throw (what it throws is lost).
 void post_to_background(std::function<void()> work);
 
 class ThreadPool {
