@@ -101,7 +101,7 @@ class ModelPreparation {
   bool builds_in_background() const { return !provider_->starts_threads(); }
 
   void prepare_in_background() {
-    if (!failed()) capture_failure([&] { parse(); }, &code_, &message_);
+    capture_failure([&] { parse(); }, &code_, &message_);
     if (!failed() && builds_in_background()) build_runs();
   }
 
