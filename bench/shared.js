@@ -96,7 +96,7 @@ function dropCounter(engine) {
 // event's latencyNs (submit() to its dispatch on the JS thread, measured natively, the figure the
 // targets name), and `due`, from the book's due time to its listener (what the tick's wait adds).
 // `onRecord(e)` sees each recorded event. Resolves once every book is predicted or dropped.
-async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs = 1, onRecord }) {
+async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs = 1, onRecord, onTick }) {
   const latency = nsHistogram(), due = nsHistogram();
   const parts = { queue: nsHistogram(), compute: nsHistogram() };
   const symbols = Array.from({ length: FEED_SYMBOLS }, (_, i) => `SYM${i}`);
@@ -126,6 +126,7 @@ async function burstFeed(engine, books, { rate, seconds, warmupSeconds, tickMs =
         k++;
       }
       ticks++;
+      if (onTick) onTick(now);
       if (k < total) setTimeout(tick, tickMs);
       else resolve();
     };
@@ -179,6 +180,61 @@ function perRound(histograms, p) {
 // What the machine was doing: the load average, for the reader of a wall-clock figure.
 const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
+// Kernel threads that take a core for milliseconds whatever the bench does: on this project's
+// hosts kdamond.0 (DAMON's monitor, in a kernel built without preemption) runs 1 to 5 ms every
+// 512 ms, and any book in flight meanwhile waits. They are found by what they ran over
+// `calibrationMs` (at least `minimumUs` of CPU), then `ranNs()` is their run time since boot, read
+// from /proc/<pid>/schedstat (ns). Empty where /proc is not Linux's.
+async function kernelHousekeeping(calibrationMs = 1100, minimumUs = 500) {
+  const ranNsOf = (pid) => {
+    try {
+      return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      return 0;  // it exited
+    }
+  };
+  let kernelThreads = [];
+  try {
+    kernelThreads = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return pid === '2' || stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '2';  // kthreadd's children
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    kernelThreads = [];
+  }
+  const before = kernelThreads.map(ranNsOf);
+  await new Promise((resolve) => setTimeout(resolve, calibrationMs));
+  const busy = kernelThreads.filter((pid, i) => ranNsOf(pid) - before[i] >= minimumUs * 1e3);
+  const names = busy.map((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return pid;
+    }
+  });
+  return { names, ranNs: () => busy.reduce((sum, pid) => sum + ranNsOf(pid), 0) };
+}
+
+// Intervals (performance.now() ms) in which the housekeeping threads ran at least `minimumUs`,
+// from samples taken at each feed tick: pass `onTick` to burstFeed.
+function stallRecorder(housekeeping, minimumUs = 200) {
+  const stalls = [];
+  let lastNs = housekeeping.ranNs(), lastAt = performance.now();
+  const onTick = (now) => {
+    if (!housekeeping.names.length) return;
+    const ns = housekeeping.ranNs();
+    if (ns - lastNs >= minimumUs * 1e3) stalls.push({ from: lastAt, to: now, us: (ns - lastNs) / 1e3 });
+    lastNs = ns;
+    lastAt = now;
+  };
+  return { stalls, onTick };
+}
+
 module.exports = {
+  kernelHousekeeping, stallRecorder,
   makeRandom, typedBook, policyBytes, withMetadata, dropCounter, burstFeed, histogramStats, pooled, perRound, median, nsHistogram, recordNs, loadAverage,
 };

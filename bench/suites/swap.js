@@ -22,7 +22,7 @@
 'use strict';
 
 const path = require('node:path');
-const { typedBook, withMetadata, burstFeed, histogramStats, pooled, perRound, nsHistogram, recordNs, loadAverage, makeRandom } = require('../shared');
+const { typedBook, withMetadata, burstFeed, kernelHousekeeping, stallRecorder, histogramStats, pooled, perRound, nsHistogram, recordNs, loadAverage, makeRandom } = require('../shared');
 
 const RATE = 10_000;
 const PERIOD_MS = 100;
@@ -63,16 +63,20 @@ function swapClassifier() {
 
 // Each recorded book's latency in its window: swap window k (due within WINDOW_MS after swap k's
 // call) or control window k (the rest of period k). Books due before the first swap count in none.
+// spans[k]: from the first book due in pair k to the last one's delivery, to find the pairs a
+// housekeeping stall touched.
 function windowSorter(swapTimes) {
-  const swap = [], control = [];
+  const swap = [], control = [], spans = [];
   let k = -1;
   const onRecord = (e) => {
     while (k + 1 < swapTimes.length && swapTimes[k + 1] <= e.ts) k++;
     if (k < 0) return;
     const into = e.ts - swapTimes[k] < WINDOW_MS ? swap : control;
     (into[k] ??= []).push(e.latencyNs);
+    const span = (spans[k] ??= { from: e.ts, to: e.ts });
+    span.to = Math.max(span.to, performance.now());
   };
-  return { swap, control, onRecord };
+  return { swap, control, spans, onRecord };
 }
 
 const percentileOf = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -128,6 +132,7 @@ module.exports = {
     const loadBefore = loadAverage();
 
     const feed = async (swapping) => {
+      const stalls = stallRecorder(housekeeping);
       const engine = createEngine({ model: models[0], backend: 'cpu', stream: { statsIntervalMs: 0 } });
       const parts = swapClassifier();
       const swapTimes = [];
@@ -150,15 +155,25 @@ module.exports = {
         parts.onRecord(e);
         windows.onRecord(e);
       };
-      const r = await burstFeed(engine, typed, { rate: RATE, seconds, warmupSeconds, onRecord });
+      const r = await burstFeed(engine, typed, { rate: RATE, seconds, warmupSeconds, onRecord, onTick: stalls.onTick });
       if (timer) clearInterval(timer);
       await inFlight; // a swap still being prepared finishes before the engine closes
       await engine.close();
       if (failed) throw failed;
       if (swapping && modelIds.size !== 2) throw new Error(`swapping round saw events from ${modelIds.size} models`);
       // Window pairs with books in both halves (the last period may be cut short by the feed's end).
-      const pairs = windows.swap.map((swap, k) => ({ swap, control: windows.control[k] })).filter((x) => x.swap && x.control);
-      return { r, swaps, parts: parts.h, pairs };
+      // A pair is stalled when a housekeeping stall overlaps its books' lifetimes (both halves
+      // go, so the pairing holds); each stall is also counted against the half it began in.
+      const overlaps = (span, st) => span && st.from <= span.to && st.to >= span.from;
+      const inSwapHalf = windows.swap.map(() => 0), inControlHalf = windows.swap.map(() => 0);
+      for (const st of stalls.stalls) {
+        const k = swapTimes.findLastIndex((t) => t <= st.from);
+        if (k >= 0) (st.from - swapTimes[k] < WINDOW_MS ? inSwapHalf : inControlHalf)[k]++;
+      }
+      const pairs = windows.swap
+        .map((swap, k) => ({ swap, control: windows.control[k], stalled: stalls.stalls.some((st) => overlaps(windows.spans[k], st)), stallsInSwap: inSwapHalf[k] ?? 0, stallsInControl: inControlHalf[k] ?? 0 }))
+        .filter((x) => x.swap && x.control);
+      return { r, swaps, parts: parts.h, pairs, stalls: stalls.stalls };
     };
 
     // One swap's own cost, with no stream: swapModel(path) until it resolves, and the process's CPU
@@ -177,6 +192,7 @@ module.exports = {
       engine.close();
       return { h, n, wall, userUs: cpu.user / n, systemUs: cpu.system / n };
     };
+    const housekeeping = await kernelHousekeeping();
     const single = await alone();
     ctx.addRow({
       name: 'swapModel(path) with no stream open, until it resolves',
@@ -190,15 +206,18 @@ module.exports = {
       runs.swapping.push(await feed(true));
     }
     const pairs = runs.swapping.flatMap((x) => x.pairs);
-    const windowHistogram = (side) => {
+    const windowHistogram = (side, from = pairs) => {
       const h = nsHistogram();
-      for (const pair of pairs) for (const ns of pair[side]) recordNs(h, ns);
+      for (const pair of from) for (const ns of pair[side]) recordNs(h, ns);
       return h;
     };
     const swapWindows = windowHistogram('swap'), controlWindows = windowHistogram('control');
     const steadyAll = pooled(runs.steady.map((x) => x.r.latency));
     const steadyP99 = perRound(runs.steady.map((x) => x.r.latency), 99);
     const added99 = pairedDifference(pairs, 99), added50 = pairedDifference(pairs, 50), perPair99 = medianPairDifference(pairs, 99);
+    const clean = pairs.filter((x) => !x.stalled);
+    const clean99 = clean.length > 1 ? pairedDifference(clean, 99) : null, cleanPair99 = clean.length > 1 ? medianPairDifference(clean, 99) : null;
+    const stallsIn = (key) => pairs.reduce((s, x) => s + x[key], 0);
     const swaps = runs.swapping.reduce((s, x) => s + x.swaps, 0);
     const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)}`;
     const us = (h, p) => (h.count ? (h.percentile(p) / 1e3).toFixed(0) : '-');
@@ -221,6 +240,16 @@ module.exports = {
       ratio: swapWindows.percentile(99) / controlWindows.percentile(99),
       note: `pooled p99 ${signed(added99.value)} µs vs the control windows (95 % bootstrap interval ${signed(added99.low)} to ${signed(added99.high)} µs over ${pairs.length} window pairs; target < +50); median over pairs of the window's p99 minus its control's ${signed(perPair99.value)} µs (95 % interval ${signed(perPair99.low)} to ${signed(perPair99.high)}); pooled p50 ${signed(added50.value)} µs (${signed(added50.low)} to ${signed(added50.high)}); ${swaps} swaps, one per swap window; ratio: p99 vs control`,
     });
+    if (!housekeeping.names.length) ctx.note('swap: no kernel thread ran >= 500 µs in a second of calibration, so no pair is dropped as stalled');
+    if (clean99 && housekeeping.names.length) {
+      const swapHalves = windowHistogram('swap', clean), controlHalves = windowHistogram('control', clean);
+      ctx.addRow({
+        name: `    the same, without the pairs a kernel housekeeping thread stalled`,
+        stats: histogramStats(swapHalves, span / 2),
+        ratio: swapHalves.percentile(99) / controlHalves.percentile(99),
+        note: `${clean.length} of ${pairs.length} pairs kept: dropped where ${housekeeping.names.join(', ')} ran >= 200 µs between a pair's first book and its last delivery (stalls begun in swap windows ${stallsIn('stallsInSwap')}, in controls ${stallsIn('stallsInControl')}); pooled p99 ${signed(clean99.value)} µs vs their controls (95 % bootstrap interval ${signed(clean99.low)} to ${signed(clean99.high)}); median over pairs ${signed(cleanPair99.value)} µs (${signed(cleanPair99.low)} to ${signed(cleanPair99.high)}); control p99 ${us(controlHalves, 99)} µs; ratio: p99 vs control`,
+      });
+    }
     // Where a swap's cost lands, pooled over the swapping rounds, against the same rounds' other books.
     const part = (cls, key) => pooled(runs.swapping.map((x) => x.parts[cls][key]));
     const rest = part('rest', 'latency');
@@ -239,6 +268,6 @@ module.exports = {
     classRow('preparing', '    of which: books delivered while a swap is being prepared', '');
     ctx.note(`load average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}; ${ctx.machine.cores} cores`);
     const keep = (x) => ({ ...x.r, latency: histogramStats(x.r.latency, seconds), due: histogramStats(x.r.due, seconds), parts: undefined, swaps: x.swaps, windowPairs: x.pairs.length });
-    ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep), added99, added50, perPair99 });
+    ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep), added99, added50, perPair99, clean99, cleanPair99, housekeeping: housekeeping.names, stalls: runs.swapping.map((x) => x.stalls) });
   },
 };

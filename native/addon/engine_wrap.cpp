@@ -190,8 +190,8 @@ void start_preparation(Napi::Env env, std::shared_ptr<ModelPreparation> job) {
 
 void free_runs_off_thread(ModelRun* runs) {
   if (runs == nullptr) return;
-  // Freeing joins threads but starts none.
-  post_to_background([runs]() mutable {
+  // Freeing joins threads but starts none, and nothing waits on it: it need not wake the thread.
+  post_to_background_lazily([runs]() mutable {
     while (runs != nullptr) {
       ModelRun* next = runs->retired_next;
       delete runs;

@@ -1,5 +1,6 @@
 #include "thread_pool.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 
@@ -46,11 +47,15 @@ class BackgroundThread {
   enum class Policy { Idle, Nice };
   explicit BackgroundThread(Policy policy) : policy_(policy) { std::thread([this] { loop(); }).detach(); }
 
-  void post(std::function<void()> work) {
+  // `wake`: false for a job that may wait (a free). It runs after the job under way, or when the
+  // thread's linger after its last job ends; only a thread already asleep for good is woken for it.
+  void post(std::function<void()> work, bool wake) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopped_) return;
       queue_.push_back(std::move(work));
+      if (!wake && (busy_ || lingering_)) return;
+      if (wake) urgent_ = true;
     }
     wake_.notify_one();
   }
@@ -73,9 +78,11 @@ class BackgroundThread {
     }
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
+      if (queue_.empty() && ran_) linger(lock);
       wake_.wait(lock, [&] { return !queue_.empty() && !stopped_; });
       std::function<void()> work = std::move(queue_.front());
       queue_.pop_front();
+      urgent_ = false;
       busy_ = true;
       lock.unlock();
       try {
@@ -86,15 +93,28 @@ class BackgroundThread {
       work = nullptr;  // its captures are released here, off the lock
       lock.lock();
       busy_ = false;
+      ran_ = true;
       idle_.notify_all();
     }
   }
 
+  // After a job, a while in which jobs posted without a wake are picked up by this thread's own
+  // timer: a swap's frees follow its preparation within milliseconds, and each wake of a sleeping
+  // thread costs the JS thread that posts it several microseconds (a cross-core interrupt, a
+  // hypervisor exit on a VM). An urgent job ends the linger at once.
+  void linger(std::unique_lock<std::mutex>& lock) {
+    lingering_ = true;
+    wake_.wait_for(lock, kLinger, [&] { return urgent_ || stopped_; });
+    lingering_ = false;
+    ran_ = false;
+  }
+
+  static constexpr std::chrono::milliseconds kLinger{20};
   const Policy policy_;
   std::mutex mutex_;
   std::condition_variable wake_, idle_;
   std::deque<std::function<void()>> queue_;
-  bool busy_ = false, stopped_ = false;
+  bool busy_ = false, stopped_ = false, lingering_ = false, urgent_ = false, ran_ = false;
 };
 
 // Each thread is started at its first job and stopped at exit.
@@ -124,16 +144,20 @@ bool spare_cpu() {
 #endif
 }
 
-}  // namespace
-
-void post_to_background(std::function<void()> work) {
+void post(std::function<void()> work, bool wake) {
   using Policy = BackgroundThread::Policy;
   if (spare_cpu()) {
-    background_thread<Policy::Idle>().post(std::move(work));
+    background_thread<Policy::Idle>().post(std::move(work), wake);
   } else {
-    background_thread<Policy::Nice>().post(std::move(work));
+    background_thread<Policy::Nice>().post(std::move(work), wake);
   }
 }
+
+}  // namespace
+
+void post_to_background(std::function<void()> work) { post(std::move(work), true); }
+
+void post_to_background_lazily(std::function<void()> work) { post(std::move(work), false); }
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });

@@ -40,6 +40,11 @@ void idle_thread_priority();
 // queued; `work` must not throw (what it throws is lost).
 void post_to_background(std::function<void()> work);
 
+// post_to_background for a job that may wait some milliseconds (freeing a retired model): it does
+// not wake a thread that is busy or lingering after a job (within 20 ms of its last), which picks it
+// up itself; a thread asleep for longer is woken.
+void post_to_background_lazily(std::function<void()> work);
+
 class ThreadPool {
  public:
   // `threads` counts the caller: threads - 1 workers are started.

@@ -76,13 +76,9 @@ BookStream::~BookStream() {
 }
 
 void BookStream::offer(std::unique_ptr<ModelRun> run) {
+  // No wake: an idle thread takes it with its next book. Waking it costs the JS thread a
+  // cross-core wake (several microseconds, more on a VM) only to free the old run sooner.
   if (ModelRun* stale = offered_.exchange(run.release(), std::memory_order_acq_rel)) retire(stale);
-  {
-    // Under the lock, so a thread about to sleep sees the offer (or is woken by the notify).
-    std::lock_guard<std::mutex> lock(mu_);
-    work_hint_.store(true, std::memory_order_release);  // ends a spin at once
-  }
-  work_cv_.notify_one();
 }
 
 void BookStream::offer_b_engine(std::unique_ptr<GnnEngine> engine) {
@@ -418,10 +414,9 @@ void BookStream::run() {
     if (mode_ == Mode::Discard) break;
     if (counters_.queued == 0) {
       if (mode_ != Mode::Run) break;  // draining, and nothing is left
-      // Woken by an offer: take the model now, so the one it replaces is freed without waiting
-      // for a book.
+      // An offer came while a batch ran and nothing is queued: take the model now, so the one it
+      // replaces is freed without waiting for a book.
       adopt_offer();
-      work_hint_.store(false, std::memory_order_relaxed);
       continue;
     }
     if (mode_ == Mode::Run && config_.max_wait_us > 0 && counters_.queued < static_cast<uint64_t>(config_.max_batch)) {

@@ -111,8 +111,9 @@ class BookStream final : public Stoppable {
   void begin_close(bool drain, std::vector<DroppedBook>* discarded);
 
   // JS thread: the thread runs `run` (built off the hot path for a model the engine accepted) from
-  // its next batch on. The thread takes it with one atomic exchange and hands the run it replaces
-  // back without allocating; so does a run offered earlier and never taken. take_retired() gets them.
+  // its next batch on (an idle thread is not woken for it). The thread takes it with one atomic
+  // exchange and hands the run it replaces back without allocating; so does a run offered earlier
+  // and never taken. take_retired() gets them.
   void offer(std::unique_ptr<ModelRun> run);
 
   // JS thread: the A/B split. A symbol whose route (a stable hash of its name in [0, 1), set
