@@ -78,7 +78,6 @@ class BackgroundThread {
     }
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      if (queue_.empty() && ran_) linger(lock);
       wake_.wait(lock, [&] { return !queue_.empty() && !stopped_; });
       std::function<void()> work = std::move(queue_.front());
       queue_.pop_front();
@@ -93,8 +92,8 @@ class BackgroundThread {
       work = nullptr;  // its captures are released here, off the lock
       lock.lock();
       busy_ = false;
-      ran_ = true;
       idle_.notify_all();
+      if (queue_.empty()) linger(lock);
     }
   }
 
@@ -106,7 +105,6 @@ class BackgroundThread {
     lingering_ = true;
     wake_.wait_for(lock, kLinger, [&] { return urgent_ || stopped_; });
     lingering_ = false;
-    ran_ = false;
   }
 
   static constexpr std::chrono::milliseconds kLinger{20};
@@ -114,7 +112,7 @@ class BackgroundThread {
   std::mutex mutex_;
   std::condition_variable wake_, idle_;
   std::deque<std::function<void()>> queue_;
-  bool busy_ = false, stopped_ = false, lingering_ = false, urgent_ = false, ran_ = false;
+  bool busy_ = false, stopped_ = false, lingering_ = false, urgent_ = false;
 };
 
 // Each thread is started at its first job and stopped at exit.
