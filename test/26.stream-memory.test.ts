@@ -2,12 +2,17 @@
 // shadows come and go and model B is swapped on a live stream. RSS is measured after a warm-up
 // (allocator pools, V8's heap, the histogram pool) without forcing a GC: a stream whose native
 // memory waited for V8's collector grew RSS by ~60 KB a cycle (169 MB after 1,400 cycles).
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { createEngine } from '../dist/index.js';
 import { loadCases, modelPath, typed } from './helpers/fixtures';
+import { randomBook, randomModel, toSafetensors } from './helpers/reference-model';
+import { writeSafetensors } from './helpers/safetensors';
 
 const books = loadCases('pooled').slice(0, 8).map((c) => typed(c));
 const pooledBytes = new Uint8Array(fs.readFileSync(modelPath('pooled')));
@@ -58,4 +63,35 @@ describe('stream memory', () => {
     expect(final.predicted + final.dropped.total).toBe(1200);
     expect(shadowEvents).toBeGreaterThan(0);
   }, 180_000);
+
+  it('shares the prepared weights between the calling thread and the stream thread', () => {
+    // A model big enough (16 MB of fp32 weights) that a second prepared copy stands out of the
+    // noise of a fresh process's RSS; the child measures the stream's first book alone.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hg-share-')), 'big.safetensors');
+    const bytes = writeSafetensors(toSafetensors(randomModel(10, 1024, 8, 'levels', 7)));
+    fs.writeFileSync(file, bytes);
+    const book = randomBook(10, 10, 3);
+    const script = `
+      const { createEngine } = require(${JSON.stringify(path.resolve('dist/index.js'))});
+      const book = ${JSON.stringify(book)};
+      const engine = createEngine({ model: ${JSON.stringify(file)}, backend: 'cpu' });
+      engine.predict(book);
+      const before = process.memoryUsage().rss;
+      engine.once('prediction', async () => {
+        const growth = process.memoryUsage().rss - before;
+        await engine.close();
+        process.stdout.write(JSON.stringify({ growth }));
+      });
+      engine.submit('S', book);`;
+    try {
+      const { growth } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+      console.log(`stream's first book: RSS +${(growth / MB).toFixed(1)} MB (model file ${(bytes.length / MB).toFixed(1)} MB)`);
+      // A second packed copy of the weights is at least the file's size (fp32 in, fp32 or wider
+      // packed); the stream's own buffers and thread are a few MB.
+      expect(growth).toBeLessThan(bytes.length / 2);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+

@@ -108,7 +108,11 @@ class ModelPreparation {
   void build_runs() {
     capture_failure([&] {
       PreparedModel& p = *prepared_;
-      for (int k = 0; k < runs_; ++k) p.runs.push_back(prepare_model_run(p.model, *provider_, p.serial, reserve_books_));
+      // One backend prepares the weights; the other runs (for the stream) share them where they can.
+      for (int k = 0; k < runs_; ++k) {
+        p.runs.push_back(k == 0 ? prepare_model_run(p.model, *provider_, p.serial, reserve_books_)
+                                : sibling_run(*p.runs.front(), *provider_, reserve_books_));
+      }
     }, &code_, &message_);
   }
 

@@ -68,6 +68,11 @@ class InferenceBackend {
   virtual int stage_threads() const = 0;
   virtual int stage(int slot, const BookView& book, const double* order_flow) = 0;
   virtual void run_staged(int count, ForwardOutput* outs) = 0;
+
+  // A backend for the same model on another thread (an engine's stream, a swap's second run) over
+  // these prepared weights, shared read-only, with buffers of its own; null where the backend
+  // cannot share them (its provider then builds another from the model).
+  virtual std::unique_ptr<InferenceBackend> sibling() const { return nullptr; }
 };
 
 // Where an engine gets its backends: the one it starts on, and the one it continues on after a

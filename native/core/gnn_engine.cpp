@@ -42,6 +42,18 @@ std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> mode
   return run;
 }
 
+std::unique_ptr<ModelRun> sibling_run(const ModelRun& run, const BackendProvider& provider, int reserve_books) {
+  std::unique_ptr<InferenceBackend> backend = run.backend->sibling();
+  if (!backend) return prepare_model_run(run.model, provider, run.serial, reserve_books);
+  auto next = std::make_unique<ModelRun>();
+  next->model = run.model;
+  next->serial = run.serial;
+  next->fallback_reason = run.fallback_reason;
+  adopt_backend(*next, std::move(backend));
+  if (reserve_books > 0) next->backend->prepare_batch(reserve_books);
+  return next;
+}
+
 namespace {
 
 [[noreturn]] void refuse_model(const char* what, const std::string& field, const std::string& engine,

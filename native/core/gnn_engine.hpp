@@ -66,6 +66,11 @@ struct ModelRun {
 std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
                                             uint32_t serial, int reserve_books = 0);
 
+// Another run of `run`'s model, for a second thread: its backend's sibling (the prepared weights
+// shared, read-only) where the backend has one, else a backend built anew by `provider`. Staging
+// as prepare_model_run's.
+std::unique_ptr<ModelRun> sibling_run(const ModelRun& run, const BackendProvider& provider, int reserve_books = 0);
+
 // Refuses (ERR_MODEL_INCOMPATIBLE) a model an engine built for `running` cannot swap to: another
 // depth, node features, hidden size or heads (its buffers, rows and the stream's slots are sized
 // by them) or order-flow mode (the stream's slots compute it or not). The message names the field
@@ -87,10 +92,10 @@ class GnnEngine {
   ~GnnEngine();
 
   // A new engine on the same (shared, immutable) model and provider, with its own backend and
-  // buffers: for a second thread, since one engine serves one thread at a time. It tells no
-  // listener of its fallbacks.
+  // buffers (sharing the prepared weights where the backend can, sibling_run): for a second
+  // thread, since one engine serves one thread at a time. It tells no listener of its fallbacks.
   std::unique_ptr<GnnEngine> sibling() const {
-    return std::make_unique<GnnEngine>(run_->model, provider_, run_->serial);
+    return std::make_unique<GnnEngine>(sibling_run(*run_, *provider_), provider_, 0);
   }
 
   const GnnModel& model() const { return *run_->model; }

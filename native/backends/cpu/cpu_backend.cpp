@@ -39,6 +39,19 @@ struct Workspace {
   std::vector<uint32_t> scratch;
 };
 
+// A model's weights packed (and folded) for one kernel table and format: immutable once built, so
+// the runs of one model on several threads (an engine's and its stream's) share one copy.
+struct CpuWeights {
+  PackedDense conv[3];
+  // Pooled fold: attended = A_l (sum_j c_j h2_j) + A_r (mean_j h2_j) + b.
+  PackedDense pooled_fold;
+  std::vector<float> column_weight;  // [levels + 1][nodes]: c_j for a book of that many levels
+  std::vector<float> mean_weight;    // [levels + 1][nodes]: 1 / n
+  // Levels attention: q|k projection, per-head value maps, out_proj; unfused: q|k|v, value, out.
+  PackedDense qk, qkv, value_heads[64], value, out_proj;
+  cpu::PackedReadout readout;
+};
+
 class CpuBackend final : public InferenceBackend {
  public:
   CpuBackend(const GnnModel& m, const CpuOptions& options)
@@ -48,14 +61,20 @@ class CpuBackend final : public InferenceBackend {
       throw Error("ERR_INVALID_OPTION", "threads must be an integer from 1 to " + std::to_string(limits::kMaxEngineThreads) +
                                             ", got " + std::to_string(options.threads));
     }
-    pack(m);
-    const int threads = options.threads;
-    workspaces_.resize(threads);
-    for (auto& ws : workspaces_) size_workspace(ws);
-    if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads);
-    const size_t rows = static_cast<size_t>(m.nodes());
-    features64_.resize(rows * kNodeFeatures);
-    single_features_.resize(rows * kNodeFeatures);
+    w_ = pack(m);
+    make_buffers();
+  }
+
+  // The same model for another thread: the packed weights are shared, the buffers are its own.
+  struct SharingWeights {};
+  CpuBackend(const CpuBackend& from, SharingWeights)
+      : model_(from.model_), kernels_(from.kernels_), format_(from.format_), precision_(from.precision_),
+        folds_(from.folds_), threads_(from.threads_), w_(from.w_) {
+    make_buffers();
+  }
+
+  std::unique_ptr<InferenceBackend> sibling() const override {
+    return std::make_unique<CpuBackend>(*this, SharingWeights{});
   }
 
   BackendDescription describe() const override {
@@ -151,14 +170,7 @@ class CpuBackend final : public InferenceBackend {
   std::vector<float> single_features_;
   std::vector<float> batch_features_;
   std::vector<int> slot_levels_;
-  PackedDense conv_[3];
-  // Pooled fold: attended = A_l (sum_j c_j h2_j) + A_r (mean_j h2_j) + b.
-  PackedDense pooled_fold_;
-  std::vector<float> column_weight_;  // [levels + 1][nodes]: c_j for a book of that many levels
-  std::vector<float> mean_weight_;    // [levels + 1][nodes]: 1 / n
-  // Levels attention: q|k projection, per-head value maps, out_proj; unfused: q|k|v, value, out.
-  PackedDense qk_, qkv_, value_heads_[64], value_, out_proj_;
-  cpu::PackedReadout readout_;
+  std::shared_ptr<const CpuWeights> w_;
   std::vector<Workspace> workspaces_;
   std::unique_ptr<ThreadPool> pool_;
 
@@ -173,25 +185,27 @@ class CpuBackend final : public InferenceBackend {
     return c;
   }
 
-  void pack(const GnnModel& m) {
+  std::shared_ptr<const CpuWeights> pack(const GnnModel& m) const {
+    auto packed = std::make_shared<CpuWeights>();
+    CpuWeights& w = *packed;
     const int F = m.node_features, H = m.hidden, E = m.embed, N = m.nodes(), L = m.levels;
     if (m.heads > 64) throw Error("ERR_MODEL_SHAPE", "the CPU backend supports at most 64 attention heads");
     // conv1 (k = 2F = 16) stays fp32: its weights are 1% of the model and half formats gain nothing there.
     const SageWeights* c = m.conv;
-    conv_[0] = dense(c[0].lin_l.data.data(), F, c[0].lin_r.data.data(), F, c[0].bias.data(), H, WeightFormat::F32);
-    conv_[1] = dense(c[1].lin_l.data.data(), H, c[1].lin_r.data.data(), H, c[1].bias.data(), H, format_);
-    conv_[2] = dense(c[2].lin_l.data.data(), H, c[2].lin_r.data.data(), H, c[2].bias.data(), E, format_);
+    w.conv[0] = dense(c[0].lin_l.data.data(), F, c[0].lin_r.data.data(), F, c[0].bias.data(), H, WeightFormat::F32);
+    w.conv[1] = dense(c[1].lin_l.data.data(), H, c[1].lin_r.data.data(), H, c[1].bias.data(), H, format_);
+    w.conv[2] = dense(c[2].lin_l.data.data(), H, c[2].lin_r.data.data(), H, c[2].bias.data(), E, format_);
     const float* in_w = m.in_proj.data.data();
     const float* wv = in_w + static_cast<size_t>(2) * E * E;
     const float* bv = m.in_bias.data() + 2 * E;
-    value_ = dense(wv, E, nullptr, 0, bv, E, WeightFormat::F32);
-    out_proj_ = dense(m.out_proj.data.data(), E, nullptr, 0, m.out_bias.data(), E, WeightFormat::F32);
-    readout_ = cpu::pack_readout(m);
+    w.value = dense(wv, E, nullptr, 0, bv, E, WeightFormat::F32);
+    w.out_proj = dense(m.out_proj.data.data(), E, nullptr, 0, m.out_bias.data(), E, WeightFormat::F32);
+    w.readout = cpu::pack_readout(m);
     if (kernels_.split_fp32 && format_ == WeightFormat::F32) {
       // The large fp32 layers as split bf16 on AMX (conv1's k = 16 is below one tile's 32).
       for (int l = 1; l < 3; ++l) {
         if (c[l].lin_l.cols % 32 == 0) {
-          cpu::pack_split_bf16(conv_[l], c[l].lin_l.data.data(), c[l].lin_l.cols, c[l].lin_r.data.data(), c[l].lin_r.cols);
+          cpu::pack_split_bf16(w.conv[l], c[l].lin_l.data.data(), c[l].lin_l.cols, c[l].lin_r.data.data(), c[l].lin_r.cols);
         }
       }
     }
@@ -217,39 +231,49 @@ class CpuBackend final : public InferenceBackend {
         b[o] = s;
       }
       const auto fl = narrow(a_l), fr = narrow(a_r), fb = narrow(b);
-      pooled_fold_ = dense(fl.data(), H, fr.data(), H, fb.data(), E, WeightFormat::F32);
-      column_weight_.assign(static_cast<size_t>(L + 1) * N, 0.0f);
-      mean_weight_.assign(static_cast<size_t>(L + 1) * N, 0.0f);
+      w.pooled_fold = dense(fl.data(), H, fr.data(), H, fb.data(), E, WeightFormat::F32);
+      w.column_weight.assign(static_cast<size_t>(L + 1) * N, 0.0f);
+      w.mean_weight.assign(static_cast<size_t>(L + 1) * N, 0.0f);
       const Topology& t = m.topology;
       for (int levels = 1; levels <= L; ++levels) {
         const int n = 2 * levels;
-        float* cw = column_weight_.data() + static_cast<size_t>(levels) * N;
+        float* cw = w.column_weight.data() + static_cast<size_t>(levels) * N;
         for (int i = 0; i < n; ++i) {
           int degree = 0;
           for (int e = t.offsets[i]; e < t.offsets[i + 1] && t.sources[e] < n; ++e) ++degree;
           for (int e = t.offsets[i]; e < t.offsets[i + 1] && t.sources[e] < n; ++e) {
             cw[t.sources[e]] += static_cast<float>(1.0 / (static_cast<double>(degree) * n));
           }
-          mean_weight_[static_cast<size_t>(levels) * N + i] = 1.0f / static_cast<float>(n);
+          w.mean_weight[static_cast<size_t>(levels) * N + i] = 1.0f / static_cast<float>(n);
         }
       }
     } else {
       const float* in_b = m.in_bias.data();
-      qk_ = dense(in_w, E, nullptr, 0, in_b, 2 * E, format_);
-      qkv_ = dense(in_w, E, nullptr, 0, in_b, 3 * E, format_);
+      w.qk = dense(in_w, E, nullptr, 0, in_b, 2 * E, format_);
+      w.qkv = dense(in_w, E, nullptr, 0, in_b, 3 * E, format_);
       if (kernels_.split_fp32 && format_ == WeightFormat::F32 && E % 32 == 0) {
-        cpu::pack_split_bf16(qk_, in_w, E, nullptr, 0);
-        cpu::pack_split_bf16(qkv_, in_w, E, nullptr, 0);
+        cpu::pack_split_bf16(w.qk, in_w, E, nullptr, 0);
+        cpu::pack_split_bf16(w.qkv, in_w, E, nullptr, 0);
       }
       const int d = E / m.heads;
       for (int h = 0; h < m.heads; ++h) {
-        value_heads_[h] = dense(wv + static_cast<size_t>(h) * d * E, E, nullptr, 0, bv + h * d, d, WeightFormat::F32);
+        w.value_heads[h] = dense(wv + static_cast<size_t>(h) * d * E, E, nullptr, 0, bv + h * d, d, WeightFormat::F32);
       }
-      mean_weight_.assign(static_cast<size_t>(L + 1) * N, 0.0f);
+      w.mean_weight.assign(static_cast<size_t>(L + 1) * N, 0.0f);
       for (int levels = 1; levels <= L; ++levels) {
-        for (int i = 0; i < 2 * levels; ++i) mean_weight_[static_cast<size_t>(levels) * N + i] = 1.0f / (2.0f * levels);
+        for (int i = 0; i < 2 * levels; ++i) w.mean_weight[static_cast<size_t>(levels) * N + i] = 1.0f / (2.0f * levels);
       }
     }
+    return packed;
+  }
+
+  void make_buffers() {
+    workspaces_.resize(threads_);
+    for (auto& ws : workspaces_) size_workspace(ws);
+    if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
+    const size_t rows = static_cast<size_t>(model_.nodes());
+    features64_.resize(rows * kNodeFeatures);
+    single_features_.resize(rows * kNodeFeatures);
   }
 
   void size_workspace(Workspace& ws) const {
@@ -285,7 +309,7 @@ class CpuBackend final : public InferenceBackend {
     ws.group_col_m.resize(G * H);
     ws.group_attended.resize(G * E);
     size_t words = 0;
-    for (const PackedDense* p : {&conv_[0], &conv_[1], &conv_[2], &qk_, &qkv_}) {
+    for (const PackedDense* p : {&w_->conv[0], &w_->conv[1], &w_->conv[2], &w_->qk, &w_->qkv}) {
       words = std::max(words, cpu::dense_scratch_words(*p, static_cast<int>(G * N)));
     }
     ws.scratch.resize(words);
@@ -310,7 +334,7 @@ class CpuBackend final : public InferenceBackend {
   // One fused GraphSAGE layer: neighbour means, then both linear maps, the bias and the ReLU in
   // one pass of register tiles over [agg | x].
   void sage(int layer, int n, const float* x, float* y, bool relu, Workspace& ws) const {
-    const PackedDense& w = conv_[layer];
+    const PackedDense& w = w_->conv[layer];
     const Topology& t = model_.topology;
     kernels_.mean_aggregate(t.offsets.data(), t.sources.data(), n, x, w.k1, ws.agg.data());
     apply(w, n, ws.agg.data(), w.k1, x, w.k2, relu, y, w.out, ws);
@@ -337,9 +361,9 @@ class CpuBackend final : public InferenceBackend {
       a.key_weight = ws.key_weight.data();
       kernels_.attention_key_weights(a);
       kernels_.weighted_column_sum(h3, n, E, ws.key_weight.data(), ws.u.data());
-      apply(value_heads_[h], 1, ws.u.data(), E, nullptr, 0, false, ws.head_mean.data() + h * d, d, ws);
+      apply(w_->value_heads[h], 1, ws.u.data(), E, nullptr, 0, false, ws.head_mean.data() + h * d, d, ws);
     }
-    apply(out_proj_, 1, ws.head_mean.data(), E, nullptr, 0, false, attended, E, ws);
+    apply(w_->out_proj, 1, ws.head_mean.data(), E, nullptr, 0, false, attended, E, ws);
   }
 
   // Up to kGroup books with folds on: the dense layers run once over all their rows (book b's
@@ -357,23 +381,23 @@ class CpuBackend final : public InferenceBackend {
     };
     (void)stride;  // == N * F, checked by forward_batch
     aggregate(x, F);
-    apply(conv_[0], rows, ws.group_agg.data(), F, x, F, true, ws.group_h1.data(), H, ws);
+    apply(w_->conv[0], rows, ws.group_agg.data(), F, x, F, true, ws.group_h1.data(), H, ws);
     aggregate(ws.group_h1.data(), H);
-    apply(conv_[1], rows, ws.group_agg.data(), H, ws.group_h1.data(), H, true, ws.group_h2.data(), H, ws);
+    apply(w_->conv[1], rows, ws.group_agg.data(), H, ws.group_h1.data(), H, true, ws.group_h2.data(), H, ws);
     if (m.attention == AttentionMode::Pooled) {
       for (int b = 0; b < count; ++b) {
         const int n = 2 * levels[b];
         const float* h2 = ws.group_h2.data() + static_cast<size_t>(b) * N * H;
-        kernels_.weighted_column_sum(h2, n, H, column_weight_.data() + static_cast<size_t>(levels[b]) * N,
+        kernels_.weighted_column_sum(h2, n, H, w_->column_weight.data() + static_cast<size_t>(levels[b]) * N,
                                      ws.group_col_c.data() + static_cast<size_t>(b) * H);
-        kernels_.weighted_column_sum(h2, n, H, mean_weight_.data() + static_cast<size_t>(levels[b]) * N,
+        kernels_.weighted_column_sum(h2, n, H, w_->mean_weight.data() + static_cast<size_t>(levels[b]) * N,
                                      ws.group_col_m.data() + static_cast<size_t>(b) * H);
       }
-      apply(pooled_fold_, count, ws.group_col_c.data(), H, ws.group_col_m.data(), H, false, ws.group_attended.data(), E, ws);
+      apply(w_->pooled_fold, count, ws.group_col_c.data(), H, ws.group_col_m.data(), H, false, ws.group_attended.data(), E, ws);
     } else {
       aggregate(ws.group_h2.data(), H);
-      apply(conv_[2], rows, ws.group_agg.data(), H, ws.group_h2.data(), H, false, ws.group_h3.data(), E, ws);
-      apply(qk_, rows, ws.group_h3.data(), E, nullptr, 0, false, ws.group_qk.data(), 2 * E, ws);
+      apply(w_->conv[2], rows, ws.group_agg.data(), H, ws.group_h2.data(), H, false, ws.group_h3.data(), E, ws);
+      apply(w_->qk, rows, ws.group_h3.data(), E, nullptr, 0, false, ws.group_qk.data(), 2 * E, ws);
       for (int b = 0; b < count; ++b) {
         attend_levels(ws, 2 * levels[b], ws.group_h3.data() + static_cast<size_t>(b) * N * E,
                       ws.group_qk.data() + static_cast<size_t>(b) * N * 2 * E,
@@ -381,7 +405,7 @@ class CpuBackend final : public InferenceBackend {
       }
     }
     for (int b = 0; b < count; ++b) {
-      cpu::readout_forward(readout_, ws.group_attended.data() + static_cast<size_t>(b) * E, &outs[b], ws.embedding.data());
+      cpu::readout_forward(w_->readout, ws.group_attended.data() + static_cast<size_t>(b) * E, &outs[b], ws.embedding.data());
     }
   }
 
@@ -390,28 +414,28 @@ class CpuBackend final : public InferenceBackend {
     const int n = 2 * levels, H = m.hidden, E = m.embed, N = m.nodes();
     sage(0, n, x, ws.h1.data(), true, ws);
     sage(1, n, ws.h1.data(), ws.h2.data(), true, ws);
-    const float* mean_w = mean_weight_.data() + static_cast<size_t>(levels) * N;
+    const float* mean_w = w_->mean_weight.data() + static_cast<size_t>(levels) * N;
     if (m.attention == AttentionMode::Pooled) {
       if (folds_) {
-        kernels_.weighted_column_sum(ws.h2.data(), n, H, column_weight_.data() + static_cast<size_t>(levels) * N,
+        kernels_.weighted_column_sum(ws.h2.data(), n, H, w_->column_weight.data() + static_cast<size_t>(levels) * N,
                                      ws.col_c.data());
         kernels_.weighted_column_sum(ws.h2.data(), n, H, mean_w, ws.col_m.data());
-        apply(pooled_fold_, 1, ws.col_c.data(), H, ws.col_m.data(), H, false, ws.attended.data(), E, ws);
+        apply(w_->pooled_fold, 1, ws.col_c.data(), H, ws.col_m.data(), H, false, ws.attended.data(), E, ws);
       } else {
         sage(2, n, ws.h2.data(), ws.h3.data(), false, ws);
         kernels_.weighted_column_sum(ws.h3.data(), n, E, mean_w, ws.g.data());
-        apply(value_, 1, ws.g.data(), E, nullptr, 0, false, ws.v.data(), E, ws);
-        apply(out_proj_, 1, ws.v.data(), E, nullptr, 0, false, ws.attended.data(), E, ws);
+        apply(w_->value, 1, ws.g.data(), E, nullptr, 0, false, ws.v.data(), E, ws);
+        apply(w_->out_proj, 1, ws.v.data(), E, nullptr, 0, false, ws.attended.data(), E, ws);
       }
     } else {
       sage(2, n, ws.h2.data(), ws.h3.data(), false, ws);
       const int heads = m.heads, d = E / heads;
       const float scale = 1.0f / std::sqrt(static_cast<float>(d));
       if (folds_) {
-        apply(qk_, n, ws.h3.data(), E, nullptr, 0, false, ws.qk.data(), 2 * E, ws);
+        apply(w_->qk, n, ws.h3.data(), E, nullptr, 0, false, ws.qk.data(), 2 * E, ws);
         attend_levels(ws, n, ws.h3.data(), ws.qk.data(), ws.attended.data());
       } else {
-        apply(qkv_, n, ws.h3.data(), E, nullptr, 0, false, ws.qkv.data(), 3 * E, ws);
+        apply(w_->qkv, n, ws.h3.data(), E, nullptr, 0, false, ws.qkv.data(), 3 * E, ws);
         for (int h = 0; h < heads; ++h) {
           cpu::AttentionRowsArgs a;
           a.n = n;
@@ -427,11 +451,11 @@ class CpuBackend final : public InferenceBackend {
           a.ldo = E;
           kernels_.attention_rows(a);
         }
-        apply(out_proj_, n, ws.rows_a.data(), E, nullptr, 0, false, ws.rows_b.data(), E, ws);
+        apply(w_->out_proj, n, ws.rows_a.data(), E, nullptr, 0, false, ws.rows_b.data(), E, ws);
         kernels_.weighted_column_sum(ws.rows_b.data(), n, E, mean_w, ws.attended.data());
       }
     }
-    cpu::readout_forward(readout_, ws.attended.data(), out, ws.embedding.data());
+    cpu::readout_forward(w_->readout, ws.attended.data(), out, ws.embedding.data());
   }
 };
 
