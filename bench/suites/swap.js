@@ -33,10 +33,11 @@ const RESAMPLES = 400;
 // Sorts one round's recorded events by where they fall against the swaps: the first batches on a
 // new model, books delivered while a swap is being prepared, and the rest. Each class keeps the
 // latency and its parts: queue (submit to the batch's start), compute, and dispatch (the rest:
-// the batch's end to its listener on the JS thread).
+// the batch's end to its listener on the JS thread), for all its books and for those no kernel
+// housekeeping stall overlapped (from the book's due time to its delivery).
+const FIELDS = 5; // due ms, delivered ms, latency, queue, compute ns
 function swapClassifier() {
-  const parts = () => ({ latency: nsHistogram(), queue: nsHistogram(), compute: nsHistogram(), dispatch: nsHistogram() });
-  const h = { first: parts(), preparing: parts(), rest: parts() };
+  const books = { first: [], preparing: [], rest: [] };
   // swapped: the current model came in by a swap seen in this round's recorded events.
   let model = null, swapped = false, batchesOnModel = 0, lastCompute = -1;
   const state = { preparing: 0 };
@@ -52,13 +53,25 @@ function swapClassifier() {
       batchesOnModel++;
       lastCompute = e.computeNs;
     }
-    const into = swapped && batchesOnModel <= FIRST_BATCHES ? h.first : state.preparing > 0 ? h.preparing : h.rest;
-    recordNs(into.latency, e.latencyNs);
-    recordNs(into.queue, e.queueNs);
-    recordNs(into.compute, e.computeNs);
-    recordNs(into.dispatch, e.latencyNs - e.queueNs - e.computeNs);
+    const into = swapped && batchesOnModel <= FIRST_BATCHES ? books.first : state.preparing > 0 ? books.preparing : books.rest;
+    into.push(e.ts, performance.now(), e.latencyNs, e.queueNs, e.computeNs);
   };
-  return { h, state, onRecord };
+  const histograms = (keep) => {
+    const parts = (list) => {
+      const h = { latency: nsHistogram(), queue: nsHistogram(), compute: nsHistogram(), dispatch: nsHistogram() };
+      for (let i = 0; i < list.length; i += FIELDS) {
+        if (!keep(list[i], list[i + 1])) continue;
+        const [latency, queue, compute] = [list[i + 2], list[i + 3], list[i + 4]];
+        recordNs(h.latency, latency);
+        recordNs(h.queue, queue);
+        recordNs(h.compute, compute);
+        recordNs(h.dispatch, latency - queue - compute);
+      }
+      return h;
+    };
+    return { first: parts(books.first), preparing: parts(books.preparing), rest: parts(books.rest) };
+  };
+  return { state, onRecord, histograms };
 }
 
 // Each recorded book's latency in its window: swap window k (due within WINDOW_MS after swap k's
@@ -173,7 +186,9 @@ module.exports = {
       const pairs = windows.swap
         .map((swap, k) => ({ swap, control: windows.control[k], stalled: stalls.stalls.some((st) => overlaps(windows.spans[k], st)), stallsInSwap: inSwapHalf[k] ?? 0, stallsInControl: inControlHalf[k] ?? 0 }))
         .filter((x) => x.swap && x.control);
-      return { r, swaps, parts: parts.h, pairs, stalls: stalls.stalls };
+      const unstalled = (from, to) => !stalls.stalls.some((st) => st.from <= to && st.to >= from);
+      const books = { all: parts.histograms(() => true), unstalled: parts.histograms(unstalled) };
+      return { r, swaps, books, pairs, stalls: stalls.stalls };
     };
 
     // One swap's own cost, with no stream: swapModel(path) until it resolves, and the process's CPU
@@ -251,17 +266,20 @@ module.exports = {
       });
     }
     // Where a swap's cost lands, pooled over the swapping rounds, against the same rounds' other books.
-    const part = (cls, key) => pooled(runs.swapping.map((x) => x.parts[cls][key]));
-    const rest = part('rest', 'latency');
-    const split = (cls) =>
-      ['queue', 'compute', 'dispatch'].map((key) => `${key} p50/p99 ${us(part(cls, key), 50)}/${us(part(cls, key), 99)} vs ${us(part('rest', key), 50)}/${us(part('rest', key), 99)}`).join(', ');
+    const part = (cls, key, set = 'all') => pooled(runs.swapping.map((x) => x.books[set][cls][key]));
+    const split = (cls, set) =>
+      ['queue', 'compute', 'dispatch'].map((key) => `${key} p50/p99 ${us(part(cls, key, set), 50)}/${us(part(cls, key, set), 99)} vs ${us(part('rest', key, set), 50)}/${us(part('rest', key, set), 99)}`).join(', ');
     const classRow = (cls, name, what) => {
-      const h = part(cls, 'latency');
+      const h = part(cls, 'latency'), rest = part('rest', 'latency');
+      const calm = part(cls, 'latency', 'unstalled'), calmRest = part('rest', 'latency', 'unstalled');
+      const withoutStalls = housekeeping.names.length
+        ? `; without the books a housekeeping stall overlapped: ${calm.count} books, p99 ${us(calm, 99)} µs vs ${us(calmRest, 99)} µs, µs ${split(cls, 'unstalled')}`
+        : '';
       ctx.addRow({
         name,
         stats: histogramStats(h, span),
         ratio: rest.count && h.count ? h.percentile(99) / rest.percentile(99) : undefined,
-        note: `${h.count} books (${(h.count / Math.max(1, swaps)).toFixed(1)} a swap); p99 ${us(h, 99)} µs vs ${us(rest, 99)} µs for the books with no swap in preparation nor just adopted; µs ${split(cls)}${what}; ratio: p99 vs those books`,
+        note: `${h.count} books (${(h.count / Math.max(1, swaps)).toFixed(1)} a swap); p99 ${us(h, 99)} µs vs ${us(rest, 99)} µs for the books with no swap in preparation nor just adopted; µs ${split(cls, 'all')}${what}${withoutStalls}; ratio: p99 vs those books`,
       });
     };
     classRow('first', `    of which: the first ${FIRST_BATCHES} batches on each new model`, ' (adoption is inside the first batch\'s queue time; cold weights in its compute)');
