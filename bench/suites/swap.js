@@ -141,12 +141,16 @@ module.exports = {
     const typed = require(path.join(ctx.fixtures, 'gnn_pooled_cases.json')).cases.map(typedBook);
     const seconds = ctx.quick ? 1 : 4;
     const warmupSeconds = ctx.quick ? 0.2 : 0.5;
-    const rounds = ctx.quick ? 1 : 4;
+    // --rounds N: more window pairs (40 a round) for tighter intervals on a noisy machine.
+    const rounds = ctx.quick ? 1 : ctx.args.rounds === undefined ? 4 : Number(ctx.args.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error(`--rounds must be an integer from 1 to 100, got ${ctx.args.rounds}`);
+    // --spin-us N: the stream thread polls this long before it sleeps (stream option spinUs).
+    const spinUs = ctx.args.spinUs === undefined ? 0 : Number(ctx.args.spinUs);
     const loadBefore = loadAverage();
 
     const feed = async (swapping) => {
       const stalls = stallRecorder(housekeeping);
-      const engine = createEngine({ model: models[0], backend: 'cpu', stream: { statsIntervalMs: 0 } });
+      const engine = createEngine({ model: models[0], backend: 'cpu', stream: { statsIntervalMs: 0, spinUs } });
       const parts = swapClassifier();
       const swapTimes = [];
       const windows = windowSorter(swapTimes);
@@ -255,7 +259,7 @@ module.exports = {
       ratio: swapWindows.percentile(99) / controlWindows.percentile(99),
       note: `pooled p99 ${signed(added99.value)} µs vs the control windows (95 % bootstrap interval ${signed(added99.low)} to ${signed(added99.high)} µs over ${pairs.length} window pairs; target < +50); median over pairs of the window's p99 minus its control's ${signed(perPair99.value)} µs (95 % interval ${signed(perPair99.low)} to ${signed(perPair99.high)}); pooled p50 ${signed(added50.value)} µs (${signed(added50.low)} to ${signed(added50.high)}); ${swaps} swaps, one per swap window; ratio: p99 vs control`,
     });
-    if (!housekeeping.names.length) ctx.note('swap: no kernel thread ran >= 500 µs in a second of calibration, so no pair is dropped as stalled');
+    if (!housekeeping.names.length) ctx.note('no kernel thread ran >= 500 µs in a second of calibration, so no pair is dropped as stalled');
     if (clean99 && housekeeping.names.length) {
       const swapHalves = windowHistogram('swap', clean), controlHalves = windowHistogram('control', clean);
       ctx.addRow({
@@ -284,6 +288,7 @@ module.exports = {
     };
     classRow('first', `    of which: the first ${FIRST_BATCHES} batches on each new model`, ' (adoption is inside the first batch\'s queue time; cold weights in its compute)');
     classRow('preparing', '    of which: books delivered while a swap is being prepared', '');
+    if (spinUs > 0) ctx.note(`stream option spinUs ${spinUs}`);
     ctx.note(`load average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}; ${ctx.machine.cores} cores`);
     const keep = (x) => ({ ...x.r, latency: histogramStats(x.r.latency, seconds), due: histogramStats(x.r.due, seconds), parts: undefined, swaps: x.swaps, windowPairs: x.pairs.length });
     ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep), added99, added50, perPair99, clean99, cleanPair99, housekeeping: housekeeping.names, stalls: runs.swapping.map((x) => x.stalls) });
