@@ -16,7 +16,8 @@
 // pairs of one window's p99 minus its control's, with the distribution-free interval of a median
 // (order statistics), which a rare stall of the machine in a few windows does not move. Rounds
 // with no swaps at all alternate with the swapping ones, to show the control windows are not
-// themselves disturbed. Where a swap's cost
+// themselves disturbed, and, cut into the same window pairs, what the pairing reads when there is
+// nothing to find (an A/A comparison: the width of its intervals is the machine's). Where a swap's cost
 // lands is split out: the first two batches on each new model, and books delivered while a swap
 // is being prepared.
 'use strict';
@@ -158,22 +159,23 @@ module.exports = {
       const modelIds = new Set();
       engine.on('prediction', (e) => modelIds.add(e.modelId));
       let inFlight = Promise.resolve();
-      const timer = swapping
-        ? setInterval(() => {
-            swapTimes.push(performance.now());
-            parts.state.preparing++;
-            inFlight = engine
-              .swapModel(models[++swaps % 2])
-              .catch((err) => void (failed = err))
-              .finally(() => void parts.state.preparing--);
-          }, PERIOD_MS)
-        : null;
+      // The rounds with no swaps keep the same timer and windows (an A/A comparison: what the
+      // pairing reads when nothing happens at a window's start).
+      const timer = setInterval(() => {
+        swapTimes.push(performance.now());
+        if (!swapping) return;
+        parts.state.preparing++;
+        inFlight = engine
+          .swapModel(models[++swaps % 2])
+          .catch((err) => void (failed = err))
+          .finally(() => void parts.state.preparing--);
+      }, PERIOD_MS);
       const onRecord = (e) => {
         parts.onRecord(e);
         windows.onRecord(e);
       };
       const r = await burstFeed(engine, typed, { rate: RATE, seconds, warmupSeconds, onRecord, onTick: stalls.onTick });
-      if (timer) clearInterval(timer);
+      clearInterval(timer);
       await inFlight; // a swap still being prepared finishes before the engine closes
       await engine.close();
       if (failed) throw failed;
@@ -224,7 +226,7 @@ module.exports = {
       runs.steady.push(await feed(false));
       runs.swapping.push(await feed(true));
     }
-    const pairs = runs.swapping.flatMap((x) => x.pairs);
+    const pairs = runs.swapping.flatMap((x) => x.pairs), steadyPairs = runs.steady.flatMap((x) => x.pairs);
     const windowHistogram = (side, from = pairs) => {
       const h = nsHistogram();
       for (const pair of from) for (const ns of pair[side]) recordNs(h, ns);
@@ -259,6 +261,14 @@ module.exports = {
       ratio: swapWindows.percentile(99) / controlWindows.percentile(99),
       note: `pooled p99 ${signed(added99.value)} µs vs the control windows (95 % bootstrap interval ${signed(added99.low)} to ${signed(added99.high)} µs over ${pairs.length} window pairs; target < +50); median over pairs of the window's p99 minus its control's ${signed(perPair99.value)} µs (95 % interval ${signed(perPair99.low)} to ${signed(perPair99.high)}); pooled p50 ${signed(added50.value)} µs (${signed(added50.low)} to ${signed(added50.high)}); ${swaps} swaps, one per swap window; ratio: p99 vs control`,
     });
+    const null99 = pairedDifference(steadyPairs, 99), nullPair99 = medianPairDifference(steadyPairs, 99);
+    const nullHalves = windowHistogram('swap', steadyPairs);
+    ctx.addRow({
+      name: `  no-swap rounds, the same ${WINDOW_MS} ms windows on the same timer (A/A: the pairing's own noise)`,
+      stats: histogramStats(nullHalves, span / 2),
+      ratio: nullHalves.percentile(99) / windowHistogram('control', steadyPairs).percentile(99),
+      note: `pooled p99 ${signed(null99.value)} µs vs their controls (95 % bootstrap interval ${signed(null99.low)} to ${signed(null99.high)} over ${steadyPairs.length} window pairs); median over pairs ${signed(nullPair99.value)} µs (${signed(nullPair99.low)} to ${signed(nullPair99.high)}); ratio: p99 vs control`,
+    });
     if (!housekeeping.names.length) ctx.note('no kernel thread ran >= 500 µs in a second of calibration, so no pair is dropped as stalled');
     if (clean99 && housekeeping.names.length) {
       const swapHalves = windowHistogram('swap', clean), controlHalves = windowHistogram('control', clean);
@@ -291,6 +301,6 @@ module.exports = {
     if (spinUs > 0) ctx.note(`stream option spinUs ${spinUs}`);
     ctx.note(`load average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}; ${ctx.machine.cores} cores`);
     const keep = (x) => ({ ...x.r, latency: histogramStats(x.r.latency, seconds), due: histogramStats(x.r.due, seconds), parts: undefined, swaps: x.swaps, windowPairs: x.pairs.length });
-    ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep), added99, added50, perPair99, clean99, cleanPair99, housekeeping: housekeeping.names, stalls: runs.swapping.map((x) => x.stalls) });
+    ctx.record('runs', { steady: runs.steady.map(keep), swapping: runs.swapping.map(keep), added99, added50, perPair99, clean99, cleanPair99, null99, nullPair99, housekeeping: housekeeping.names, stalls: runs.swapping.map((x) => x.stalls) });
   },
 };
