@@ -261,14 +261,6 @@ module.exports = {
       ratio: swapWindows.percentile(99) / controlWindows.percentile(99),
       note: `pooled p99 ${signed(added99.value)} µs vs the control windows (95 % bootstrap interval ${signed(added99.low)} to ${signed(added99.high)} µs over ${pairs.length} window pairs; target < +50); median over pairs of the window's p99 minus its control's ${signed(perPair99.value)} µs (95 % interval ${signed(perPair99.low)} to ${signed(perPair99.high)}); pooled p50 ${signed(added50.value)} µs (${signed(added50.low)} to ${signed(added50.high)}); ${swaps} swaps, one per swap window; ratio: p99 vs control`,
     });
-    const null99 = pairedDifference(steadyPairs, 99), nullPair99 = medianPairDifference(steadyPairs, 99);
-    const nullHalves = windowHistogram('swap', steadyPairs);
-    ctx.addRow({
-      name: `  no-swap rounds, the same ${WINDOW_MS} ms windows on the same timer (A/A: the pairing's own noise)`,
-      stats: histogramStats(nullHalves, span / 2),
-      ratio: nullHalves.percentile(99) / windowHistogram('control', steadyPairs).percentile(99),
-      note: `pooled p99 ${signed(null99.value)} µs vs their controls (95 % bootstrap interval ${signed(null99.low)} to ${signed(null99.high)} over ${steadyPairs.length} window pairs); median over pairs ${signed(nullPair99.value)} µs (${signed(nullPair99.low)} to ${signed(nullPair99.high)}); ratio: p99 vs control`,
-    });
     if (!housekeeping.names.length) ctx.note('no kernel thread ran >= 500 µs in a second of calibration, so no pair is dropped as stalled');
     if (clean99 && housekeeping.names.length) {
       const swapHalves = windowHistogram('swap', clean), controlHalves = windowHistogram('control', clean);
@@ -298,6 +290,14 @@ module.exports = {
     };
     classRow('first', `    of which: the first ${FIRST_BATCHES} batches on each new model`, ' (adoption is inside the first batch\'s queue time; cold weights in its compute)');
     classRow('preparing', '    of which: books delivered while a swap is being prepared', '');
+    const null99 = pairedDifference(steadyPairs, 99), nullPair99 = medianPairDifference(steadyPairs, 99);
+    const nullHalves = windowHistogram('swap', steadyPairs);
+    ctx.addRow({
+      name: `  no-swap rounds, the same ${WINDOW_MS} ms windows on the same timer (A/A: the pairing's own noise)`,
+      stats: histogramStats(nullHalves, span / 2),
+      ratio: nullHalves.percentile(99) / windowHistogram('control', steadyPairs).percentile(99),
+      note: `pooled p99 ${signed(null99.value)} µs vs their controls (95 % bootstrap interval ${signed(null99.low)} to ${signed(null99.high)} over ${steadyPairs.length} window pairs); median over pairs ${signed(nullPair99.value)} µs (${signed(nullPair99.low)} to ${signed(nullPair99.high)}); ratio: p99 vs control`,
+    });
     if (spinUs > 0) ctx.note(`stream option spinUs ${spinUs}`);
     ctx.note(`load average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}; ${ctx.machine.cores} cores`);
     const keep = (x) => ({ ...x.r, latency: histogramStats(x.r.latency, seconds), due: histogramStats(x.r.due, seconds), parts: undefined, swaps: x.swaps, windowPairs: x.pairs.length });
