@@ -1,6 +1,10 @@
 #include "dense_kernels.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "../cpu_features.hpp"
 
 // The v16 helpers are always inlined into their callers' clones, never called across an ABI
 // boundary, so the vector-ABI note GCC gives for them does not apply.
@@ -34,7 +38,47 @@ __attribute__((always_inline)) inline v16 keep_positive(v16 g, v16 v) {
   return v;
 }
 
-constexpr int kBlockCols = 64;
+// The register blocks' vector, W floats wide: the widest the instruction set holds in one
+// register (16 on AVX-512, 8 on AVX2, 4 on SSE). A GCC vector wider than the registers is lowered
+// through the stack, element by element: a 16-float vector on AVX2 made SAC training ten times
+// slower there than on AVX-512.
+template <int W> struct Lanes;
+template <> struct Lanes<16> {
+  typedef float F __attribute__((vector_size(64)));
+  typedef int I __attribute__((vector_size(64)));
+};
+template <> struct Lanes<8> {
+  typedef float F __attribute__((vector_size(32)));
+  typedef int I __attribute__((vector_size(32)));
+};
+template <> struct Lanes<4> {
+  typedef float F __attribute__((vector_size(16)));
+  typedef int I __attribute__((vector_size(16)));
+};
+
+template <int W>
+__attribute__((always_inline)) inline typename Lanes<W>::F load_lanes(const float* p) {
+  typename Lanes<W>::F v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <int W>
+__attribute__((always_inline)) inline void store_lanes(float* p, typename Lanes<W>::F v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
+
+// As keep_positive, W lanes wide.
+template <int W>
+__attribute__((always_inline)) inline typename Lanes<W>::F keep_positive_lanes(typename Lanes<W>::F g, typename Lanes<W>::F v) {
+  const typename Lanes<W>::F zero{};
+  typename Lanes<W>::I bits;
+  __builtin_memcpy(&bits, &v, sizeof bits);
+  bits &= (g > zero);
+  __builtin_memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 constexpr int kBlockRows = 4;
 // Outputs narrower than one vector (a critic's value, an actor's head, a first layer's input
 // gradient) take a dot-product or axpy form instead of a mostly empty register block.
@@ -43,21 +87,22 @@ constexpr int kNarrow = 16;
 // plus the critic's inputs).
 constexpr int kMaxNarrowDepth = 512;
 
-// c[r][0, 16 V) = init + sum_t a[r * sa_r + t * sa_t] * b[t * ldb + (0, 16 V)] for r < R. The
-// R x 16 V block of c stays in registers (16 AVX-512 registers at R = 4, V = 4) for the whole
+// c[r][0, W V) = init + sum_t a[r * sa_r + t * sa_t] * b[t * ldb + (0, W V)] for r < R. The
+// R x W V block of c stays in registers (16 AVX-512 registers at R = 4, V = 4) for the whole
 // reduction, so each loaded row of b feeds R V fused multiply-adds. The two strides of a let one
 // kernel serve x * w (a = x, t over inputs) and x^T * dy (a = x read down a column, t over the batch).
-template <int R, int V>
+template <int R, int V, int W>
 __attribute__((always_inline)) inline void block(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, const float* b, ptrdiff_t ldb, int t_count,
                                                  const float* init, float* c, ptrdiff_t ldc, bool relu, const float* gate) {
-  v16 acc[R][V];
+  typedef typename Lanes<W>::F Vec;
+  Vec acc[R][V];
   for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < V; ++v) acc[r][v] = init != nullptr ? load16(init + 16 * v) : v16{};
+    for (int v = 0; v < V; ++v) acc[r][v] = init != nullptr ? load_lanes<W>(init + W * v) : Vec{};
   }
   for (int t = 0; t < t_count; ++t) {
     const float* bt = b + t * ldb;
-    v16 bv[V];
-    for (int v = 0; v < V; ++v) bv[v] = load16(bt + 16 * v);
+    Vec bv[V];
+    for (int v = 0; v < V; ++v) bv[v] = load_lanes<W>(bt + W * v);
     for (int r = 0; r < R; ++r) {
       const float s = a[r * sa_r + t * sa_t];
       for (int v = 0; v < V; ++v) acc[r][v] += s * bv[v];
@@ -66,22 +111,22 @@ __attribute__((always_inline)) inline void block(const float* a, ptrdiff_t sa_r,
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
     for (int v = 0; v < V; ++v) {
-      v16 out = acc[r][v];
-      if (relu) out = keep_positive(out, out);
-      if (gate != nullptr) out = keep_positive(load16(gate + r * ldc + 16 * v), out);
-      store16(cr + 16 * v, out);
+      Vec out = acc[r][v];
+      if (relu) out = keep_positive_lanes<W>(out, out);
+      if (gate != nullptr) out = keep_positive_lanes<W>(load_lanes<W>(gate + r * ldc + W * v), out);
+      store_lanes<W>(cr + W * v, out);
     }
   }
 }
 
-template <int V>
+template <int V, int W = 16>
 __attribute__((always_inline)) inline void block_rows(int rows, const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, const float* b, ptrdiff_t ldb,
                                                       int t_count, const float* init, float* c, ptrdiff_t ldc, bool relu, const float* gate) {
   switch (rows) {
-    case 4: block<4, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
-    case 3: block<3, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
-    case 2: block<2, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
-    default: block<1, V>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    case 4: block<4, V, W>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    case 3: block<3, V, W>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    case 2: block<2, V, W>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
+    default: block<1, V, W>(a, sa_r, sa_t, b, ldb, t_count, init, c, ldc, relu, gate); break;
   }
 }
 
@@ -183,31 +228,64 @@ __attribute__((always_inline)) inline void narrow_axpys(const float* a, ptrdiff_
 }
 
 // c[M][N] = init + A[M][T] b[T][N], A read through (sa_r, sa_t), then the ReLU (relu) and the
-// gate (c = 0 where gate <= 0, gate laid out as c); one clone per instruction set, picked once at
-// load time.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#endif
-void product(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n, const float* init, float* c, bool relu,
-             const float* gate) {
+// gate (c = 0 where gate <= 0, gate laid out as c), in blocks of R rows and V vectors of W
+// columns. Every element sums over t in the same order whatever the block, so it changes no result.
+template <int R, int V, int W>
+__attribute__((always_inline)) inline void product_blocks(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n,
+                                                          const float* init, float* c, bool relu, const float* gate) {
   if (n == 1 && sa_t == 1) return column_dots(a, sa_r, m, t_count, b, init, c, relu, gate);
   if (n < kNarrow && sa_t == 1 && t_count <= kMaxNarrowDepth) return narrow_padded(a, sa_r, m, t_count, b, n, init, c, relu, gate);
   if (n < kNarrow && sa_r == 1 && m <= kMaxNarrowDepth && init == nullptr && !relu && gate == nullptr) return narrow_axpys(a, sa_t, m, t_count, b, n, c);
-  const int n64 = n / kBlockCols * kBlockCols, n16 = n / 16 * 16;
-  for (int m0 = 0; m0 < m; m0 += kBlockRows) {
-    const int rows = std::min(kBlockRows, m - m0);
+  constexpr int cols = W * V;
+  const int n_blocks = n / cols * cols, n_vectors = n / W * W;
+  for (int m0 = 0; m0 < m; m0 += R) {
+    const int rows = std::min(R, m - m0);
     const float* am = a + m0 * sa_r;
     float* cm = c + static_cast<ptrdiff_t>(m0) * n;
     const float* gm = gate != nullptr ? gate + static_cast<ptrdiff_t>(m0) * n : nullptr;
-    for (int j0 = 0; j0 < n64; j0 += kBlockCols) {
-      block_rows<4>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu, gm != nullptr ? gm + j0 : nullptr);
+    for (int j0 = 0; j0 < n_blocks; j0 += cols) {
+      block_rows<V, W>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu, gm != nullptr ? gm + j0 : nullptr);
     }
-    for (int j0 = n64; j0 < n16; j0 += 16) {
-      block_rows<1>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu, gm != nullptr ? gm + j0 : nullptr);
+    for (int j0 = n_blocks; j0 < n_vectors; j0 += W) {
+      block_rows<1, W>(rows, am, sa_r, sa_t, b + j0, n, t_count, init != nullptr ? init + j0 : nullptr, cm + j0, n, relu, gm != nullptr ? gm + j0 : nullptr);
     }
-    if (n16 < n) block_tail(am, sa_r, sa_t, b, n, t_count, init, cm, n, rows, n16, n, relu, gm);
+    if (n_vectors < n) block_tail(am, sa_r, sa_t, b, n, t_count, init, cm, n, rows, n_vectors, n, relu, gm);
   }
 }
+
+using ProductFn = void (*)(const float*, ptrdiff_t, ptrdiff_t, int, int, const float*, int, const float*, float*, bool, const float*);
+
+// One register block per instruction set, in its own vectors: the R x V accumulators plus V
+// loaded vectors of b and a broadcast fit its register file.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma"))) void product_avx512(
+    const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n, const float* init, float* c, bool relu, const float* gate) {
+  product_blocks<4, 4, 16>(a, sa_r, sa_t, m, t_count, b, n, init, c, relu, gate);  // 16 of 32 zmm
+}
+__attribute__((target("avx2,fma"))) void product_avx2(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n,
+                                                      const float* init, float* c, bool relu, const float* gate) {
+  product_blocks<4, 2, 8>(a, sa_r, sa_t, m, t_count, b, n, init, c, relu, gate);  // 8 of 16 ymm
+}
+#endif
+void product_baseline(const float* a, ptrdiff_t sa_r, ptrdiff_t sa_t, int m, int t_count, const float* b, int n, const float* init, float* c,
+                      bool relu, const float* gate) {
+  product_blocks<2, 4, 4>(a, sa_r, sa_t, m, t_count, b, n, init, c, relu, gate);  // 8 of 16 xmm
+}
+
+// HAWKGRAPH_CPU_KERNELS=portable (the CPU backend's switch) forces the baseline here too, so its
+// path can be tested on any machine.
+ProductFn pick_product() {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+  const char* forced = std::getenv("HAWKGRAPH_CPU_KERNELS");
+  if (forced != nullptr && std::string(forced) == "portable") return product_baseline;
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512f && f.avx512dq && f.avx512bw && f.avx512vl && f.avx2 && f.fma) return product_avx512;
+  if (f.avx2 && f.fma) return product_avx2;
+#endif
+  return product_baseline;
+}
+
+const ProductFn product = pick_product();
 
 // db[j] = sum_b dy[b][j]: restrict-qualified so the loop over j vectorises.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
