@@ -6,40 +6,15 @@
 
 #include "../cpu_features.hpp"
 
-// The v16 helpers are always inlined into their callers' clones, never called across an ABI
+// The vector helpers are always inlined into their callers, never called across an ABI
 // boundary, so the vector-ABI note GCC gives for them does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace hawkgraph::sac {
 namespace {
 
-// 16 floats: one AVX-512 register, two AVX2 ones, four SSE ones; the clones below pick the width.
-typedef float v16 __attribute__((vector_size(64)));
-
-__attribute__((always_inline)) inline v16 load16(const float* p) {
-  v16 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-
-__attribute__((always_inline)) inline void store16(float* p, v16 v) { __builtin_memcpy(p, &v, sizeof v); }
-
-typedef int i16 __attribute__((vector_size(64)));
-
-// v where g > 0, else 0, in registers: a lane mask from the comparison (every compiler takes
-// that on vector types in C++, unlike a vector ?:). keep_positive(v, v) is the ReLU;
-// keep_positive(x, dx) its backward pass, gated by the forward's output x.
-__attribute__((always_inline)) inline v16 keep_positive(v16 g, v16 v) {
-  const v16 zero{};
-  i16 bits;
-  __builtin_memcpy(&bits, &v, sizeof bits);
-  bits &= (g > zero);
-  __builtin_memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
-// The register blocks' vector, W floats wide: the widest the instruction set holds in one
-// register (16 on AVX-512, 8 on AVX2, 4 on SSE). A GCC vector wider than the registers is lowered
+// W floats in one GCC vector: the register blocks use the widest the instruction set holds in
+// one register (16 on AVX-512, 8 on AVX2, 4 on SSE). A vector wider than the registers is lowered
 // through the stack, element by element: a 16-float vector on AVX2 made SAC training ten times
 // slower there than on AVX-512.
 template <int W> struct Lanes;
@@ -56,6 +31,9 @@ template <> struct Lanes<4> {
   typedef int I __attribute__((vector_size(16)));
 };
 
+// 16 floats: the narrow paths' vector on every instruction set.
+typedef Lanes<16>::F v16;
+
 template <int W>
 __attribute__((always_inline)) inline typename Lanes<W>::F load_lanes(const float* p) {
   typename Lanes<W>::F v;
@@ -68,9 +46,11 @@ __attribute__((always_inline)) inline void store_lanes(float* p, typename Lanes<
   __builtin_memcpy(p, &v, sizeof v);
 }
 
-// As keep_positive, W lanes wide.
+// v where g > 0, else 0, in registers: a lane mask from the comparison (every compiler takes
+// that on vector types in C++, unlike a vector ?:). keep_positive(v, v) is the ReLU;
+// keep_positive(x, dx) its backward pass, gated by the forward's output x.
 template <int W>
-__attribute__((always_inline)) inline typename Lanes<W>::F keep_positive_lanes(typename Lanes<W>::F g, typename Lanes<W>::F v) {
+__attribute__((always_inline)) inline typename Lanes<W>::F keep_positive(typename Lanes<W>::F g, typename Lanes<W>::F v) {
   const typename Lanes<W>::F zero{};
   typename Lanes<W>::I bits;
   __builtin_memcpy(&bits, &v, sizeof bits);
@@ -112,8 +92,8 @@ __attribute__((always_inline)) inline void block(const float* a, ptrdiff_t sa_r,
     float* cr = c + r * ldc;
     for (int v = 0; v < V; ++v) {
       Vec out = acc[r][v];
-      if (relu) out = keep_positive_lanes<W>(out, out);
-      if (gate != nullptr) out = keep_positive_lanes<W>(load_lanes<W>(gate + r * ldc + W * v), out);
+      if (relu) out = keep_positive<W>(out, out);
+      if (gate != nullptr) out = keep_positive<W>(load_lanes<W>(gate + r * ldc + W * v), out);
       store_lanes<W>(cr + W * v, out);
     }
   }
@@ -176,7 +156,7 @@ __attribute__((always_inline)) inline void column_dots(const float* a, ptrdiff_t
   for (int r = 0; r < m; ++r) {
     const float* ar = a + r * sa_r;
     v16 acc{};
-    for (int t = 0; t < t_vec; t += 16) acc += load16(ar + t) * load16(b + t);
+    for (int t = 0; t < t_vec; t += 16) acc += load_lanes<16>(ar + t) * load_lanes<16>(b + t);
     float s = horizontal_sum(acc);
     for (int t = t_vec; t < t_count; ++t) s += ar[t] * b[t];
     s += init != nullptr ? init[0] : 0.0f;
