@@ -28,30 +28,30 @@ std::string metadata_or(const GnnModel& m, const std::string& key, const std::st
   return it == m.metadata.end() ? absent : it->second;
 }
 
+// A run of `model` on `backend`, staged for `reserve_books` where that is > 0.
+std::unique_ptr<ModelRun> assemble_run(std::shared_ptr<const GnnModel> model, uint32_t serial, std::string fallback_reason,
+                                       std::unique_ptr<InferenceBackend> backend, int reserve_books) {
+  auto run = std::make_unique<ModelRun>();
+  run->model = std::move(model);
+  run->serial = serial;
+  run->fallback_reason = std::move(fallback_reason);
+  adopt_backend(*run, std::move(backend));
+  if (reserve_books > 0) run->backend->prepare_batch(reserve_books);
+  return run;
+}
+
 }  // namespace
 
 std::unique_ptr<ModelRun> prepare_model_run(std::shared_ptr<const GnnModel> model, const BackendProvider& provider,
                                             uint32_t serial, int reserve_books) {
-  auto run = std::make_unique<ModelRun>();
   BackendProvider::Choice choice = provider.create(*model);
-  run->model = std::move(model);
-  run->serial = serial;
-  run->fallback_reason = std::move(choice.fallback_reason);
-  adopt_backend(*run, std::move(choice.backend));
-  if (reserve_books > 0) run->backend->prepare_batch(reserve_books);
-  return run;
+  return assemble_run(std::move(model), serial, std::move(choice.fallback_reason), std::move(choice.backend), reserve_books);
 }
 
 std::unique_ptr<ModelRun> sibling_run(const ModelRun& run, const BackendProvider& provider, int reserve_books) {
   std::unique_ptr<InferenceBackend> backend = run.backend->sibling();
   if (!backend) return prepare_model_run(run.model, provider, run.serial, reserve_books);
-  auto next = std::make_unique<ModelRun>();
-  next->model = run.model;
-  next->serial = run.serial;
-  next->fallback_reason = run.fallback_reason;
-  adopt_backend(*next, std::move(backend));
-  if (reserve_books > 0) next->backend->prepare_batch(reserve_books);
-  return next;
+  return assemble_run(run.model, run.serial, run.fallback_reason, std::move(backend), reserve_books);
 }
 
 namespace {
